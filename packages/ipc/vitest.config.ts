@@ -1,0 +1,3 @@
+import { runyardProject } from "@runyard/vitest-config";
+
+export default runyardProject("ipc");

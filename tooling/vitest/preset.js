@@ -1,0 +1,26 @@
+// Shared vitest preset: every project resolves workspace packages to their TypeScript
+// sources through the "@runyard/source" export condition, so tests never need a build.
+import { defineProject } from "vitest/config";
+
+const conditions = ["@runyard/source", "module", "node", "development|production"];
+
+/**
+ * @param {string} name project name shown in the report
+ * @param {import("vitest/config").UserProjectConfigExport & object} [overrides]
+ */
+export function runyardProject(name, overrides = {}) {
+  const { test = {}, ...rest } = overrides;
+  return defineProject({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ["@runyard/source"] } },
+    ...rest,
+    test: {
+      name,
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      environment: "node",
+      testTimeout: 20_000,
+      hookTimeout: 30_000,
+      ...test,
+    },
+  });
+}
