@@ -1,0 +1,140 @@
+// The run directory's layout: where the runs root is, what each file is called, and the
+// environment a step sees. Every package builds paths through these functions.
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { RunyardError } from "./errors.js";
+
+/** Names of the files and directories inside `runs/<runId>/`. */
+export const RUN_FILES = {
+  meta: "meta.json",
+  status: "status.json",
+  workflow: "workflow.yaml",
+  socket: "ipc.sock",
+  heartbeat: "heartbeat",
+  summary: "run_summary.jsonl",
+  artifacts: "artifacts",
+  inbox: "inbox",
+  returnValue: "return_value.txt",
+  executorLog: "executor.log",
+} as const;
+
+/** Permissions of everything Runyard creates: only the owning user may read. */
+export const DIRECTORY_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+/** Environment variables Runyard sets for every step (and reads, for the runs root). */
+export const ENV = {
+  runsDir: "RUNYARD_RUNS_DIR",
+  home: "RUNYARD_HOME",
+  runId: "RUNYARD_RUN_ID",
+  runDir: "RUNYARD_RUN_DIR",
+  artifactsDir: "RUNYARD_ARTIFACTS_DIR",
+  summaryFile: "RUNYARD_RUN_SUMMARY_FILE",
+  inboxDir: "RUNYARD_INBOX_DIR",
+  returnValueFile: "RUNYARD_RETURN_VALUE_FILE",
+  workflowId: "RUNYARD_WORKFLOW_ID",
+  stepId: "RUNYARD_STEP_ID",
+  stepSeq: "RUNYARD_STEP_SEQ",
+  attempt: "RUNYARD_STEP_ATTEMPT",
+} as const;
+
+/** Step ids become file names, so they are restricted to a portable, traversal-free set. */
+export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const STEP_ID_MAX_LENGTH = 100;
+
+/** Channel names become inbox file names: same rule as step ids. */
+export const CHANNEL_PATTERN = STEP_ID_PATTERN;
+
+export type RunsRootSource = "env" | "config" | "home" | "default";
+
+export interface RunsRootOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `runsDir` from the user's config file, if any (relative paths resolve against `cwd`). */
+  configRunsDir?: string | undefined;
+  cwd?: string;
+  homeDirectory?: string;
+}
+
+/**
+ * Chooses the runs root: `$RUNYARD_RUNS_DIR`, then the config's `runsDir`, then
+ * `$RUNYARD_HOME/runs`, then `~/.runyard/runs`. Returns an absolute path and where it came from.
+ */
+export function resolveRunsRoot(options: RunsRootOptions = {}): {
+  path: string;
+  source: RunsRootSource;
+} {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const fromEnv = env[ENV.runsDir];
+  if (fromEnv) return { path: resolve(cwd, fromEnv), source: "env" };
+  if (options.configRunsDir) return { path: resolve(cwd, options.configRunsDir), source: "config" };
+  const home = env[ENV.home];
+  if (home) return { path: resolve(cwd, home, "runs"), source: "home" };
+  return { path: join(options.homeDirectory ?? homedir(), ".runyard", "runs"), source: "default" };
+}
+
+const RUN_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** True for a canonical lowercase UUID: the only names a run directory may have. */
+export function isRunId(value: string): boolean {
+  return RUN_ID_PATTERN.test(value);
+}
+
+export class InvalidRunIdError extends RunyardError {
+  constructor(value: string) {
+    super(
+      "E_INVALID_RUN_ID",
+      `not a run id: ${JSON.stringify(value)} (expected a lowercase UUID such as 019a1b2c-3d4e-7f00-8a00-0123456789ab)`,
+    );
+  }
+}
+
+/** Parses a run id from untrusted input (CLI argument, URL, socket): no path can slip through. */
+export function parseRunId(value: string): string {
+  const trimmed = value.trim();
+  if (!isRunId(trimmed)) throw new InvalidRunIdError(value);
+  return trimmed;
+}
+
+/** `runs/<runId>`; the id is validated so the result always stays inside `runsRoot`. */
+export function runDirectory(runsRoot: string, runId: string): string {
+  if (!isAbsolute(runsRoot))
+    throw new RunyardError("E_RUNS_ROOT", `runs root must be absolute: ${runsRoot}`);
+  return join(runsRoot, parseRunId(runId));
+}
+
+/** `000001-build` (six digits at least) — the capture stem of a step's attempt; `.out`/`.err` are appended. */
+export function captureStem(seq: number, stepId: string): string {
+  if (!Number.isSafeInteger(seq) || seq < 1) {
+    throw new RunyardError("E_CAPTURE_SEQ", `capture seq must be a positive integer: ${seq}`);
+  }
+  if (!STEP_ID_PATTERN.test(stepId))
+    throw new RunyardError("E_STEP_ID", `invalid step id: ${JSON.stringify(stepId)}`);
+  return `${String(seq).padStart(6, "0")}-${stepId}`;
+}
+
+export function captureFileNames(seq: number, stepId: string): { out: string; err: string } {
+  const stem = captureStem(seq, stepId);
+  return { out: `${stem}.out`, err: `${stem}.err` };
+}
+
+/** `inbox/NNN-<channel>.txt` — the n-th message a run received, on `channel`. */
+export function inboxFileName(index: number, channel: string): string {
+  if (!Number.isSafeInteger(index) || index < 1) {
+    throw new RunyardError("E_INBOX_INDEX", `inbox index must be a positive integer: ${index}`);
+  }
+  if (!CHANNEL_PATTERN.test(channel))
+    throw new RunyardError("E_CHANNEL", `invalid channel: ${JSON.stringify(channel)}`);
+  return `${String(index).padStart(3, "0")}-${channel}.txt`;
+}
+
+const CAPTURE_PATTERN = /^(\d{6,})-([A-Za-z0-9][A-Za-z0-9_.-]*)\.(out|err)$/;
+
+/** Parses a capture file name back to its seq, step id and stream, or undefined. */
+export function parseCaptureFileName(
+  name: string,
+): { seq: number; stepId: string; stream: "out" | "err" } | undefined {
+  const match = CAPTURE_PATTERN.exec(name);
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  return { seq: Number(match[1]), stepId: match[2], stream: match[3] as "out" | "err" };
+}

@@ -1,0 +1,46 @@
+// meta.json: who started a run, where, when, and how it ended. Written by the executor at
+// start (finalStatus null) and once more at the end; atomic replace, mode 0600.
+import { z } from "zod";
+import { TimestampSchema, UuidSchema } from "./common.js";
+
+export const FinalStatusSchema = z
+  .enum(["success", "failed", "cancelled"])
+  .describe("How the run ended; null in meta.json while the run goes on");
+export type FinalStatus = z.infer<typeof FinalStatusSchema>;
+
+/** What a reader needs to tell a live executor from a dead one or a recycled pid. */
+export const ExecutorIdentitySchema = z
+  .object({
+    pid: z.number().int().positive(),
+    /** Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22); null off Linux. */
+    processStartTicks: z.string().regex(/^\d+$/).nullable(),
+    /** /proc/sys/kernel/random/boot_id at start; a different boot means the executor is gone. */
+    bootId: z.string().nullable(),
+  })
+  .strict();
+export type ExecutorIdentity = z.infer<typeof ExecutorIdentitySchema>;
+
+export const RunMetaSchema = z
+  .object({
+    schemaVersion: z.number().int().positive().describe("Version of the run-directory contract"),
+    runId: UuidSchema.describe("UUIDv7 of this run; also the run directory's name"),
+    workflowId: UuidSchema.describe("The workflow's id, or a UUIDv5 of its absolute path"),
+    workflowFile: z
+      .string()
+      .min(1)
+      .describe("Absolute path of the workflow file the run was started from"),
+    workflowName: z.string().describe("The workflow's name"),
+    pid: z.number().int().positive().describe("Process id of the executor"),
+    startedOn: z.string().min(1).describe("Short hostname of the machine the executor runs on"),
+    startedAt: TimestampSchema,
+    endedAt: TimestampSchema.nullable().describe("null while the run goes on"),
+    finalStatus: FinalStatusSchema.nullable(),
+    executor: ExecutorIdentitySchema.describe(
+      "Liveness identity of the executor process",
+    ).optional(),
+    user: z.string().optional().describe("Login name of the user who started the run"),
+    cwd: z.string().optional().describe("Working directory the run was started from"),
+    runyardVersion: z.string().optional().describe("Version of the runyard executor"),
+  })
+  .strict();
+export type RunMeta = z.infer<typeof RunMetaSchema>;

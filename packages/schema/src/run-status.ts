@@ -1,0 +1,90 @@
+// status.json: a full snapshot of every step's state, replaced atomically on every change.
+import { z } from "zod";
+import { TimestampSchema, UuidSchema } from "./common.js";
+
+export const STEP_STATUSES = [
+  "pending",
+  "running",
+  "completed",
+  "failed",
+  "unknown",
+  "skipped",
+  "cancelled",
+] as const;
+
+/** Strict: what Runyard writes. Readers use {@link LenientStepStatusSchema}. */
+export const StepStatusSchema = z.enum(STEP_STATUSES).describe("State of one step");
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+
+/** Forward compatible: a status string from a newer writer reads as "unknown". */
+export const LenientStepStatusSchema = z
+  .string()
+  .transform(
+    (value): StepStatus =>
+      (STEP_STATUSES as readonly string[]).includes(value) ? (value as StepStatus) : "unknown",
+  );
+
+export const StepTerminalStatuses: ReadonlySet<StepStatus> = new Set([
+  "completed",
+  "failed",
+  "skipped",
+  "cancelled",
+]);
+
+function stepStateShape<S extends z.ZodType<StepStatus, string>>(status: S) {
+  return z
+    .object({
+      name: z.string().describe("Display name of the step"),
+      nodeId: z.string().min(1).describe("The step's id in the workflow (its key under `steps`)"),
+      status,
+      seq: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Capture sequence number of the step's latest attempt"),
+      attempt: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("1 for the first try, 2 for the first retry, ..."),
+      startedAt: TimestampSchema.optional(),
+      endedAt: TimestampSchema.optional(),
+      exitCode: z
+        .number()
+        .int()
+        .nullable()
+        .optional()
+        .describe("Exit code; null when killed by a signal"),
+      signal: z.string().nullable().optional().describe("Signal that ended the step, e.g. SIGTERM"),
+      reason: z.string().optional().describe("Why the step ended as it did, in words"),
+      backend: z.string().optional().describe("Where the step ran: local or slurm"),
+      jobId: z.string().optional().describe("Slurm job id, for steps run as Slurm jobs"),
+    })
+    .strict();
+}
+
+export const StepStateSchema = stepStateShape(StepStatusSchema);
+export type StepState = z.infer<typeof StepStateSchema>;
+
+export const RunStatusSchema = z
+  .object({
+    runId: UuidSchema,
+    workflowId: UuidSchema,
+    updatedAt: TimestampSchema,
+    seq: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("Seq of the last run_summary.jsonl event this snapshot reflects"),
+    steps: z.array(StepStateSchema).describe("Every step of the workflow, in workflow order"),
+  })
+  .strict();
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+/** The reader's view of status.json: unknown step statuses become "unknown". */
+export const LenientRunStatusSchema = RunStatusSchema.extend({
+  steps: z.array(stepStateShape(LenientStepStatusSchema)),
+});
