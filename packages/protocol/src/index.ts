@@ -18,3 +18,21 @@ export {
   StepStartEventSchema,
   StepStatusEventSchema,
 } from "./events.js";
+export {
+  ByeMessageSchema,
+  CancelMessageSchema,
+  type ClientMessage,
+  ClientMessageSchema,
+  ErrorMessageSchema,
+  EventMessageSchema,
+  HelloMessageSchema,
+  OutputMessageSchema,
+  PingMessageSchema,
+  PongMessageSchema,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
+  type ServerMessage,
+  ServerMessageSchema,
+  SubscribeMessageSchema,
+  WelcomeMessageSchema,
+} from "./messages.js";
