@@ -1,1 +1,9 @@
-export {};
+// @runyard/executor — runs a workflow: the DAG, each step on a backend, the run directory
+// kept true while it goes on, and events for whoever watches.
+
+export { abortReason } from "./abort.js";
+export type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
+export { BackendUnavailableError, RunAbortedError, RunOptionsError } from "./errors.js";
+export { createLocalBackend, type LocalBackendOptions } from "./local-backend.js";
+export type { RunResult, RunWorkflowOptions } from "./run-options.js";
+export { runWorkflow } from "./run-workflow.js";

@@ -1,0 +1,27 @@
+// Errors runWorkflow throws before a run exists (so the CLI can tell "nothing ran").
+import { RunyardError } from "@runyard/schema";
+
+/** The abort signal had fired before the run started; nothing was created. */
+export class RunAbortedError extends RunyardError {
+  constructor(reason: string) {
+    super("E_ABORTED", `not started: ${reason}`);
+  }
+}
+
+/** A step asks for a backend this executor does not have (yet). */
+export class BackendUnavailableError extends RunyardError {
+  constructor(stepId: string, backend: string, available: readonly string[]) {
+    super(
+      "E_BACKEND_UNAVAILABLE",
+      `step "${stepId}" runs on backend "${backend}", which this executor does not provide (available: ${available.join(", ")})`,
+      { hint: `remove "backend: ${backend}" or run it where that backend is available` },
+    );
+  }
+}
+
+/** An option of runWorkflow is out of range. */
+export class RunOptionsError extends RunyardError {
+  constructor(message: string) {
+    super("E_RUN_OPTIONS", message);
+  }
+}

@@ -1,0 +1,106 @@
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createIpcClient } from "@runyard/ipc";
+import type { ServerMessage } from "@runyard/protocol";
+import { readRun, readSummary } from "@runyard/store";
+import { describe, expect, it, vi } from "vitest";
+import { EventLog, fifo, started, workflowFile } from "../test/helpers.js";
+import { runWorkflow } from "./run-workflow.js";
+
+describe("following a run over ipc.sock", () => {
+  it("gives a client that connects mid-run the welcome, then every event from seq 1 without a gap", async () => {
+    const { file, runsRoot, directory } = workflowFile("");
+    const gate = fifo(directory);
+    await writeFile(
+      file,
+      `steps:
+  first: {run: echo one}
+  wait:
+    needs: first
+    run: echo waiting; read -r _ < "${gate}"; echo released
+  last: {needs: wait, run: echo done}
+`,
+    );
+    const log = new EventLog();
+    const running = runWorkflow({ workflowFile: file, runsRoot, onEvent: log.onEvent });
+    const start = await log.next(started("wait"));
+    const socketPath = join(runsRoot, start.runId, "ipc.sock");
+
+    // status.json is coalesced: it catches up within its interval (250 ms).
+    await vi.waitFor(async () => {
+      const view = await readRun(join(runsRoot, start.runId));
+      expect(view.classification).toBe("running");
+      expect(view.status?.steps.map((step) => step.status)).toEqual([
+        "completed",
+        "running",
+        "pending",
+      ]);
+    });
+    const client = await createIpcClient(socketPath, { client: "test" });
+    expect(client.welcome.meta.runId).toBe(start.runId);
+    expect(client.welcome.meta.finalStatus).toBeNull();
+    expect(client.welcome.lastSeq).toBe(start.seq);
+    expect(client.welcome.status.seq).toBe(start.seq);
+    expect(client.welcome.status.steps.map((step) => step.status)).toEqual([
+      "completed",
+      "running",
+      "pending",
+    ]);
+    client.subscribe({ fromSeq: 1, output: ["wait"] });
+    // The subscription is in place once a ping made the round trip; then release the step.
+    client.ping("ready");
+    const messages: ServerMessage[] = [];
+    const iterator = client[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) throw new Error("ended early");
+      if (next.value.type === "pong") break;
+      messages.push(next.value);
+    }
+    await writeFile(gate, "go\n");
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      messages.push(next.value);
+    }
+    const result = await running;
+
+    const events = messages.flatMap((message) => (message.type === "event" ? [message.event] : []));
+    const summary = await readSummary(join(result.runDirectory, "run_summary.jsonl"));
+    expect(events).toEqual(summary.events);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    const output = messages
+      .flatMap((message) => (message.type === "output" ? [message.event.data] : []))
+      .join("");
+    expect(output).toBe("released\n");
+    expect(messages.at(-1)).toEqual({ type: "bye", finalStatus: "success" });
+    expect(existsSync(socketPath)).toBe(false);
+  });
+
+  it("cancels a run when a client asks", async () => {
+    const { file, runsRoot } = workflowFile("steps:\n  nap: {run: sleep 30}\n");
+    const log = new EventLog();
+    const running = runWorkflow({ workflowFile: file, runsRoot, onEvent: log.onEvent });
+    const start = await log.next(started("nap"));
+    const client = await createIpcClient(join(runsRoot, start.runId, "ipc.sock"));
+    client.cancel({ stepId: "nope" });
+    const refused = await client[Symbol.asyncIterator]().next();
+    expect(refused.value).toEqual({
+      type: "error",
+      code: "E_UNKNOWN_STEP",
+      message: 'this run has no step "nope"',
+    });
+    client.cancel({ reason: "stopped from the GUI" });
+    const result = await running;
+    await client.close();
+    expect(result.finalStatus).toBe("cancelled");
+    expect(result.status.steps[0]).toMatchObject({
+      status: "cancelled",
+      reason: "stopped from the GUI",
+    });
+    expect(log.events).toContainEqual(
+      expect.objectContaining({ type: "log", message: "cancel requested: stopped from the GUI" }),
+    );
+  });
+});

@@ -1,0 +1,34 @@
+// The options and the result of runWorkflow: the executor's public contract.
+
+import type { RunEvent } from "@runyard/protocol";
+import type { FinalStatus, RunMeta, RunStatus } from "@runyard/schema";
+import type { Backend } from "./backend.js";
+
+export interface RunWorkflowOptions {
+  workflowFile: string;
+  runsRoot: string;
+  /** Base environment of the steps (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Every durable event, in seq order, after it is in run_summary.jsonl and broadcast. */
+  onEvent?: (event: RunEvent) => void;
+  /** step-output events onEvent also receives: none (default), all, or these step ids. */
+  output?: boolean | readonly string[];
+  /** Aborting cancels the run: SIGTERM to every running step, SIGKILL after killGraceMs. */
+  signal?: AbortSignal;
+  /** Steps running at once (default os.availableParallelism()). */
+  maxParallel?: number;
+  /** Run id to use (a lowercase UUID); a new UUIDv7 by default. */
+  runId?: string;
+  /** Time between SIGTERM and SIGKILL when cancelling (default 5000 ms). */
+  killGraceMs?: number;
+  /** Backends by name; default { local }. */
+  backends?: Readonly<Record<string, Backend>>;
+}
+
+export interface RunResult {
+  runId: string;
+  runDirectory: string;
+  finalStatus: FinalStatus;
+  meta: RunMeta;
+  status: RunStatus;
+}

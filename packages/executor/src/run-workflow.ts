@@ -1,0 +1,59 @@
+// runWorkflow: the executor's public entry. Everything that can be refused is checked before
+// the run directory exists (an invalid workflow, an unavailable backend, a socket path too
+// long, an abort already signalled), so a refused run leaves nothing behind.
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { checkSocketPath } from "@runyard/ipc";
+import { loadWorkflowFile, parseRunId, runDirectory } from "@runyard/schema";
+import { createRunDirectory, runPaths } from "@runyard/store";
+import { abortReason } from "./abort.js";
+import { BackendUnavailableError, RunAbortedError, RunOptionsError } from "./errors.js";
+import { createLocalBackend } from "./local-backend.js";
+import { startMeta } from "./run-meta.js";
+import type { RunResult, RunWorkflowOptions } from "./run-options.js";
+import { RunSession } from "./run-session.js";
+
+// Any id: every run id has the same length, which is all the socket path check needs.
+const SAMPLE_RUN_ID = "00000000-0000-7000-8000-000000000000";
+
+export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResult> {
+  if (options.signal?.aborted) throw new RunAbortedError(abortReason(options.signal));
+  const maxParallel = options.maxParallel ?? availableParallelism();
+  if (!Number.isSafeInteger(maxParallel) || maxParallel < 1) {
+    throw new RunOptionsError(`maxParallel must be a positive integer, not ${maxParallel}`);
+  }
+  const killGraceMs = options.killGraceMs ?? 5000;
+  if (!(killGraceMs >= 0))
+    throw new RunOptionsError(`killGraceMs must be >= 0, not ${killGraceMs}`);
+  const runId = options.runId === undefined ? undefined : parseRunId(options.runId);
+
+  const workflow = await loadWorkflowFile(options.workflowFile);
+  const backends = options.backends ?? { local: createLocalBackend() };
+  for (const step of workflow.steps) {
+    if (!backends[step.backend]) {
+      throw new BackendUnavailableError(step.id, step.backend, Object.keys(backends));
+    }
+  }
+  const runsRoot = resolve(options.runsRoot);
+  checkSocketPath(runPaths(runDirectory(runsRoot, runId ?? SAMPLE_RUN_ID)).socket);
+  if (options.signal?.aborted) throw new RunAbortedError(abortReason(options.signal));
+
+  const created = await createRunDirectory(runsRoot, {
+    ...(runId === undefined ? {} : { runId }),
+    workflowSource: workflow.source,
+    meta: startMeta(workflow),
+  });
+  const output = options.output ?? false;
+  const session = new RunSession({
+    workflow,
+    created,
+    backends,
+    maxParallel,
+    killGraceMs,
+    env: options.env ?? process.env,
+    onEvent: options.onEvent,
+    output: typeof output === "boolean" ? output : new Set(output),
+    signal: options.signal,
+  });
+  return session.run();
+}

@@ -1,0 +1,34 @@
+// The environment a step sees: the executor's environment, then the workflow's env, then the
+// step's env, then Runyard's own variables (which win: a step must be able to trust them).
+import { ENV, type ResolvedStep, type ResolvedWorkflow } from "@runyard/schema";
+import type { RunPaths } from "@runyard/store";
+
+export interface StepEnvironmentInput {
+  base: NodeJS.ProcessEnv;
+  workflow: ResolvedWorkflow;
+  step: ResolvedStep;
+  runId: string;
+  paths: RunPaths;
+  captureSeq: number;
+  attempt: number;
+}
+
+export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...input.base, ...input.workflow.env, ...input.step.env };
+  // Variables this run does not set must not leak in from an enclosing run (a workflow started
+  // from a step of another): they would point into someone else's run directory.
+  for (const name of Object.values(ENV)) {
+    if (name !== ENV.runsDir && name !== ENV.home) delete env[name];
+  }
+  return {
+    ...env,
+    [ENV.runId]: input.runId,
+    [ENV.runDir]: input.paths.directory,
+    [ENV.artifactsDir]: input.paths.artifacts,
+    [ENV.summaryFile]: input.paths.summary,
+    [ENV.workflowId]: input.workflow.id,
+    [ENV.stepId]: input.step.id,
+    [ENV.stepSeq]: String(input.captureSeq),
+    [ENV.attempt]: String(input.attempt),
+  };
+}

@@ -1,0 +1,78 @@
+// Executor test fixtures: a temp dir per test, workflow files, and awaiting events.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RunEvent } from "@runyard/protocol";
+import { afterEach } from "vitest";
+
+const scratch: string[] = [];
+afterEach(() => {
+  for (const directory of scratch.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+export function temporaryDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), "ry-exec-"));
+  scratch.push(directory);
+  return directory;
+}
+
+/** Writes `yaml` as a workflow file in a fresh directory; returns its path and a runs root. */
+export function workflowFile(yaml: string): { file: string; runsRoot: string; directory: string } {
+  const directory = temporaryDirectory();
+  const file = join(directory, "workflow.yaml");
+  writeFileSync(file, yaml);
+  return { file, runsRoot: join(directory, "runs"), directory };
+}
+
+export function fifo(directory: string, name = "gate"): string {
+  const path = join(directory, name);
+  execFileSync("mkfifo", [path]);
+  return path;
+}
+
+/** Records events and lets a test await the first one that matches. */
+export class EventLog {
+  readonly events: RunEvent[] = [];
+  #waiters: { match: (event: RunEvent) => boolean; resolve: (event: RunEvent) => void }[] = [];
+
+  readonly onEvent = (event: RunEvent): void => {
+    this.events.push(event);
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.match(event)) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve(event);
+      }
+    }
+  };
+
+  next(match: (event: RunEvent) => boolean): Promise<RunEvent> {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
+  }
+
+  durable(): RunEvent[] {
+    return this.events.filter((event) => event.type !== "step-output");
+  }
+}
+
+export const started = (stepId: string) => (event: RunEvent) =>
+  event.type === "step-start" && event.stepId === stepId;
+
+/** Pids of live (not zombie) processes in process group `pgid`, read from /proc. */
+export function livingGroupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(group) === pgid && state !== "Z" && state !== "X") members.push(Number(entry));
+  }
+  return members;
+}

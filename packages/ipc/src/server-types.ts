@@ -1,0 +1,50 @@
+// What the executor provides to the IPC server, and what it gets back.
+
+import type { RunEvent } from "@runyard/protocol";
+import type { FinalStatus, RunMeta, RunStatus } from "@runyard/schema";
+
+export interface IpcSnapshot {
+  meta: RunMeta;
+  status: RunStatus;
+  /** Seq of the last durable event appended (and published) so far. */
+  lastSeq: number;
+}
+
+export interface CancelRequest {
+  /** A step to cancel; undefined cancels the whole run. */
+  stepId?: string | undefined;
+  reason?: string | undefined;
+}
+
+export interface IpcServerHandlers {
+  /** The run as it stands now; called for each welcome and each subscribe. */
+  snapshot(): IpcSnapshot;
+  /** Durable events with fromSeq <= seq <= toSeq, in order (e.g. read from run_summary.jsonl). */
+  replay(fromSeq: number, toSeq: number): AsyncIterable<RunEvent>;
+  /** A client asked to cancel; absent, cancel requests are refused. */
+  cancel?(request: CancelRequest): void;
+  /** Client trouble (bad lines, slow clients dropped): for the executor's log, not the run's. */
+  diagnostic?(message: string): void;
+}
+
+export interface IpcServerOptions {
+  /** Bytes a client may fall behind before it is dropped (default 8 MiB). */
+  maxQueueBytes?: number;
+  /** How long close() waits for clients to take their `bye` (default 2000 ms). */
+  closeTimeoutMs?: number;
+}
+
+export interface IpcServer {
+  readonly socketPath: string;
+  readonly clientCount: number;
+  /**
+   * Sends an event to the clients that subscribed to it. Call it after the event was appended
+   * to run_summary.jsonl (durable events) — the replay of a client that subscribes later
+   * relies on it. step-output events go only to clients that asked for that step's output.
+   */
+  publish(event: RunEvent): void;
+  /** Whether any client wants `stepId`'s output; if not, the executor need not decode it. */
+  wantsOutput(stepId: string): boolean;
+  /** Says `bye` to every client, stops listening and removes the socket. */
+  close(finalStatus: FinalStatus | null): Promise<void>;
+}

@@ -1,0 +1,237 @@
+import { spawn } from "node:child_process";
+import { existsSync, lstatSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import type { ServerMessage } from "@runyard/protocol";
+import { describe, expect, it, vi } from "vitest";
+import { FakeRun, meta, outputEvent, statusAt, temporaryDirectory } from "../test/fixtures.js";
+import { createIpcClient, type IpcClient } from "./client.js";
+import { createIpcServer } from "./server.js";
+import type { IpcServer } from "./server-types.js";
+
+async function serve(run = new FakeRun(), options = {}) {
+  const socketPath = join(temporaryDirectory(), "ipc.sock");
+  const diagnostics: string[] = [];
+  const handlers = {
+    ...run.handlers(),
+    diagnostic: (message: string) => diagnostics.push(message),
+  };
+  const server = await createIpcServer(socketPath, handlers, options);
+  run.publish = (event) => server.publish(event);
+  return { server, socketPath, run, diagnostics };
+}
+
+/** Collects messages until `bye` (or the end of the connection). */
+async function collect(client: IpcClient): Promise<ServerMessage[]> {
+  const messages: ServerMessage[] = [];
+  for await (const message of client) {
+    messages.push(message);
+    if (message.type === "bye") break;
+  }
+  return messages;
+}
+
+const seqs = (messages: ServerMessage[]) =>
+  messages.flatMap((message) => (message.type === "event" ? [message.event.seq] : []));
+
+describe("IPC server and client", () => {
+  it("listens on a 0600 socket and greets with meta, status and the last seq", async () => {
+    const { server, socketPath, run } = await serve();
+    run.append(3);
+    expect(lstatSync(socketPath).isSocket()).toBe(true);
+    expect(statSync(socketPath).mode & 0o777).toBe(0o600);
+    const client = await createIpcClient(socketPath, { client: "test/1" });
+    expect(client.welcome).toEqual({
+      type: "welcome",
+      protocolVersion: 1,
+      meta,
+      status: statusAt(3),
+      lastSeq: 3,
+    });
+    client.ping("p1");
+    const first = await client[Symbol.asyncIterator]().next();
+    expect(first.value).toEqual({ type: "pong", id: "p1" });
+    await client.close();
+    await server.close(null);
+  });
+
+  it("replays from any seq, then goes live, with no gap and no duplicate", async () => {
+    const { server, socketPath, run } = await serve();
+    run.append(5);
+    let openGate!: () => void;
+    run.replayGate = new Promise((resolve) => {
+      openGate = resolve;
+    });
+    const replayStarted = new Promise<void>((resolve) => {
+      run.onReplayStart = resolve;
+    });
+    const client = await createIpcClient(socketPath);
+    client.subscribe({ fromSeq: 2 });
+    await replayStarted;
+    // Events happen while the replay is held back: they must come after it, once.
+    run.append(3);
+    openGate();
+    run.append(2);
+    const collected = collect(client);
+    await vi.waitFor(() => expect(server.clientCount).toBe(1));
+    // Let the client drain, then end the run.
+    const closing = (async () => {
+      await vi.waitFor(async () => expect(run.events).toHaveLength(10));
+    })();
+    await closing;
+    await server.close("success");
+    const messages = await collected;
+    expect(seqs(messages)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(messages.at(-1)).toEqual({ type: "bye", finalStatus: "success" });
+    expect(existsSync(socketPath)).toBe(false);
+  });
+
+  it("streams output only to clients that asked for it", async () => {
+    const { server, socketPath, run } = await serve();
+    run.append(1);
+    const all = await createIpcClient(socketPath);
+    const some = await createIpcClient(socketPath);
+    const none = await createIpcClient(socketPath);
+    all.subscribe({ fromSeq: 2, output: true });
+    some.subscribe({ fromSeq: 2, output: ["b"] });
+    none.subscribe({ fromSeq: 2 });
+    // Subscriptions are in once each client's ping has come back.
+    for (const client of [all, some, none]) {
+      client.ping();
+      await client[Symbol.asyncIterator]().next();
+    }
+    expect(server.wantsOutput("a")).toBe(true);
+    server.publish(outputEvent(1, "a", "from a\n"));
+    server.publish(outputEvent(1, "b", "from b\n"));
+    run.append(1);
+    const results = Promise.all([collect(all), collect(some), collect(none)]);
+    await server.close("success");
+    const [toAll, toSome, toNone] = await results;
+    const outputs = (messages: ServerMessage[]) =>
+      messages.flatMap((message) => (message.type === "output" ? [message.event.data] : []));
+    expect(outputs(toAll ?? [])).toEqual(["from a\n", "from b\n"]);
+    expect(outputs(toSome ?? [])).toEqual(["from b\n"]);
+    expect(outputs(toNone ?? [])).toEqual([]);
+    expect(seqs(toNone ?? [])).toEqual([2]);
+  });
+
+  it("routes cancel to the executor's handler", async () => {
+    const { server, socketPath, run } = await serve();
+    const client = await createIpcClient(socketPath);
+    client.cancel({ stepId: "a", reason: "user asked" });
+    client.ping();
+    await client[Symbol.asyncIterator]().next();
+    expect(run.cancels).toEqual([{ stepId: "a", reason: "user asked" }]);
+    await client.close();
+    await server.close(null);
+  });
+
+  it("refuses a client that speaks no common version, with a clear error", async () => {
+    const { server, socketPath } = await serve();
+    await expect(createIpcClient(socketPath, { protocolVersions: [99] })).rejects.toMatchObject({
+      code: "E_PROTOCOL_VERSION",
+      message: expect.stringMatching(/client speaks 99, server speaks 1/),
+    });
+    await server.close(null);
+  });
+
+  it("requires hello first and closes otherwise", async () => {
+    const { server, socketPath } = await serve();
+    const socket = connect(socketPath);
+    socket.write('{"type":"ping"}\n');
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk;
+    });
+    await new Promise((resolve) => socket.on("close", resolve));
+    expect(JSON.parse(received)).toMatchObject({ type: "error", code: "E_HELLO_REQUIRED" });
+    await server.close(null);
+  });
+
+  it("answers a bad line with an error and keeps the connection", async () => {
+    const { server, socketPath } = await serve();
+    const client = await createIpcClient(socketPath);
+    const socket = connect(socketPath);
+    socket.write(
+      '{"type":"hello","protocolVersions":[1],"client":"raw"}\n{"type":"subscribe","fromSeq":0,"output":false}\n{"type":"ping"}\n',
+    );
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk;
+    });
+    await vi.waitFor(() => expect(received).toContain('"pong"'));
+    const lines = received
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines[1]).toMatchObject({
+      type: "error",
+      code: "E_BAD_MESSAGE",
+      message: expect.stringMatching(/fromSeq/),
+    });
+    socket.destroy();
+    await client.close();
+    await server.close(null);
+  });
+
+  it("drops a client that stops reading, without ever blocking the publisher", async () => {
+    const { server, socketPath, diagnostics } = await serve(new FakeRun(), {
+      maxQueueBytes: 64 * 1024,
+    });
+    const socket = connect(socketPath);
+    socket.write('{"type":"hello","protocolVersions":[1],"client":"stuck"}\n');
+    socket.write('{"type":"subscribe","fromSeq":1,"output":true}\n');
+    await vi.waitFor(() => expect(server.wantsOutput("a")).toBe(true));
+    socket.pause();
+    const chunk = "x".repeat(4096);
+    const started = performance.now();
+    for (let i = 0; i < 1000; i += 1) server.publish(outputEvent(1, "a", chunk, i * 4096));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(diagnostics.some((message) => /dropped a client/.test(message))).toBe(true);
+    await vi.waitFor(() => expect(server.clientCount).toBe(0), { timeout: 5000 });
+    socket.destroy();
+    await server.close(null);
+  });
+});
+
+describe("the socket path", () => {
+  it("refuses to start over a live socket", async () => {
+    const { server, socketPath } = await serve();
+    await expect(createIpcServer(socketPath, new FakeRun().handlers())).rejects.toMatchObject({
+      code: "E_SOCKET_IN_USE",
+    });
+    await server.close(null);
+  });
+
+  it("replaces a stale socket left by a dead process", async () => {
+    const socketPath = join(temporaryDirectory(), "ipc.sock");
+    const child = spawn(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(socketPath)}, () => console.log("ready"))`,
+    ]);
+    await new Promise((resolve) => child.stdout.once("data", resolve));
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(lstatSync(socketPath).isSocket()).toBe(true);
+    const server: IpcServer = await createIpcServer(socketPath, new FakeRun().handlers());
+    const client = await createIpcClient(socketPath);
+    expect(client.welcome.lastSeq).toBe(0);
+    await client.close();
+    await server.close(null);
+  });
+
+  it("names the path when it is too long for a Unix socket", async () => {
+    const socketPath = join(temporaryDirectory(), "d".repeat(120), "ipc.sock");
+    await expect(createIpcServer(socketPath, new FakeRun().handlers())).rejects.toThrow(
+      new RegExp(`longer than the 107 a Unix socket allows: ${socketPath}`),
+    );
+    await expect(createIpcClient(socketPath)).rejects.toMatchObject({
+      code: "E_SOCKET_PATH_TOO_LONG",
+    });
+  });
+
+  it("tells a client clearly that nobody listens", async () => {
+    const socketPath = join(temporaryDirectory(), "ipc.sock");
+    await expect(createIpcClient(socketPath)).rejects.toMatchObject({ code: "E_IPC_CONNECT" });
+  });
+});

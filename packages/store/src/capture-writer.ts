@@ -1,0 +1,96 @@
+// A step attempt's captures: NNNNNN-<step>.out and .err, created (0600) when the step starts
+// and appended chunk by chunk as output arrives, so `tail -f` works while the step runs and
+// no output is ever held whole in memory.
+//
+// Writes are synchronous: the chunk is in the file before the executor tells subscribers about
+// it, and a child that writes faster than the disk is slowed by its full pipe rather than by
+// memory growing in the executor. Captures are not fsynced: they are bulk data the kernel
+// writes back within seconds, and fsyncing every chunk would make output-heavy steps crawl.
+import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
+import { FILE_MODE } from "@runyard/schema";
+import { capturePaths } from "./paths.js";
+
+export type CaptureStream = "stdout" | "stderr";
+
+export class CaptureWriter {
+  readonly seq: number;
+  readonly stepId: string;
+  /** Absolute paths of the captures. */
+  readonly outPath: string;
+  readonly errPath: string;
+  /** Names relative to the run directory, as events carry them. */
+  readonly outName: string;
+  readonly errName: string;
+  #fds: { stdout: number; stderr: number } | undefined;
+  readonly #sizes = { stdout: 0, stderr: 0 };
+
+  private constructor(
+    seq: number,
+    stepId: string,
+    paths: ReturnType<typeof capturePaths>,
+    fds: { stdout: number; stderr: number },
+  ) {
+    this.seq = seq;
+    this.stepId = stepId;
+    this.outPath = paths.out;
+    this.errPath = paths.err;
+    this.outName = paths.outName;
+    this.errName = paths.errName;
+    this.#fds = fds;
+  }
+
+  /** Creates both captures; fails if either exists (captures are never overwritten). */
+  static open(runDirectory: string, seq: number, stepId: string): CaptureWriter {
+    const paths = capturePaths(runDirectory, seq, stepId);
+    const stdout = openCapture(paths.out);
+    let stderr: number;
+    try {
+      stderr = openCapture(paths.err);
+    } catch (error) {
+      closeSync(stdout);
+      throw error;
+    }
+    return new CaptureWriter(seq, stepId, paths, { stdout, stderr });
+  }
+
+  /** Appends a chunk; returns the byte offset at which it starts in the capture. */
+  write(stream: CaptureStream, chunk: Uint8Array): number {
+    const fds = this.#fds;
+    if (fds === undefined) throw new Error(`${this.outPath}: write after close`);
+    const offset = this.#sizes[stream];
+    let written = 0;
+    while (written < chunk.length) {
+      written += writeSync(fds[stream], chunk, written, chunk.length - written);
+    }
+    this.#sizes[stream] += chunk.length;
+    return offset;
+  }
+
+  /** Bytes written so far to one stream. */
+  size(stream: CaptureStream): number {
+    return this.#sizes[stream];
+  }
+
+  close(): void {
+    const fds = this.#fds;
+    if (fds === undefined) return;
+    this.#fds = undefined;
+    try {
+      closeSync(fds.stdout);
+    } finally {
+      closeSync(fds.stderr);
+    }
+  }
+}
+
+function openCapture(path: string): number {
+  // "ax": O_APPEND | O_CREAT | O_EXCL — appends only, and never reuses someone's file.
+  const fd = openSync(path, "ax", FILE_MODE);
+  try {
+    fchmodSync(fd, FILE_MODE);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}

@@ -1,0 +1,89 @@
+// Tells how a run stands from its meta.json and heartbeat: ended (as meta says), running,
+// crashed (the executor is provably gone) or unknown (no way to tell from here).
+import type { RunMeta } from "@runyard/schema";
+import {
+  probeProcess,
+  readBootId,
+  readProcessStartTicks,
+  shortHostname,
+} from "./process-identity.js";
+
+export type RunClassification =
+  | "running"
+  | "success"
+  | "failed"
+  | "cancelled"
+  | "crashed"
+  | "unknown";
+
+/** A heartbeat older than this says the executor is gone (it beats every 10 s). */
+export const HEARTBEAT_STALE_AFTER_MS = 60_000;
+
+export interface ClassifyOptions {
+  /** Short host name of the reader; defaults to this host's. */
+  host?: string;
+  /** Boot id of the reader's machine; defaults to this machine's. */
+  bootId?: string | null;
+  /** Reader's clock in epoch ms; defaults to Date.now(). */
+  now?: number;
+  staleAfterMs?: number;
+}
+
+export interface Classified {
+  classification: RunClassification;
+  /** Why, in words a user can check. */
+  reason: string;
+}
+
+export function classifyRun(
+  meta: RunMeta,
+  heartbeatAt: number | null,
+  options: ClassifyOptions = {},
+): Classified {
+  if (meta.finalStatus !== null) {
+    return {
+      classification: meta.finalStatus,
+      reason: `ended ${meta.endedAt ?? "(time unknown)"}`,
+    };
+  }
+  const now = options.now ?? Date.now();
+  const staleAfterMs = options.staleAfterMs ?? HEARTBEAT_STALE_AFTER_MS;
+  const heartbeatAge = heartbeatAt === null ? null : Math.max(0, now - heartbeatAt);
+  const stale = heartbeatAge !== null && heartbeatAge > staleAfterMs;
+  const staleReason = `no heartbeat for ${Math.round((heartbeatAge ?? 0) / 1000)} s`;
+
+  const host = options.host ?? shortHostname();
+  if (meta.startedOn !== host) {
+    if (heartbeatAge === null) {
+      return {
+        classification: "unknown",
+        reason: `started on ${meta.startedOn}; no heartbeat to judge it by from ${host}`,
+      };
+    }
+    if (stale) return { classification: "crashed", reason: staleReason };
+    return { classification: "running", reason: `running on ${meta.startedOn}` };
+  }
+
+  const executor = meta.executor;
+  const bootId = options.bootId === undefined ? readBootId() : options.bootId;
+  if (executor?.bootId && bootId && executor.bootId !== bootId) {
+    return { classification: "crashed", reason: `${host} has rebooted since the run started` };
+  }
+  const pid = executor?.pid ?? meta.pid;
+  if (probeProcess(pid) === "dead") {
+    return { classification: "crashed", reason: `executor pid ${pid} is not running` };
+  }
+  const ticks = readProcessStartTicks(pid);
+  if (executor?.processStartTicks && ticks) {
+    if (ticks !== executor.processStartTicks) {
+      return {
+        classification: "crashed",
+        reason: `pid ${pid} now belongs to another process (start time differs)`,
+      };
+    }
+    return { classification: "running", reason: `executor pid ${pid} is running` };
+  }
+  // The pid is alive but we cannot prove it is the executor: let the heartbeat decide.
+  if (stale) return { classification: "crashed", reason: staleReason };
+  return { classification: "running", reason: `pid ${pid} is alive (identity not verifiable)` };
+}

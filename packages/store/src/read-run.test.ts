@@ -1,0 +1,138 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RUN_FILES } from "@runyard/schema";
+import { describe, expect, it } from "vitest";
+import { startMeta, temporaryDirectory } from "../test/helpers.js";
+import { listRuns } from "./list-runs.js";
+import {
+  currentExecutorIdentity,
+  readBootId,
+  readProcessStartTicks,
+  shortHostname,
+} from "./process-identity.js";
+import { readRun } from "./read-run.js";
+import { createRunDirectory, writeMeta } from "./run-directory.js";
+
+/** The pid of a process that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn("true");
+  const pid = child.pid;
+  await new Promise((resolve) => child.on("exit", resolve));
+  if (pid === undefined) throw new Error("no pid");
+  return pid;
+}
+
+async function runWith(meta: Parameters<typeof startMeta>[0], heartbeat?: number) {
+  const root = temporaryDirectory();
+  const created = await createRunDirectory(root, {
+    workflowSource: new Uint8Array(),
+    meta: startMeta(meta),
+  });
+  if (heartbeat !== undefined) writeFileSync(created.paths.heartbeat, `${heartbeat}\n`);
+  return created;
+}
+
+const here = { startedOn: shortHostname() };
+
+describe("readRun classification", () => {
+  it("says running for a live executor whose identity matches", async () => {
+    const run = await runWith({ ...here, executor: currentExecutorIdentity() });
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("running");
+    expect(view.meta.runId).toBe(run.runId);
+    expect(view.status).toBeNull();
+    expect(view.problems).toEqual([]);
+  });
+
+  it("says crashed when the executor pid is dead", async () => {
+    const pid = await deadPid();
+    const run = await runWith({
+      ...here,
+      pid,
+      executor: { pid, processStartTicks: "1", bootId: readBootId() },
+    });
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("crashed");
+    expect(view.reason).toBe(`executor pid ${pid} is not running`);
+  });
+
+  it.runIf(readProcessStartTicks(process.pid) !== null)(
+    "says crashed when the pid was recycled (start ticks differ)",
+    async () => {
+      const run = await runWith({
+        ...here,
+        executor: { pid: process.pid, processStartTicks: "1", bootId: readBootId() },
+      });
+      expect((await readRun(run.directory)).classification).toBe("crashed");
+    },
+  );
+
+  it("says crashed after a reboot", async () => {
+    const run = await runWith({
+      ...here,
+      executor: { ...currentExecutorIdentity(), bootId: "other-boot" },
+    });
+    const view = await readRun(run.directory, { bootId: "this-boot" });
+    expect(view.classification).toBe("crashed");
+    expect(view.reason).toMatch(/rebooted/);
+  });
+
+  it("judges a run on another host by its heartbeat", async () => {
+    const now = Date.now();
+    const fresh = await runWith({ startedOn: "elsewhere" }, now - 5_000);
+    const stale = await runWith({ startedOn: "elsewhere" }, now - 120_000);
+    const none = await runWith({ startedOn: "elsewhere" });
+    expect((await readRun(fresh.directory, { now })).classification).toBe("running");
+    expect((await readRun(stale.directory, { now })).classification).toBe("crashed");
+    expect((await readRun(none.directory, { now })).classification).toBe("unknown");
+  });
+
+  it("takes an ended run's final status from meta.json", async () => {
+    const run = await runWith(here);
+    await writeMeta(run.directory, {
+      ...run.meta,
+      finalStatus: "failed",
+      endedAt: "2026-06-05T16:10:00.000Z",
+    });
+    expect((await readRun(run.directory)).classification).toBe("failed");
+  });
+
+  it("reports a broken status.json without failing the read", async () => {
+    const run = await runWith(here);
+    writeFileSync(join(run.directory, RUN_FILES.status), '{"runId": 3}');
+    const view = await readRun(run.directory);
+    expect(view.status).toBeNull();
+    expect(view.problems[0]).toMatch(/status\.json: \d+ problems/);
+    expect(view.problems[0]).toMatch(/status\.json: runId: expected/);
+  });
+});
+
+describe("listRuns", () => {
+  it("lists newest first, skips what is not a run and reports broken runs", async () => {
+    const root = temporaryDirectory();
+    const older = await createRunDirectory(root, {
+      workflowSource: new Uint8Array(),
+      meta: startMeta(),
+    });
+    const newer = await createRunDirectory(root, {
+      workflowSource: new Uint8Array(),
+      meta: startMeta(),
+    });
+    mkdirSync(join(root, "not-a-run"));
+    writeFileSync(join(root, "notes.txt"), "x");
+    const brokenId = "019a1b2c-3d4e-7f00-8a00-0123456789ab";
+    mkdirSync(join(root, brokenId));
+    writeFileSync(join(root, brokenId, RUN_FILES.meta), "{");
+
+    const list = await listRuns(root);
+    expect(list.runs.map((run) => run.runId)).toEqual([newer.runId, older.runId]);
+    expect(list.broken).toHaveLength(1);
+    expect(list.broken[0]?.runId).toBe(brokenId);
+    expect(list.broken[0]?.error.message).toMatch(/meta\.json: invalid JSON/);
+  });
+
+  it("returns nothing for a runs root that does not exist", async () => {
+    expect(await listRuns(join(temporaryDirectory(), "none"))).toEqual({ runs: [], broken: [] });
+  });
+});

@@ -1,0 +1,70 @@
+// The read side of one run directory: meta + status + heartbeat → a typed view with a
+// classification. meta.json is required (without it there is no run to speak of); everything
+// else may be missing or broken and is then reported in `problems`.
+import { basename } from "node:path";
+import {
+  check,
+  LenientRunStatusSchema,
+  type RunMeta,
+  RunMetaSchema,
+  type RunStatus,
+} from "@runyard/schema";
+import { type ClassifyOptions, classifyRun, type RunClassification } from "./classify.js";
+import { describeSystemError } from "./errors.js";
+import { readHeartbeat } from "./heartbeat.js";
+import { type RunPaths, runPaths } from "./paths.js";
+import { readJsonFile } from "./read-json.js";
+
+export interface RunView {
+  runId: string;
+  directory: string;
+  paths: RunPaths;
+  meta: RunMeta;
+  /** null while status.json does not exist yet, or when it is unreadable (see problems). */
+  status: RunStatus | null;
+  classification: RunClassification;
+  /** Why the run is classified so, in words. */
+  reason: string;
+  /** Epoch ms of the last heartbeat, or null. */
+  heartbeatAt: number | null;
+  /** Non-fatal problems: each names the file and, where it applies, the field. */
+  problems: string[];
+}
+
+/** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
+export async function readRun(directory: string, options: ClassifyOptions = {}): Promise<RunView> {
+  const paths = runPaths(directory);
+  const problems: string[] = [];
+  const meta = await readJsonFile(paths.meta, (input) => check(RunMetaSchema, input));
+  if (!meta.ok) throw meta.error;
+  if (meta.value.runId !== basename(directory)) {
+    problems.push(`${paths.meta}: runId: ${meta.value.runId} does not match the directory name`);
+  }
+
+  const statusRead = await readJsonFile(paths.status, (input) =>
+    check(LenientRunStatusSchema, input),
+  );
+  let status: RunStatus | null = null;
+  if (statusRead.ok) status = statusRead.value;
+  else if (!statusRead.missing) problems.push(statusRead.error.message);
+
+  let heartbeatAt: number | null = null;
+  try {
+    heartbeatAt = await readHeartbeat(paths.heartbeat);
+  } catch (error) {
+    problems.push(`${paths.heartbeat}: ${describeSystemError(error)}`);
+  }
+
+  const { classification, reason } = classifyRun(meta.value, heartbeatAt, options);
+  return {
+    runId: meta.value.runId,
+    directory,
+    paths,
+    meta: meta.value,
+    status,
+    classification,
+    reason,
+    heartbeatAt,
+    problems,
+  };
+}

@@ -1,0 +1,88 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isRunId, RUN_FILES, RunMetaSchema } from "@runyard/schema";
+import { describe, expect, it } from "vitest";
+import { startMeta, temporaryDirectory, withUmask } from "../test/helpers.js";
+import { createRunDirectory } from "./run-directory.js";
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+const source = new Uint8Array(Buffer.from("name: hello\r\nsteps:\n  a: {run: echo ünïcode}\n\n"));
+
+describe("createRunDirectory", () => {
+  for (const mask of [0o000, 0o077, 0o022]) {
+    it(`gives directories 0700 and files 0600 under umask ${mask.toString(8).padStart(3, "0")}`, async () => {
+      const root = join(temporaryDirectory(), "deep", "runs");
+      const created = await withUmask(mask, () =>
+        createRunDirectory(root, { workflowSource: source, meta: startMeta() }),
+      );
+      expect(mode(join(root, ".."))).toBe(0o700);
+      expect(mode(root)).toBe(0o700);
+      expect(mode(created.directory)).toBe(0o700);
+      expect(mode(created.paths.artifacts)).toBe(0o700);
+      for (const file of [created.paths.meta, created.paths.workflow, created.paths.summary]) {
+        expect(mode(file)).toBe(0o600);
+      }
+    });
+  }
+
+  it("creates runs/<uuidv7> with the exact workflow bytes, meta.json and an empty summary", async () => {
+    const root = temporaryDirectory();
+    const created = await createRunDirectory(root, { workflowSource: source, meta: startMeta() });
+    expect(isRunId(created.runId)).toBe(true);
+    expect(created.runId[14]).toBe("7");
+    expect(created.directory).toBe(join(root, created.runId));
+    expect(new Uint8Array(readFileSync(created.paths.workflow))).toEqual(source);
+    const meta = RunMetaSchema.parse(JSON.parse(readFileSync(created.paths.meta, "utf8")));
+    expect(meta).toEqual({ ...startMeta(), runId: created.runId });
+    expect(readFileSync(created.paths.summary, "utf8")).toBe("");
+    expect(readdirSync(created.directory).sort()).toEqual(
+      [RUN_FILES.artifacts, RUN_FILES.meta, RUN_FILES.summary, RUN_FILES.workflow].sort(),
+    );
+  });
+
+  it("leaves an existing runs root's mode alone", async () => {
+    const root = join(temporaryDirectory(), "shared");
+    await mkdir(root, { mode: 0o755 });
+    await createRunDirectory(root, { workflowSource: source, meta: startMeta() });
+    expect((await stat(root)).mode & 0o777).toBe(0o755);
+  });
+
+  it("uses a given run id and refuses one that exists", async () => {
+    const root = temporaryDirectory();
+    const runId = "019a1b2c-3d4e-7f00-8a00-0123456789ab";
+    await createRunDirectory(root, { runId, workflowSource: source, meta: startMeta() });
+    await expect(
+      createRunDirectory(root, { runId, workflowSource: source, meta: startMeta() }),
+    ).rejects.toThrow(/a run with this id already exists/);
+    expect(readFileSync(join(root, runId, RUN_FILES.meta), "utf8")).toContain(runId);
+  });
+
+  it("rejects a run id that could escape the runs root", async () => {
+    const root = temporaryDirectory();
+    await expect(
+      createRunDirectory(root, { runId: "../x", workflowSource: source, meta: startMeta() }),
+    ).rejects.toThrow(/not a run id/);
+  });
+
+  it("creates nothing when the meta is invalid, naming the field", async () => {
+    const root = join(temporaryDirectory(), "runs");
+    await expect(
+      createRunDirectory(root, {
+        workflowSource: source,
+        meta: startMeta({ startedAt: "yesterday" }),
+      }),
+    ).rejects.toThrow(/meta\.json: startedAt: expected/);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it("removes the half-made directory when populating fails", async () => {
+    const root = temporaryDirectory();
+    await writeFile(join(root, "keep"), "x");
+    const broken = 42 as unknown as Uint8Array;
+    await expect(
+      createRunDirectory(root, { workflowSource: broken, meta: startMeta() }),
+    ).rejects.toMatchObject({ code: "E_RUN_DIRECTORY" });
+    expect(readdirSync(root)).toEqual(["keep"]);
+  });
+});

@@ -1,0 +1,80 @@
+// How events change a RunStatus. The executor keeps its in-memory status with this; a reader
+// following run_summary.jsonl from another host can rebuild the same status from the events.
+
+import type { RunEvent } from "@runyard/protocol";
+import type { RunStatus, StepState } from "@runyard/schema";
+
+export interface StatusStep {
+  nodeId: string;
+  name: string;
+}
+
+/** Every step pending, seq 0: the status of a run before its first event. */
+export function createInitialStatus(options: {
+  runId: string;
+  workflowId: string;
+  steps: readonly StatusStep[];
+  updatedAt: string;
+}): RunStatus {
+  return {
+    runId: options.runId,
+    workflowId: options.workflowId,
+    updatedAt: options.updatedAt,
+    seq: 0,
+    steps: options.steps.map((step) => ({
+      name: step.name,
+      nodeId: step.nodeId,
+      status: "pending",
+    })),
+  };
+}
+
+/**
+ * Applies one durable event to `status` in place; returns true when a step changed. Events for
+ * steps the status does not know are ignored (a newer producer may add steps dynamically).
+ */
+export function applyEvent(status: RunStatus, event: RunEvent): boolean {
+  if (event.type === "step-output") return false;
+  status.updatedAt = event.ts;
+  status.seq = event.seq;
+  switch (event.type) {
+    case "step-start": {
+      const step = findStep(status, event.stepId);
+      if (!step) return false;
+      step.status = "running";
+      step.seq = event.captureSeq;
+      step.attempt = event.attempt;
+      step.startedAt = event.ts;
+      step.backend = event.backend;
+      delete step.endedAt;
+      delete step.exitCode;
+      delete step.signal;
+      delete step.reason;
+      return true;
+    }
+    case "step-status": {
+      const step = findStep(status, event.stepId);
+      if (!step) return false;
+      step.status = event.status;
+      if (event.reason !== undefined) step.reason = event.reason;
+      if (event.jobId !== undefined) step.jobId = event.jobId;
+      return true;
+    }
+    case "step-end": {
+      const step = findStep(status, event.stepId);
+      if (!step) return false;
+      step.status = event.status;
+      step.endedAt = event.ts;
+      step.exitCode = event.exitCode;
+      step.signal = event.signal;
+      if (event.reason !== undefined) step.reason = event.reason;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function findStep(status: RunStatus, nodeId: string): StepState | undefined {
+  return status.steps.find((step) => step.nodeId === nodeId);
+}

@@ -1,0 +1,135 @@
+// Appends durable events to run_summary.jsonl: one JSON line per event, through one O_APPEND
+// file descriptor, written synchronously so an event is in the file before anyone hears of it.
+//
+// fsync policy. A write() puts the line in the kernel's page cache, which already survives
+// the executor crashing or being killed; fsync only guards against the machine going down.
+// Runs roots often sit on NFS home directories where fsync is slow, so the writer syncs:
+// - at once after `run-start` (the run provably began) and `run-end` (the timeline is complete);
+// - otherwise in the background, at most once per `syncIntervalMs` (default 1 s) while lines
+//   are unsynced, so a machine crash loses at most about a second of the timeline, and the run
+//   is then classified crashed anyway.
+import { closeSync, fchmodSync, fdatasync, fdatasyncSync, openSync, writeSync } from "node:fs";
+import { encodeLine, isDurableEvent, type RunEvent, RunEventSchema } from "@runyard/protocol";
+import { check, FILE_MODE } from "@runyard/schema";
+import { SummaryOrderError } from "./errors.js";
+
+export interface SummaryWriterOptions {
+  /** Seq of the last line already in the file (0 for a new run). */
+  lastSeq?: number;
+  /** Longest time an appended line stays unsynced, in ms (default 1000). */
+  syncIntervalMs?: number;
+  /** Called when a background fsync fails (the next append or close retries). */
+  onSyncError?: (error: unknown) => void;
+}
+
+const IMMEDIATE_SYNC: ReadonlySet<string> = new Set(["run-start", "run-end"]);
+
+export class SummaryWriter {
+  readonly path: string;
+  #fd: number | undefined;
+  #lastSeq: number;
+  #dirty = false;
+  #timer: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> | undefined;
+  readonly #syncIntervalMs: number;
+  readonly #onSyncError: (error: unknown) => void;
+
+  private constructor(path: string, fd: number, options: SummaryWriterOptions) {
+    this.path = path;
+    this.#fd = fd;
+    this.#lastSeq = options.lastSeq ?? 0;
+    this.#syncIntervalMs = options.syncIntervalMs ?? 1000;
+    this.#onSyncError = options.onSyncError ?? (() => undefined);
+  }
+
+  /** Opens (creating if needed, 0600) the summary for appending. */
+  static open(path: string, options: SummaryWriterOptions = {}): SummaryWriter {
+    const fd = openSync(path, "a", FILE_MODE);
+    try {
+      fchmodSync(fd, FILE_MODE);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return new SummaryWriter(path, fd, options);
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** Appends one durable event; its seq must be the next one. Throws if the write fails. */
+  append(event: RunEvent): void {
+    const fd = this.#fd;
+    if (fd === undefined) throw new SummaryOrderError(`${this.path}: append after close`);
+    if (!isDurableEvent(event)) {
+      throw new SummaryOrderError(`${this.path}: ${event.type} events are live only`);
+    }
+    if (event.seq !== this.#lastSeq + 1) {
+      throw new SummaryOrderError(
+        `${this.path}: event seq ${event.seq} would follow seq ${this.#lastSeq}; seq must be gapless`,
+      );
+    }
+    const checked = check(RunEventSchema, event);
+    if (!checked.ok) {
+      const first = checked.problems[0];
+      throw new SummaryOrderError(
+        `${this.path}: refusing an invalid ${event.type} event: ${first?.path}: ${first?.message}`,
+      );
+    }
+    const bytes = Buffer.from(encodeLine(event));
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written);
+    this.#lastSeq = event.seq;
+    this.#dirty = true;
+    if (IMMEDIATE_SYNC.has(event.type)) {
+      fdatasyncSync(fd);
+      this.#dirty = false;
+    } else this.#scheduleSync();
+  }
+
+  #scheduleSync(): void {
+    if (this.#timer !== undefined || this.#syncing !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.sync().catch(this.#onSyncError);
+    }, this.#syncIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** fsyncs now if lines are unsynced. */
+  async sync(): Promise<void> {
+    if (this.#syncing) await this.#syncing;
+    const fd = this.#fd;
+    if (!this.#dirty || fd === undefined) return;
+    this.#dirty = false;
+    this.#syncing = new Promise<void>((resolve, reject) => {
+      fdatasync(fd, (error) => {
+        if (error) {
+          this.#dirty = true;
+          reject(error);
+        } else resolve();
+      });
+    }).finally(() => {
+      this.#syncing = undefined;
+      if (this.#dirty && this.#fd !== undefined) this.#scheduleSync();
+    });
+    await this.#syncing;
+  }
+
+  /** Syncs what is unsynced and closes the file descriptor. */
+  async close(): Promise<void> {
+    if (this.#fd === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    try {
+      await this.sync();
+    } finally {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      const fd = this.#fd;
+      this.#fd = undefined;
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+}
