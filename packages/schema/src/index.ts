@@ -1,7 +1,25 @@
 // @runyard/schema — the run-directory contract: every file a run writes, its layout, and
-// the workflow format, as zod schemas with inferred types.
+// the workflow format, as zod schemas with inferred types, plus the JSON Schemas made from them.
 export { now, SCHEMA_VERSION, TimestampSchema, UuidSchema } from "./common.js";
+export { DURATION_PATTERN, durationSeconds } from "./duration.js";
 export { formatProblem, RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+export {
+  describeFound,
+  JSON_VOCABULARY,
+  type Vocabulary,
+  YAML_VOCABULARY,
+} from "./issue-words.js";
+export { type DescribeOptions, describeIssues, type IssueProblem } from "./issues.js";
+export {
+  type JsonSchemaFileState,
+  type JsonSchemaSource,
+  jsonSchemaDocument,
+  jsonSchemaId,
+  RUN_DIRECTORY_JSON_SCHEMAS,
+  renderJsonSchema,
+  SCHEMA_URL_BASE,
+  syncJsonSchemaFiles,
+} from "./json-schemas.js";
 export {
   CHANNEL_PATTERN,
   captureFileNames,
@@ -22,6 +40,7 @@ export {
   STEP_ID_MAX_LENGTH,
   STEP_ID_PATTERN,
 } from "./layout.js";
+export { type ParamValuesResult, resolveParamValues } from "./params.js";
 export {
   type ExecutorIdentity,
   ExecutorIdentitySchema,
@@ -42,29 +61,39 @@ export {
   StepStatusSchema,
   StepTerminalStatuses,
 } from "./run-status.js";
+export { didYouMean, editDistance, suggest } from "./suggest.js";
 export { check, describeIssue, formatPath } from "./validate.js";
 export {
   BackendSchema,
   DefaultsSchema,
   DurationSchema,
   EnvMapSchema,
+  NeedsSchema,
+  ParamObjectSchema,
   ParamSchema,
+  RetriesSchema,
+  ScalarSchema,
   SlurmOptionsSchema,
   type Step,
   StepIdSchema,
   StepSchema,
+  VariableNameSchema,
   WORKFLOW_KEYS,
   type Workflow,
   WorkflowSchema,
 } from "./workflow.js";
 export {
-  durationSeconds,
   loadWorkflowFile,
   parseWorkflow,
-  type ResolvedStep,
-  type ResolvedWorkflow,
-  WORKFLOW_ID_NAMESPACE,
   WorkflowError,
   type WorkflowParseResult,
-  workflowIdForPath,
+  WorkflowReadError,
 } from "./workflow-load.js";
+export {
+  type ResolvedParam,
+  type ResolvedStep,
+  type ResolvedWorkflow,
+  type SlurmOptions,
+  WORKFLOW_ID_NAMESPACE,
+  workflowIdForPath,
+} from "./workflow-resolve.js";

@@ -22,7 +22,13 @@ export type ExecutorIdentity = z.infer<typeof ExecutorIdentitySchema>;
 
 export const RunMetaSchema = z
   .object({
-    schemaVersion: z.number().int().positive().describe("Version of the run-directory contract"),
+    // Optional on read so a file in the seed's shape (HPCBox meta.json) parses as version 1;
+    // Runyard always writes it, and the inferred type always has it.
+    schemaVersion: z
+      .int()
+      .positive()
+      .default(1)
+      .describe("Version of the run-directory contract; absent means 1"),
     runId: UuidSchema.describe("UUIDv7 of this run; also the run directory's name"),
     workflowId: UuidSchema.describe("The workflow's id, or a UUIDv5 of its absolute path"),
     workflowFile: z

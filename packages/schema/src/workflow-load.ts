@@ -1,47 +1,23 @@
-// Loads a workflow file: YAML text → validated, normalised ResolvedWorkflow, or every
-// problem found at once.
+// Loads a workflow file: bytes → YAML → schema → cross-field rules → ResolvedWorkflow, or
+// every problem found, each with its line and column, in the order they appear in the file.
 import { readFile } from "node:fs/promises";
-import { basename, dirname, extname, resolve } from "node:path";
-import { v5 as uuidv5 } from "uuid";
-import { parse as parseYaml } from "yaml";
-import { ValidationError, type ValidationProblem } from "./errors.js";
-import { check } from "./validate.js";
-import { type Workflow, WorkflowSchema } from "./workflow.js";
-
-/** Namespace of the UUIDv5 ids given to workflows that have no `id`. */
-export const WORKFLOW_ID_NAMESPACE = "5f0c7a4e-2d1b-4c8e-9a3f-6b7e8d9c0a1b";
-
-/** The stable id of a workflow file without an `id`: a UUIDv5 of its absolute path. */
-export function workflowIdForPath(absolutePath: string): string {
-  return uuidv5(absolutePath, WORKFLOW_ID_NAMESPACE);
-}
-
-export interface ResolvedStep {
-  id: string;
-  name: string;
-  run: string;
-  needs: string[];
-  env: Record<string, string>;
-  /** Absolute working directory. */
-  cwd: string;
-  timeoutSeconds: number | undefined;
-  retries: number;
-  backend: "local" | "slurm";
-  raw: NonNullable<Workflow["steps"][string]>;
-}
-
-export interface ResolvedWorkflow {
-  id: string;
-  name: string;
-  description: string | undefined;
-  /** Absolute path of the workflow file. */
-  file: string;
-  /** The exact bytes of the file, copied into the run directory. */
-  source: Uint8Array;
-  env: Record<string, string>;
-  steps: ResolvedStep[];
-  raw: Workflow;
-}
+import { resolve } from "node:path";
+import type { z } from "zod";
+import { RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+import { describeFound, YAML_VOCABULARY } from "./issue-words.js";
+import { describeIssues, type IssueProblem } from "./issues.js";
+import { formatPath } from "./validate.js";
+import { StepIdSchema, VariableNameSchema, type Workflow, WorkflowSchema } from "./workflow.js";
+import { checkWorkflow } from "./workflow-checks.js";
+import { type ResolvedWorkflow, resolveWorkflow } from "./workflow-resolve.js";
+import {
+  keysAt,
+  locate,
+  parseYamlDocument,
+  positionAt,
+  positionOf,
+  writtenAs,
+} from "./yaml-document.js";
 
 export type WorkflowParseResult =
   | { ok: true; workflow: ResolvedWorkflow }
@@ -53,80 +29,141 @@ export class WorkflowError extends ValidationError {
   }
 }
 
-/** Parses "10m", "1h30m", "90s", "500ms" or a number of seconds. */
-export function durationSeconds(value: string | number): number {
-  if (typeof value === "number") return value;
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
-  let total = 0;
-  for (const match of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
-    total += Number(match[1]) * (units[match[2] ?? "s"] ?? 1);
+/** The workflow file could not be read at all (missing, a directory, no permission). */
+export class WorkflowReadError extends RunyardError {
+  constructor(file: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : String((cause as Error | undefined)?.message ?? cause);
+    super("E_WORKFLOW_READ", `cannot read workflow ${file}: ${reason}`, { cause });
   }
-  return total;
 }
 
-const stringify = (env: Record<string, string | number | boolean> | undefined) =>
-  Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
+const KEY_LABELS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
+  [StepIdSchema, "step id"],
+  [VariableNameSchema, "variable name"],
+]);
 
-/** Parses and validates workflow text. `file` is the absolute path it came from. */
+/** What the keys of the mapping at `path` are, for duplicate-key messages. */
+function keyKind(path: readonly PropertyKey[]): string {
+  if (path.length === 1 && path[0] === "steps") return "step id";
+  if (path.length === 1 && path[0] === "params") return "param";
+  if (path[path.length - 1] === "env") return "variable";
+  return "key";
+}
+
+/** Advice for the mistakes people bring from other tools. */
+function hint(path: readonly PropertyKey[], found: unknown): string {
+  if (path.length === 1 && path[0] === "steps" && Array.isArray(found)) {
+    return ' (steps are a mapping of step id to step: write "build:" rather than "- name: build")';
+  }
+  if (path[path.length - 1] === "run" && Array.isArray(found)) {
+    return ' (for several commands, write "run: |" and one command per line below it)';
+  }
+  return "";
+}
+
+function describeTopLevel(value: unknown): string | undefined {
+  if (value === null || value === undefined) {
+    return 'the workflow file is empty: expected a mapping with at least "steps"';
+  }
+  if (typeof value !== "object" || Array.isArray(value)) {
+    return `expected a mapping of workflow keys (name, steps, ...), found ${describeFound(value, YAML_VOCABULARY)}`;
+  }
+  return undefined;
+}
+
+function decode(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses and validates workflow text. `file` is the absolute path it came from: it names the
+ * default workflow id and anchors relative `cwd`s. Problems come in document order.
+ */
 export function parseWorkflow(source: Uint8Array | string, file: string): WorkflowParseResult {
   const bytes = typeof source === "string" ? new TextEncoder().encode(source) : source;
-  const text = new TextDecoder().decode(bytes);
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    return { ok: false, problems: [{ path: "", message: (error as Error).message }] };
-  }
-  const result = check(WorkflowSchema, document);
-  if (!result.ok) return result;
-  const workflow = result.value;
-  const problems: ValidationProblem[] = [];
-  const ids = Object.keys(workflow.steps);
-  if (ids.length === 0) problems.push({ path: "steps", message: "the workflow has no steps" });
-  const directory = dirname(file);
-  const steps: ResolvedStep[] = ids.map((id) => {
-    const step = workflow.steps[id] as NonNullable<Workflow["steps"][string]>;
-    const needs =
-      step.needs === undefined ? [] : Array.isArray(step.needs) ? step.needs : [step.needs];
-    for (const need of needs) {
-      if (!ids.includes(need))
-        problems.push({ path: `steps.${id}.needs`, message: `unknown step "${need}"` });
-    }
-    const timeout = step.timeout ?? workflow.defaults?.timeout;
+  const text = decode(bytes);
+  if (text === undefined) {
     return {
-      id,
-      name: step.name ?? id,
-      run: step.run,
-      needs,
-      env: stringify(step.env),
-      cwd: resolve(directory, step.cwd ?? workflow.defaults?.cwd ?? "."),
-      timeoutSeconds: timeout === undefined ? undefined : durationSeconds(timeout),
-      retries: step.retries ?? workflow.defaults?.retries ?? 0,
-      backend: step.backend ?? workflow.defaults?.backend ?? "local",
-      raw: step,
+      ok: false,
+      problems: [{ path: "", message: "the file is not UTF-8 text", line: 1, column: 1 }],
     };
-  });
-  if (problems.length > 0) return { ok: false, problems };
+  }
+  const parsed = parseYamlDocument(text, keyKind);
+  if (!parsed.ok) return parsed;
+  const yaml = parsed.source;
+  const topLevel = describeTopLevel(yaml.value);
+  if (topLevel !== undefined) {
+    return {
+      ok: false,
+      problems: [{ path: "", message: topLevel, ...positionOf(yaml, locate(yaml, []).value) }],
+    };
+  }
+
+  // Plain objects put integer-like keys ("10", "2") first; the text keeps the user's order.
+  const order = keysAt(yaml, ["steps"]);
+  const result = WorkflowSchema.safeParse(yaml.value);
+  const found: IssueProblem[] = [
+    ...(result.success
+      ? []
+      : describeIssues(WorkflowSchema, result.error.issues, yaml.value, {
+          vocabulary: YAML_VOCABULARY,
+          keyLabels: KEY_LABELS,
+          hint,
+        })),
+    ...checkWorkflow({
+      value: yaml.value,
+      stepOrder: order,
+      writtenAs: (path) => writtenAs(yaml, path),
+    }),
+  ];
+  if (found.length > 0 || parsed.problems.length > 0 || !result.success) {
+    const problems = [
+      ...parsed.problems,
+      ...found.map((problem) => ({
+        path: formatPath(problem.path),
+        message: problem.message,
+        ...positionAt(yaml, problem.path, problem.anchor),
+      })),
+    ];
+    // Stable sort: problems at one spot keep the order the checks found them in.
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    return { ok: false, problems };
+  }
+
   return {
     ok: true,
-    workflow: {
-      id: workflow.id ?? workflowIdForPath(file),
-      name: workflow.name ?? basename(file, extname(file)),
-      description: workflow.description,
+    workflow: resolveWorkflow({
+      workflow: result.data as Workflow,
+      stepOrder: order,
+      stepPosition: (id) => positionAt(yaml, ["steps", id], "key"),
       file,
       source: bytes,
-      env: stringify(workflow.env),
-      steps,
-      raw: workflow,
-    },
+    }),
   };
 }
 
 /** Reads and validates a workflow file; throws WorkflowError listing every problem. */
 export async function loadWorkflowFile(path: string): Promise<ResolvedWorkflow> {
   const file = resolve(path);
-  const source = await readFile(file);
-  const result = parseWorkflow(new Uint8Array(source), file);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (error) {
+    throw new WorkflowReadError(path, error);
+  }
+  const result = parseWorkflow(bytes, file);
   if (!result.ok) throw new WorkflowError(path, result.problems);
   return result.workflow;
 }

@@ -1,30 +1,54 @@
-// The workflow file format (YAML; JSON is YAML too). The zod schemas here are the format's
-// single source of truth: the loader validates against them and the JSON Schema is generated
-// from them.
+// The workflow file format (YAML; JSON is YAML too). These zod schemas are the format's single
+// source of truth: the loader validates against them and workflow.schema.json is generated
+// from them. Rules that span several fields (needs, cycles, params) live in workflow-checks.ts.
 import { z } from "zod";
+import { DURATION_PATTERN, durationSeconds } from "./duration.js";
 import { STEP_ID_MAX_LENGTH, STEP_ID_PATTERN } from "./layout.js";
 
-const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** A value that becomes a string in a step's environment. */
+export const ScalarSchema = z.union([z.string(), z.number(), z.boolean()], {
+  error: "expected a string, a number or a boolean",
+});
+
+/** Names of environment variables and params: what a shell accepts as a variable name. */
+export const VariableNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: 'expected letters, digits and "_", not starting with a digit',
+});
 
 /** Environment values may be written as numbers or booleans; steps see them as strings. */
 export const EnvMapSchema = z
-  .record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"),
-    Scalar,
-  )
-  .describe("Environment variables: NAME: value");
+  .record(VariableNameSchema, ScalarSchema)
+  .describe("Environment variables, NAME: value; numbers and booleans become strings");
 
 /** A duration: seconds as a number, or a string like "90s", "10m", "2h", "1h30m". */
 export const DurationSchema = z
-  .union([
-    z.number().positive(),
-    z
-      .string()
-      .regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, 'expected a duration such as "30s", "10m" or "1h30m"'),
-  ])
-  .describe("Seconds, or a string like 30s, 10m, 1h30m");
+  .union(
+    [
+      z.number().positive({ error: "expected a duration greater than zero" }),
+      z
+        .string()
+        .regex(DURATION_PATTERN, {
+          error: 'expected a duration such as "30s", "10m" or "1h30m"',
+        })
+        // Only a well-formed duration can be zero; a malformed one was reported above.
+        .refine((value) => !DURATION_PATTERN.test(value) || durationSeconds(value) > 0, {
+          error: "expected a duration greater than zero",
+        }),
+    ],
+    { error: 'expected a duration: a number of seconds, or a string such as "30s" or "1h30m"' },
+  )
+  .describe(
+    'Seconds as a number, or a string such as "90s", "10m", "1h30m" (units ms, s, m, h, d)',
+  );
 
-export const BackendSchema = z.enum(["local", "slurm"]).describe("Where a step runs");
+export const BackendSchema = z
+  .enum(["local", "slurm"])
+  .describe("Where a step runs: a local process, or a Slurm job");
+
+export const RetriesSchema = z
+  .int()
+  .nonnegative()
+  .describe("How many times a failed step is tried again");
 
 export const SlurmOptionsSchema = z
   .object({
@@ -32,11 +56,15 @@ export const SlurmOptionsSchema = z
     account: z.string().optional(),
     qos: z.string().optional(),
     time: z.string().optional().describe("Slurm time limit, e.g. 00:10:00"),
-    nodes: z.number().int().positive().optional(),
-    ntasks: z.number().int().positive().optional(),
-    cpusPerTask: z.number().int().positive().optional(),
+    nodes: z.int().positive().optional(),
+    ntasks: z.int().positive().optional(),
+    cpusPerTask: z.int().positive().optional(),
     mem: z.string().optional().describe("Memory per node, e.g. 4G"),
-    gpus: z.union([z.number().int().nonnegative(), z.string()]).optional(),
+    gpus: z
+      .union([z.int().nonnegative(), z.string()], {
+        error: 'expected a number of GPUs or a string such as "a100:2"',
+      })
+      .optional(),
     constraint: z.string().optional(),
     extraArgs: z
       .array(z.string())
@@ -46,56 +74,73 @@ export const SlurmOptionsSchema = z
   .strict()
   .describe("Options for steps run as Slurm jobs");
 
-export const ParamSchema = z.union([
-  Scalar,
-  z
-    .object({
-      description: z.string().optional(),
-      default: Scalar.optional(),
-      required: z.boolean().optional(),
-    })
-    .strict(),
-]);
+export const ParamObjectSchema = z
+  .object({
+    description: z.string().optional().describe("What the param means, shown by the CLI and GUI"),
+    default: ScalarSchema.optional().describe("Value used when the run does not supply one"),
+    required: z
+      .boolean()
+      .optional()
+      .describe("Whether a run must supply a value; defaults to true when there is no default"),
+  })
+  .strict();
+
+export const ParamSchema = z
+  .union([ScalarSchema, ParamObjectSchema], {
+    error:
+      "expected a default value (a string, number or boolean) or a mapping with description, default and required",
+  })
+  .describe("A default value, or { description, default, required }");
 
 export const StepIdSchema = z
   .string()
-  .max(STEP_ID_MAX_LENGTH)
-  .regex(
-    STEP_ID_PATTERN,
-    "expected a step id of letters, digits, '_', '.', '-', starting with a letter or digit",
-  );
+  .max(STEP_ID_MAX_LENGTH, {
+    error: `expected at most ${STEP_ID_MAX_LENGTH} characters (step ids become file names)`,
+  })
+  .regex(STEP_ID_PATTERN, {
+    error:
+      'expected letters, digits, "_", "." and "-", starting with a letter or digit (step ids become file names)',
+  })
+  .describe("A step id: its key under `steps`");
+
+export const NeedsSchema = z
+  .union([StepIdSchema, z.array(StepIdSchema)], {
+    error: "expected a step id or a list of step ids",
+  })
+  .describe("Steps that must complete before this one starts");
 
 export const StepSchema = z
   .object({
-    name: z.string().optional().describe("Display name; defaults to the step id"),
-    run: z.string().min(1).describe("Shell script the step runs (bash -c)"),
-    needs: z
-      .union([StepIdSchema, z.array(StepIdSchema)])
-      .optional()
-      .describe("Steps that must complete first"),
+    name: z.string().min(1).optional().describe("Display name; defaults to the step id"),
+    run: z.string().min(1).describe("Shell script the step runs, with bash -c"),
+    needs: NeedsSchema.optional(),
     env: EnvMapSchema.optional(),
     cwd: z
       .string()
+      .min(1)
       .optional()
-      .describe("Working directory; relative to the workflow file's directory"),
+      .describe("Working directory, relative to the workflow file's directory"),
     if: z.string().optional().describe("Condition that decides whether the step runs"),
     foreach: z
-      .union([z.string(), z.array(Scalar)])
+      .union([z.string(), z.array(ScalarSchema)], {
+        error: "expected a list of values or an expression string",
+      })
       .optional()
-      .describe("Values to run the step for, one run each"),
+      .describe("Values to run the step for, one instance per value"),
     timeout: DurationSchema.optional(),
-    retries: z.number().int().nonnegative().optional(),
+    retries: RetriesSchema.optional(),
     backend: BackendSchema.optional(),
     slurm: SlurmOptionsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .describe("One step: a shell script and the steps it needs");
 export type Step = z.infer<typeof StepSchema>;
 
 export const DefaultsSchema = z
   .object({
-    cwd: z.string().optional(),
+    cwd: z.string().min(1).optional(),
     timeout: DurationSchema.optional(),
-    retries: z.number().int().nonnegative().optional(),
+    retries: RetriesSchema.optional(),
     backend: BackendSchema.optional(),
     slurm: SlurmOptionsSchema.optional(),
   })
@@ -110,12 +155,22 @@ export const WorkflowSchema = z
       .describe("Workflow id; when absent, a UUIDv5 of the file's absolute path"),
     name: z.string().min(1).optional().describe("Workflow name; defaults to the file name"),
     description: z.string().optional(),
-    params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), ParamSchema).optional(),
+    params: z
+      .record(VariableNameSchema, ParamSchema)
+      .optional()
+      .describe("Named inputs of the workflow; steps see each as an environment variable"),
     env: EnvMapSchema.optional(),
     defaults: DefaultsSchema.optional(),
-    steps: z.record(z.string(), StepSchema).describe("Ordered map of step id to step"),
+    steps: z
+      .record(StepIdSchema, StepSchema)
+      .describe("Ordered map of step id to step; ids become capture file names"),
+    $schema: z
+      .string()
+      .optional()
+      .describe("Location of workflow.schema.json, for editors; Runyard ignores it"),
   })
-  .strict();
+  .strict()
+  .describe("A Runyard workflow: a DAG of shell steps");
 export type Workflow = z.infer<typeof WorkflowSchema>;
 
 /** Keys each object of the format accepts, for "did you mean" suggestions. */
@@ -124,4 +179,5 @@ export const WORKFLOW_KEYS = {
   step: Object.keys(StepSchema.shape),
   defaults: Object.keys(DefaultsSchema.shape),
   slurm: Object.keys(SlurmOptionsSchema.shape),
+  param: Object.keys(ParamObjectSchema.shape),
 } as const;

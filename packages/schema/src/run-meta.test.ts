@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { MALFORMED_META, RUNNING_META, SEED_META } from "../test/run-file-cases.js";
+import { formatProblem } from "./errors.js";
+import { RunMetaSchema } from "./run-meta.js";
+import { check } from "./validate.js";
+
+const report = (document: unknown) => {
+  const result = check(RunMetaSchema, document);
+  return result.ok ? [] : result.problems.map((problem) => formatProblem("meta.json", problem));
+};
+
+describe("meta.json", () => {
+  it("reads the seed's example, with its UUIDs written out, as schema version 1", () => {
+    const result = check(RunMetaSchema, SEED_META);
+    expect(result).toEqual({ ok: true, value: { ...SEED_META, schemaVersion: 1 } });
+  });
+
+  it("reads a running run's meta: finalStatus and endedAt null, executor identity present", () => {
+    const result = check(RunMetaSchema, RUNNING_META);
+    expect(result).toEqual({ ok: true, value: RUNNING_META });
+  });
+
+  it("reads a cancelled run", () => {
+    expect(report({ ...SEED_META, finalStatus: "cancelled" })).toEqual([]);
+  });
+
+  for (const testCase of MALFORMED_META) {
+    it(`reports ${testCase.name}`, () => {
+      expect(report(testCase.document)).toEqual(testCase.expected);
+    });
+  }
+
+  it("rejects an executor identity with a non-numeric start time", () => {
+    expect(
+      report({
+        ...RUNNING_META,
+        executor: { ...RUNNING_META.executor, processStartTicks: "soon" },
+      }),
+    ).toEqual([
+      'meta.json: executor.processStartTicks: expected a string matching /^\\d+$/, found "soon"',
+    ]);
+  });
+});

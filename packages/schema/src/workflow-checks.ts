@@ -1,0 +1,170 @@
+// Rules of the workflow format that span several fields, which a per-field schema cannot
+// express: what `needs` points at, cycles, params against env, reserved names, and numbers
+// that YAML would silently rewrite. They run on the raw document even when the schema found
+// problems, so the user sees everything at once; values the schema rejects are skipped here.
+import type { IssueProblem } from "./issues.js";
+import { STEP_ID_PATTERN } from "./layout.js";
+import { didYouMean } from "./suggest.js";
+import { findCycles } from "./workflow-graph.js";
+
+type Path = readonly PropertyKey[];
+type Record_ = Readonly<Record<string, unknown>>;
+
+export interface CheckInput {
+  /** The document as plain data. */
+  readonly value: unknown;
+  /** Step ids in the order the file lists them (plain objects reorder numeric keys). */
+  readonly stepOrder: readonly string[];
+  /** A plain scalar's text when it differs from its parsed value (`1.10` read as 1.1). */
+  readonly writtenAs: (path: Path) => string | undefined;
+}
+
+const RESERVED_PREFIX = "RUNYARD_";
+
+/** Names a step can never see: Runyard's own, and one a JavaScript object drops silently. */
+function reservedName(name: string, path: Path): IssueProblem[] {
+  if (name === "__proto__") {
+    return [{ path, message: `"__proto__" cannot be used as a name`, anchor: "key" }];
+  }
+  if (name.startsWith(RESERVED_PREFIX)) {
+    return [
+      {
+        path,
+        message: `names starting with ${RESERVED_PREFIX} are reserved: Runyard sets them for every step`,
+        anchor: "key",
+      },
+    ];
+  }
+  return [];
+}
+
+function isRecord(value: unknown): value is Record_ {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function needsOf(step: unknown, id: string): Array<{ target: string; path: Path }> {
+  if (!isRecord(step)) return [];
+  const needs = step.needs;
+  const base: Path = ["steps", id, "needs"];
+  if (typeof needs === "string") return [{ target: needs, path: base }];
+  if (!Array.isArray(needs)) return [];
+  return needs.flatMap((target, index) =>
+    typeof target === "string" ? [{ target, path: [...base, index] }] : [],
+  );
+}
+
+function checkNeeds(steps: Record_, order: readonly string[]): IssueProblem[] {
+  const problems: IssueProblem[] = [];
+  const known = new Set(order);
+  const graph = new Map<string, string[]>();
+  const edgePath = new Map<string, Path>();
+  for (const id of order) {
+    const edges: string[] = [];
+    const seen = new Set<string>();
+    for (const { target, path } of needsOf(steps[id], id)) {
+      // An ill-formed id was reported by the schema; saying it is also unknown adds nothing.
+      if (!STEP_ID_PATTERN.test(target)) continue;
+      if (seen.has(target)) {
+        problems.push({ path, message: `step "${target}" is listed twice`, anchor: "value" });
+      } else if (target === id) {
+        problems.push({ path, message: `step "${id}" cannot need itself`, anchor: "value" });
+      } else if (!known.has(target)) {
+        problems.push({
+          path,
+          message: `unknown step "${target}"${didYouMean(target, order)}`,
+          anchor: "value",
+        });
+      } else {
+        edges.push(target);
+        edgePath.set(`${id}\n${target}`, path);
+      }
+      seen.add(target);
+    }
+    graph.set(id, edges);
+  }
+  for (const cycle of findCycles(graph, order)) {
+    const [from, to] = cycle;
+    problems.push({
+      path: edgePath.get(`${from}\n${to}`) ?? ["steps", from ?? "", "needs"],
+      message: `dependency cycle: ${cycle.join(" → ")} (each step needs the next)`,
+      anchor: "value",
+    });
+  }
+  return problems;
+}
+
+/** Env names Runyard sets itself, and values YAML would rewrite (1.10 → "1.1"). */
+function checkEnv(env: unknown, base: Path, input: CheckInput): IssueProblem[] {
+  if (!isRecord(env)) return [];
+  const problems: IssueProblem[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    const path = [...base, name];
+    problems.push(...reservedName(name, path));
+    problems.push(...checkWritten(value, path, input));
+  }
+  return problems;
+}
+
+function checkWritten(value: unknown, path: Path, input: CheckInput): IssueProblem[] {
+  if (typeof value !== "number" && typeof value !== "boolean") return [];
+  const written = input.writtenAs(path);
+  if (written === undefined) return [];
+  return [
+    {
+      path,
+      message: `${written} would reach steps as ${JSON.stringify(String(value))}; put it in quotes to keep it as written`,
+      anchor: "value",
+    },
+  ];
+}
+
+function checkParams(params: unknown, env: unknown, input: CheckInput): IssueProblem[] {
+  if (!isRecord(params)) return [];
+  const problems: IssueProblem[] = [];
+  const envNames = isRecord(env) ? new Set(Object.keys(env)) : new Set<string>();
+  for (const [name, param] of Object.entries(params)) {
+    const path = ["params", name];
+    problems.push(...reservedName(name, path));
+    if (envNames.has(name)) {
+      problems.push({
+        path,
+        message: `"${name}" is also set in env; a name is either a param or an env variable`,
+        anchor: "key",
+      });
+    }
+    if (isRecord(param)) {
+      if (param.required === true && param.default !== undefined) {
+        problems.push({
+          path: [...path, "required"],
+          message: `a param with a default is never missing, so it cannot be required; remove "required" or "default"`,
+          anchor: "key",
+        });
+      }
+      problems.push(...checkWritten(param.default, [...path, "default"], input));
+    } else {
+      problems.push(...checkWritten(param, path, input));
+    }
+  }
+  return problems;
+}
+
+/** Every cross-field problem in a workflow document, in no particular order. */
+export function checkWorkflow(input: CheckInput): IssueProblem[] {
+  const { value } = input;
+  if (!isRecord(value)) return [];
+  const problems: IssueProblem[] = [];
+  problems.push(...checkParams(value.params, value.env, input));
+  problems.push(...checkEnv(value.env, ["env"], input));
+  const steps = value.steps;
+  if (isRecord(steps)) {
+    if (input.stepOrder.length === 0) {
+      problems.push({ path: ["steps"], message: "the workflow has no steps", anchor: "key" });
+    }
+    problems.push(...checkNeeds(steps, input.stepOrder));
+    for (const id of input.stepOrder) {
+      const step = steps[id];
+      if (isRecord(step)) problems.push(...checkEnv(step.env, ["steps", id, "env"], input));
+    }
+  }
+  return problems;
+}

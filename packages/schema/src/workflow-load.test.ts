@@ -1,0 +1,226 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { v5 as uuidv5 } from "uuid";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { formatProblem } from "./errors.js";
+import {
+  loadWorkflowFile,
+  parseWorkflow,
+  WorkflowError,
+  WorkflowReadError,
+} from "./workflow-load.js";
+import { WORKFLOW_ID_NAMESPACE, workflowIdForPath } from "./workflow-resolve.js";
+
+const valid = fileURLToPath(new URL("../test/fixtures/workflows/valid/", import.meta.url));
+
+async function load(name: string) {
+  const workflow = await loadWorkflowFile(join(valid, name));
+  return workflow;
+}
+
+describe("loading valid workflows", () => {
+  it("resolves hello.yaml: three steps in file order, one needing the other two", async () => {
+    const workflow = await load("hello.yaml");
+    expect(workflow.name).toBe("hello");
+    expect(workflow.description).toBe("Say hello, twice, then put the greetings together.");
+    expect(workflow.id).toBe(uuidv5(join(valid, "hello.yaml"), WORKFLOW_ID_NAMESPACE));
+    expect(workflow.steps.map((step) => [step.id, step.name, step.needs])).toEqual([
+      ["hello", "hello", []],
+      ["world", "Say world", []],
+      ["greet", "greet", ["hello", "world"]],
+    ]);
+    expect(workflow.steps[2]?.run).toBe(
+      'echo "both done"\necho "hello, world" > "$RUNYARD_ARTIFACTS_DIR/greeting.txt"\n',
+    );
+    expect(workflow.steps.map((step) => step.position)).toEqual([
+      { line: 5, column: 3 },
+      { line: 7, column: 3 },
+      { line: 10, column: 3 },
+    ]);
+  });
+
+  it("keeps the file's exact bytes, comments and all, for the run directory's workflow.yaml", async () => {
+    const workflow = await load("hello.yaml");
+    const bytes = await readFile(join(valid, "hello.yaml"));
+    expect(Buffer.from(workflow.source).equals(bytes)).toBe(true);
+  });
+
+  it("resolves every field of full.yaml: defaults, params, env, slurm, aliases", async () => {
+    const workflow = await load("full.yaml");
+    const work = join(valid, "work");
+    expect({ ...workflow, source: undefined, raw: undefined, steps: undefined }).toEqual({
+      id: "3b241101-e2bb-4255-8caf-4136c566a962",
+      name: "simulation",
+      description: "Mesh, simulate and post-process a case.\n",
+      file: join(valid, "full.yaml"),
+      source: undefined,
+      raw: undefined,
+      steps: undefined,
+      env: { OMP_NUM_THREADS: "4", VERBOSE: "true", LABEL: "1.10" },
+      params: [
+        { name: "cells", description: undefined, default: "1000", required: false },
+        {
+          name: "solver",
+          description: "Which solver to run",
+          default: "simpleFoam",
+          required: false,
+        },
+        {
+          name: "case",
+          description: "Case directory, relative to the workflow",
+          default: undefined,
+          required: true,
+        },
+        {
+          name: "notify",
+          description: "Who to tell when done",
+          default: undefined,
+          required: false,
+        },
+      ],
+      paramDefaults: { cells: "1000", solver: "simpleFoam" },
+    });
+    const [mesh, simulate, post] = workflow.steps;
+    expect(workflow.steps.map((step) => step.id)).toEqual(["10-mesh", "2-simulate", "post"]);
+    expect({ ...mesh, raw: undefined }).toEqual({
+      id: "10-mesh",
+      name: "Meshing",
+      run: './mesh.sh "$case" "$cells"',
+      needs: [],
+      env: { MESH_LEVEL: "3" },
+      cwd: work,
+      timeoutSeconds: 5400,
+      retries: 1,
+      backend: "local",
+      slurm: { partition: "compute", account: "proj42" },
+      position: { line: 29, column: 3 },
+      raw: undefined,
+    });
+    expect(simulate).toMatchObject({
+      needs: ["10-mesh"],
+      cwd: work,
+      timeoutSeconds: 7200,
+      retries: 0,
+      backend: "slurm",
+      slurm: {
+        partition: "compute",
+        account: "proj42",
+        time: "02:00:00",
+        nodes: 2,
+        cpusPerTask: 8,
+        mem: "64G",
+        gpus: "a100:2",
+        extraArgs: ["--exclusive"],
+      },
+    });
+    expect(post).toMatchObject({
+      needs: ["2-simulate"],
+      cwd: "/tmp",
+      env: { OMP_NUM_THREADS: "4", VERBOSE: "true", LABEL: "1.10" },
+      timeoutSeconds: 90,
+      raw: { if: "success()", foreach: ["pressure", "velocity"] },
+    });
+  });
+
+  it("reads JSON: pipeline.json, with $schema for editors", async () => {
+    const workflow = await load("pipeline.json");
+    expect(workflow.name).toBe("pipeline");
+    expect(workflow.env).toEqual({ LANG: "C" });
+    expect(
+      workflow.steps.map((step) => ({
+        id: step.id,
+        needs: step.needs,
+        retries: step.retries,
+        timeoutSeconds: step.timeoutSeconds,
+        env: step.env,
+      })),
+    ).toEqual([
+      { id: "fetch", needs: [], retries: 0, timeoutSeconds: 600, env: {} },
+      { id: "clean", needs: ["fetch"], retries: 2, timeoutSeconds: 600, env: {} },
+      { id: "plot", needs: ["clean"], retries: 0, timeoutSeconds: 600, env: { DPI: "300" } },
+    ]);
+  });
+
+  it("names a workflow without `name` after its file, and a minimal one has no timeout", async () => {
+    const workflow = await load("minimal.yaml");
+    expect(workflow.name).toBe("minimal");
+    expect(workflow.steps).toMatchObject([
+      { id: "only", run: "true", cwd: valid.replace(/\/$/, ""), timeoutSeconds: undefined },
+    ]);
+  });
+
+  it("keeps purely numeric step ids in file order, which a plain object would not", () => {
+    const result = parseWorkflow(
+      "steps:\n  '10': {run: a}\n  '2': {run: b, needs: '10'}\n",
+      "/w/n.yaml",
+    );
+    expect(result.ok && result.workflow.steps.map((step) => step.id)).toEqual(["10", "2"]);
+  });
+});
+
+describe("workflow ids", () => {
+  it("is a UUIDv5 of the absolute path when the file has no id: stable, and differs by path", () => {
+    const first = parseWorkflow("steps: {a: {run: x}}", "/home/ada/flows/a.yaml");
+    const again = parseWorkflow("steps: {a: {run: y}}", "/home/ada/flows/a.yaml");
+    const other = parseWorkflow("steps: {a: {run: x}}", "/home/ada/flows/b.yaml");
+    const id = (result: typeof first) => (result.ok ? result.workflow.id : undefined);
+    expect(id(first)).toBe(workflowIdForPath("/home/ada/flows/a.yaml"));
+    expect(id(first)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(id(again)).toBe(id(first));
+    expect(id(other)).not.toBe(id(first));
+  });
+});
+
+describe("loadWorkflowFile errors", () => {
+  let directory: string;
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), "runyard-workflow-"));
+  });
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it("throws WorkflowError naming the path as given, with every problem", async () => {
+    const file = join(directory, "bad.yaml");
+    await writeFile(file, "steps:\n  a:\n    rnu: x\n");
+    const shown = relative(process.cwd(), file);
+    const error = await loadWorkflowFile(shown).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkflowError);
+    expect((error as WorkflowError).code).toBe("E_WORKFLOW_INVALID");
+    expect((error as WorkflowError).message).toBe(
+      `${shown}: 2 problems\n${shown}:2:3: steps.a: missing required key "run"\n${shown}:3:5: steps.a.rnu: unknown key "rnu" (did you mean "run"?)`,
+    );
+  });
+
+  it("throws WorkflowReadError for a missing file or a directory", async () => {
+    const missing = join(directory, "nope.yaml");
+    await expect(loadWorkflowFile(missing)).rejects.toBeInstanceOf(WorkflowReadError);
+    await expect(loadWorkflowFile(missing)).rejects.toMatchObject({
+      code: "E_WORKFLOW_READ",
+      message: `cannot read workflow ${missing}: no such file`,
+    });
+    await expect(loadWorkflowFile(directory)).rejects.toMatchObject({
+      message: `cannot read workflow ${directory}: it is a directory`,
+    });
+  });
+
+  it("reports positions in a file that starts with a byte order mark", () => {
+    const bytes = new Uint8Array([
+      0xef,
+      0xbb,
+      0xbf,
+      ...new TextEncoder().encode("steps:\n  a: {rn: x}\n"),
+    ]);
+    const result = parseWorkflow(bytes, "/w/bom.yaml");
+    expect(
+      result.ok ? [] : result.problems.map((problem) => formatProblem("bom.yaml", problem)),
+    ).toEqual([
+      'bom.yaml:2:3: steps.a: missing required key "run"',
+      'bom.yaml:2:7: steps.a.rn: unknown key "rn" (did you mean "run"?)',
+    ]);
+  });
+});

@@ -1,0 +1,140 @@
+// A validated workflow document → the normalised shape the executor runs: defaults applied,
+// paths absolute, durations in seconds, env values and param defaults as strings.
+import { basename, dirname, extname, resolve } from "node:path";
+import { v5 as uuidv5 } from "uuid";
+import type { z } from "zod";
+import { durationSeconds } from "./duration.js";
+import type { SlurmOptionsSchema, Step, Workflow } from "./workflow.js";
+
+export type SlurmOptions = z.infer<typeof SlurmOptionsSchema>;
+
+/** Namespace of the UUIDv5 ids given to workflows that have no `id`. */
+export const WORKFLOW_ID_NAMESPACE = "5f0c7a4e-2d1b-4c8e-9a3f-6b7e8d9c0a1b";
+
+/** The stable id of a workflow file without an `id`: a UUIDv5 of its absolute path. */
+export function workflowIdForPath(absolutePath: string): string {
+  return uuidv5(absolutePath, WORKFLOW_ID_NAMESPACE);
+}
+
+export interface ResolvedStep {
+  id: string;
+  name: string;
+  run: string;
+  needs: string[];
+  /** The step's own `env`, values as strings; the workflow's env is on ResolvedWorkflow. */
+  env: Record<string, string>;
+  /** Absolute working directory. */
+  cwd: string;
+  timeoutSeconds: number | undefined;
+  retries: number;
+  backend: "local" | "slurm";
+  /** `defaults.slurm` overlaid with the step's own `slurm`; undefined when neither is set. */
+  slurm: SlurmOptions | undefined;
+  /** Where the step's id is written in the file, for messages that point back at it. */
+  position: { line: number; column: number };
+  raw: Step;
+}
+
+export interface ResolvedParam {
+  name: string;
+  description: string | undefined;
+  /** The default as the step will see it, or undefined when the param has none. */
+  default: string | undefined;
+  /** A run must supply a value: true when there is no default unless `required: false`. */
+  required: boolean;
+}
+
+export interface ResolvedWorkflow {
+  id: string;
+  name: string;
+  description: string | undefined;
+  /** Absolute path of the workflow file. */
+  file: string;
+  /** The exact bytes of the file, copied into the run directory as workflow.yaml. */
+  source: Uint8Array;
+  env: Record<string, string>;
+  /** Params in file order. */
+  params: ResolvedParam[];
+  /** Name → default of every param that has one: the values a run uses unless told otherwise. */
+  paramDefaults: Record<string, string>;
+  /** Steps in file order. */
+  steps: ResolvedStep[];
+  raw: Workflow;
+}
+
+function stringify(values: Readonly<Record<string, string | number | boolean>> | undefined) {
+  return Object.fromEntries(
+    Object.entries(values ?? {}).map(([key, value]) => [key, String(value)]),
+  );
+}
+
+function resolveParams(params: Workflow["params"]): ResolvedParam[] {
+  return Object.entries(params ?? {}).map(([name, param]) => {
+    const spec = typeof param === "object" ? param : { default: param };
+    const fallback = spec.default === undefined ? undefined : String(spec.default);
+    return {
+      name,
+      description: "description" in spec ? spec.description : undefined,
+      default: fallback,
+      required: fallback === undefined && ("required" in spec ? spec.required !== false : true),
+    };
+  });
+}
+
+function mergeSlurm(
+  defaults: SlurmOptions | undefined,
+  own: SlurmOptions | undefined,
+): SlurmOptions | undefined {
+  if (defaults === undefined && own === undefined) return undefined;
+  return { ...defaults, ...own };
+}
+
+export interface ResolveInput {
+  readonly workflow: Workflow;
+  readonly stepOrder: readonly string[];
+  readonly stepPosition: (id: string) => { line: number; column: number };
+  readonly file: string;
+  readonly source: Uint8Array;
+}
+
+export function resolveWorkflow(input: ResolveInput): ResolvedWorkflow {
+  const { workflow, file } = input;
+  const directory = dirname(file);
+  const defaults = workflow.defaults;
+  const steps = input.stepOrder.map((id): ResolvedStep => {
+    const step = workflow.steps[id] as Step;
+    const needs =
+      step.needs === undefined ? [] : typeof step.needs === "string" ? [step.needs] : step.needs;
+    const timeout = step.timeout ?? defaults?.timeout;
+    return {
+      id,
+      name: step.name ?? id,
+      run: step.run,
+      needs: [...needs],
+      env: stringify(step.env),
+      cwd: resolve(directory, step.cwd ?? defaults?.cwd ?? "."),
+      timeoutSeconds: timeout === undefined ? undefined : durationSeconds(timeout),
+      retries: step.retries ?? defaults?.retries ?? 0,
+      backend: step.backend ?? defaults?.backend ?? "local",
+      slurm: mergeSlurm(defaults?.slurm, step.slurm),
+      position: input.stepPosition(id),
+      raw: step,
+    };
+  });
+  const params = resolveParams(workflow.params);
+  const paramDefaults: Record<string, string> = {};
+  for (const param of params)
+    if (param.default !== undefined) paramDefaults[param.name] = param.default;
+  return {
+    id: workflow.id ?? workflowIdForPath(file),
+    name: workflow.name ?? basename(file, extname(file)),
+    description: workflow.description,
+    file,
+    source: input.source,
+    env: stringify(workflow.env),
+    params,
+    paramDefaults,
+    steps,
+    raw: workflow,
+  };
+}

@@ -1,0 +1,131 @@
+// An independent validator (ajv, JSON Schema 2020-12) judges the same documents as the zod
+// schemas, using only the JSON Schema files committed under packages/schema/schemas/: what an
+// integrator in another language would do.
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import * as formats from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import {
+  DETAILED_STATUS,
+  MALFORMED_META,
+  MALFORMED_STATUS,
+  RUNNING_META,
+  SEED_META,
+  SEED_STATUS,
+} from "./run-file-cases.js";
+
+const schemas = new URL("../schemas/", import.meta.url);
+const fixtures = new URL("./fixtures/workflows/", import.meta.url);
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+formats.default(ajv);
+const files = readdirSync(schemas).filter((name) => name.endsWith(".json"));
+for (const name of files) ajv.addSchema(JSON.parse(readFileSync(new URL(name, schemas), "utf8")));
+
+function validator(fileName: string) {
+  const id = `https://raw.githubusercontent.com/runyard/runyard/main/packages/schema/schemas/${fileName}`;
+  const validate = ajv.getSchema(id);
+  if (validate === undefined) throw new Error(`no schema with $id ${id}`);
+  return (document: unknown) => ({ valid: validate(document), errors: validate.errors ?? [] });
+}
+
+const yamlFixture = (path: string) =>
+  parseYaml(readFileSync(fileURLToPath(new URL(path, fixtures)), "utf8"), { uniqueKeys: false });
+
+describe("ajv with the committed JSON Schemas", () => {
+  it("loads exactly meta, status and workflow schemas, each compiling in strict mode", () => {
+    expect(files.sort()).toEqual([
+      "meta.schema.json",
+      "status.schema.json",
+      "workflow.schema.json",
+    ]);
+  });
+
+  describe("meta.schema.json", () => {
+    const validate = validator("meta.schema.json");
+
+    it("accepts the seed's example, a running run's meta and a cancelled run", () => {
+      expect(validate(SEED_META)).toEqual({ valid: true, errors: [] });
+      expect(validate(RUNNING_META)).toEqual({ valid: true, errors: [] });
+      expect(validate({ ...SEED_META, finalStatus: "cancelled" }).valid).toBe(true);
+    });
+
+    for (const testCase of MALFORMED_META) {
+      it(`rejects ${testCase.name}`, () => {
+        expect(validate(testCase.document).valid).toBe(false);
+      });
+    }
+
+    it("points at the same field zod names", () => {
+      const { errors } = validate({ ...SEED_META, startedAt: "2026-06-05 14:23" });
+      expect(errors.map((error) => error.instancePath)).toContain("/startedAt");
+    });
+  });
+
+  describe("status.schema.json", () => {
+    const validate = validator("status.schema.json");
+
+    it("accepts the seed's example and a snapshot with every step detail", () => {
+      expect(validate(SEED_STATUS)).toEqual({ valid: true, errors: [] });
+      expect(validate(DETAILED_STATUS)).toEqual({ valid: true, errors: [] });
+    });
+
+    for (const testCase of MALFORMED_STATUS) {
+      it(`rejects ${testCase.name}`, () => {
+        expect(validate(testCase.document).valid).toBe(false);
+      });
+    }
+  });
+
+  describe("workflow.schema.json", () => {
+    const validate = validator("workflow.schema.json");
+
+    for (const name of ["hello.yaml", "minimal.yaml", "full.yaml", "pipeline.json"]) {
+      it(`accepts valid/${name}`, () => {
+        expect(validate(yamlFixture(`valid/${name}`))).toEqual({ valid: true, errors: [] });
+      });
+    }
+
+    // Problems of a single field: the JSON Schema catches them as the loader does.
+    for (const name of [
+      "backend-typo.yaml",
+      "bad-step-ids.yaml",
+      "broken.json",
+      "invalid-durations.yaml",
+      "invalid-id.yaml",
+      "many-problems.yaml",
+      "merge-key.yaml",
+      "missing-run.yaml",
+      "missing-steps.yaml",
+      "run-as-list.yaml",
+      "step-id-too-long.yaml",
+      "steps-as-list.yaml",
+      "top-level-list.yaml",
+      "unknown-defaults-key.yaml",
+      "unknown-param-key.yaml",
+      "unknown-slurm-key.yaml",
+      "unknown-step-keys.yaml",
+      "unknown-top-level-key.yaml",
+      "wrong-types.yaml",
+    ]) {
+      it(`rejects broken/${name}`, () => {
+        expect(validate(yamlFixture(`broken/${name}`)).valid).toBe(false);
+      });
+    }
+
+    // Rules across fields are the loader's alone; docs/workflow.md says so.
+    for (const name of [
+      "cycle.yaml",
+      "two-cycles.yaml",
+      "self-need.yaml",
+      "unknown-needs.yaml",
+      "no-steps.yaml",
+    ]) {
+      it(`accepts broken/${name}, which only the loader rejects`, () => {
+        expect(validate(yamlFixture(`broken/${name}`)).valid).toBe(true);
+      });
+    }
+  });
+});
