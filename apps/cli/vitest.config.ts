@@ -1,3 +1,3 @@
 import { runyardProject } from "@runyard/vitest-config";
 
-export default runyardProject("cli");
+export default runyardProject("cli", { test: { globalSetup: ["test/global-setup.ts"] } });

@@ -1,1 +1,5 @@
-export {};
+// runyard — the command users type. The package's public face is the CLI itself; `main` is
+// exported for embedding and tests.
+
+export { EXIT } from "./errors.js";
+export { COMMANDS, type MainOptions, main } from "./main.js";

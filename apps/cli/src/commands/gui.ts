@@ -1,0 +1,49 @@
+// `runyard gui`: serve the local web GUI on loopback until interrupted.
+import { startGuiServer } from "@runyard/gui";
+import type { Command } from "../command.js";
+import { EXIT, UsageError } from "../errors.js";
+import { tildify } from "../output.js";
+import { runsRootFor } from "../run-reference.js";
+
+export const guiCommand: Command = {
+  name: "gui",
+  summary: "Serve the local web GUI (loopback only, token-protected)",
+  usage: "runyard gui [options]",
+  help: `Starts a web server on 127.0.0.1 that lists the runs under the runs root, and prints the
+URL to open. The URL carries a random access token: other users of a shared login node can
+reach 127.0.0.1 too, and without the token they get nothing. Stop it with Ctrl-C.
+
+Options:
+  -p, --port <port>    Port to listen on (default: a free one)
+      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then ~/.runyard/runs)
+
+Examples:
+  runyard gui
+  ssh -L 8080:127.0.0.1:8080 login01 runyard gui --port 8080`,
+  options: {
+    port: { type: "string", short: "p" },
+    "runs-dir": { type: "string" },
+  },
+  async run(values, positionals, context) {
+    if (positionals.length > 0)
+      throw new UsageError(
+        `unexpected argument "${positionals[0]}"`,
+        "usage: runyard gui [options]",
+      );
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port expects a port number, got "${values.port}"`);
+    const runsRoot = runsRootFor(values, context);
+    const gui = await startGuiServer({ runsRoot, port });
+    context.output.out(`${gui.url}\n`);
+    context.output.err(
+      `runyard gui: serving runs from ${tildify(runsRoot)}; open the URL above (Ctrl-C stops)\n`,
+    );
+    await new Promise<void>((resolvePromise) => {
+      if (context.signal.aborted) resolvePromise();
+      else context.signal.addEventListener("abort", () => resolvePromise(), { once: true });
+    });
+    await gui.close();
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,50 @@
+// `runyard validate WORKFLOW...`: check workflow files without running them; every problem
+// of every file, each with its line and column.
+import { resolve } from "node:path";
+import { loadWorkflowFile, RunyardError, ValidationError } from "@runyard/schema";
+import type { Command } from "../command.js";
+import { EXIT, UsageError } from "../errors.js";
+import { paint } from "../output.js";
+
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "Check workflow files for errors without running them",
+  usage: "runyard validate <workflow.yaml>...",
+  help: `Parses each workflow file and reports every problem at once, as file:line:column,
+with a suggestion where one is likely (unknown keys, misspelt step ids). Exit 0 when all files
+are valid, 3 when any is not.
+
+Examples:
+  runyard validate examples/hello.yaml
+  runyard validate workflows/*.yaml`,
+  options: {},
+  async run(_values, positionals, context) {
+    if (positionals.length === 0)
+      throw new UsageError(
+        "missing the workflow file",
+        "usage: runyard validate <workflow.yaml>...",
+      );
+    const { output } = context;
+    let invalid = 0;
+    for (const file of positionals) {
+      try {
+        const workflow = await loadWorkflowFile(resolve(context.cwd, file));
+        output.out(
+          `${paint(output, "green", "ok")} ${file}: ${workflow.name}, ${workflow.steps.length} step${workflow.steps.length === 1 ? "" : "s"}\n`,
+        );
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          invalid += 1;
+          for (const line of error.message.split("\n")) output.err(`${line}\n`);
+        } else if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+          invalid += 1;
+          output.err(`${file}: no such file\n`);
+        } else if (error instanceof RunyardError) {
+          invalid += 1;
+          output.err(`${file}: ${error.message}\n`);
+        } else throw error;
+      }
+    }
+    return invalid === 0 ? EXIT.ok : EXIT.invalid;
+  },
+};

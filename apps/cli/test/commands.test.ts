@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cli } from "./cli.js";
+
+let scratch: string;
+let runsDir: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), "runyard-cli-"));
+  runsDir = join(scratch, "runs");
+});
+afterEach(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe("help and usage", () => {
+  it("lists the commands on --help and exits 0", async () => {
+    const result = await cli(["--help"], { runsDir });
+    expect(result.code).toBe(0);
+    for (const command of ["run", "ps", "logs", "validate", "gui"])
+      expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+  });
+
+  it("shows a command's options and examples", async () => {
+    const result = await cli(["run", "--help"], { runsDir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: runyard run <workflow.yaml> [options]");
+    expect(result.stdout).toContain("--max-parallel");
+    expect(result.stdout).toContain("Examples:");
+  });
+
+  it("exits 2 with a hint on an unknown command or flag", async () => {
+    const unknown = await cli(["rnu"], { runsDir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('error: unknown command "rnu"');
+    const flag = await cli(["ps", "--bogus"], { runsDir });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("--bogus");
+    expect(flag.stderr).toContain("hint: see 'runyard ps --help'");
+  });
+
+  it("exits 4 when the workflow file does not exist", async () => {
+    const result = await cli(["run", "nope.yaml"], { runsDir });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain("error: workflow file not found: nope.yaml");
+  });
+
+  it("prints the version", async () => {
+    const result = await cli(["--version"], { runsDir });
+    expect(result.stdout).toMatch(/^runyard \d+\.\d+\.\d+/);
+  });
+});
+
+describe("ps, logs, validate", () => {
+  it("lists runs newest first with their state, and prints their logs", async () => {
+    expect((await cli(["run", "examples/hello.yaml", "-q"], { runsDir })).code).toBe(0);
+    expect((await cli(["run", "examples/failing.yaml", "-q"], { runsDir })).code).toBe(1);
+    const ps = await cli(["ps"], { runsDir });
+    expect(ps.code).toBe(0);
+    const lines = ps.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^RUN\s+WORKFLOW\s+STATE\s+STARTED/);
+    expect(lines[1]).toMatch(/failing\s+failed\s/);
+    expect(lines[1]).toMatch(/1\/3 \(1 failed\)$/);
+    expect(lines[2]).toMatch(/hello\s+success\s/);
+    expect(lines[2]).toMatch(/3\/3$/);
+
+    const json = (await cli(["ps", "--json"], { runsDir })).stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(
+      json.map((run: { workflowName: string; state: string }) => [run.workflowName, run.state]),
+    ).toEqual([
+      ["failing", "failed"],
+      ["hello", "success"],
+    ]);
+
+    const logs = await cli(["logs", "latest", "compile"], { runsDir });
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(
+      /==> \d{6}-compile\.out <==\ncompiling\.\.\.\n\n==> \d{6}-compile\.err <==\nerror: main\.c:3: expected ';'\n/,
+    );
+
+    const suffix = (json[1] as { runId: string }).runId.slice(-8);
+    const hello = await cli(["logs", suffix, "--stdout"], { runsDir });
+    expect(hello.stdout).toContain("count 1\ncount 2\ncount 3\n");
+    expect(hello.stdout).not.toContain("counting done");
+
+    // UUIDv7 ids start with the time: two runs a moment apart share their first digits.
+    const ambiguous = await cli(
+      ["logs", (json[0] as { runId: string }).runId.slice(0, 4), "--stdout"],
+      { runsDir },
+    );
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain("matches several runs");
+
+    const missing = await cli(["logs", "latest", "nosuchstep"], { runsDir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('has no output from a step "nosuchstep"');
+  });
+
+  it("says there are no runs yet, and rejects an unknown run", async () => {
+    const ps = await cli(["ps"], { runsDir });
+    expect(ps.code).toBe(0);
+    expect(ps.stderr).toContain("no runs in");
+    const logs = await cli(["logs", "0123abcd"], { runsDir });
+    expect(logs.code).toBe(4);
+    expect(logs.stderr).toContain("error: no run 0123abcd in");
+    const traversal = await cli(["logs", "../../etc"], { runsDir });
+    expect(traversal.code).toBe(2);
+    expect(traversal.stderr).toContain('not a run id: "../../etc"');
+  });
+
+  it("validates workflow files, reporting every problem with its position", async () => {
+    const good = await cli(["validate", "examples/hello.yaml"], { runsDir });
+    expect(good.code).toBe(0);
+    expect(good.stdout).toBe("ok examples/hello.yaml: hello, 3 steps\n");
+    const file = join(scratch, "cycle.yaml");
+    writeFileSync(file, "steps:\n  a: { run: x, needs: b }\n  b: { run: y, needs: a }\n");
+    const bad = await cli(["validate", file], { runsDir });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain("a → b → a");
+  });
+});

@@ -1,0 +1,211 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cli, REPO, startCli } from "./cli.js";
+
+const require = createRequire(import.meta.url);
+const loadSchema = (name: string) =>
+  JSON.parse(
+    readFileSync(require.resolve(`@runyard/schema/schemas/${name}.schema.json`), "utf8"),
+  ) as object;
+
+let scratch: string;
+let runsDir: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), "runyard-cli-"));
+  runsDir = join(scratch, "runs");
+});
+afterEach(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function onlyRun(): string {
+  const entries = readdirSync(runsDir);
+  expect(entries).toHaveLength(1);
+  return join(runsDir, entries[0] as string);
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe("runyard run", () => {
+  it.each(["000", "077", "022"])(
+    "runs examples/hello.yaml and leaves a complete run directory (umask %s)",
+    async (umask) => {
+      const result = await cli(["run", "examples/hello.yaml"], { runsDir, umask });
+      expect(result.stderr).toContain("success in");
+      expect(result.code).toBe(0);
+      const directory = onlyRun();
+      const names = readdirSync(directory).sort();
+      expect(names).toEqual(
+        expect.arrayContaining([
+          "000001-greet.err",
+          "000001-greet.out",
+          "artifacts",
+          "meta.json",
+          "run_summary.jsonl",
+          "status.json",
+          "workflow.yaml",
+        ]),
+      );
+      expect(
+        names
+          .filter((name) => /^\d{6}-/.test(name))
+          .map((name) => name.slice(7))
+          .sort(),
+      ).toEqual(["count.err", "count.out", "greet.err", "greet.out", "report.err", "report.out"]);
+      expect(readFileSync(join(directory, "workflow.yaml"))).toEqual(
+        readFileSync(join(REPO, "examples/hello.yaml")),
+      );
+      expect(mode(runsDir)).toBe(0o700);
+      expect(mode(directory)).toBe(0o700);
+      expect(mode(join(directory, "artifacts"))).toBe(0o700);
+      for (const name of names.filter((name) => name !== "artifacts"))
+        expect([name, mode(join(directory, name))]).toEqual([name, 0o600]);
+
+      const meta = JSON.parse(readFileSync(join(directory, "meta.json"), "utf8"));
+      expect(meta).toMatchObject({
+        workflowName: "hello",
+        finalStatus: "success",
+        workflowFile: join(REPO, "examples/hello.yaml"),
+      });
+      const status = JSON.parse(readFileSync(join(directory, "status.json"), "utf8"));
+      expect(
+        status.steps.map((step: { nodeId: string; status: string }) => [step.nodeId, step.status]),
+      ).toEqual([
+        ["greet", "completed"],
+        ["count", "completed"],
+        ["report", "completed"],
+      ]);
+      const countOut = readdirSync(directory).find((name) => name.endsWith("-count.out")) as string;
+      expect(readFileSync(join(directory, countOut), "utf8")).toBe("count 1\ncount 2\ncount 3\n");
+      expect(readFileSync(join(directory, "artifacts", "report.txt"), "utf8")).toBe(
+        "greet and count both finished\n",
+      );
+
+      const events = readFileSync(join(directory, "run_summary.jsonl"), "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(events.map((event: { seq: number }) => event.seq)).toEqual(
+        events.map((_: unknown, index: number) => index + 1),
+      );
+      expect(events[0].type).toBe("run-start");
+      expect(events.at(-1).type).toBe("run-end");
+      // report starts only after both of its needs ended
+      const at = (type: string, stepId: string) =>
+        events.findIndex(
+          (event: { type: string; stepId?: string }) =>
+            event.type === type && event.stepId === stepId,
+        );
+      expect(at("step-start", "report")).toBeGreaterThan(at("step-end", "greet"));
+      expect(at("step-start", "report")).toBeGreaterThan(at("step-end", "count"));
+    },
+  );
+
+  it("writes files that the published JSON Schemas accept (checked by ajv)", async () => {
+    await cli(["run", "examples/failing.yaml"], { runsDir });
+    const directory = onlyRun();
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validators = {
+      meta: ajv.compile(loadSchema("meta")),
+      status: ajv.compile(loadSchema("status")),
+    };
+    for (const name of ["meta", "status"] as const) {
+      const validate = validators[name];
+      const valid = validate(JSON.parse(readFileSync(join(directory, `${name}.json`), "utf8")));
+      expect([name, valid, validate.errors ?? []]).toEqual([name, true, []]);
+    }
+    const meta = JSON.parse(readFileSync(join(directory, "meta.json"), "utf8"));
+    expect(validators.meta({ ...meta, finalStatus: "done" })).toBe(false);
+    expect(validators.meta({ ...meta, startedAt: "yesterday" })).toBe(false);
+  });
+
+  it("exits 1 when a step fails, skips its dependents and still runs the rest", async () => {
+    const result = await cli(["run", "examples/failing.yaml"], { runsDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/✗ compile\s+failed \(exit 2\)/);
+    expect(result.stderr).toMatch(/○ test\s+skipped/);
+    expect(result.stderr).toMatch(/✓ lint\s+completed/);
+    const directory = onlyRun();
+    const status = JSON.parse(readFileSync(join(directory, "status.json"), "utf8"));
+    const byId = Object.fromEntries(
+      status.steps.map((step: { nodeId: string }) => [step.nodeId, step]),
+    );
+    expect(byId.compile).toMatchObject({ status: "failed", exitCode: 2 });
+    expect(byId.test.status).toBe("skipped");
+    expect(byId.lint.status).toBe("completed");
+    expect(JSON.parse(readFileSync(join(directory, "meta.json"), "utf8")).finalStatus).toBe(
+      "failed",
+    );
+    const errName = readdirSync(directory).find((name) => name.endsWith("-compile.err")) as string;
+    expect(readFileSync(join(directory, errName), "utf8")).toBe("error: main.c:3: expected ';'\n");
+  });
+
+  it("rejects an invalid workflow with every problem and creates no run directory", async () => {
+    const file = join(scratch, "broken.yaml");
+    writeFileSync(
+      file,
+      "name: broken\nsteps:\n  a:\n    run: echo a\n    neds: [b]\n  b:\n    needs: [zz]\n    run: echo b\n",
+    );
+    const result = await cli(["run", file], { runsDir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `${file}:5:5: steps.a.neds: unknown key "neds" (did you mean "needs"?)`,
+    );
+    expect(result.stderr).toContain("steps.b.needs");
+    expect(() => readdirSync(runsDir)).toThrow(/ENOENT/);
+  });
+
+  it("cancels on SIGINT: the running step is killed, the run ends cancelled, exit 130", async () => {
+    const file = join(scratch, "slow.yaml");
+    writeFileSync(
+      file,
+      "name: slow\nsteps:\n  wait:\n    run: echo waiting; sleep 30\n  after:\n    needs: wait\n    run: echo never\n",
+    );
+    const { child, done } = startCli(["run", file, "--events"], { runsDir });
+    await new Promise<void>((resolvePromise) => {
+      let seen = "";
+      child.stderr?.on("data", (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('"type":"step-start"')) resolvePromise();
+      });
+    });
+    const started = Date.now();
+    child.kill("SIGINT");
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const directory = onlyRun();
+    const meta = JSON.parse(readFileSync(join(directory, "meta.json"), "utf8"));
+    expect(meta.finalStatus).toBe("cancelled");
+    const status = JSON.parse(readFileSync(join(directory, "status.json"), "utf8"));
+    expect(status.steps.map((step: { status: string }) => step.status)).toEqual([
+      "cancelled",
+      "cancelled",
+    ]);
+  });
+
+  it("prints event lines on stderr with --events, and the run as JSON on stdout with --json", async () => {
+    const result = await cli(["run", "examples/hello.yaml", "--events", "--json", "--quiet"], {
+      runsDir,
+    });
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ finalStatus: "success", runDirectory: onlyRun() });
+    const eventLines = result.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("__RUNYARD_EVENT__ "));
+    const durable = readFileSync(join(onlyRun(), "run_summary.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n");
+    const fromStderr = eventLines
+      .map((line) => JSON.parse(line.slice("__RUNYARD_EVENT__ ".length)))
+      .filter((event: { type: string }) => event.type !== "step-output");
+    expect(fromStderr).toEqual(durable.map((line) => JSON.parse(line)));
+  });
+});

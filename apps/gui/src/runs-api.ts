@@ -1,0 +1,54 @@
+// The JSON the page reads: each run reduced to what a list needs. Built from the store's read
+// side, so the GUI shows exactly what `runyard ps` and integrators see.
+import { listRuns, type RunView } from "@runyard/store";
+
+export interface RunRow {
+  runId: string;
+  workflowName: string;
+  workflowId: string;
+  state: string;
+  reason: string;
+  startedAt: string;
+  endedAt: string | null;
+  startedOn: string;
+  steps: { total: number; done: number; failed: number; running: number };
+}
+
+export interface RunsResponse {
+  runsRoot: string;
+  runs: RunRow[];
+  problems: { directory: string; message: string }[];
+}
+
+export function toRow(view: RunView): RunRow {
+  const steps = view.status?.steps ?? [];
+  const count = (status: string) => steps.filter((step) => step.status === status).length;
+  return {
+    runId: view.runId,
+    workflowName: view.meta.workflowName,
+    workflowId: view.meta.workflowId,
+    state: view.classification,
+    reason: view.reason,
+    startedAt: view.meta.startedAt,
+    endedAt: view.meta.endedAt,
+    startedOn: view.meta.startedOn,
+    steps: {
+      total: steps.length,
+      done: count("completed"),
+      failed: count("failed"),
+      running: count("running"),
+    },
+  };
+}
+
+export async function runsResponse(runsRoot: string): Promise<RunsResponse> {
+  const list = await listRuns(runsRoot);
+  return {
+    runsRoot,
+    runs: list.runs.map(toRow),
+    problems: list.broken.map((broken) => ({
+      directory: broken.directory,
+      message: broken.error.message,
+    })),
+  };
+}

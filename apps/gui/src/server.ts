@@ -1,0 +1,142 @@
+// The GUI's HTTP server: loopback only, token-protected, three routes (the page, the runs
+// JSON, a health check). Later issues add live updates over the executor's socket.
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { COOKIE, hasValidToken, isAllowedHost, newToken } from "./auth.js";
+import { renderPage } from "./page.js";
+import { runsResponse } from "./runs-api.js";
+
+export interface GuiServerOptions {
+  runsRoot: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Loopback address to bind; the GUI never listens on other interfaces. */
+  host?: "127.0.0.1" | "::1";
+  /** Fixed access token (tests); a fresh random one by default. */
+  token?: string;
+}
+
+export interface GuiServer {
+  /** The URL to open, token included. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  response.writeHead(status, {
+    "content-type": type,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    ...headers,
+  });
+  response.end(body);
+}
+
+export async function startGuiServer(options: GuiServerOptions): Promise<GuiServer> {
+  const token = options.token ?? newToken();
+  const host = options.host ?? "127.0.0.1";
+  let port = 0;
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (!isAllowedHost(request, port)) {
+      send(response, 421, "text/plain; charset=utf-8", "runyard gui: wrong Host header\n");
+      return;
+    }
+    const url = new URL(request.url ?? "/", `http://${request.headers.host}`);
+    if (url.pathname === "/healthz") {
+      send(response, 200, "text/plain; charset=utf-8", "ok\n");
+      return;
+    }
+    const queryToken = url.searchParams.get("token");
+    if (!hasValidToken(request, token, queryToken)) {
+      send(
+        response,
+        401,
+        "text/plain; charset=utf-8",
+        "runyard gui: open the URL that `runyard gui` printed (it carries the access token)\n",
+      );
+      return;
+    }
+    const cookie = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (queryToken !== null) {
+      // Trade the token in the URL for a cookie, so it leaves the address bar and history.
+      send(response, 303, "text/plain; charset=utf-8", "", {
+        location: url.pathname,
+        "set-cookie": cookie,
+      });
+      return;
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      send(response, 405, "text/plain; charset=utf-8", "method not allowed\n", {
+        allow: "GET, HEAD",
+      });
+      return;
+    }
+    if (url.pathname === "/") {
+      const nonce = randomBytes(16).toString("base64");
+      send(
+        response,
+        200,
+        "text/html; charset=utf-8",
+        renderPage(options.runsRoot).replace("<script>", `<script nonce="${nonce}">`),
+        {
+          "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'`,
+        },
+      );
+      return;
+    }
+    if (url.pathname === "/api/runs") {
+      send(
+        response,
+        200,
+        "application/json; charset=utf-8",
+        JSON.stringify(await runsResponse(options.runsRoot)),
+      );
+      return;
+    }
+    send(response, 404, "text/plain; charset=utf-8", "not found\n");
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent)
+        send(
+          response,
+          500,
+          "text/plain; charset=utf-8",
+          `runyard gui: ${(error as Error).message}\n`,
+        );
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolvePromise();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const base = host === "::1" ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolvePromise, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolvePromise()));
+      }),
+  };
+}
