@@ -21,6 +21,8 @@ export class UsageError extends RunyardError {
 
 const EXIT_BY_CODE: Record<string, number> = {
   E_USAGE: EXIT.usage,
+  E_PARAMS: EXIT.usage,
+  E_WORKFLOW_READ: EXIT.notFound,
   E_WORKFLOW_INVALID: EXIT.invalid,
   E_INVALID_FILE: EXIT.invalid,
   E_INVALID_RUN_ID: EXIT.usage,

@@ -52,6 +52,29 @@ describe("help and usage", () => {
   });
 });
 
+describe("params", () => {
+  it("passes --param values to the steps, and names a missing one", async () => {
+    const file = join(scratch, "align.yaml");
+    writeFileSync(
+      file,
+      "params:\n  sample: {description: the sample}\n  threads: 2\nsteps:\n  show: {run: 'echo $sample/$threads'}\n",
+    );
+    const ok = await cli(
+      ["run", file, "--param", "sample=NA12878", "-p", "threads=8", "--output"],
+      { runsDir },
+    );
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/show\s+│ NA12878\/8/);
+    const missing = await cli(["run", file], { runsDir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing a value for param "sample" (the sample)');
+    expect(missing.stderr).toContain("hint: give values with --param NAME=VALUE");
+    const malformed = await cli(["run", file, "-p", "sample"], { runsDir });
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('--param expects NAME=VALUE, got "sample"');
+  });
+});
+
 describe("ps, logs, validate", () => {
   it("lists runs newest first with their state, and prints their logs", async () => {
     expect((await cli(["run", "examples/hello.yaml", "-q"], { runsDir })).code).toBe(0);

@@ -19,6 +19,15 @@ export class BackendUnavailableError extends RunyardError {
   }
 }
 
+/** The params given do not fit the workflow's: unknown names, or required ones missing. */
+export class ParamsError extends RunyardError {
+  constructor(file: string, problems: readonly string[]) {
+    super("E_PARAMS", `${file}: ${problems.join("; ")}`, {
+      hint: "give values with --param NAME=VALUE; the workflow's params block lists them",
+    });
+  }
+}
+
 /** An option of runWorkflow is out of range. */
 export class RunOptionsError extends RunyardError {
   constructor(message: string) {

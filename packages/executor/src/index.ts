@@ -3,7 +3,12 @@
 
 export { abortReason } from "./abort.js";
 export type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
-export { BackendUnavailableError, RunAbortedError, RunOptionsError } from "./errors.js";
+export {
+  BackendUnavailableError,
+  ParamsError,
+  RunAbortedError,
+  RunOptionsError,
+} from "./errors.js";
 export { createLocalBackend, type LocalBackendOptions } from "./local-backend.js";
 export type { RunResult, RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";

@@ -14,7 +14,10 @@ function loginName(): string | undefined {
   }
 }
 
-export function startMeta(workflow: ResolvedWorkflow): Omit<RunMeta, "runId"> {
+export function startMeta(
+  workflow: ResolvedWorkflow,
+  params: Readonly<Record<string, string>>,
+): Omit<RunMeta, "runId"> {
   const user = loginName();
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -30,5 +33,6 @@ export function startMeta(workflow: ResolvedWorkflow): Omit<RunMeta, "runId"> {
     ...(user === undefined ? {} : { user }),
     cwd: process.cwd(),
     runyardVersion: executorVersion(),
+    ...(workflow.params.length === 0 ? {} : { params: { ...params } }),
   };
 }

@@ -7,6 +7,8 @@ import type { Backend } from "./backend.js";
 export interface RunWorkflowOptions {
   workflowFile: string;
   runsRoot: string;
+  /** Values for the workflow's params (NAME → value); defaults fill the rest. */
+  params?: Readonly<Record<string, string>>;
   /** Base environment of the steps (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Every durable event, in seq order, after it is in run_summary.jsonl and broadcast. */

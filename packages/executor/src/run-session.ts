@@ -38,6 +38,8 @@ export interface RunSessionOptions {
   maxParallel: number;
   killGraceMs: number;
   env: NodeJS.ProcessEnv;
+  /** The value of every workflow param, given or defaulted. */
+  params: Readonly<Record<string, string>>;
   onEvent: ((event: RunEvent) => void) | undefined;
   output: boolean | ReadonlySet<string>;
   signal: AbortSignal | undefined;
@@ -202,7 +204,7 @@ export class RunSession {
   }
 
   #stepContext(pipeline: EventPipeline): StepRunnerContext {
-    const { created, workflow, backends, env, killGraceMs } = this.#options;
+    const { created, workflow, backends, env, params, killGraceMs } = this.#options;
     return {
       runDirectory: created.directory,
       // Every step's backend was checked before the run directory was made.
@@ -213,6 +215,7 @@ export class RunSession {
         stepEnvironment({
           base: env,
           workflow,
+          params,
           step,
           runId: created.runId,
           paths: created.paths,

@@ -4,10 +4,15 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { checkSocketPath } from "@runyard/ipc";
-import { loadWorkflowFile, parseRunId, runDirectory } from "@runyard/schema";
+import { loadWorkflowFile, parseRunId, resolveParamValues, runDirectory } from "@runyard/schema";
 import { createRunDirectory, runPaths } from "@runyard/store";
 import { abortReason } from "./abort.js";
-import { BackendUnavailableError, RunAbortedError, RunOptionsError } from "./errors.js";
+import {
+  BackendUnavailableError,
+  ParamsError,
+  RunAbortedError,
+  RunOptionsError,
+} from "./errors.js";
 import { createLocalBackend } from "./local-backend.js";
 import { startMeta } from "./run-meta.js";
 import type { RunResult, RunWorkflowOptions } from "./run-options.js";
@@ -28,6 +33,13 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   const runId = options.runId === undefined ? undefined : parseRunId(options.runId);
 
   const workflow = await loadWorkflowFile(options.workflowFile);
+  const params = resolveParamValues(workflow, options.params ?? {});
+  if (!params.ok) {
+    throw new ParamsError(
+      options.workflowFile,
+      params.problems.map((problem) => problem.message),
+    );
+  }
   const backends = options.backends ?? { local: createLocalBackend() };
   for (const step of workflow.steps) {
     if (!backends[step.backend]) {
@@ -41,7 +53,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   const created = await createRunDirectory(runsRoot, {
     ...(runId === undefined ? {} : { runId }),
     workflowSource: workflow.source,
-    meta: startMeta(workflow),
+    meta: startMeta(workflow, params.values),
   });
   const output = options.output ?? false;
   const session = new RunSession({
@@ -51,6 +63,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     maxParallel,
     killGraceMs,
     env: options.env ?? process.env,
+    params: params.values,
     onEvent: options.onEvent,
     output: typeof output === "boolean" ? output : new Set(output),
     signal: options.signal,

@@ -1,11 +1,13 @@
-// The environment a step sees: the executor's environment, then the workflow's env, then the
-// step's env, then Runyard's own variables (which win: a step must be able to trust them).
+// The environment a step sees: the executor's environment, then the workflow's env and params
+// (never the same name: the loader refuses that), then the step's env, then Runyard's own
+// variables (which win: a step must be able to trust them).
 import { ENV, type ResolvedStep, type ResolvedWorkflow } from "@runyard/schema";
 import type { RunPaths } from "@runyard/store";
 
 export interface StepEnvironmentInput {
   base: NodeJS.ProcessEnv;
   workflow: ResolvedWorkflow;
+  params: Readonly<Record<string, string>>;
   step: ResolvedStep;
   runId: string;
   paths: RunPaths;
@@ -14,7 +16,12 @@ export interface StepEnvironmentInput {
 }
 
 export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...input.base, ...input.workflow.env, ...input.step.env };
+  const env: NodeJS.ProcessEnv = {
+    ...input.base,
+    ...input.workflow.env,
+    ...input.params,
+    ...input.step.env,
+  };
   // Variables this run does not set must not leak in from an enclosing run (a workflow started
   // from a step of another): they would point into someone else's run directory.
   for (const name of Object.values(ENV)) {

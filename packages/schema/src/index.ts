@@ -46,6 +46,7 @@ export {
   ExecutorIdentitySchema,
   type FinalStatus,
   FinalStatusSchema,
+  LenientRunMetaSchema,
   type RunMeta,
   RunMetaSchema,
 } from "./run-meta.js";

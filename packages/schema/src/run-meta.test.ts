@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MALFORMED_META, RUNNING_META, SEED_META } from "../test/run-file-cases.js";
 import { formatProblem } from "./errors.js";
-import { RunMetaSchema } from "./run-meta.js";
+import { LenientRunMetaSchema, RunMetaSchema } from "./run-meta.js";
 import { check } from "./validate.js";
 
 const report = (document: unknown) => {
@@ -18,6 +18,18 @@ describe("meta.json", () => {
   it("reads a running run's meta: finalStatus and endedAt null, executor identity present", () => {
     const result = check(RunMetaSchema, RUNNING_META);
     expect(result).toEqual({ ok: true, value: RUNNING_META });
+  });
+
+  it("lets readers ignore fields a newer writer added, which the strict schema refuses", () => {
+    const newer = {
+      ...RUNNING_META,
+      gpuHours: 3,
+      executor: { ...RUNNING_META.executor, cgroup: "/x" },
+    };
+    expect(check(LenientRunMetaSchema, newer)).toEqual({ ok: true, value: RUNNING_META });
+    expect(report(newer).length).toBe(2);
+    // Lenient is not lax: a field it knows must still be right.
+    expect(check(LenientRunMetaSchema, { ...newer, pid: "12" }).ok).toBe(false);
   });
 
   it("reads a cancelled run", () => {

@@ -47,6 +47,19 @@ export const RunMetaSchema = z
     user: z.string().optional().describe("Login name of the user who started the run"),
     cwd: z.string().optional().describe("Working directory the run was started from"),
     runyardVersion: z.string().optional().describe("Version of the runyard executor"),
+    params: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("The value of every workflow param this run used, given or defaulted"),
   })
   .strict();
 export type RunMeta = z.infer<typeof RunMetaSchema>;
+
+/**
+ * The reader's view of meta.json: fields a newer writer added are ignored rather than
+ * rejected, so an older `runyard ps` still lists a newer executor's runs.
+ */
+export const LenientRunMetaSchema = z.object({
+  ...RunMetaSchema.shape,
+  executor: z.object(ExecutorIdentitySchema.shape).optional(),
+});

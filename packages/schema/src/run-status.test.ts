@@ -56,6 +56,19 @@ describe("status.json", () => {
       ]);
     });
 
+    it("ignores fields a newer writer added, on the run and on its steps", () => {
+      const newer = {
+        ...SEED_STATUS,
+        progress: 0.5,
+        steps: [{ name: "meshing", nodeId: "node-1", status: "running", gpu: 1 }],
+      };
+      const result = check(LenientRunStatusSchema, newer);
+      expect(result.ok && result.value).toEqual({
+        ...SEED_STATUS,
+        steps: [{ name: "meshing", nodeId: "node-1", status: "running" }],
+      });
+    });
+
     it("still rejects a status that is not a string", () => {
       const result = check(LenientRunStatusSchema, {
         ...SEED_STATUS,

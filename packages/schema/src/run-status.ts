@@ -85,6 +85,11 @@ export const RunStatusSchema = z
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 /** The reader's view of status.json: unknown step statuses become "unknown". */
-export const LenientRunStatusSchema = RunStatusSchema.extend({
-  steps: z.array(stepStateShape(LenientStepStatusSchema)),
+/**
+ * The reader's view of status.json: unknown step statuses become "unknown", and fields a
+ * newer writer added are ignored rather than rejected.
+ */
+export const LenientRunStatusSchema = z.object({
+  ...RunStatusSchema.shape,
+  steps: z.array(z.object(stepStateShape(LenientStepStatusSchema).shape)),
 });

@@ -4,9 +4,9 @@
 import { basename } from "node:path";
 import {
   check,
+  LenientRunMetaSchema,
   LenientRunStatusSchema,
   type RunMeta,
-  RunMetaSchema,
   type RunStatus,
 } from "@runyard/schema";
 import { type ClassifyOptions, classifyRun, type RunClassification } from "./classify.js";
@@ -35,7 +35,7 @@ export interface RunView {
 export async function readRun(directory: string, options: ClassifyOptions = {}): Promise<RunView> {
   const paths = runPaths(directory);
   const problems: string[] = [];
-  const meta = await readJsonFile(paths.meta, (input) => check(RunMetaSchema, input));
+  const meta = await readJsonFile(paths.meta, (input) => check(LenientRunMetaSchema, input));
   if (!meta.ok) throw meta.error;
   if (meta.value.runId !== basename(directory)) {
     problems.push(`${paths.meta}: runId: ${meta.value.runId} does not match the directory name`);

@@ -21,6 +21,9 @@ the event timeline (run_summary.jsonl). Progress goes to stderr; press Ctrl-C to
 Options:
   --runs-dir <dir>     Where run directories go (default: $RUNYARD_RUNS_DIR, then
                        $RUNYARD_HOME/runs, then ~/.runyard/runs)
+  -p, --param <name=value>
+                       Set a workflow param (repeatable); params without a default
+                       must be given. Steps see each as an environment variable
   -o, --output         Also print each step's output, prefixed with the step id
   -j, --max-parallel <n>
                        Run at most n steps at once (default: the number of CPUs)
@@ -30,9 +33,11 @@ Options:
 
 Examples:
   runyard run examples/hello.yaml
-  runyard run pipeline.yaml --output --max-parallel 4`,
+  runyard run pipeline.yaml --output --max-parallel 4
+  runyard run align.yaml -p sample=NA12878 -p threads=8`,
   options: {
     "runs-dir": { type: "string" },
+    param: { type: "string", short: "p", multiple: true },
     output: { type: "boolean", short: "o" },
     "max-parallel": { type: "string", short: "j" },
     quiet: { type: "boolean", short: "q" },
@@ -63,6 +68,12 @@ Examples:
         );
       }
     }
+    const params: Record<string, string> = {};
+    for (const pair of (values.param ?? []) as string[]) {
+      const equals = pair.indexOf("=");
+      if (equals < 1) throw new UsageError(`--param expects NAME=VALUE, got "${pair}"`);
+      params[pair.slice(0, equals)] = pair.slice(equals + 1);
+    }
     const runsRoot =
       typeof values["runs-dir"] === "string"
         ? resolve(context.cwd, values["runs-dir"])
@@ -81,6 +92,7 @@ Examples:
       env: context.env,
       onEvent,
       signal: context.signal,
+      params,
       // step-output events: for the --output view and for --events consumers.
       output: values.output === true || values.events === true,
       ...(maxParallel === undefined ? {} : { maxParallel }),
