@@ -1,18 +1,22 @@
 // Renders a run's events as the lines a person watches in the terminal: one line when a step
 // starts and one when it ends, then a summary. Works the same live and when replaying.
+import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
 import { formatDuration, type Output, paint, tildify } from "./output.js";
 
 export interface ProgressOptions {
   /** Print each step's output lines, prefixed with the step id. */
   showOutput: boolean;
-  runDirectory?: string;
+  /** Where run directories go, to say where this one is as it starts. */
+  runsRoot?: string;
 }
 
 export class ProgressPrinter {
   private width = 8;
   private readonly counts = new Map<string, number>();
   private readonly partial = new Map<string, string>();
+  private runId = "";
+  private firstFailed: string | undefined;
 
   constructor(
     private readonly output: Output,
@@ -24,7 +28,10 @@ export class ProgressPrinter {
     switch (event.type) {
       case "run-start": {
         this.width = Math.max(8, ...event.steps.map((step) => step.nodeId.length));
-        const where = this.options.runDirectory ? ` in ${tildify(this.options.runDirectory)}` : "";
+        this.runId = event.runId;
+        const where = this.options.runsRoot
+          ? ` in ${tildify(join(this.options.runsRoot, event.runId))}`
+          : "";
         output.err(
           `${paint(output, "bold", "runyard")} ${event.workflowName}: run ${event.runId}${where}\n`,
         );
@@ -49,6 +56,7 @@ export class ProgressPrinter {
             `  ${paint(output, "green", "✓")} ${this.pad(event.stepId)} completed${took}\n`,
           );
         } else if (event.status === "failed") {
+          this.firstFailed ??= event.stepId;
           const why =
             event.signal !== null
               ? `killed by ${event.signal}`
@@ -56,7 +64,7 @@ export class ProgressPrinter {
                 ? `exit ${event.exitCode}`
                 : "failed";
           output.err(
-            `  ${paint(output, "red", "✗")} ${this.pad(event.stepId)} failed (${why})${took}${event.reason ? ` — ${event.reason}` : ""}\n`,
+            `  ${paint(output, "red", "✗")} ${this.pad(event.stepId)} failed (${why})${took}${event.reason && !event.reason.startsWith("exited with code") ? ` — ${event.reason}` : ""}\n`,
           );
         } else if (event.status === "skipped") {
           output.err(
@@ -98,6 +106,15 @@ export class ProgressPrinter {
         output.err(
           `${paint(output, colour, event.finalStatus)} in ${formatDuration(event.durationMs)}${parts.length > 0 ? `: ${parts.join(", ")}` : ""}\n`,
         );
+        if (this.firstFailed) {
+          output.err(
+            paint(
+              output,
+              "dim",
+              `see what it wrote: runyard logs ${this.runId.slice(-8)} ${this.firstFailed}\n`,
+            ),
+          );
+        }
         return;
       }
       default:

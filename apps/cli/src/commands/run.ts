@@ -7,7 +7,6 @@ import { encodeStderrLine, type RunEvent } from "@runyard/protocol";
 import { RunyardError, resolveRunsRoot } from "@runyard/schema";
 import type { Command } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
-import { tildify } from "../output.js";
 import { ProgressPrinter } from "../progress.js";
 
 export const runCommand: Command = {
@@ -81,7 +80,7 @@ Examples:
 
     const { output } = context;
     const quiet = values.quiet === true;
-    const printer = new ProgressPrinter(output, { showOutput: values.output === true });
+    const printer = new ProgressPrinter(output, { showOutput: values.output === true, runsRoot });
     const onEvent = (event: RunEvent) => {
       if (values.events === true) output.err(encodeStderrLine(event));
       if (!quiet) printer.handle(event);
@@ -101,8 +100,6 @@ Examples:
       output.out(
         `${JSON.stringify({ runId: result.runId, runDirectory: result.runDirectory, finalStatus: result.finalStatus })}\n`,
       );
-    } else if (!quiet) {
-      output.err(`run directory: ${tildify(result.runDirectory)}\n`);
     }
     if (result.finalStatus === "success") return EXIT.ok;
     return result.finalStatus === "cancelled" ? EXIT.cancelled : EXIT.failed;
