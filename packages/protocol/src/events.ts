@@ -16,8 +16,12 @@ export const EventBaseSchema = z.object({
   ts: TimestampSchema.describe("When the event happened, ISO-8601 UTC with milliseconds"),
 });
 
-export const RunStartEventSchema = EventBaseSchema.extend({
-  type: z.literal("run-start"),
+/** An event's schema: `type` first (it reads best first in a line), the base, its own fields. */
+function eventSchema<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+  return z.object({ type: z.literal(type), ...EventBaseSchema.shape, ...shape });
+}
+
+export const RunStartEventSchema = eventSchema("run-start", {
   workflowId: UuidSchema,
   workflowName: z.string(),
   workflowFile: z.string(),
@@ -28,15 +32,13 @@ export const RunStartEventSchema = EventBaseSchema.extend({
     .describe("Every step of the workflow, in workflow order"),
 });
 
-export const RunEndEventSchema = EventBaseSchema.extend({
-  type: z.literal("run-end"),
+export const RunEndEventSchema = eventSchema("run-end", {
   finalStatus: FinalStatusSchema,
   durationMs: z.number().nonnegative(),
   reason: z.string().optional(),
 });
 
-export const StepStartEventSchema = EventBaseSchema.extend({
-  type: z.literal("step-start"),
+export const StepStartEventSchema = eventSchema("step-start", {
   stepId: StepIdField,
   name: z.string(),
   nodeId: StepIdField,
@@ -47,16 +49,14 @@ export const StepStartEventSchema = EventBaseSchema.extend({
   backend: z.string(),
 });
 
-export const StepStatusEventSchema = EventBaseSchema.extend({
-  type: z.literal("step-status"),
+export const StepStatusEventSchema = eventSchema("step-status", {
   stepId: StepIdField,
   status: StepStatusSchema,
   reason: z.string().optional(),
   jobId: z.string().optional(),
 });
 
-export const StepEndEventSchema = EventBaseSchema.extend({
-  type: z.literal("step-end"),
+export const StepEndEventSchema = eventSchema("step-end", {
   stepId: StepIdField,
   captureSeq: z
     .number()
@@ -72,57 +72,127 @@ export const StepEndEventSchema = EventBaseSchema.extend({
   reason: z.string().optional(),
 });
 
-export const StepOutputEventSchema = EventBaseSchema.extend({
-  type: z.literal("step-output"),
+export const StepOutputEventSchema = eventSchema("step-output", {
+  // Live events do not take a seq of their own: they carry the last durable one, so a client
+  // knows where in the timeline the chunk fell. 0 only if output precedes every durable event.
+  seq: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe(
+      "Seq of the last durable event when the chunk was read; step-output never advances it",
+    ),
   stepId: StepIdField,
   captureSeq: z.number().int().positive(),
   stream: z.enum(["stdout", "stderr"]),
-  offset: z.number().int().nonnegative().describe("Byte offset of this chunk in the capture file"),
-  data: z.string().describe("The chunk, decoded as UTF-8"),
+  offset: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("Byte offset in the capture file (.out or .err) of the first byte of data"),
+  bytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      "Capture-file bytes this chunk covers; when absent, the UTF-8 length of data. The next chunk starts at offset + bytes",
+    ),
+  data: z.string().describe("The chunk, decoded as UTF-8 (invalid bytes become U+FFFD)"),
 }).describe("Live only: never written to run_summary.jsonl; seq is that of the last durable event");
 
-export const LogEventSchema = EventBaseSchema.extend({
-  type: z.literal("log"),
+export const LogEventSchema = eventSchema("log", {
   level: z.enum(["info", "warn", "error"]),
   message: z.string(),
   stepId: StepIdField.optional(),
 });
 
-export const ArtifactSaveEventSchema = EventBaseSchema.extend({
-  type: z.literal("artifact-save"),
+export const ArtifactSaveEventSchema = eventSchema("artifact-save", {
   path: z.string().describe("Path under artifacts/"),
   size: z.number().int().nonnegative(),
   stepId: StepIdField.optional(),
 });
 
-export const MessageSendEventSchema = EventBaseSchema.extend({
-  type: z.literal("message-send"),
+export const MessageSendEventSchema = eventSchema("message-send", {
   channel: z.string(),
   sender: z.string().describe("Step id of the sender, or 'executor'"),
   file: z.string().optional().describe("inbox/NNN-<channel>.txt, relative to the run directory"),
 });
 
-export const RunEventSchema = z.discriminatedUnion("type", [
+const durableEventSchemas = [
   RunStartEventSchema,
   RunEndEventSchema,
   StepStartEventSchema,
   StepStatusEventSchema,
   StepEndEventSchema,
-  StepOutputEventSchema,
   LogEventSchema,
   ArtifactSaveEventSchema,
   MessageSendEventSchema,
+] as const;
+
+/** Every event this version writes. */
+export const RunEventSchema = z.discriminatedUnion("type", [
+  ...durableEventSchemas,
+  StepOutputEventSchema,
 ]);
 export type RunEvent = z.infer<typeof RunEventSchema>;
 export type RunEventType = RunEvent["type"];
 export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
+
+/** Events that are appended to run_summary.jsonl and travel in `event` messages. */
+export const DurableEventSchema = z.discriminatedUnion("type", [...durableEventSchemas]);
+export type DurableEvent = z.infer<typeof DurableEventSchema>;
+
+/** The event types this version knows, in the order of {@link RunEventSchema}. */
+export const RUN_EVENT_TYPES: readonly RunEventType[] = RunEventSchema.options.map(
+  (option) => option.shape.type.value,
+);
+const knownEventTypes: ReadonlySet<string> = new Set(RUN_EVENT_TYPES);
+
+export function isKnownEventType(type: string): type is RunEventType {
+  return knownEventTypes.has(type);
+}
+
+/**
+ * What a reader makes of an event whose `type` it does not know (a newer producer's). It is
+ * never a wire format: `type` is "unknown", `originalType` is the wire type and `fields` is
+ * the whole object as received, so it can be shown, counted by seq and relayed unchanged.
+ */
+export const UnknownEventSchema = z.object({
+  type: z.literal("unknown"),
+  originalType: z.string(),
+  runId: z.string(),
+  seq: z.number(),
+  ts: z.string(),
+  fields: z.record(z.string(), z.unknown()),
+});
+export type UnknownEvent = z.infer<typeof UnknownEventSchema>;
+
+/** An event as a reader decodes it: one this version knows, or an {@link UnknownEvent}. */
+export type DecodedEvent = RunEvent | UnknownEvent;
 
 /** An event as a producer hands it over, before the emitter stamps runId, seq and ts. */
 export type EventPayload<T extends RunEvent = RunEvent> = T extends RunEvent
   ? Omit<T, "runId" | "seq" | "ts">
   : never;
 
-/** Events that are durable (appended to run_summary.jsonl); step-output is live only. */
+/**
+ * Events that are durable (appended to run_summary.jsonl); step-output is live only. An
+ * unknown event counts as durable: it can only reach a reader through the summary file, an
+ * `event` message or stderr, and only the first two are resumable.
+ */
 export function isDurableEvent(event: { type: string }): boolean {
   return event.type !== "step-output";
+}
+
+/** Wraps a wire object whose type this version does not know; see {@link UnknownEvent}. */
+export function toUnknownEvent(fields: Record<string, unknown>): UnknownEvent {
+  return {
+    type: "unknown",
+    originalType: String(fields.type),
+    runId: String(fields.runId),
+    seq: typeof fields.seq === "number" ? fields.seq : 0,
+    ts: String(fields.ts),
+    fields,
+  };
 }

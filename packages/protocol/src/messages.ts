@@ -1,13 +1,49 @@
 // Messages on ipc.sock: one JSON object per line in each direction. A client says hello,
 // the server answers welcome (meta, status snapshot, last seq), then streams what the
 // client subscribed to.
-import { FinalStatusSchema, RunMetaSchema, RunStatusSchema } from "@runyard/schema";
+import {
+  ExecutorIdentitySchema,
+  FinalStatusSchema,
+  RunMetaSchema,
+  RunStatusSchema,
+  StepStateSchema,
+} from "@runyard/schema";
 import { z } from "zod";
-import { RunEventSchema, StepOutputEventSchema } from "./events.js";
+import {
+  type DecodedEvent,
+  DurableEventSchema,
+  type RunEvent,
+  StepOutputEventSchema,
+} from "./events.js";
 
 /** Protocol versions this implementation speaks, oldest first. */
 export const PROTOCOL_VERSIONS = [1] as const;
+/** The newest version this implementation speaks. */
 export const PROTOCOL_VERSION = 1;
+
+/** Codes a server puts in `error` messages; a client may branch on them, never on text. */
+export const PROTOCOL_ERROR_CODES = {
+  /** hello offered no version the server speaks; the server closes after the error. */
+  protocolVersion: "E_PROTOCOL_VERSION",
+  /** A message other than hello came first; the server closes after the error. */
+  helloRequired: "E_HELLO_REQUIRED",
+  /** A message that is valid but not now: a second hello, a second subscribe. */
+  protocolState: "E_PROTOCOL_STATE",
+  /** A line the server could not decode; the server ignores it and goes on. */
+  badMessage: "E_BAD_MESSAGE",
+  /** The server could not replay run_summary.jsonl; it closes, the client may retry. */
+  replay: "E_REPLAY",
+  /** The client fell too far behind; the server closes. Reconnect, subscribe from the last seq. */
+  clientTooSlow: "E_CLIENT_TOO_SLOW",
+  /** This server does not accept the request (e.g. cancel on a read-only server). */
+  unsupported: "E_UNSUPPORTED",
+  /** cancel named a step the run does not have. */
+  unknownStep: "E_UNKNOWN_STEP",
+  /** cancel arrived after the run ended. */
+  runEnded: "E_RUN_ENDED",
+  /** cancel failed for another reason; the message says which. */
+  cancel: "E_CANCEL",
+} as const;
 
 // Client → server
 
@@ -53,17 +89,28 @@ export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
 // Server → client
 
+// meta.json and status.json are strict on disk (the run-dir contract); on the wire the
+// protocol's rule applies instead: a reader ignores fields it does not know. Same types.
+const WireRunMetaSchema = z.object({
+  ...RunMetaSchema.shape,
+  executor: z.object(ExecutorIdentitySchema.shape).optional(),
+});
+const WireRunStatusSchema = z.object({
+  ...RunStatusSchema.shape,
+  steps: z.array(z.object(StepStateSchema.shape)),
+});
+
 export const WelcomeMessageSchema = z.object({
   type: z.literal("welcome"),
-  protocolVersion: z.number().int().positive(),
-  meta: RunMetaSchema,
-  status: RunStatusSchema,
+  protocolVersion: z.number().int().positive().describe("The version the server chose"),
+  meta: WireRunMetaSchema.describe("meta.json of the run"),
+  status: WireRunStatusSchema.describe("status.json of the run: every step's state"),
   lastSeq: z.number().int().nonnegative().describe("Seq of the last durable event so far"),
 });
 
 export const EventMessageSchema = z.object({
   type: z.literal("event"),
-  event: RunEventSchema,
+  event: DurableEventSchema.describe("A durable event; step output travels in `output`"),
 });
 
 export const OutputMessageSchema = z.object({
@@ -98,3 +145,24 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   ByeMessageSchema,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+
+/** A server message as a client decodes it: an `event` may hold an unknown event type. */
+export type DecodedServerMessage =
+  | Exclude<ServerMessage, { type: "event" }>
+  | { type: "event"; event: Exclude<DecodedEvent, { type: "step-output" }> };
+
+/** The message that carries `event` to a subscriber: `output` for step-output, else `event`. */
+export function toServerMessage(event: RunEvent): ServerMessage {
+  return event.type === "step-output" ? { type: "output", event } : { type: "event", event };
+}
+
+export type HelloMessage = z.infer<typeof HelloMessageSchema>;
+export type SubscribeMessage = z.infer<typeof SubscribeMessageSchema>;
+export type CancelMessage = z.infer<typeof CancelMessageSchema>;
+export type PingMessage = z.infer<typeof PingMessageSchema>;
+export type WelcomeMessage = z.infer<typeof WelcomeMessageSchema>;
+export type EventMessage = z.infer<typeof EventMessageSchema>;
+export type OutputMessage = z.infer<typeof OutputMessageSchema>;
+export type PongMessage = z.infer<typeof PongMessageSchema>;
+export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+export type ByeMessage = z.infer<typeof ByeMessageSchema>;
