@@ -3,8 +3,8 @@
 // snapshotted from it, coalesced) → broadcast on ipc.sock → handed to onEvent. No sink reads
 // another back. Step output takes the live half only: ipc.sock and onEvent, when wanted.
 
-import type { EventPayload, RunEvent } from "@runyard/protocol";
-import { now, type RunStatus } from "@runyard/schema";
+import { type EventPayload, EventSequencer, type RunEvent } from "@runyard/protocol";
+import type { RunStatus } from "@runyard/schema";
 import { applyEvent, type StatusWriter, type SummaryWriter } from "@runyard/store";
 
 export type DurableRunEvent = Exclude<RunEvent, { type: "step-output" }>;
@@ -32,16 +32,21 @@ export interface EventPipelineOptions {
 
 export class EventPipeline {
   readonly #options: EventPipelineOptions;
+  readonly #sequencer: EventSequencer;
   #live: LiveSink | undefined;
   #ended = false;
 
   constructor(options: EventPipelineOptions) {
     this.#options = options;
+    this.#sequencer = new EventSequencer({
+      runId: options.runId,
+      lastSeq: options.summary.lastSeq,
+    });
   }
 
   /** Seq of the last durable event. */
   get lastSeq(): number {
-    return this.#options.summary.lastSeq;
+    return this.#sequencer.lastSeq;
   }
 
   attach(live: LiveSink): void {
@@ -52,15 +57,7 @@ export class EventPipeline {
   emit(payload: DurablePayload): DurableRunEvent | undefined {
     if (this.#ended) return undefined;
     const options = this.#options;
-    // type, runId, seq, ts first: the summary reads well with `head` and `jq -c`.
-    const { type, ...fields } = payload;
-    const event = {
-      type,
-      runId: options.runId,
-      seq: this.lastSeq + 1,
-      ts: now(),
-      ...fields,
-    } as DurableRunEvent;
+    const event = this.#sequencer.next(payload) as DurableRunEvent;
     try {
       options.summary.append(event);
     } catch (error) {
@@ -85,14 +82,7 @@ export class EventPipeline {
   emitOutput(payload: OutputPayload): void {
     if (this.#ended) return;
     const options = this.#options;
-    const { type, ...fields } = payload;
-    const event: OutputEvent = {
-      type,
-      runId: options.runId,
-      seq: this.lastSeq,
-      ts: now(),
-      ...fields,
-    };
+    const event = this.#sequencer.next(payload) as OutputEvent;
     this.#live?.publish(event);
     const output = options.output;
     if (output === true || (output !== false && output.has(event.stepId))) this.#deliver(event);
