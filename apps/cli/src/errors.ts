@@ -25,6 +25,7 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_WORKFLOW_READ: EXIT.notFound,
   E_WORKFLOW_INVALID: EXIT.invalid,
   E_INVALID_FILE: EXIT.invalid,
+  E_CONFIG_INVALID: EXIT.invalid,
   E_INVALID_RUN_ID: EXIT.usage,
   E_WORKFLOW_NOT_FOUND: EXIT.notFound,
   E_RUN_NOT_FOUND: EXIT.notFound,

@@ -4,15 +4,20 @@
 // so runs started close together share long prefixes, while the last digits are random.
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { isRunId, RunyardError, resolveRunsRoot } from "@runyard/schema";
+import { isRunId, loadUserConfig, RunyardError, resolveRunsRoot } from "@runyard/schema";
 import type { CommandContext } from "./command.js";
 import { UsageError } from "./errors.js";
 
-export function runsRootFor(values: Record<string, unknown>, context: CommandContext): string {
+/** The runs root: --runs-dir, then $RUNYARD_RUNS_DIR, then the config's runsDir, then the defaults. */
+export async function runsRootFor(
+  values: Record<string, unknown>,
+  context: CommandContext,
+): Promise<string> {
   const flag = values["runs-dir"];
-  return typeof flag === "string"
-    ? resolve(context.cwd, flag)
-    : resolveRunsRoot({ env: context.env, cwd: context.cwd }).path;
+  if (typeof flag === "string") return resolve(context.cwd, flag);
+  const { config } = await loadUserConfig({ env: context.env });
+  return resolveRunsRoot({ env: context.env, cwd: context.cwd, configRunsDir: config.runsDir })
+    .path;
 }
 
 export async function resolveRunReference(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -49,6 +49,28 @@ describe("help and usage", () => {
   it("prints the version", async () => {
     const result = await cli(["--version"], { runsDir });
     expect(result.stdout).toMatch(/^runyard \d+\.\d+\.\d+/);
+  });
+});
+
+describe("config", () => {
+  it("puts runs where the config file's runsDir says, and names a broken config's line", async () => {
+    const home = join(scratch, "home");
+    mkdirSync(home);
+    writeFileSync(join(home, "config.yaml"), "runsDir: ../from-config\n");
+    const env = { RUNYARD_RUNS_DIR: "", RUNYARD_HOME: home };
+    const run = await cli(["run", "examples/hello.yaml", "-q"], { runsDir, env });
+    expect(run.code).toBe(0);
+    expect(readdirSync(join(scratch, "from-config"))).toHaveLength(1);
+    expect(
+      (await cli(["ps", "--json"], { runsDir, env })).stdout.split("\n").filter(Boolean),
+    ).toHaveLength(1);
+
+    writeFileSync(join(home, "config.yaml"), "runsDirectory: x\n");
+    const broken = await cli(["ps"], { runsDir, env });
+    expect(broken.code).toBe(3);
+    expect(broken.stderr).toContain(
+      `${join(home, "config.yaml")}:1:1: runsDirectory: unknown key "runsDirectory" (expected one of runsDir)`,
+    );
   });
 });
 

@@ -25,7 +25,7 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
   // Variables this run does not set must not leak in from an enclosing run (a workflow started
   // from a step of another): they would point into someone else's run directory.
   for (const name of Object.values(ENV)) {
-    if (name !== ENV.runsDir && name !== ENV.home) delete env[name];
+    if (name !== ENV.runsDir && name !== ENV.home && name !== ENV.config) delete env[name];
   }
   return {
     ...env,

@@ -63,6 +63,15 @@ export {
   StepTerminalStatuses,
 } from "./run-status.js";
 export { didYouMean, editDistance, suggest } from "./suggest.js";
+export {
+  loadUserConfig,
+  parseUserConfig,
+  type UserConfig,
+  type UserConfigLocation,
+  type UserConfigParseResult,
+  UserConfigSchema,
+  userConfigPath,
+} from "./user-config.js";
 export { check, describeIssue, formatPath } from "./validate.js";
 export {
   BackendSchema,

@@ -172,6 +172,7 @@ describe("environment variables", () => {
     expect(ENV).toEqual({
       runsDir: "RUNYARD_RUNS_DIR",
       home: "RUNYARD_HOME",
+      config: "RUNYARD_CONFIG",
       runId: "RUNYARD_RUN_ID",
       runDir: "RUNYARD_RUN_DIR",
       artifactsDir: "RUNYARD_ARTIFACTS_DIR",

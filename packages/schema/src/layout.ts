@@ -26,6 +26,7 @@ export const FILE_MODE = 0o600;
 export const ENV = {
   runsDir: "RUNYARD_RUNS_DIR",
   home: "RUNYARD_HOME",
+  config: "RUNYARD_CONFIG",
   runId: "RUNYARD_RUN_ID",
   runDir: "RUNYARD_RUN_DIR",
   artifactsDir: "RUNYARD_ARTIFACTS_DIR",

@@ -15,7 +15,8 @@ reach 127.0.0.1 too, and without the token they get nothing. Stop it with Ctrl-C
 
 Options:
   -p, --port <port>    Port to listen on (default: a free one)
-      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then ~/.runyard/runs)
+      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
+                       ~/.runyard/config.yaml, then ~/.runyard/runs)
 
 Examples:
   runyard gui
@@ -33,7 +34,7 @@ Examples:
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port expects a port number, got "${values.port}"`);
-    const runsRoot = runsRootFor(values, context);
+    const runsRoot = await runsRootFor(values, context);
     const gui = await startGuiServer({ runsRoot, port });
     context.output.out(`${gui.url}\n`);
     context.output.err(

@@ -30,7 +30,8 @@ last 8 characters are random, the first are the start time), or 'latest'.
 Options:
       --stdout         Only stdout captures
       --stderr         Only stderr captures
-      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then ~/.runyard/runs)
+      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
+                       ~/.runyard/config.yaml, then ~/.runyard/runs)
 
 Examples:
   runyard logs latest
@@ -46,7 +47,10 @@ Examples:
       throw new UsageError("missing the run", "usage: runyard logs <run> [step]");
     if (extra.length > 0)
       throw new UsageError(`unexpected argument "${extra[0]}"`, "usage: runyard logs <run> [step]");
-    const { directory, runId } = await resolveRunReference(runsRootFor(values, context), reference);
+    const { directory, runId } = await resolveRunReference(
+      await runsRootFor(values, context),
+      reference,
+    );
     const streams = new Set<string>(
       values.stdout === true || values.stderr === true
         ? [...(values.stdout === true ? ["out"] : []), ...(values.stderr === true ? ["err"] : [])]

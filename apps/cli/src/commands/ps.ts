@@ -55,7 +55,8 @@ cancelled, or crashed (the executor is gone but never wrote a final status).
 
 Options:
   -n, --limit <n>      Show at most n runs (default 20; 0 shows all)
-      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then ~/.runyard/runs)
+      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
+                       ~/.runyard/config.yaml, then ~/.runyard/runs)
       --json           One JSON object per run on stdout (runId, workflowName, state, ...)
 
 Examples:
@@ -75,7 +76,7 @@ Examples:
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 0)
       throw new UsageError(`--limit expects a whole number, got "${values.limit}"`);
-    const runsRoot = runsRootFor(values, context);
+    const runsRoot = await runsRootFor(values, context);
     const { output } = context;
     const list = await listRuns(runsRoot);
     const shown = limit === 0 ? list.runs : list.runs.slice(0, limit);

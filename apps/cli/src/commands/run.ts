@@ -4,10 +4,11 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { runWorkflow } from "@runyard/executor";
 import { encodeStderrLine, type RunEvent } from "@runyard/protocol";
-import { RunyardError, resolveRunsRoot } from "@runyard/schema";
+import { RunyardError } from "@runyard/schema";
 import type { Command } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 import { ProgressPrinter } from "../progress.js";
+import { runsRootFor } from "../run-reference.js";
 
 export const runCommand: Command = {
   name: "run",
@@ -18,8 +19,9 @@ directory with the workflow copy, meta.json, status.json, each step's stdout/std
 the event timeline (run_summary.jsonl). Progress goes to stderr; press Ctrl-C to cancel.
 
 Options:
-  --runs-dir <dir>     Where run directories go (default: $RUNYARD_RUNS_DIR, then
-                       $RUNYARD_HOME/runs, then ~/.runyard/runs)
+      --runs-dir <dir> Where run directories go (default: $RUNYARD_RUNS_DIR, then runsDir
+                       in ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
+                       ~/.runyard/runs)
   -p, --param <name=value>
                        Set a workflow param (repeatable); params without a default
                        must be given. Steps see each as an environment variable
@@ -73,10 +75,7 @@ Examples:
       if (equals < 1) throw new UsageError(`--param expects NAME=VALUE, got "${pair}"`);
       params[pair.slice(0, equals)] = pair.slice(equals + 1);
     }
-    const runsRoot =
-      typeof values["runs-dir"] === "string"
-        ? resolve(context.cwd, values["runs-dir"])
-        : resolveRunsRoot({ env: context.env, cwd: context.cwd }).path;
+    const runsRoot = await runsRootFor(values, context);
 
     const { output } = context;
     const quiet = values.quiet === true;
