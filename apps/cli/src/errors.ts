@@ -19,6 +19,13 @@ export class UsageError extends RunyardError {
   }
 }
 
+/** Refuses arguments past those a command takes, naming the first one and the usage. */
+export function refuseExtraArguments(extra: readonly string[], usage: string): void {
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument "${extra[0]}"`, `usage: ${usage}`);
+  }
+}
+
 const EXIT_BY_CODE: Record<string, number> = {
   E_USAGE: EXIT.usage,
   E_PARAMS: EXIT.usage,

@@ -1,6 +1,9 @@
 // Runs the built `runyard` binary as a real process, in a scratch runs root.
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { useScratchDirectory } from "@runyard/vitest-config/scratch";
+import { beforeEach } from "vitest";
 
 export const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
@@ -59,4 +62,22 @@ export function startCli(
 
 export function cli(args: string[], options: CliOptions): Promise<CliResult> {
   return startCli(args, options).done;
+}
+
+export interface Scratch {
+  /** A fresh directory for the test's own files. */
+  readonly directory: string;
+  /** The runs root the CLI is pointed at: `runs` inside `directory`, not created. */
+  readonly runsDir: string;
+}
+
+/** Per test: a scratch directory, removed after it, with the runs root inside. */
+export function useScratch(): Scratch {
+  const temporaryDirectory = useScratchDirectory("runyard-cli-");
+  const scratch = { directory: "", runsDir: "" };
+  beforeEach(() => {
+    scratch.directory = temporaryDirectory();
+    scratch.runsDir = join(scratch.directory, "runs");
+  });
+  return scratch;
 }

@@ -1,29 +1,20 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cli } from "./cli.js";
+import { describe, expect, it } from "vitest";
+import { cli, useScratch } from "./cli.js";
 
-let scratch: string;
-let runsDir: string;
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), "runyard-cli-"));
-  runsDir = join(scratch, "runs");
-});
-afterEach(() => {
-  rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = useScratch();
 
 describe("help and usage", () => {
   it("lists the commands on --help and exits 0", async () => {
-    const result = await cli(["--help"], { runsDir });
+    const result = await cli(["--help"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(0);
     for (const command of ["run", "ps", "logs", "validate", "gui"])
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
   it("shows a command's options and examples", async () => {
-    const result = await cli(["run", "--help"], { runsDir });
+    const result = await cli(["run", "--help"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage: runyard run <workflow.yaml> [options]");
     expect(result.stdout).toContain("--max-parallel");
@@ -31,42 +22,44 @@ describe("help and usage", () => {
   });
 
   it("exits 2 with a hint on an unknown command or flag", async () => {
-    const unknown = await cli(["rnu"], { runsDir });
+    const unknown = await cli(["rnu"], { runsDir: scratch.runsDir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error: unknown command "rnu"');
-    const flag = await cli(["ps", "--bogus"], { runsDir });
+    const flag = await cli(["ps", "--bogus"], { runsDir: scratch.runsDir });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("--bogus");
     expect(flag.stderr).toContain("hint: see 'runyard ps --help'");
   });
 
   it("exits 4 when the workflow file does not exist", async () => {
-    const result = await cli(["run", "nope.yaml"], { runsDir });
+    const result = await cli(["run", "nope.yaml"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(4);
     expect(result.stderr).toContain("error: workflow file not found: nope.yaml");
   });
 
   it("prints the version", async () => {
-    const result = await cli(["--version"], { runsDir });
+    const result = await cli(["--version"], { runsDir: scratch.runsDir });
     expect(result.stdout).toMatch(/^runyard \d+\.\d+\.\d+/);
   });
 });
 
 describe("config", () => {
   it("puts runs where the config file's runsDir says, and names a broken config's line", async () => {
-    const home = join(scratch, "home");
+    const home = join(scratch.directory, "home");
     mkdirSync(home);
     writeFileSync(join(home, "config.yaml"), "runsDir: ../from-config\n");
     const env = { RUNYARD_RUNS_DIR: "", RUNYARD_HOME: home };
-    const run = await cli(["run", "examples/hello.yaml", "-q"], { runsDir, env });
+    const run = await cli(["run", "examples/hello.yaml", "-q"], { runsDir: scratch.runsDir, env });
     expect(run.code).toBe(0);
-    expect(readdirSync(join(scratch, "from-config"))).toHaveLength(1);
+    expect(readdirSync(join(scratch.directory, "from-config"))).toHaveLength(1);
     expect(
-      (await cli(["ps", "--json"], { runsDir, env })).stdout.split("\n").filter(Boolean),
+      (await cli(["ps", "--json"], { runsDir: scratch.runsDir, env })).stdout
+        .split("\n")
+        .filter(Boolean),
     ).toHaveLength(1);
 
     writeFileSync(join(home, "config.yaml"), "runsDirectory: x\n");
-    const broken = await cli(["ps"], { runsDir, env });
+    const broken = await cli(["ps"], { runsDir: scratch.runsDir, env });
     expect(broken.code).toBe(3);
     expect(broken.stderr).toContain(
       `${join(home, "config.yaml")}:1:1: runsDirectory: unknown key "runsDirectory" (expected one of runsDir)`,
@@ -76,22 +69,22 @@ describe("config", () => {
 
 describe("params", () => {
   it("passes --param values to the steps, and names a missing one", async () => {
-    const file = join(scratch, "align.yaml");
+    const file = join(scratch.directory, "align.yaml");
     writeFileSync(
       file,
       "params:\n  sample: {description: the sample}\n  threads: 2\nsteps:\n  show: {run: 'echo $sample/$threads'}\n",
     );
     const ok = await cli(
       ["run", file, "--param", "sample=NA12878", "-p", "threads=8", "--output"],
-      { runsDir },
+      { runsDir: scratch.runsDir },
     );
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/show\s+│ NA12878\/8/);
-    const missing = await cli(["run", file], { runsDir });
+    const missing = await cli(["run", file], { runsDir: scratch.runsDir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing a value for param "sample" (the sample)');
     expect(missing.stderr).toContain("hint: give values with --param NAME=VALUE");
-    const malformed = await cli(["run", file, "-p", "sample"], { runsDir });
+    const malformed = await cli(["run", file, "-p", "sample"], { runsDir: scratch.runsDir });
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('--param expects NAME=VALUE, got "sample"');
   });
@@ -99,9 +92,13 @@ describe("params", () => {
 
 describe("ps, logs, validate", () => {
   it("lists runs newest first with their state, and prints their logs", async () => {
-    expect((await cli(["run", "examples/hello.yaml", "-q"], { runsDir })).code).toBe(0);
-    expect((await cli(["run", "examples/failing.yaml", "-q"], { runsDir })).code).toBe(1);
-    const ps = await cli(["ps"], { runsDir });
+    expect(
+      (await cli(["run", "examples/hello.yaml", "-q"], { runsDir: scratch.runsDir })).code,
+    ).toBe(0);
+    expect(
+      (await cli(["run", "examples/failing.yaml", "-q"], { runsDir: scratch.runsDir })).code,
+    ).toBe(1);
+    const ps = await cli(["ps"], { runsDir: scratch.runsDir });
     expect(ps.code).toBe(0);
     const lines = ps.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^RUN\s+WORKFLOW\s+STATE\s+STARTED/);
@@ -110,7 +107,7 @@ describe("ps, logs, validate", () => {
     expect(lines[2]).toMatch(/hello\s+success\s/);
     expect(lines[2]).toMatch(/3\/3$/);
 
-    const json = (await cli(["ps", "--json"], { runsDir })).stdout
+    const json = (await cli(["ps", "--json"], { runsDir: scratch.runsDir })).stdout
       .trimEnd()
       .split("\n")
       .map((line) => JSON.parse(line));
@@ -121,49 +118,49 @@ describe("ps, logs, validate", () => {
       ["hello", "success"],
     ]);
 
-    const logs = await cli(["logs", "latest", "compile"], { runsDir });
+    const logs = await cli(["logs", "latest", "compile"], { runsDir: scratch.runsDir });
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(
       /==> \d{6}-compile\.out <==\ncompiling\.\.\.\n\n==> \d{6}-compile\.err <==\nerror: main\.c:3: expected ';'\n/,
     );
 
     const suffix = (json[1] as { runId: string }).runId.slice(-8);
-    const hello = await cli(["logs", suffix, "--stdout"], { runsDir });
+    const hello = await cli(["logs", suffix, "--stdout"], { runsDir: scratch.runsDir });
     expect(hello.stdout).toContain("count 1\ncount 2\ncount 3\n");
     expect(hello.stdout).not.toContain("counting done");
 
     // UUIDv7 ids start with the time: two runs a moment apart share their first digits.
     const ambiguous = await cli(
       ["logs", (json[0] as { runId: string }).runId.slice(0, 4), "--stdout"],
-      { runsDir },
+      { runsDir: scratch.runsDir },
     );
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain("matches several runs");
 
-    const missing = await cli(["logs", "latest", "nosuchstep"], { runsDir });
+    const missing = await cli(["logs", "latest", "nosuchstep"], { runsDir: scratch.runsDir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('has no output from a step "nosuchstep"');
   });
 
   it("says there are no runs yet, and rejects an unknown run", async () => {
-    const ps = await cli(["ps"], { runsDir });
+    const ps = await cli(["ps"], { runsDir: scratch.runsDir });
     expect(ps.code).toBe(0);
     expect(ps.stderr).toContain("no runs in");
-    const logs = await cli(["logs", "0123abcd"], { runsDir });
+    const logs = await cli(["logs", "0123abcd"], { runsDir: scratch.runsDir });
     expect(logs.code).toBe(4);
     expect(logs.stderr).toContain("error: no run 0123abcd in");
-    const traversal = await cli(["logs", "../../etc"], { runsDir });
+    const traversal = await cli(["logs", "../../etc"], { runsDir: scratch.runsDir });
     expect(traversal.code).toBe(2);
     expect(traversal.stderr).toContain('not a run id: "../../etc"');
   });
 
   it("validates workflow files, reporting every problem with its position", async () => {
-    const good = await cli(["validate", "examples/hello.yaml"], { runsDir });
+    const good = await cli(["validate", "examples/hello.yaml"], { runsDir: scratch.runsDir });
     expect(good.code).toBe(0);
     expect(good.stdout).toBe("ok examples/hello.yaml: hello, 3 steps\n");
-    const file = join(scratch, "cycle.yaml");
+    const file = join(scratch.directory, "cycle.yaml");
     writeFileSync(file, "steps:\n  a: { run: x, needs: b }\n  b: { run: y, needs: a }\n");
-    const bad = await cli(["validate", file], { runsDir });
+    const bad = await cli(["validate", file], { runsDir: scratch.runsDir });
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain("a → b → a");
   });

@@ -1,11 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cli, REPO, startCli } from "./cli.js";
+import { describe, expect, it } from "vitest";
+import { cli, REPO, startCli, useScratch } from "./cli.js";
 
 const require = createRequire(import.meta.url);
 const loadSchema = (name: string) =>
@@ -13,20 +12,12 @@ const loadSchema = (name: string) =>
     readFileSync(require.resolve(`@runyard/schema/schemas/${name}.schema.json`), "utf8"),
   ) as object;
 
-let scratch: string;
-let runsDir: string;
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), "runyard-cli-"));
-  runsDir = join(scratch, "runs");
-});
-afterEach(() => {
-  rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = useScratch();
 
 function onlyRun(): string {
-  const entries = readdirSync(runsDir);
+  const entries = readdirSync(scratch.runsDir);
   expect(entries).toHaveLength(1);
-  return join(runsDir, entries[0] as string);
+  return join(scratch.runsDir, entries[0] as string);
 }
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -35,7 +26,7 @@ describe("runyard run", () => {
   it.each(["000", "077", "022"])(
     "runs examples/hello.yaml and leaves a complete run directory (umask %s)",
     async (umask) => {
-      const result = await cli(["run", "examples/hello.yaml"], { runsDir, umask });
+      const result = await cli(["run", "examples/hello.yaml"], { runsDir: scratch.runsDir, umask });
       expect(result.stderr).toContain("success in");
       expect(result.code).toBe(0);
       const directory = onlyRun();
@@ -60,7 +51,7 @@ describe("runyard run", () => {
       expect(readFileSync(join(directory, "workflow.yaml"))).toEqual(
         readFileSync(join(REPO, "examples/hello.yaml")),
       );
-      expect(mode(runsDir)).toBe(0o700);
+      expect(mode(scratch.runsDir)).toBe(0o700);
       expect(mode(directory)).toBe(0o700);
       expect(mode(join(directory, "artifacts"))).toBe(0o700);
       for (const name of names.filter((name) => name !== "artifacts"))
@@ -107,7 +98,7 @@ describe("runyard run", () => {
   );
 
   it("writes files that the published JSON Schemas accept (checked by ajv)", async () => {
-    await cli(["run", "examples/failing.yaml"], { runsDir });
+    await cli(["run", "examples/failing.yaml"], { runsDir: scratch.runsDir });
     const directory = onlyRun();
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     addFormats.default(ajv);
@@ -126,7 +117,7 @@ describe("runyard run", () => {
   });
 
   it("exits 1 when a step fails, skips its dependents and still runs the rest", async () => {
-    const result = await cli(["run", "examples/failing.yaml"], { runsDir });
+    const result = await cli(["run", "examples/failing.yaml"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/✗ compile\s+failed \(exit 2\)/);
     expect(result.stderr).toMatch(/○ test\s+skipped/);
@@ -147,27 +138,27 @@ describe("runyard run", () => {
   });
 
   it("rejects an invalid workflow with every problem and creates no run directory", async () => {
-    const file = join(scratch, "broken.yaml");
+    const file = join(scratch.directory, "broken.yaml");
     writeFileSync(
       file,
       "name: broken\nsteps:\n  a:\n    run: echo a\n    neds: [b]\n  b:\n    needs: [zz]\n    run: echo b\n",
     );
-    const result = await cli(["run", file], { runsDir });
+    const result = await cli(["run", file], { runsDir: scratch.runsDir });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(
       `${file}:5:5: steps.a.neds: unknown key "neds" (did you mean "needs"?)`,
     );
     expect(result.stderr).toContain("steps.b.needs");
-    expect(() => readdirSync(runsDir)).toThrow(/ENOENT/);
+    expect(() => readdirSync(scratch.runsDir)).toThrow(/ENOENT/);
   });
 
   it("cancels on SIGINT: the running step is killed, the run ends cancelled, exit 130", async () => {
-    const file = join(scratch, "slow.yaml");
+    const file = join(scratch.directory, "slow.yaml");
     writeFileSync(
       file,
       "name: slow\nsteps:\n  wait:\n    run: echo waiting; sleep 30\n  after:\n    needs: wait\n    run: echo never\n",
     );
-    const { child, done } = startCli(["run", file, "--events"], { runsDir });
+    const { child, done } = startCli(["run", file, "--events"], { runsDir: scratch.runsDir });
     await new Promise<void>((resolvePromise) => {
       let seen = "";
       child.stderr?.on("data", (chunk: Buffer) => {
@@ -192,7 +183,7 @@ describe("runyard run", () => {
 
   it("prints event lines on stderr with --events, and the run as JSON on stdout with --json", async () => {
     const result = await cli(["run", "examples/hello.yaml", "--events", "--json", "--quiet"], {
-      runsDir,
+      runsDir: scratch.runsDir,
     });
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);

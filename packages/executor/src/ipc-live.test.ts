@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createIpcClient } from "@runyard/ipc";
-import type { ServerMessage } from "@runyard/protocol";
+import type { DecodedServerMessage } from "@runyard/protocol";
 import { readRun, readSummary } from "@runyard/store";
 import { describe, expect, it, vi } from "vitest";
 import { EventLog, fifo, started, workflowFile } from "../test/helpers.js";
@@ -50,7 +50,7 @@ describe("following a run over ipc.sock", () => {
     client.subscribe({ fromSeq: 1, output: ["wait"] });
     // The subscription is in place once a ping made the round trip; then release the step.
     client.ping("ready");
-    const messages: ServerMessage[] = [];
+    const messages: DecodedServerMessage[] = [];
     const iterator = client[Symbol.asyncIterator]();
     for (;;) {
       const next = await iterator.next();

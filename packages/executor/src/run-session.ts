@@ -252,9 +252,11 @@ export class RunSession {
         lastSeq: pipeline.lastSeq,
       }),
       replay: async function* (fromSeq, toSeq) {
+        // Events up to toSeq are whole lines by now; a torn last line is a later event being
+        // appended, not yet part of the timeline.
         for await (const record of streamSummary(summaryPath, { fromSeq, toSeq })) {
           if (record.kind === "event") yield record.event;
-          else throw new Error(`${summaryPath}:${record.line}: unreadable line`);
+          else if (record.kind === "problem") throw new Error(record.message);
         }
       },
       cancel: ({ stepId, reason }) => {

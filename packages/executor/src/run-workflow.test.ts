@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunEvent } from "@runyard/protocol";
+import type { DecodedEvent } from "@runyard/protocol";
 import { RunMetaSchema, RunStatusSchema, WorkflowError } from "@runyard/schema";
 import { readRun, readSummary } from "@runyard/store";
 import { describe, expect, it } from "vitest";
@@ -29,7 +29,7 @@ steps:
 `;
 
 /** The timeline's shape: gapless from 1, run-start first, run-end last, one step-end per step. */
-function expectWellFormed(events: RunEvent[], stepIds: string[]): void {
+function expectWellFormed(events: readonly DecodedEvent[], stepIds: string[]): void {
   expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
   expect(events[0]?.type).toBe("run-start");
   expect(events.at(-1)?.type).toBe("run-end");

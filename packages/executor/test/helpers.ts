@@ -1,21 +1,12 @@
 // Executor test fixtures: a temp dir per test, workflow files, and awaiting events.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
-import { afterEach } from "vitest";
+import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 
-const scratch: string[] = [];
-afterEach(() => {
-  for (const directory of scratch.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-export function temporaryDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), "ry-exec-"));
-  scratch.push(directory);
-  return directory;
-}
+/** A fresh temp directory, removed after the test; short, as socket paths must stay short. */
+const temporaryDirectory = useScratchDirectory("ry-exec-");
 
 /** Writes `yaml` as a workflow file in a fresh directory; returns its path and a runs root. */
 export function workflowFile(yaml: string): { file: string; runsRoot: string; directory: string } {

@@ -7,18 +7,17 @@
 import { connect, type Socket } from "node:net";
 import {
   type ClientMessage,
-  encodeLine,
+  type DecodedServerMessage,
+  encodeMessage,
+  LineDecoder,
   PROTOCOL_VERSIONS,
-  type ServerMessage,
-  ServerMessageSchema,
+  type WelcomeMessage,
 } from "@runyard/protocol";
-import { check } from "@runyard/schema";
 import { IpcConnectError, IpcProtocolError } from "./errors.js";
-import { decodeJsonLine, LineSplitter } from "./line-splitter.js";
 import { MessageQueue } from "./message-queue.js";
 import { checkSocketPath } from "./socket-path.js";
 
-export type WelcomeMessage = Extract<ServerMessage, { type: "welcome" }>;
+export type { WelcomeMessage };
 
 export interface IpcClientOptions {
   /** Name and version the client introduces itself with (default "runyard-ipc-client"). */
@@ -36,8 +35,12 @@ export interface SubscribeOptions {
   output?: boolean | readonly string[];
 }
 
-/** Iterate it (once) for the server's messages after the welcome. */
-export interface IpcClient extends AsyncIterable<ServerMessage> {
+/**
+ * Iterate it (once) for the server's messages after the welcome. An event of a type this
+ * version does not know (from a newer server) comes as an `event` message holding an
+ * UnknownEvent: count its seq, show or relay it, never treat it as an error.
+ */
+export interface IpcClient extends AsyncIterable<DecodedServerMessage> {
   readonly welcome: WelcomeMessage;
   subscribe(options?: SubscribeOptions): void;
   /** Asks to cancel the run, or one step of it. */
@@ -53,10 +56,10 @@ export async function createIpcClient(
 ): Promise<IpcClient> {
   checkSocketPath(socketPath);
   const socket: Socket = connect(socketPath);
-  const queue = new MessageQueue<ServerMessage>({
+  const queue = new MessageQueue<DecodedServerMessage>({
     onPressure: (paused) => (paused ? socket.pause() : socket.resume()),
   });
-  const splitter = new LineSplitter();
+  const decoder = new LineDecoder({ content: "server-message", framing: "json-lines" });
   let welcomed: ((message: WelcomeMessage) => void) | undefined;
   let refused: ((error: unknown) => void) | undefined;
   const welcome = new Promise<WelcomeMessage>((resolve, reject) => {
@@ -69,7 +72,7 @@ export async function createIpcClient(
     else queue.end(error);
   };
 
-  const receive = (message: ServerMessage) => {
+  const receive = (message: DecodedServerMessage) => {
     if (welcomed) {
       if (message.type === "welcome") {
         const resolve = welcomed;
@@ -85,18 +88,16 @@ export async function createIpcClient(
     queue.push(message);
   };
 
+  // A line cut short by the connection closing is not a message; the decoder is never ended.
   socket.on("data", (chunk: Buffer) => {
-    for (const result of splitter.push(chunk)) {
-      const decoded = result.ok
-        ? decodeJsonLine(result.line, (input) => check(ServerMessageSchema, input))
-        : result;
-      if (decoded.ok) receive(decoded.value);
-      else {
+    for (const result of decoder.push(chunk)) {
+      if (result.kind === "message") receive(result.value);
+      else if (result.kind === "error") {
         // Not from the server: this client could not read a line it sent. Surfaced, not dropped.
         receive({
           type: "error",
           code: "E_CLIENT_DECODE",
-          message: `undecodable line from the server: ${decoded.message}`,
+          message: `undecodable line from the server: ${result.error.message}`,
         });
       }
     }
@@ -115,7 +116,7 @@ export async function createIpcClient(
   });
 
   const send = (message: ClientMessage) => {
-    if (!socket.destroyed) socket.write(encodeLine(message));
+    if (!socket.destroyed) socket.write(encodeMessage(message));
   };
   send({
     type: "hello",

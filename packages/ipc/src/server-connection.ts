@@ -8,15 +8,16 @@
 import type { Socket } from "node:net";
 import {
   type ClientMessage,
-  ClientMessageSchema,
-  encodeLine,
-  PROTOCOL_VERSIONS,
+  encodeMessage,
+  LineDecoder,
+  negotiateProtocolVersion,
+  PROTOCOL_ERROR_CODES,
   type RunEvent,
   type ServerMessage,
+  toErrorMessage,
+  toServerMessage,
 } from "@runyard/protocol";
-import { check, type FinalStatus, RunyardError } from "@runyard/schema";
-import { decodeJsonLine, LineSplitter } from "./line-splitter.js";
-import { negotiateVersion } from "./negotiate.js";
+import { type FinalStatus, RunyardError } from "@runyard/schema";
 import type { IpcServerHandlers } from "./server-types.js";
 
 interface Subscription {
@@ -35,7 +36,7 @@ export interface ConnectionSettings {
 export class ServerConnection {
   readonly #socket: Socket;
   readonly #settings: ConnectionSettings;
-  readonly #splitter = new LineSplitter();
+  readonly #decoder = new LineDecoder({ content: "client-message", framing: "json-lines" });
   #version: number | undefined;
   #subscription: Subscription | undefined;
   #pendingBytes = 0;
@@ -52,10 +53,13 @@ export class ServerConnection {
     });
     // A client resetting the connection is its business; the close handler cleans up.
     socket.on("error", (error) => settings.diagnostic(`client socket: ${error.message}`));
+    // A line cut short by the client closing is not a message; the decoder is never ended.
     socket.on("data", (chunk: Buffer) => {
-      for (const result of this.#splitter.push(chunk)) {
-        if (!result.ok) this.#error("E_BAD_MESSAGE", result.message);
-        else this.#receive(result.line);
+      for (const result of this.#decoder.push(chunk)) {
+        if (result.kind === "message") this.#receive(result.value);
+        else if (result.kind === "error") {
+          this.#error(PROTOCOL_ERROR_CODES.badMessage, result.error.message);
+        }
       }
     });
   }
@@ -71,14 +75,12 @@ export class ServerConnection {
   deliver(event: RunEvent): void {
     const subscription = this.#subscription;
     if (this.#closed || subscription === undefined) return;
-    let line: string;
-    if (event.type === "step-output") {
-      if (!this.wantsOutput(event.stepId)) return;
-      line = encodeLine({ type: "output", event } satisfies ServerMessage);
-    } else {
-      if (event.seq < subscription.fromSeq) return;
-      line = encodeLine({ type: "event", event } satisfies ServerMessage);
-    }
+    const wanted =
+      event.type === "step-output"
+        ? this.wantsOutput(event.stepId)
+        : event.seq >= subscription.fromSeq;
+    if (!wanted) return;
+    const line = encodeMessage(toServerMessage(event));
     if (subscription.pending) {
       subscription.pending.push(line);
       this.#pendingBytes += Buffer.byteLength(line);
@@ -90,7 +92,7 @@ export class ServerConnection {
   async finish(finalStatus: FinalStatus | null): Promise<void> {
     await this.#replay;
     if (this.#closed) return;
-    this.#write(encodeLine({ type: "bye", finalStatus } satisfies ServerMessage));
+    this.#send({ type: "bye", finalStatus });
     this.#socket.end();
   }
 
@@ -99,20 +101,17 @@ export class ServerConnection {
     this.#socket.destroy();
   }
 
-  #receive(line: string): void {
-    const decoded = decodeJsonLine(line, (input) => check(ClientMessageSchema, input));
-    if (!decoded.ok) {
-      this.#error("E_BAD_MESSAGE", decoded.message);
-      return;
-    }
-    const message: ClientMessage = decoded.value;
+  #receive(message: ClientMessage): void {
     if (message.type === "hello") {
       this.#hello(message.protocolVersions);
       return;
     }
     if (this.#version === undefined) {
       // The protocol closes the connection: a client that skips hello speaks something else.
-      this.#error("E_HELLO_REQUIRED", `the first message must be hello, not ${message.type}`);
+      this.#error(
+        PROTOCOL_ERROR_CODES.helloRequired,
+        `the first message must be hello, not ${message.type}`,
+      );
       this.#drop();
       return;
     }
@@ -124,26 +123,24 @@ export class ServerConnection {
 
   #hello(versions: readonly number[]): void {
     if (this.#version !== undefined) {
-      this.#error("E_PROTOCOL_STATE", "hello was already said");
+      this.#error(PROTOCOL_ERROR_CODES.protocolState, "hello was already said");
       return;
     }
-    const version = negotiateVersion(versions);
-    if (version === undefined) {
-      this.#error(
-        "E_PROTOCOL_VERSION",
-        `no common protocol version: client speaks ${versions.join(", ")}, server speaks ${PROTOCOL_VERSIONS.join(", ")}`,
-      );
+    const negotiation = negotiateProtocolVersion(versions);
+    if (!negotiation.ok) {
+      const { code, message } = toErrorMessage(negotiation.error);
+      this.#error(code, message);
       this.#socket.end();
       return;
     }
-    this.#version = version;
+    this.#version = negotiation.version;
     const snapshot = this.#settings.handlers.snapshot();
-    this.#send({ type: "welcome", protocolVersion: version, ...snapshot });
+    this.#send({ type: "welcome", protocolVersion: negotiation.version, ...snapshot });
   }
 
   #subscribe(fromSeq: number, output: boolean | readonly string[]): void {
     if (this.#subscription !== undefined) {
-      this.#error("E_PROTOCOL_STATE", "already subscribed");
+      this.#error(PROTOCOL_ERROR_CODES.protocolState, "already subscribed");
       return;
     }
     const lastSeq = this.#settings.handlers.snapshot().lastSeq;
@@ -166,13 +163,15 @@ export class ServerConnection {
         if (event.seq > toSeq) break;
         if (event.seq !== next)
           throw new Error(`replay jumped from seq ${next - 1} to ${event.seq}`);
-        const line = encodeLine({ type: "event", event } satisfies ServerMessage);
-        if (!this.#socket.write(line)) await this.#drained();
+        if (!this.#socket.write(encodeMessage({ type: "event", event }))) await this.#drained();
         next += 1;
       }
       if (next !== toSeq + 1) throw new Error(`replay ended at seq ${next - 1} of ${toSeq}`);
     } catch (error) {
-      this.#error("E_REPLAY", `cannot replay the run's events: ${(error as Error).message}`);
+      this.#error(
+        PROTOCOL_ERROR_CODES.replay,
+        `cannot replay the run's events: ${(error as Error).message}`,
+      );
       this.#drop();
       return;
     }
@@ -198,7 +197,7 @@ export class ServerConnection {
   #cancel(message: Extract<ClientMessage, { type: "cancel" }>): void {
     const cancel = this.#settings.handlers.cancel;
     if (!cancel) {
-      this.#error("E_UNSUPPORTED", "this server does not accept cancel");
+      this.#error(PROTOCOL_ERROR_CODES.unsupported, "this server does not accept cancel");
       return;
     }
     try {
@@ -207,14 +206,14 @@ export class ServerConnection {
       // The executor refuses with a RunyardError whose code the protocol names
       // (E_UNKNOWN_STEP, E_RUN_ENDED); anything else is its own failure.
       this.#error(
-        error instanceof RunyardError ? error.code : "E_CANCEL",
+        error instanceof RunyardError ? error.code : PROTOCOL_ERROR_CODES.cancel,
         (error as Error).message,
       );
     }
   }
 
   #send(message: ServerMessage): void {
-    this.#write(encodeLine(message));
+    this.#write(encodeMessage(message));
   }
 
   #error(code: string, message: string): void {
@@ -235,11 +234,11 @@ export class ServerConnection {
     // Past the bound the error may not arrive either; it is sent for a client that is merely
     // slow, and the connection is cut regardless so the executor's memory stays bounded.
     this.#socket.write(
-      encodeLine({
+      encodeMessage({
         type: "error",
-        code: "E_CLIENT_TOO_SLOW",
+        code: PROTOCOL_ERROR_CODES.clientTooSlow,
         message: `client fell ${queued} bytes behind (limit ${this.#settings.maxQueueBytes}); reconnect and subscribe from the last seq seen`,
-      } satisfies ServerMessage),
+      }),
     );
     this.#settings.diagnostic(`dropped a client ${queued} bytes behind`);
     this.#drop();

@@ -1,6 +1,6 @@
 // What the executor provides to the IPC server, and what it gets back.
 
-import type { RunEvent } from "@runyard/protocol";
+import type { DecodedEvent, RunEvent } from "@runyard/protocol";
 import type { FinalStatus, RunMeta, RunStatus } from "@runyard/schema";
 
 export interface IpcSnapshot {
@@ -19,8 +19,11 @@ export interface CancelRequest {
 export interface IpcServerHandlers {
   /** The run as it stands now; called for each welcome and each subscribe. */
   snapshot(): IpcSnapshot;
-  /** Durable events with fromSeq <= seq <= toSeq, in order (e.g. read from run_summary.jsonl). */
-  replay(fromSeq: number, toSeq: number): AsyncIterable<RunEvent>;
+  /**
+   * Durable events with fromSeq <= seq <= toSeq, in order (e.g. read from run_summary.jsonl).
+   * An event of a type this version does not know is relayed as it was written.
+   */
+  replay(fromSeq: number, toSeq: number): AsyncIterable<DecodedEvent>;
   /** A client asked to cancel; absent, cancel requests are refused. */
   cancel?(request: CancelRequest): void;
   /** Client trouble (bad lines, slow clients dropped): for the executor's log, not the run's. */

@@ -1,10 +1,18 @@
 import { spawn } from "node:child_process";
 import { existsSync, lstatSync, statSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
-import type { ServerMessage } from "@runyard/protocol";
+import { type DecodedServerMessage, encodeLine } from "@runyard/protocol";
 import { describe, expect, it, vi } from "vitest";
-import { FakeRun, meta, outputEvent, statusAt, temporaryDirectory } from "../test/fixtures.js";
+import {
+  FakeRun,
+  logEvent,
+  meta,
+  outputEvent,
+  runId,
+  statusAt,
+  temporaryDirectory,
+} from "../test/fixtures.js";
 import { createIpcClient, type IpcClient } from "./client.js";
 import { createIpcServer } from "./server.js";
 import type { IpcServer } from "./server-types.js";
@@ -22,8 +30,8 @@ async function serve(run = new FakeRun(), options = {}) {
 }
 
 /** Collects messages until `bye` (or the end of the connection). */
-async function collect(client: IpcClient): Promise<ServerMessage[]> {
-  const messages: ServerMessage[] = [];
+async function collect(client: IpcClient): Promise<DecodedServerMessage[]> {
+  const messages: DecodedServerMessage[] = [];
   for await (const message of client) {
     messages.push(message);
     if (message.type === "bye") break;
@@ -31,7 +39,7 @@ async function collect(client: IpcClient): Promise<ServerMessage[]> {
   return messages;
 }
 
-const seqs = (messages: ServerMessage[]) =>
+const seqs = (messages: DecodedServerMessage[]) =>
   messages.flatMap((message) => (message.type === "event" ? [message.event.seq] : []));
 
 describe("IPC server and client", () => {
@@ -107,7 +115,7 @@ describe("IPC server and client", () => {
     const results = Promise.all([collect(all), collect(some), collect(none)]);
     await server.close("success");
     const [toAll, toSome, toNone] = await results;
-    const outputs = (messages: ServerMessage[]) =>
+    const outputs = (messages: DecodedServerMessage[]) =>
       messages.flatMap((message) => (message.type === "output" ? [message.event.data] : []));
     expect(outputs(toAll ?? [])).toEqual(["from a\n", "from b\n"]);
     expect(outputs(toSome ?? [])).toEqual(["from b\n"]);
@@ -130,7 +138,9 @@ describe("IPC server and client", () => {
     const { server, socketPath } = await serve();
     await expect(createIpcClient(socketPath, { protocolVersions: [99] })).rejects.toMatchObject({
       code: "E_PROTOCOL_VERSION",
-      message: expect.stringMatching(/client speaks 99, server speaks 1/),
+      message: expect.stringMatching(
+        /the client speaks 99, the server speaks 1 \(upgrade runyard on the host that runs the executor\)/,
+      ),
     });
     await server.close(null);
   });
@@ -148,13 +158,16 @@ describe("IPC server and client", () => {
     await server.close(null);
   });
 
-  it("answers a bad line with an error and keeps the connection", async () => {
+  it("answers a bad or over-long line with one error each and keeps the connection", async () => {
     const { server, socketPath } = await serve();
     const client = await createIpcClient(socketPath);
     const socket = connect(socketPath);
     socket.write(
-      '{"type":"hello","protocolVersions":[1],"client":"raw"}\n{"type":"subscribe","fromSeq":0,"output":false}\n{"type":"ping"}\n',
+      '{"type":"hello","protocolVersions":[1],"client":"raw"}\n{"type":"subscribe","fromSeq":0,"output":false}\n',
     );
+    // Over the 1 MiB line limit, in two writes: skipped to its newline, reported once.
+    socket.write("x".repeat(700_000));
+    socket.write(`${"x".repeat(700_000)}\n{"type":"ping"}\n`);
     let received = "";
     socket.on("data", (chunk) => {
       received += chunk;
@@ -169,6 +182,14 @@ describe("IPC server and client", () => {
       code: "E_BAD_MESSAGE",
       message: expect.stringMatching(/fromSeq/),
     });
+    expect(lines.slice(2)).toEqual([
+      {
+        type: "error",
+        code: "E_BAD_MESSAGE",
+        message: expect.stringMatching(/^line 3: line longer than 1048576 bytes/),
+      },
+      { type: "pong" },
+    ]);
     socket.destroy();
     await client.close();
     await server.close(null);
@@ -191,6 +212,50 @@ describe("IPC server and client", () => {
     await vi.waitFor(() => expect(server.clientCount).toBe(0), { timeout: 5000 });
     socket.destroy();
     await server.close(null);
+  });
+});
+
+describe("a client of a newer server", () => {
+  it("yields an event of a type it does not know as a value, and reports a bad line", async () => {
+    const socketPath = join(temporaryDirectory(), "ipc.sock");
+    const ts = "2026-06-05T14:23:01.000Z";
+    const retry = { type: "step-retry", runId, seq: 2, ts, stepId: "a", delayMs: 500 };
+    const newer = createServer((socket) => {
+      socket.once("data", () => {
+        socket.end(
+          [
+            encodeLine({
+              type: "welcome",
+              protocolVersion: 1,
+              meta,
+              status: statusAt(1),
+              lastSeq: 1,
+            }),
+            encodeLine({ type: "event", event: logEvent(1) }),
+            encodeLine({ type: "event", event: retry }),
+            "not json\n",
+            encodeLine({ type: "bye", finalStatus: "success" }),
+          ].join(""),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => newer.listen(socketPath, resolve));
+    const client = await createIpcClient(socketPath);
+    expect(await collect(client)).toEqual([
+      { type: "event", event: logEvent(1) },
+      {
+        type: "event",
+        event: { type: "unknown", originalType: "step-retry", runId, seq: 2, ts, fields: retry },
+      },
+      {
+        type: "error",
+        code: "E_CLIENT_DECODE",
+        message: "undecodable line from the server: line 4: not valid JSON: not json",
+      },
+      { type: "bye", finalStatus: "success" },
+    ]);
+    await client.close();
+    await new Promise((resolve) => newer.close(resolve));
   });
 });
 

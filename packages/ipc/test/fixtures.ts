@@ -1,23 +1,11 @@
 // Test fixtures: temp dirs, a valid meta and status, events, and a scripted handler set.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
 import { type RunMeta, type RunStatus, SCHEMA_VERSION } from "@runyard/schema";
-import { afterEach } from "vitest";
+import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import type { IpcServerHandlers } from "../src/server-types.js";
 
-const scratch: string[] = [];
-afterEach(() => {
-  for (const directory of scratch.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-export function temporaryDirectory(): string {
-  // Short: socket paths must stay under ~107 bytes.
-  const directory = mkdtempSync(join(tmpdir(), "ry-ipc-"));
-  scratch.push(directory);
-  return directory;
-}
+/** A fresh temp directory, removed after the test; short, as socket paths must stay short. */
+export const temporaryDirectory = useScratchDirectory("ry-ipc-");
 
 export const runId = "019a1b2c-3d4e-7f00-8a00-0123456789ab";
 const workflowId = "5f0c7a4e-2d1b-4c8e-9a3f-6b7e8d9c0a1b";

@@ -46,12 +46,7 @@ export {
   UnknownEventSchema,
 } from "./events.js";
 export type { DecoderContent, DecoderContentTypes } from "./interpret.js";
-export {
-  PROTOCOL_JSON_SCHEMAS,
-  type ProtocolJsonSchemaSource,
-  protocolJsonSchemaDocument,
-  renderProtocolJsonSchema,
-} from "./json-schemas.js";
+export { PROTOCOL_JSON_SCHEMAS } from "./json-schemas.js";
 export {
   type DecodeResult,
   type DecoderOptions,

@@ -1,34 +1,26 @@
 // The committed JSON Schemas must be exactly what the zod schemas generate. When this fails,
-// regenerate them and commit the result:
-//   RUNYARD_WRITE_SCHEMAS=1 pnpm vitest run --project protocol json-schemas
-// They embed meta.json and status.json from @runyard/schema, so a change there drifts them too.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+// regenerate them and commit the result: `pnpm --filter @runyard/protocol schemas`
+// (RUNYARD_WRITE_SCHEMAS=1 rewrites them). They embed meta.json and status.json from
+// @runyard/schema, so a change there drifts them too.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { syncJsonSchemaFiles } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
-import { PROTOCOL_JSON_SCHEMAS, renderProtocolJsonSchema } from "./index.js";
+import { PROTOCOL_JSON_SCHEMAS } from "./index.js";
 
 const directory = join(import.meta.dirname, "..", "schemas");
 const write = process.env.RUNYARD_WRITE_SCHEMAS === "1";
-const HOW_TO_FIX =
-  "regenerate with `RUNYARD_WRITE_SCHEMAS=1 pnpm vitest run --project protocol json-schemas` (or `pnpm --filter @runyard/protocol schemas`) and commit packages/protocol/schemas/";
 
 describe("JSON Schemas in schemas/", () => {
-  if (write) mkdirSync(directory, { recursive: true });
-
-  for (const source of PROTOCOL_JSON_SCHEMAS) {
-    it(`${source.fileName} matches the zod schema`, () => {
-      const path = join(directory, source.fileName);
-      const expected = renderProtocolJsonSchema(source);
-      if (write) writeFileSync(path, expected);
-      const actual = existsSync(path) ? readFileSync(path, "utf8") : undefined;
-      expect(actual, `${source.fileName} is missing or out of date: ${HOW_TO_FIX}`).toBe(expected);
-    });
-  }
-
-  it("holds no schema that nothing generates", () => {
-    const generated = new Set(PROTOCOL_JSON_SCHEMAS.map((source) => source.fileName));
-    const extra = readdirSync(directory).filter((name) => !generated.has(name));
-    expect(extra, `remove schemas no longer generated: ${extra.join(", ")}`).toEqual([]);
+  it("match what the zod schemas generate, and none is left over (schemas drift check)", async () => {
+    const results = await syncJsonSchemaFiles(directory, PROTOCOL_JSON_SCHEMAS, { write });
+    const drifted = results
+      .filter((result) => result.state !== "unchanged" && result.state !== "written")
+      .map((result) => `${result.fileName}: ${result.state}`);
+    expect(
+      drifted,
+      "packages/protocol/schemas/ drifted from the zod schemas; regenerate with: pnpm --filter @runyard/protocol schemas",
+    ).toEqual([]);
   });
 
   it("describe every event type and message type", () => {

@@ -1,9 +1,9 @@
 // Reading a run_summary.jsonl as the store, the CLI and the IPC replay do: from a real file.
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { useScratchDirectory } from "@runyard/vitest-config/scratch";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   decodeRunSummary,
   EventSequencer,
@@ -52,12 +52,10 @@ function timeline(): RunEvent[] {
   ];
 }
 
+const temporaryDirectory = useScratchDirectory("runyard-summary-");
 let directory: string;
-beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), "runyard-summary-"));
-});
-afterEach(async () => {
-  await rm(directory, { recursive: true, force: true });
+beforeEach(() => {
+  directory = temporaryDirectory();
 });
 
 describe("reading run_summary.jsonl", () => {

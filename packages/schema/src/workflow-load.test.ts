@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { v5 as uuidv5 } from "uuid";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { formatProblem } from "./errors.js";
 import {
   loadWorkflowFile,
@@ -176,12 +176,10 @@ describe("workflow ids", () => {
 });
 
 describe("loadWorkflowFile errors", () => {
+  const temporaryDirectory = useScratchDirectory("runyard-workflow-");
   let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), "runyard-workflow-"));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
+  beforeEach(() => {
+    directory = temporaryDirectory();
   });
 
   it("throws WorkflowError naming the path as given, with every problem", async () => {

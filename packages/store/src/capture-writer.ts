@@ -6,8 +6,8 @@
 // it, and a child that writes faster than the disk is slowed by its full pipe rather than by
 // memory growing in the executor. Captures are not fsynced: they are bulk data the kernel
 // writes back within seconds, and fsyncing every chunk would make output-heavy steps crawl.
-import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
-import { FILE_MODE } from "@runyard/schema";
+import { closeSync, writeSync } from "node:fs";
+import { openForAppend } from "./append-file.js";
 import { capturePaths } from "./paths.js";
 
 export type CaptureStream = "stdout" | "stderr";
@@ -42,10 +42,10 @@ export class CaptureWriter {
   /** Creates both captures; fails if either exists (captures are never overwritten). */
   static open(runDirectory: string, seq: number, stepId: string): CaptureWriter {
     const paths = capturePaths(runDirectory, seq, stepId);
-    const stdout = openCapture(paths.out);
+    const stdout = openForAppend(paths.out, "ax");
     let stderr: number;
     try {
-      stderr = openCapture(paths.err);
+      stderr = openForAppend(paths.err, "ax");
     } catch (error) {
       closeSync(stdout);
       throw error;
@@ -81,16 +81,4 @@ export class CaptureWriter {
       closeSync(fds.stderr);
     }
   }
-}
-
-function openCapture(path: string): number {
-  // "ax": O_APPEND | O_CREAT | O_EXCL — appends only, and never reuses someone's file.
-  const fd = openSync(path, "ax", FILE_MODE);
-  try {
-    fchmodSync(fd, FILE_MODE);
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-  return fd;
 }

@@ -1,15 +1,18 @@
-// Reads run_summary.jsonl line by line without loading it whole. A last line without its
-// newline is a write in progress (or cut by a crash): it is reported as torn, not as an error.
-// A bad line in the middle is reported with its line number and the reading goes on.
-//
-// Decoding here is a plain split + JSON.parse + schema check; it moves to @runyard/protocol's
-// streaming decoder when that lands.
+// Reads run_summary.jsonl with @runyard/protocol's decoder, without loading it whole for
+// streamSummary. The newline commits a line: a last line without it is a write in progress
+// (or cut by a crash), reported as torn even when it is complete JSON, never as an error. A
+// bad line in the middle is reported with its line number and the reading goes on.
 import { createReadStream } from "node:fs";
-import { type RunEvent, RunEventSchema } from "@runyard/protocol";
-import { check, formatProblem } from "@runyard/schema";
+import {
+  DECODE_ERROR_CODES,
+  type DecodedEvent,
+  type DecodeResult,
+  decodeStream,
+  readRunSummary,
+} from "@runyard/protocol";
 
 export type SummaryRecord =
-  | { kind: "event"; line: number; event: RunEvent }
+  | { kind: "event"; line: number; event: DecodedEvent }
   | { kind: "problem"; line: number; message: string }
   | { kind: "torn"; line: number; bytes: number };
 
@@ -20,68 +23,49 @@ export interface SummaryRange {
   toSeq?: number;
 }
 
-function decodeLine(path: string, line: number, bytes: Buffer): SummaryRecord {
-  const text = bytes.toString("utf8").replace(/\r$/, "");
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return {
-      kind: "problem",
-      line,
-      message: `${path}:${line}: invalid JSON: ${(error as Error).message}`,
-    };
+function toRecord(result: DecodeResult<DecodedEvent>): SummaryRecord | undefined {
+  switch (result.kind) {
+    case "message":
+      return { kind: "event", line: result.line, event: result.value };
+    case "error":
+      return result.error.code === DECODE_ERROR_CODES.tornLine
+        ? { kind: "torn", line: result.line, bytes: result.error.bytes ?? 0 }
+        : { kind: "problem", line: result.line, message: result.error.message };
+    default:
+      return undefined; // text lines exist only in the stderr form
   }
-  const result = check(RunEventSchema, value);
-  if (!result.ok) {
-    const problems = result.problems.map((problem) => formatProblem(`${path}:${line}`, problem));
-    return { kind: "problem", line, message: problems.join("; ") };
-  }
-  return { kind: "event", line, event: result.value };
 }
 
-/** Streams the records of a summary file; events outside `range` are skipped. */
+/**
+ * Streams the records of a summary file, each line decoded and checked against its schema;
+ * events outside `range` are skipped, and reading stops at the first event past `toSeq`.
+ * An event of a type this version does not know is kept (see docs/protocol.md).
+ */
 export async function* streamSummary(
   path: string,
   range: SummaryRange = {},
 ): AsyncGenerator<SummaryRecord> {
   const fromSeq = range.fromSeq ?? 1;
   const toSeq = range.toSeq ?? Number.POSITIVE_INFINITY;
-  let carry: Buffer = Buffer.alloc(0);
-  let line = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    let data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-    let newline = data.indexOf(0x0a);
-    while (newline !== -1) {
-      line += 1;
-      const bytes = data.subarray(0, newline);
-      data = data.subarray(newline + 1);
-      newline = data.indexOf(0x0a);
-      if (bytes.length === 0 || (bytes.length === 1 && bytes[0] === 0x0d)) continue;
-      const record = decodeLine(path, line, bytes);
-      if (record.kind === "event") {
-        if (record.event.seq > toSeq) return;
-        if (record.event.seq < fromSeq) continue;
-      }
-      yield record;
+  const results = decodeStream(createReadStream(path), { content: "event", source: path });
+  for await (const result of results) {
+    const record = toRecord(result);
+    if (record?.kind === "event") {
+      if (record.event.seq > toSeq) return;
+      if (record.event.seq < fromSeq) continue;
     }
-    // Copy so the (possibly large) chunk is not kept alive by a small tail.
-    carry = Buffer.from(data);
+    if (record) yield record;
   }
-  if (carry.length === 0) return;
-  line += 1;
-  const record = decodeLine(path, line, carry);
-  // A complete JSON object without its newline is a whole event whose "\n" has not landed yet.
-  if (record.kind === "event") {
-    if (record.event.seq >= fromSeq && record.event.seq <= toSeq) yield record;
-  } else yield { kind: "torn", line, bytes: carry.length };
 }
 
 export interface SummaryReadResult {
-  events: RunEvent[];
-  /** Lines that could not be read, each naming the file, line and field. */
+  events: DecodedEvent[];
+  /**
+   * Lines that could not be read, each naming the file, line and field; also breaks of the
+   * seq rule (a gap, a step back) and step-output lines, which do not belong in the file.
+   */
   problems: string[];
-  /** True when the last line was incomplete (a write in progress or a crash mid-write). */
+  /** True when the last line had no newline yet (a write in progress or a crash mid-write). */
   torn: boolean;
 }
 
@@ -90,11 +74,14 @@ export async function readSummary(
   path: string,
   range: SummaryRange = {},
 ): Promise<SummaryReadResult> {
-  const result: SummaryReadResult = { events: [], problems: [], torn: false };
-  for await (const record of streamSummary(path, range)) {
-    if (record.kind === "event") result.events.push(record.event);
-    else if (record.kind === "problem") result.problems.push(record.message);
-    else result.torn = true;
-  }
-  return result;
+  const toSeq = range.toSeq ?? Number.POSITIVE_INFINITY;
+  const summary = await readRunSummary(createReadStream(path), {
+    source: path,
+    fromSeq: range.fromSeq ?? 1,
+  });
+  return {
+    events: summary.events.filter((event) => event.seq <= toSeq),
+    problems: summary.problems.map((problem) => problem.message),
+    torn: summary.torn !== undefined,
+  };
 }

@@ -8,9 +8,10 @@
 // - otherwise in the background, at most once per `syncIntervalMs` (default 1 s) while lines
 //   are unsynced, so a machine crash loses at most about a second of the timeline, and the run
 //   is then classified crashed anyway.
-import { closeSync, fchmodSync, fdatasync, fdatasyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, writeSync } from "node:fs";
 import { encodeLine, isDurableEvent, type RunEvent, RunEventSchema } from "@runyard/protocol";
-import { check, FILE_MODE } from "@runyard/schema";
+import { check } from "@runyard/schema";
+import { openForAppend } from "./append-file.js";
 import { SummaryOrderError } from "./errors.js";
 
 export interface SummaryWriterOptions {
@@ -44,14 +45,7 @@ export class SummaryWriter {
 
   /** Opens (creating if needed, 0600) the summary for appending. */
   static open(path: string, options: SummaryWriterOptions = {}): SummaryWriter {
-    const fd = openSync(path, "a", FILE_MODE);
-    try {
-      fchmodSync(fd, FILE_MODE);
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
-    return new SummaryWriter(path, fd, options);
+    return new SummaryWriter(path, openForAppend(path, "a"), options);
   }
 
   get lastSeq(): number {

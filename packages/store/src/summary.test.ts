@@ -73,12 +73,18 @@ describe("readSummary", () => {
     expect(result.problems).toEqual([]);
   });
 
-  it("takes a complete last event whose newline has not landed, and CRLF lines", async () => {
+  it("reads CRLF lines, and a last line without its newline as torn even if it is whole", async () => {
     const path = join(temporaryDirectory(), "run_summary.jsonl");
+    // The newline commits a line: until it lands, the event is not in the file.
     writeFileSync(path, `${JSON.stringify(log(1))}\r\n${JSON.stringify(log(2))}`);
     const result = await readSummary(path);
-    expect(result.events.map((event) => event.seq)).toEqual([1, 2]);
-    expect(result.torn).toBe(false);
+    expect(result.events.map((event) => event.seq)).toEqual([1]);
+    expect(result.torn).toBe(true);
+    expect(result.problems).toEqual([]);
+    const records = [];
+    for await (const record of streamSummary(path)) records.push(record);
+    expect(records.map((record) => record.kind)).toEqual(["event", "torn"]);
+    expect(records[1]).toEqual({ kind: "torn", line: 2, bytes: JSON.stringify(log(2)).length });
   });
 
   it("reports a bad line in the middle with file, line and field, and reads on", async () => {
@@ -90,9 +96,27 @@ describe("readSummary", () => {
     );
     const result = await readSummary(path);
     expect(result.events.map((event) => event.seq)).toEqual([1, 4]);
-    expect(result.problems).toHaveLength(2);
-    expect(result.problems[0]).toMatch(/run_summary\.jsonl:2: invalid JSON/);
-    expect(result.problems[1]).toMatch(/run_summary\.jsonl:3: level: expected/);
+    expect(result.problems).toEqual([
+      `${path}:2: not valid JSON: not json`,
+      `${path}:3: log event: level: expected one of "info", "warn", "error", got "loud"`,
+      `${path}:4: expected seq 2, got 4 (lines lost or out of order)`,
+    ]);
+  });
+
+  it("keeps an event of a type it does not know, from a newer executor", async () => {
+    const path = join(temporaryDirectory(), "run_summary.jsonl");
+    const retry = { type: "step-retry", runId, seq: 2, ts, stepId: "a" };
+    writeFileSync(path, `${JSON.stringify(log(1))}\n${JSON.stringify(retry)}\n`);
+    const result = await readSummary(path);
+    expect(result.problems).toEqual([]);
+    expect(result.events[1]).toEqual({
+      type: "unknown",
+      originalType: "step-retry",
+      runId,
+      seq: 2,
+      ts,
+      fields: retry,
+    });
   });
 
   it("streams a range of seqs across chunk boundaries", async () => {

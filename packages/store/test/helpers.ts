@@ -1,22 +1,9 @@
 // Shared test fixtures: a temp dir per test, removed afterwards, and a valid meta.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type RunMeta, SCHEMA_VERSION } from "@runyard/schema";
-import { afterEach } from "vitest";
-
-const scratch: string[] = [];
-
-afterEach(() => {
-  for (const directory of scratch.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
+import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 
 /** A fresh temp directory, removed after the test. */
-export function temporaryDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), "runyard-store-"));
-  scratch.push(directory);
-  return directory;
-}
+export const temporaryDirectory = useScratchDirectory("runyard-store-");
 
 export function startMeta(overrides: Partial<RunMeta> = {}): Omit<RunMeta, "runId"> {
   return {

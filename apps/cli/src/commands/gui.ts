@@ -1,7 +1,7 @@
 // `runyard gui`: serve the local web GUI on loopback until interrupted.
 import { startGuiServer } from "@runyard/gui";
 import type { Command } from "../command.js";
-import { EXIT, UsageError } from "../errors.js";
+import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { tildify } from "../output.js";
 import { runsRootFor } from "../run-reference.js";
 
@@ -26,11 +26,7 @@ Examples:
     "runs-dir": { type: "string" },
   },
   async run(values, positionals, context) {
-    if (positionals.length > 0)
-      throw new UsageError(
-        `unexpected argument "${positionals[0]}"`,
-        "usage: runyard gui [options]",
-      );
+    refuseExtraArguments(positionals, "runyard gui [options]");
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port expects a port number, got "${values.port}"`);

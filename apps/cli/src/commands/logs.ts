@@ -4,7 +4,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseCaptureFileName, RunyardError } from "@runyard/schema";
 import type { Command } from "../command.js";
-import { EXIT, UsageError } from "../errors.js";
+import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { paint } from "../output.js";
 import { resolveRunReference, runsRootFor } from "../run-reference.js";
 
@@ -45,8 +45,7 @@ Examples:
     const [reference, step, ...extra] = positionals;
     if (reference === undefined)
       throw new UsageError("missing the run", "usage: runyard logs <run> [step]");
-    if (extra.length > 0)
-      throw new UsageError(`unexpected argument "${extra[0]}"`, "usage: runyard logs <run> [step]");
+    refuseExtraArguments(extra, "runyard logs <run> [step]");
     const { directory, runId } = await resolveRunReference(
       await runsRootFor(values, context),
       reference,

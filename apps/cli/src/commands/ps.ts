@@ -1,7 +1,7 @@
 // `runyard ps`: the runs under the runs root, newest first, with what each is doing now.
 import { listRuns, type RunView } from "@runyard/store";
 import type { Command } from "../command.js";
-import { EXIT, UsageError } from "../errors.js";
+import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { formatDuration, type Output, paint, type Style, tildify } from "../output.js";
 import { runsRootFor } from "../run-reference.js";
 
@@ -68,11 +68,7 @@ Examples:
     json: { type: "boolean" },
   },
   async run(values, positionals, context) {
-    if (positionals.length > 0)
-      throw new UsageError(
-        `unexpected argument "${positionals[0]}"`,
-        "usage: runyard ps [options]",
-      );
+    refuseExtraArguments(positionals, "runyard ps [options]");
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 0)
       throw new UsageError(`--limit expects a whole number, got "${values.limit}"`);

@@ -6,7 +6,7 @@ import { runWorkflow } from "@runyard/executor";
 import { encodeStderrLine, type RunEvent } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
 import type { Command } from "../command.js";
-import { EXIT, UsageError } from "../errors.js";
+import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { ProgressPrinter } from "../progress.js";
 import { runsRootFor } from "../run-reference.js";
 
@@ -49,11 +49,7 @@ Examples:
     const [file, ...extra] = positionals;
     if (file === undefined)
       throw new UsageError("missing the workflow file", "usage: runyard run <workflow.yaml>");
-    if (extra.length > 0)
-      throw new UsageError(
-        `unexpected argument "${extra[0]}"`,
-        "usage: runyard run <workflow.yaml>",
-      );
+    refuseExtraArguments(extra, "runyard run <workflow.yaml>");
     const workflowFile = resolve(context.cwd, file);
     if (!existsSync(workflowFile)) {
       throw new RunyardError("E_WORKFLOW_NOT_FOUND", `workflow file not found: ${file}`, {
