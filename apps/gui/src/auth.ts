@@ -1,10 +1,11 @@
 // Access control for the loopback GUI. On a shared login node every user can reach
-// 127.0.0.1, so the server demands a random token (given once in the URL, then kept in an
-// HttpOnly cookie) and refuses Host headers other than its own to stop DNS rebinding.
+// 127.0.0.1, so the API demands a random token and the server refuses Host headers other
+// than its own (DNS rebinding). The token travels in the URL's fragment, which browsers never
+// send to a server, and then in an Authorization header from the page's script: never in a
+// cookie, because cookies are not scoped by port and any other user's server on 127.0.0.1
+// would receive it.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-
-export const COOKIE = "runyard_gui_token";
 
 export function newToken(): string {
   return randomBytes(24).toString("base64url");
@@ -16,26 +17,10 @@ function same(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export function cookieToken(request: IncomingMessage): string | undefined {
-  for (const part of (request.headers.cookie ?? "").split(";")) {
-    const [name, ...value] = part.trim().split("=");
-    if (name === COOKIE) return value.join("=");
-  }
-  return undefined;
-}
-
-export function hasValidToken(
-  request: IncomingMessage,
-  token: string,
-  queryToken: string | null,
-): boolean {
-  const presented = queryToken ?? cookieToken(request) ?? bearer(request);
-  return presented !== undefined && same(presented, token);
-}
-
-function bearer(request: IncomingMessage): string | undefined {
+/** True when the request carries `Authorization: Bearer <token>`. */
+export function hasValidToken(request: IncomingMessage, token: string): boolean {
   const header = request.headers.authorization;
-  return header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+  return header?.startsWith("Bearer ") === true && same(header.slice(7), token);
 }
 
 /** Only Host headers naming this server's own loopback address are served. */

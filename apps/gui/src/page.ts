@@ -18,7 +18,16 @@ td.id { font-family: ui-monospace, monospace; font-size: 12px; }
 `;
 
 const SCRIPT = `
+// The token arrives in the fragment (#token=...), which is never sent to a server. Keep it in
+// sessionStorage (scoped to this origin, port included) and take it out of the address bar.
+const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+if (fromHash) {
+  sessionStorage.setItem("runyard-token", fromHash);
+  history.replaceState(null, "", location.pathname);
+}
+const token = sessionStorage.getItem("runyard-token");
 const body = document.querySelector("#runs tbody");
+const root = document.querySelector("#root");
 const empty = document.querySelector("#empty");
 const problems = document.querySelector("#problems");
 function cell(row, text, className) {
@@ -36,9 +45,12 @@ function duration(run) {
 }
 async function refresh() {
   try {
-    const response = await fetch("api/runs", { cache: "no-store" });
+    if (!token) throw new Error("no access token: open the URL that runyard gui printed");
+    const response = await fetch("api/runs", { cache: "no-store", headers: { authorization: "Bearer " + token } });
+    if (response.status === 401) throw new Error("the access token was refused: open the URL that runyard gui printed");
     if (!response.ok) throw new Error(response.status + " " + response.statusText);
     const data = await response.json();
+    root.textContent = data.runsRoot;
     body.replaceChildren();
     for (const run of data.runs) {
       const row = document.createElement("tr");
@@ -62,14 +74,15 @@ async function refresh() {
     document.body.dataset.loaded = "true";
   } catch (error) {
     problems.textContent = "cannot load runs: " + error.message;
+    document.body.dataset.error = "true";
   }
 }
 refresh();
 setInterval(refresh, 2000);
 `;
 
-export function renderPage(runsRoot: string): string {
-  const escaped = runsRoot.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+/** The page's HTML: a static shell with no run data; its script fetches everything. */
+export function renderPage(nonce: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -80,14 +93,14 @@ export function renderPage(runsRoot: string): string {
 </head>
 <body>
 <h1>Runyard runs</h1>
-<p class="root">${escaped}</p>
+<p class="root" id="root"></p>
 <table id="runs">
 <thead><tr><th>State</th><th>Workflow</th><th>Run</th><th>Started</th><th>Host</th><th>Steps</th><th>Duration</th></tr></thead>
 <tbody></tbody>
 </table>
 <p id="empty" class="empty" hidden>No runs yet. Start one with <code>runyard run examples/hello.yaml</code>.</p>
 <p id="problems" class="problems"></p>
-<script>${SCRIPT}</script>
+<script nonce="${nonce}">${SCRIPT}</script>
 </body>
 </html>
 `;

@@ -1,9 +1,9 @@
-// The GUI's HTTP server: loopback only, token-protected, three routes (the page, the runs
-// JSON, a health check). Later issues add live updates over the executor's socket.
+// The GUI's HTTP server: loopback only, three routes (the page, the runs JSON behind the
+// token, a health check). Later issues add live updates over the executor's socket.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { COOKIE, hasValidToken, isAllowedHost, newToken } from "./auth.js";
+import { hasValidToken, isAllowedHost, newToken } from "./auth.js";
 import { renderPage } from "./page.js";
 import { runsResponse } from "./runs-api.js";
 
@@ -18,7 +18,7 @@ export interface GuiServerOptions {
 }
 
 export interface GuiServer {
-  /** The URL to open, token included. */
+  /** The URL to open; the token rides in its fragment, which is never sent to a server. */
   url: string;
   port: number;
   token: string;
@@ -58,25 +58,6 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
       send(response, 200, "text/plain; charset=utf-8", "ok\n");
       return;
     }
-    const queryToken = url.searchParams.get("token");
-    if (!hasValidToken(request, token, queryToken)) {
-      send(
-        response,
-        401,
-        "text/plain; charset=utf-8",
-        "runyard gui: open the URL that `runyard gui` printed (it carries the access token)\n",
-      );
-      return;
-    }
-    const cookie = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-    if (queryToken !== null) {
-      // Trade the token in the URL for a cookie, so it leaves the address bar and history.
-      send(response, 303, "text/plain; charset=utf-8", "", {
-        location: url.pathname,
-        "set-cookie": cookie,
-      });
-      return;
-    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       send(response, 405, "text/plain; charset=utf-8", "method not allowed\n", {
         allow: "GET, HEAD",
@@ -84,14 +65,23 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
       return;
     }
     if (url.pathname === "/") {
+      // The page holds no data: it is the same for everyone, and its script asks the API.
       const nonce = randomBytes(16).toString("base64");
+      send(response, 200, "text/html; charset=utf-8", renderPage(nonce), {
+        "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      });
+      return;
+    }
+    if (!hasValidToken(request, token)) {
       send(
         response,
-        200,
-        "text/html; charset=utf-8",
-        renderPage(options.runsRoot).replace("<script>", `<script nonce="${nonce}">`),
+        401,
+        "application/json; charset=utf-8",
+        JSON.stringify({
+          error: "open the URL that `runyard gui` printed: it carries the access token",
+        }),
         {
-          "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'`,
+          "www-authenticate": "Bearer",
         },
       );
       return;
@@ -130,7 +120,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
   port = (server.address() as AddressInfo).port;
   const base = host === "::1" ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`;
   return {
-    url: `${base}/?token=${token}`,
+    url: `${base}/#token=${token}`,
     port,
     token,
     close: () =>

@@ -36,7 +36,16 @@ describe("gui server", () => {
     try {
       const base = `http://127.0.0.1:${gui.port}`;
       expect((await fetch(`${base}/api/runs`)).status).toBe(401);
-      expect((await fetch(`${base}/api/runs?token=wrong`)).status).toBe(401);
+      expect((await fetch(`${base}/api/runs?token=${gui.token}`)).status).toBe(401);
+      const wrong = await fetch(`${base}/api/runs`, { headers: { authorization: "Bearer wrong" } });
+      expect(wrong.status).toBe(401);
+      // The page itself holds no data and no path, so it needs no token.
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).not.toContain(runsRoot);
+      expect(page.headers.get("set-cookie")).toBeNull();
+      expect(new URL(gui.url).hash).toBe(`#token=${gui.token}`);
       // fetch() will not forge a Host header; a DNS-rebinding page's request carries its own.
       const rebinding = await new Promise<number | undefined>((resolvePromise, reject) => {
         request(
@@ -89,9 +98,12 @@ describe.skipIf(!hasChromium)("gui in Chromium", () => {
         void dialog.dismiss();
       });
       await page.goto(gui.url);
-      // The token moved from the URL into a cookie.
-      expect(new URL(page.url()).searchParams.get("token")).toBeNull();
       await page.waitForSelector("body[data-loaded=true]");
+      // The token left the address bar, and no cookie carries it (cookies ignore ports, so
+      // another user's server on 127.0.0.1 would receive one).
+      expect(new URL(page.url()).hash).toBe("");
+      expect(await page.context().cookies()).toEqual([]);
+      expect(await page.textContent("#root")).toBe(runsRoot);
       const rows = await page.$$eval("#runs tbody tr", (trs) =>
         trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
       );
@@ -102,6 +114,21 @@ describe.skipIf(!hasChromium)("gui in Chromium", () => {
       expect(await page.$("#runs img")).toBeNull();
       expect(dialogs).toEqual([]);
       await page.screenshot({ path: join(scratch, "gui.png") });
+    } finally {
+      await gui.close();
+    }
+  });
+
+  it("says how to get in when opened without the token", async () => {
+    const gui = await startGuiServer({ runsRoot });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${gui.port}/`);
+      await page.waitForSelector("body[data-error=true]");
+      expect(await page.textContent("#problems")).toBe(
+        "cannot load runs: no access token: open the URL that runyard gui printed",
+      );
+      expect(await page.$$("#runs tbody tr")).toEqual([]);
     } finally {
       await gui.close();
     }
