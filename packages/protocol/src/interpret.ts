@@ -2,7 +2,7 @@
 // where the protocol promises compatibility: unknown fields are dropped, an unknown event
 // type becomes an UnknownEvent, an unknown step status becomes "unknown". Everything else
 // that does not match is a problem with its field path.
-import { LenientStepStatusSchema, StepStateSchema } from "@runyard/schema";
+import { isRecord, LenientStepStatusSchema } from "@runyard/schema";
 import { z } from "zod";
 import type { SchemaProblem } from "./errors.js";
 import {
@@ -20,7 +20,6 @@ import {
   ClientMessageSchema,
   type DecodedServerMessage,
   ServerMessageSchema,
-  WelcomeMessageSchema,
 } from "./messages.js";
 import { describeValue, problemsFromIssues } from "./problems.js";
 
@@ -48,10 +47,6 @@ export type Interpretation<T> =
 export type Interpreter<T> = (value: unknown) => Interpretation<T>;
 
 type Schema = z.ZodType<unknown, unknown>;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function mismatch(
   what: string,
@@ -131,14 +126,6 @@ function interpretClientMessage(value: unknown): Interpretation<ClientMessage> {
 
 const serverReaders = new Map<string, Schema>(
   ServerMessageSchema.options.map((option) => [option.shape.type.value, option as Schema]),
-);
-serverReaders.set(
-  "welcome",
-  WelcomeMessageSchema.extend({
-    status: WelcomeMessageSchema.shape.status.extend({
-      steps: z.array(z.object({ ...StepStateSchema.shape, status: LenientStepStatusSchema })),
-    }),
-  }),
 );
 const SERVER_TYPES = [...serverReaders.keys()];
 const DURABLE_TYPES = RUN_EVENT_TYPES.filter((type) => type !== "step-output");

@@ -1,13 +1,7 @@
 // Messages on ipc.sock: one JSON object per line in each direction. A client says hello,
 // the server answers welcome (meta, status snapshot, last seq), then streams what the
 // client subscribed to.
-import {
-  ExecutorIdentitySchema,
-  FinalStatusSchema,
-  RunMetaSchema,
-  RunStatusSchema,
-  StepStateSchema,
-} from "@runyard/schema";
+import { FinalStatusSchema, LenientRunMetaSchema, LenientRunStatusSchema } from "@runyard/schema";
 import { z } from "zod";
 import {
   type DecodedEvent,
@@ -89,22 +83,14 @@ export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
 // Server → client
 
-// meta.json and status.json are strict on disk (the run-dir contract); on the wire the
-// protocol's rule applies instead: a reader ignores fields it does not know. Same types.
-const WireRunMetaSchema = z.object({
-  ...RunMetaSchema.shape,
-  executor: z.object(ExecutorIdentitySchema.shape).optional(),
-});
-const WireRunStatusSchema = z.object({
-  ...RunStatusSchema.shape,
-  steps: z.array(z.object(StepStateSchema.shape)),
-});
-
+// meta.json and status.json travel in the welcome as a reader of the files sees them (the
+// run-dir contract's reader schemas): fields a newer server adds are ignored, and a step
+// status this version does not know reads as "unknown". Same types as the files.
 export const WelcomeMessageSchema = z.object({
   type: z.literal("welcome"),
   protocolVersion: z.number().int().positive().describe("The version the server chose"),
-  meta: WireRunMetaSchema.describe("meta.json of the run"),
-  status: WireRunStatusSchema.describe("status.json of the run: every step's state"),
+  meta: LenientRunMetaSchema.describe("meta.json of the run"),
+  status: LenientRunStatusSchema.describe("status.json of the run: every step's state"),
   lastSeq: z.number().int().nonnegative().describe("Seq of the last durable event so far"),
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type EventOf, type EventPayload, EventSequencer, RunEventSchema } from "./index.js";
 
 const RUN = "019a1b2c-3d4e-7f00-8a00-0123456789ab";
@@ -30,6 +30,35 @@ describe("EventSequencer", () => {
     expect(Object.keys(first).slice(0, 4)).toEqual(["type", "runId", "seq", "ts"]);
     expect(first.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(RunEventSchema.parse(second)).toEqual(second);
+  });
+
+  it("writes every ts in UTC with exactly three fractional digits and a Z", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const sequencer = new EventSequencer({ runId: RUN });
+      const stamps: string[] = [];
+      // On the second, on the millisecond, at the end of a leap day: always three digits.
+      const instants = [Date.UTC(2026, 5, 5, 14, 23), Date.UTC(2026, 5, 5, 14, 23, 0, 7)];
+      instants.push(Date.UTC(2028, 1, 29, 23, 59, 59, 999));
+      vi.setSystemTime(instants[0] ?? 0);
+      stamps.push(sequencer.next(start).ts);
+      for (const instant of instants) {
+        vi.setSystemTime(instant);
+        stamps.push(sequencer.next({ type: "log", level: "info", message: "hi" }).ts);
+        stamps.push(sequencer.next(output).ts);
+      }
+      stamps.push(sequencer.next({ type: "run-end", finalStatus: "success", durationMs: 1 }).ts);
+      expect(stamps).toHaveLength(8);
+      for (const ts of stamps) expect(ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(stamps.slice(0, 4)).toEqual([
+        "2026-06-05T14:23:00.000Z",
+        "2026-06-05T14:23:00.000Z",
+        "2026-06-05T14:23:00.000Z",
+        "2026-06-05T14:23:00.007Z",
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("gives step-output the last durable seq and does not advance it", () => {

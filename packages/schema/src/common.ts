@@ -4,7 +4,11 @@ import { z } from "zod";
 /** The version of the on-disk contract this package writes. Readers accept <= this. */
 export const SCHEMA_VERSION = 1;
 
-/** ISO-8601 with a UTC `Z` or an offset; Runyard writes UTC with milliseconds. */
+/**
+ * ISO-8601 date and time with seconds, and a UTC `Z` or a `±HH:MM` offset. Writers must write
+ * what now() gives (UTC, exactly three fractional digits, `Z`); readers accept any number of
+ * fractional digits, none included, because the HPCBox seed's meta.json has none.
+ */
 export const TimestampSchema = z.iso
   .datetime({ offset: true })
   .describe("ISO-8601 timestamp, e.g. 2026-06-05T14:23:00.000Z");

@@ -3,6 +3,8 @@
 export { now, SCHEMA_VERSION, TimestampSchema, UuidSchema } from "./common.js";
 export { DURATION_PATTERN, durationSeconds } from "./duration.js";
 export { formatProblem, RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+export { MAX_INPUT_FILE_BYTES } from "./input-file.js";
+export { isRecord } from "./is-record.js";
 export {
   describeFound,
   JSON_VOCABULARY,
@@ -69,6 +71,7 @@ export {
   type UserConfig,
   type UserConfigLocation,
   type UserConfigParseResult,
+  UserConfigReadError,
   UserConfigSchema,
   userConfigPath,
 } from "./user-config.js";

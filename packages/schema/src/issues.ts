@@ -2,6 +2,7 @@
 // was expected, what was found, and a suggestion for a misspelt key. Shared by the JSON file
 // readers (check) and the workflow loader, which speaks YAML ("a mapping", "a list").
 import { z } from "zod";
+import { isRecord } from "./is-record.js";
 import {
   describeFound,
   expectedPhrase,
@@ -225,9 +226,7 @@ function describeOne(issue: Issue, context: Context): IssueProblem[] {
   const parent = valueAt(input, path.slice(0, -1));
   const absent =
     path.length > 0 &&
-    typeof parent === "object" &&
-    parent !== null &&
-    !Array.isArray(parent) &&
+    isRecord(parent) &&
     !Object.hasOwn(parent, path[path.length - 1] as PropertyKey);
   if (absent && issue.code !== "custom") {
     const field = path[path.length - 1];

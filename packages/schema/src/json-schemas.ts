@@ -114,7 +114,7 @@ export const RUN_DIRECTORY_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     id: jsonSchemaId("schema", "status.schema.json"),
     title: "Runyard run status.json",
     description:
-      'status.json in a Runyard run directory: a snapshot of every step\'s state, replaced on every change. Readers should treat a step status they do not know as "unknown".',
+      'status.json in a Runyard run directory: a snapshot of every step\'s state, replaced atomically as the run goes on (at most every 250 ms; the final state before meta.json records the end). Readers should treat a step status they do not know as "unknown".',
     schema: RunStatusSchema,
     io: "input",
   },

@@ -39,8 +39,11 @@ export const ENV = {
   attempt: "RUNYARD_STEP_ATTEMPT",
 } as const;
 
+/** A step id without anchors, for patterns that embed one (capture file names). */
+const STEP_ID = "[A-Za-z0-9][A-Za-z0-9_.-]*";
+
 /** Step ids become file names, so they are restricted to a portable, traversal-free set. */
-export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const STEP_ID_PATTERN = new RegExp(`^${STEP_ID}$`);
 export const STEP_ID_MAX_LENGTH = 100;
 
 /** Channel names become inbox file names: same rule as step ids. */
@@ -129,7 +132,7 @@ export function inboxFileName(index: number, channel: string): string {
   return `${String(index).padStart(3, "0")}-${channel}.txt`;
 }
 
-const CAPTURE_PATTERN = /^(\d{6,})-([A-Za-z0-9][A-Za-z0-9_.-]*)\.(out|err)$/;
+const CAPTURE_PATTERN = new RegExp(`^(\\d{6,})-(${STEP_ID})\\.(out|err)$`);
 
 /** Parses a capture file name back to its seq, step id and stream, or undefined. */
 export function parseCaptureFileName(

@@ -1,4 +1,5 @@
-// status.json: a full snapshot of every step's state, replaced atomically on every change.
+// status.json: a full snapshot of every step's state, replaced atomically as the run goes on
+// (writes are coalesced: at most one per 250 ms, see the store's StatusWriter).
 import { z } from "zod";
 import { TimestampSchema, UuidSchema } from "./common.js";
 
@@ -22,6 +23,9 @@ export const LenientStepStatusSchema = z
   .transform(
     (value): StepStatus =>
       (STEP_STATUSES as readonly string[]).includes(value) ? (value as StepStatus) : "unknown",
+  )
+  .describe(
+    `State of one step: ${STEP_STATUSES.join(", ")}; a reader takes a value it does not know as "unknown"`,
   );
 
 export const StepTerminalStatuses: ReadonlySet<StepStatus> = new Set([
@@ -84,7 +88,6 @@ export const RunStatusSchema = z
   .strict();
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
-/** The reader's view of status.json: unknown step statuses become "unknown". */
 /**
  * The reader's view of status.json: unknown step statuses become "unknown", and fields a
  * newer writer added are ignored rather than rejected.

@@ -1,14 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { chmodSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { useScratchDirectory } from "@runyard/vitest-config/scratch";
+import { describe, expect, it } from "vitest";
+import { withoutPrivileges } from "../test/unprivileged.js";
 import { formatProblem } from "./errors.js";
-import { loadUserConfig, parseUserConfig, userConfigPath } from "./user-config.js";
+import {
+  loadUserConfig,
+  parseUserConfig,
+  UserConfigReadError,
+  userConfigPath,
+} from "./user-config.js";
 
-const scratch: string[] = [];
-afterEach(() => {
-  for (const directory of scratch.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
+const temporaryDirectory = useScratchDirectory("runyard-config-");
 
 describe("user config", () => {
   it("is found at $RUNYARD_CONFIG, then $RUNYARD_HOME/config.yaml, then ~/.runyard/config.yaml", () => {
@@ -61,8 +65,7 @@ describe("user config", () => {
   });
 
   it("loads a missing file as an empty config and a broken one as an error", async () => {
-    const directory = mkdtempSync(join(tmpdir(), "runyard-config-"));
-    scratch.push(directory);
+    const directory = temporaryDirectory();
     expect(await loadUserConfig({ env: { RUNYARD_HOME: directory } })).toEqual({
       path: join(directory, "config.yaml"),
       exists: false,
@@ -76,6 +79,63 @@ describe("user config", () => {
     await expect(loadUserConfig({ env: { RUNYARD_HOME: directory } })).rejects.toMatchObject({
       code: "E_CONFIG_INVALID",
       message: `${join(directory, "config.yaml")}:1:1: runsdir: unknown key "runsdir" (did you mean "runsDir"?)`,
+    });
+  });
+
+  it("reports a config that is not UTF-8 at the byte, instead of reading U+FFFD into runsDir", async () => {
+    const directory = temporaryDirectory();
+    const file = join(directory, "config.yaml");
+    // Latin-1 "é": read leniently, it would have become a runs root with U+FFFD in it.
+    writeFileSync(file, Buffer.from([...Buffer.from("runsDir: /scratch/ren"), 0xe9, 0x0a]));
+    await expect(loadUserConfig({ env: { RUNYARD_CONFIG: file } })).rejects.toMatchObject({
+      code: "E_CONFIG_INVALID",
+      message: `${file}:1:22: the file is not UTF-8 text: byte 0xE9 is not valid UTF-8 here; save the file as UTF-8`,
+    });
+    writeFileSync(file, Buffer.from("runsDir: runs\n", "utf16le"));
+    await expect(loadUserConfig({ env: { RUNYARD_CONFIG: file } })).rejects.toMatchObject({
+      code: "E_CONFIG_INVALID",
+      message: `${file}:1:1: the file is UTF-16; save it as UTF-8`,
+    });
+  });
+
+  it("names the config when it is a directory, a device, a pipe or too large", async () => {
+    const directory = temporaryDirectory();
+    const load = (path: string) => loadUserConfig({ env: { RUNYARD_CONFIG: path } });
+    const error = await load(directory).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UserConfigReadError);
+    expect(error).toMatchObject({
+      code: "E_CONFIG_READ",
+      message: `cannot read config ${directory}: it is a directory`,
+      hint: `fix or remove ${directory}, or point RUNYARD_CONFIG at another file`,
+    });
+    await expect(load("/dev/zero")).rejects.toMatchObject({
+      code: "E_CONFIG_READ",
+      message: "cannot read config /dev/zero: not a regular file (a character device)",
+    });
+    const fifo = join(directory, "config.fifo");
+    execFileSync("mkfifo", [fifo]);
+    await expect(load(fifo)).rejects.toMatchObject({
+      message: `cannot read config ${fifo}: not a regular file (a named pipe)`,
+    });
+    const big = join(directory, "big.yaml");
+    writeFileSync(big, "runsDir: runs\n");
+    truncateSync(big, 20 * 1024 * 1024);
+    await expect(load(big)).rejects.toMatchObject({
+      code: "E_CONFIG_READ",
+      message: `cannot read config ${big}: the file is larger than the 10 MiB limit (20 MiB)`,
+    });
+  });
+
+  it("names the config it may not read", async () => {
+    const directory = temporaryDirectory();
+    const file = join(directory, "config.yaml");
+    writeFileSync(file, "runsDir: runs\n");
+    chmodSync(directory, 0o755);
+    chmodSync(file, 0o000);
+    const load = () => loadUserConfig({ env: { RUNYARD_CONFIG: file } });
+    await expect(withoutPrivileges(load)).rejects.toMatchObject({
+      code: "E_CONFIG_READ",
+      message: `cannot read config ${file}: permission denied`,
     });
   });
 });

@@ -1,14 +1,15 @@
 // The user's config file (`~/.runyard/config.yaml`, or `$RUNYARD_HOME/config.yaml`, or
 // `$RUNYARD_CONFIG`): settings that outlive one run. Today it chooses the runs root; it is
 // strict, so a misspelt key is an error with a suggestion instead of a silently ignored line.
-import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
-import { ValidationError, type ValidationProblem } from "./errors.js";
+import { RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+import { readInputFile } from "./input-file.js";
 import { YAML_VOCABULARY } from "./issue-words.js";
 import { describeIssues } from "./issues.js";
 import { ENV } from "./layout.js";
+import { decodeUtf8Text } from "./utf8-text.js";
 import { formatPath } from "./validate.js";
 import { parseYamlDocument, positionAt } from "./yaml-document.js";
 
@@ -41,12 +42,35 @@ export type UserConfigParseResult =
   | { ok: true; config: UserConfig }
   | { ok: false; problems: ValidationProblem[] };
 
-/** Validates config text; `runsDir` comes back absolute (`~/` expanded, relative to `file`). */
+/** The config file exists but cannot be read: a directory, no permission, not a regular file. */
+export class UserConfigReadError extends RunyardError {
+  readonly file: string;
+
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super("E_CONFIG_READ", `cannot read config ${file}: ${reason}`, {
+      ...options,
+      hint: `fix or remove ${file}, or point ${ENV.config} at another file`,
+    });
+    this.file = file;
+  }
+}
+
+/**
+ * Validates config text (or bytes, which must be UTF-8); `runsDir` comes back absolute (`~/`
+ * expanded, relative to `file`).
+ */
 export function parseUserConfig(
-  text: string,
+  source: Uint8Array | string,
   file: string,
   homeDirectory: string = homedir(),
 ): UserConfigParseResult {
+  let text: string;
+  if (typeof source === "string") text = source;
+  else {
+    const decoded = decodeUtf8Text(source);
+    if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
+    text = decoded.text;
+  }
   if (text.trim() === "") return { ok: true, config: {} };
   const parsed = parseYamlDocument(text, () => "key");
   if (!parsed.ok) return parsed;
@@ -74,20 +98,21 @@ export function parseUserConfig(
   return { ok: true, config };
 }
 
-/** Reads the user's config; a missing file is an empty config, a broken one an error. */
+/**
+ * Reads the user's config; a missing file is an empty config. One that cannot be read (or is
+ * not a regular file of at most MAX_INPUT_FILE_BYTES) throws UserConfigReadError
+ * (E_CONFIG_READ); a broken one ValidationError (E_CONFIG_INVALID), naming line and column.
+ */
 export async function loadUserConfig(
   options: UserConfigLocation = {},
 ): Promise<{ path: string; exists: boolean; config: UserConfig }> {
   const path = userConfigPath(options);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { path, exists: false, config: {} };
-    throw error;
+  const read = await readInputFile(path);
+  if (!read.ok) {
+    if (read.code === "ENOENT") return { path, exists: false, config: {} };
+    throw new UserConfigReadError(path, read.reason, { cause: read.cause });
   }
-  const result = parseUserConfig(text, path, options.homeDirectory);
+  const result = parseUserConfig(read.bytes, path, options.homeDirectory);
   if (!result.ok) throw new ValidationError(path, result.problems, "E_CONFIG_INVALID");
   return { path, exists: true, config: result.config };
 }

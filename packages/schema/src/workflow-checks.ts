@@ -2,9 +2,11 @@
 // express: what `needs` points at, cycles, params against env, reserved names, and numbers
 // that YAML would silently rewrite. They run on the raw document even when the schema found
 // problems, so the user sees everything at once; values the schema rejects are skipped here.
+import { isRecord } from "./is-record.js";
 import type { IssueProblem } from "./issues.js";
 import { STEP_ID_PATTERN } from "./layout.js";
 import { didYouMean } from "./suggest.js";
+import { StepIdSchema } from "./workflow.js";
 import { findCycles } from "./workflow-graph.js";
 
 type Path = readonly PropertyKey[];
@@ -38,8 +40,23 @@ function reservedName(name: string, path: Path): IssueProblem[] {
   return [];
 }
 
-function isRecord(value: unknown): value is Record_ {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/**
+ * zod skips a `__proto__` key of a record (assigning it would replace the prototype), so the
+ * schema never sees that step id and it would only fail when the run starts. Same words as
+ * the schema's own message for an id it rejects.
+ */
+function skippedStepIds(order: readonly string[]): IssueProblem[] {
+  return order
+    .filter((id) => id === "__proto__")
+    .map((id) => {
+      const result = StepIdSchema.safeParse(id);
+      const reason = result.success ? "" : `: ${result.error.issues[0]?.message ?? ""}`;
+      return {
+        path: ["steps", id],
+        message: `invalid step id ${JSON.stringify(id)}${reason}`,
+        anchor: "key" as const,
+      };
+    });
 }
 
 function needsOf(step: unknown, id: string): Array<{ target: string; path: Path }> {
@@ -160,6 +177,7 @@ export function checkWorkflow(input: CheckInput): IssueProblem[] {
     if (input.stepOrder.length === 0) {
       problems.push({ path: ["steps"], message: "the workflow has no steps", anchor: "key" });
     }
+    problems.push(...skippedStepIds(input.stepOrder));
     problems.push(...checkNeeds(steps, input.stepOrder));
     for (const id of input.stepOrder) {
       const step = steps[id];

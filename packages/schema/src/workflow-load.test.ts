@@ -1,10 +1,13 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { chmod, readFile, truncate, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { v5 as uuidv5 } from "uuid";
 import { beforeEach, describe, expect, it } from "vitest";
+import { withoutPrivileges } from "../test/unprivileged.js";
 import { formatProblem } from "./errors.js";
+import { MAX_INPUT_FILE_BYTES } from "./input-file.js";
 import {
   loadWorkflowFile,
   parseWorkflow,
@@ -206,6 +209,66 @@ describe("loadWorkflowFile errors", () => {
     });
   });
 
+  it("refuses device files and named pipes without reading them", async () => {
+    // /dev/zero never ends and a FIFO blocks until a writer comes: neither may be read.
+    await expect(loadWorkflowFile("/dev/zero")).rejects.toMatchObject({
+      code: "E_WORKFLOW_READ",
+      message: "cannot read workflow /dev/zero: not a regular file (a character device)",
+    });
+    const fifo = join(directory, "pipe.yaml");
+    execFileSync("mkfifo", [fifo]);
+    await expect(loadWorkflowFile(fifo)).rejects.toMatchObject({
+      code: "E_WORKFLOW_READ",
+      message: `cannot read workflow ${fifo}: not a regular file (a named pipe)`,
+    });
+  });
+
+  it("refuses a file larger than 10 MiB before reading it", async () => {
+    expect(MAX_INPUT_FILE_BYTES).toBe(10 * 1024 * 1024);
+    const big = join(directory, "big.yaml");
+    await writeFile(big, "steps:\n  a: {run: x}\n");
+    await truncate(big, MAX_INPUT_FILE_BYTES + 1);
+    await expect(loadWorkflowFile(big)).rejects.toMatchObject({
+      code: "E_WORKFLOW_READ",
+      message: `cannot read workflow ${big}: the file is larger than the 10 MiB limit (10485761 bytes)`,
+    });
+    const large = join(directory, "large.yaml");
+    await writeFile(large, "");
+    await truncate(large, 12.5 * 1024 * 1024);
+    await expect(loadWorkflowFile(large)).rejects.toMatchObject({
+      message: `cannot read workflow ${large}: the file is larger than the 10 MiB limit (12.5 MiB)`,
+    });
+  });
+
+  it("reads a file of exactly 10 MiB", async () => {
+    const file = join(directory, "padded.yaml");
+    const text = "steps:\n  a: {run: x}\n";
+    // Trailing spaces are insignificant YAML; the file is exactly at the limit.
+    await writeFile(file, text + " ".repeat(MAX_INPUT_FILE_BYTES - text.length));
+    const workflow = await loadWorkflowFile(file);
+    expect(workflow.source.length).toBe(MAX_INPUT_FILE_BYTES);
+    expect(workflow.steps.map((step) => step.id)).toEqual(["a"]);
+  });
+
+  it("says permission denied for a file the user may not read", async () => {
+    const file = join(directory, "secret.yaml");
+    await writeFile(file, "steps: {a: {run: x}}\n");
+    await chmod(directory, 0o755);
+    await chmod(file, 0o000);
+    await expect(withoutPrivileges(() => loadWorkflowFile(file))).rejects.toMatchObject({
+      code: "E_WORKFLOW_READ",
+      message: `cannot read workflow ${file}: permission denied`,
+    });
+  });
+
+  it("says which component of the path is in the way", async () => {
+    const file = join(directory, "file.yaml");
+    await writeFile(file, "steps: {a: {run: x}}\n");
+    await expect(loadWorkflowFile(join(file, "inner.yaml"))).rejects.toMatchObject({
+      message: `cannot read workflow ${join(file, "inner.yaml")}: a component of the path is not a directory`,
+    });
+  });
+
   it("reports positions in a file that starts with a byte order mark", () => {
     const bytes = new Uint8Array([
       0xef,
@@ -219,6 +282,81 @@ describe("loadWorkflowFile errors", () => {
     ).toEqual([
       'bom.yaml:2:3: steps.a: missing required key "run"',
       'bom.yaml:2:7: steps.a.rn: unknown key "rn" (did you mean "run"?)',
+    ]);
+  });
+});
+
+describe("text encoding", () => {
+  const report = (bytes: Uint8Array) => {
+    const result = parseWorkflow(bytes, "/w/enc.yaml");
+    return result.ok ? [] : result.problems.map((problem) => formatProblem("enc.yaml", problem));
+  };
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+
+  it("points at the first byte that is not UTF-8, counting columns in characters", () => {
+    // "ü" is two bytes but one column; the Latin-1 "é" (0xE9) after it is the culprit.
+    const bytes = new Uint8Array([
+      ...utf8("name: x\nsteps: {a: {run: über caf"),
+      0xe9,
+      ...utf8("}}\n"),
+    ]);
+    expect(report(bytes)).toEqual([
+      "enc.yaml:2:26: the file is not UTF-8 text: byte 0xE9 is not valid UTF-8 here; save the file as UTF-8",
+    ]);
+  });
+
+  it("counts columns after a byte order mark as the YAML parser does", () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8("ab"), 0xc0, 0xaf]);
+    expect(report(bytes)).toEqual([
+      "enc.yaml:1:3: the file is not UTF-8 text: byte 0xC0 is not valid UTF-8 here; save the file as UTF-8",
+    ]);
+  });
+
+  it("rejects overlong forms, surrogates and a character cut off at the end", () => {
+    const at = (bytes: number[]) => report(new Uint8Array([...utf8("x: "), ...bytes]))[0];
+    expect(at([0xe0, 0x80, 0xaf])).toMatch(/^enc\.yaml:1:4: .* byte 0xE0 /);
+    expect(at([0xed, 0xa0, 0x80])).toMatch(/^enc\.yaml:1:4: .* byte 0xED /);
+    expect(at([0xf4, 0x90, 0x80, 0x80])).toMatch(/^enc\.yaml:1:4: .* byte 0xF4 /);
+    expect(at([0x41, 0xe2, 0x82])).toMatch(/^enc\.yaml:1:5: .* byte 0xE2 /);
+  });
+
+  it("recognises UTF-16 by its byte order mark or by NULs every other byte", () => {
+    const text = "steps:\n  a: {run: x}\n";
+    const utf16le = new Uint8Array(Buffer.from(text, "utf16le"));
+    const utf16be = new Uint8Array(utf16le.length);
+    for (let index = 0; index < utf16le.length; index += 2) {
+      utf16be[index] = utf16le[index + 1] ?? 0;
+      utf16be[index + 1] = utf16le[index] ?? 0;
+    }
+    const message = "enc.yaml:1:1: the file is UTF-16; save it as UTF-8";
+    expect(report(new Uint8Array([0xff, 0xfe, ...utf16le]))).toEqual([message]);
+    expect(report(new Uint8Array([0xfe, 0xff, ...utf16be]))).toEqual([message]);
+    expect(report(utf16le)).toEqual([message]);
+    expect(report(utf16be)).toEqual([message]);
+  });
+});
+
+describe("step ids JavaScript objects treat specially", () => {
+  it("refuses __proto__ at its line and column", () => {
+    const result = parseWorkflow("steps:\n  a: {run: x}\n  __proto__: {run: y}\n", "/w/p.yaml");
+    expect(
+      result.ok ? [] : result.problems.map((problem) => formatProblem("p.yaml", problem)),
+    ).toEqual([
+      'p.yaml:3:3: steps.__proto__: invalid step id "__proto__": expected letters, digits, "_", "." and "-", starting with a letter or digit (step ids become file names)',
+    ]);
+  });
+
+  it("runs constructor, prototype and toString like any other id", () => {
+    const result = parseWorkflow(
+      "steps:\n  constructor: {run: a}\n  prototype: {run: b, needs: [constructor]}\n  toString: {run: c, needs: prototype, env: {constructor: x}}\n",
+      "/w/names.yaml",
+    );
+    expect(
+      result.ok && result.workflow.steps.map((step) => [step.id, step.run, step.needs, step.env]),
+    ).toEqual([
+      ["constructor", "a", [], {}],
+      ["prototype", "b", ["constructor"], {}],
+      ["toString", "c", ["prototype"], { constructor: "x" }],
     ]);
   });
 });

@@ -1,11 +1,12 @@
 // Loads a workflow file: bytes → YAML → schema → cross-field rules → ResolvedWorkflow, or
 // every problem found, each with its line and column, in the order they appear in the file.
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { z } from "zod";
 import { RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+import { readInputFile } from "./input-file.js";
 import { describeFound, YAML_VOCABULARY } from "./issue-words.js";
 import { describeIssues, type IssueProblem } from "./issues.js";
+import { decodeUtf8Text } from "./utf8-text.js";
 import { formatPath } from "./validate.js";
 import { StepIdSchema, VariableNameSchema, type Workflow, WorkflowSchema } from "./workflow.js";
 import { checkWorkflow } from "./workflow-checks.js";
@@ -29,19 +30,16 @@ export class WorkflowError extends ValidationError {
   }
 }
 
-/** The workflow file could not be read at all (missing, a directory, no permission). */
+/**
+ * The workflow file could not be read at all: missing, a directory, no permission, not a
+ * regular file, too large. `reason` says which, in words.
+ */
 export class WorkflowReadError extends RunyardError {
-  constructor(file: string, cause: unknown) {
-    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : String((cause as Error | undefined)?.message ?? cause);
-    super("E_WORKFLOW_READ", `cannot read workflow ${file}: ${reason}`, { cause });
+  readonly file: string;
+
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super("E_WORKFLOW_READ", `cannot read workflow ${file}: ${reason}`, options);
+    this.file = file;
   }
 }
 
@@ -79,28 +77,15 @@ function describeTopLevel(value: unknown): string | undefined {
   return undefined;
 }
 
-function decode(bytes: Uint8Array): string | undefined {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Parses and validates workflow text. `file` is the absolute path it came from: it names the
  * default workflow id and anchors relative `cwd`s. Problems come in document order.
  */
 export function parseWorkflow(source: Uint8Array | string, file: string): WorkflowParseResult {
   const bytes = typeof source === "string" ? new TextEncoder().encode(source) : source;
-  const text = decode(bytes);
-  if (text === undefined) {
-    return {
-      ok: false,
-      problems: [{ path: "", message: "the file is not UTF-8 text", line: 1, column: 1 }],
-    };
-  }
-  const parsed = parseYamlDocument(text, keyKind);
+  const decoded = decodeUtf8Text(bytes);
+  if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
+  const parsed = parseYamlDocument(decoded.text, keyKind);
   if (!parsed.ok) return parsed;
   const yaml = parsed.source;
   const topLevel = describeTopLevel(yaml.value);
@@ -154,16 +139,15 @@ export function parseWorkflow(source: Uint8Array | string, file: string): Workfl
   };
 }
 
-/** Reads and validates a workflow file; throws WorkflowError listing every problem. */
+/**
+ * Reads and validates a workflow file; throws WorkflowReadError when it cannot be read (or is
+ * not a regular file of at most MAX_INPUT_FILE_BYTES), WorkflowError listing every problem.
+ */
 export async function loadWorkflowFile(path: string): Promise<ResolvedWorkflow> {
   const file = resolve(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (error) {
-    throw new WorkflowReadError(path, error);
-  }
-  const result = parseWorkflow(bytes, file);
+  const read = await readInputFile(file);
+  if (!read.ok) throw new WorkflowReadError(path, read.reason, { cause: read.cause });
+  const result = parseWorkflow(read.bytes, file);
   if (!result.ok) throw new WorkflowError(path, result.problems);
   return result.workflow;
 }

@@ -1,21 +1,33 @@
 // Directory helpers that hold the contract's permissions whatever the umask: every directory
-// Runyard creates is chmod'ed to 0700 explicitly, because mkdir's mode is filtered by the umask.
-import { chmod, mkdir, open } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+// Runyard creates for itself is chmod'ed to 0700 explicitly, because mkdir's mode is filtered
+// by the umask. Directories above the runs root are not Runyard's: they get the usual mode.
+import { chmod, mkdir, open, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { DIRECTORY_MODE } from "@runyard/schema";
 
 /**
- * `mkdir -p` that leaves every directory it creates at 0700. Directories that already exist
- * keep their mode: the runs root may be a shared location the user chose.
+ * `mkdir -p path` for a directory Runyard owns (the runs root): `path` itself, if this call
+ * creates it, is 0700. Ancestors it has to create get the default mode (0777 less the umask),
+ * as with `mkdir -p`: `--runs-dir /shared/grp/new/runs` must not close `/shared/grp/new` to the
+ * group. A `path` that already exists keeps its mode: it may be a location shared on purpose.
  */
 export async function ensureDirectory(path: string): Promise<void> {
-  const first = await mkdir(path, { recursive: true, mode: DIRECTORY_MODE });
-  if (first === undefined) return;
-  let current = first;
-  await chmod(current, DIRECTORY_MODE);
-  for (const part of relative(first, path).split(sep).filter(Boolean)) {
-    current = join(current, part);
-    await chmod(current, DIRECTORY_MODE);
+  const target = resolve(path);
+  await mkdir(dirname(target), { recursive: true });
+  try {
+    await createDirectory(target);
+  } catch (error) {
+    // Already there (or made meanwhile by another executor): fine if it is a directory.
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (!(await stat(target)).isDirectory()) {
+      throw Object.assign(
+        new Error(`ENOTDIR: it exists and is not a directory, mkdir '${target}'`),
+        {
+          code: "ENOTDIR",
+          cause: error,
+        },
+      );
+    }
   }
 }
 

@@ -16,7 +16,8 @@ describe("createRunDirectory", () => {
       const created = await withUmask(mask, () =>
         createRunDirectory(root, { workflowSource: source, meta: startMeta() }),
       );
-      expect(mode(join(root, ".."))).toBe(0o700);
+      // Above the runs root is not Runyard's: a created ancestor gets what mkdir -p gives it.
+      expect(mode(join(root, ".."))).toBe(0o777 & ~mask);
       expect(mode(root)).toBe(0o700);
       expect(mode(created.directory)).toBe(0o700);
       expect(mode(created.paths.artifacts)).toBe(0o700);
@@ -39,6 +40,31 @@ describe("createRunDirectory", () => {
     expect(readdirSync(created.directory).sort()).toEqual(
       [RUN_FILES.artifacts, RUN_FILES.meta, RUN_FILES.summary, RUN_FILES.workflow].sort(),
     );
+  });
+
+  it("creates a runs root in a shared group directory without closing its new ancestors", async () => {
+    // --runs-dir /shared/grp/new/runs: /shared/grp exists (group-readable), new/ does not.
+    const group = join(temporaryDirectory(), "grp");
+    await mkdir(group, { mode: 0o750 });
+    const root = join(group, "new", "runs");
+    const created = await withUmask(0o022, () =>
+      createRunDirectory(root, { workflowSource: source, meta: startMeta() }),
+    );
+    expect(mode(group)).toBe(0o750);
+    expect(mode(join(group, "new"))).toBe(0o755);
+    expect(mode(root)).toBe(0o700);
+    expect(mode(created.directory)).toBe(0o700);
+  });
+
+  it("says so when the runs root is a file", async () => {
+    const root = join(temporaryDirectory(), "runs");
+    await writeFile(root, "not a directory");
+    await expect(
+      createRunDirectory(root, { workflowSource: source, meta: startMeta() }),
+    ).rejects.toMatchObject({
+      code: "E_RUN_DIRECTORY",
+      message: `${root}: cannot create the runs root: ENOTDIR: it exists and is not a directory`,
+    });
   });
 
   it("leaves an existing runs root's mode alone", async () => {

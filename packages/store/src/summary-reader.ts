@@ -23,6 +23,15 @@ export interface SummaryRange {
   toSeq?: number;
 }
 
+export interface SummaryOptions extends SummaryRange {
+  /**
+   * Check each line against its event schema (default true). Only a writer replaying its own
+   * summary may turn this off: it skips the per-line schema check, not the JSON parse, the
+   * torn-line rule or the seq checks, and an invalid line then comes through as it is.
+   */
+  validate?: boolean;
+}
+
 function toRecord(result: DecodeResult<DecodedEvent>): SummaryRecord | undefined {
   switch (result.kind) {
     case "message":
@@ -37,17 +46,22 @@ function toRecord(result: DecodeResult<DecodedEvent>): SummaryRecord | undefined
 }
 
 /**
- * Streams the records of a summary file, each line decoded and checked against its schema;
- * events outside `range` are skipped, and reading stops at the first event past `toSeq`.
- * An event of a type this version does not know is kept (see docs/protocol.md).
+ * Streams the records of a summary file, each line decoded and (unless `validate` is false)
+ * checked against its schema; events outside the range are skipped, and reading stops at the
+ * first event past `toSeq`. An event of a type this version does not know is kept (see
+ * docs/protocol.md).
  */
 export async function* streamSummary(
   path: string,
-  range: SummaryRange = {},
+  options: SummaryOptions = {},
 ): AsyncGenerator<SummaryRecord> {
-  const fromSeq = range.fromSeq ?? 1;
-  const toSeq = range.toSeq ?? Number.POSITIVE_INFINITY;
-  const results = decodeStream(createReadStream(path), { content: "event", source: path });
+  const fromSeq = options.fromSeq ?? 1;
+  const toSeq = options.toSeq ?? Number.POSITIVE_INFINITY;
+  const results = decodeStream(createReadStream(path), {
+    content: "event",
+    source: path,
+    validate: options.validate ?? true,
+  });
   for await (const result of results) {
     const record = toRecord(result);
     if (record?.kind === "event") {
@@ -72,12 +86,13 @@ export interface SummaryReadResult {
 /** Reads a whole summary into memory; for big files prefer streamSummary. */
 export async function readSummary(
   path: string,
-  range: SummaryRange = {},
+  options: SummaryOptions = {},
 ): Promise<SummaryReadResult> {
-  const toSeq = range.toSeq ?? Number.POSITIVE_INFINITY;
+  const toSeq = options.toSeq ?? Number.POSITIVE_INFINITY;
   const summary = await readRunSummary(createReadStream(path), {
     source: path,
-    fromSeq: range.fromSeq ?? 1,
+    fromSeq: options.fromSeq ?? 1,
+    validate: options.validate ?? true,
   });
   return {
     events: summary.events.filter((event) => event.seq <= toSeq),

@@ -8,11 +8,32 @@
 // - otherwise in the background, at most once per `syncIntervalMs` (default 1 s) while lines
 //   are unsynced, so a machine crash loses at most about a second of the timeline, and the run
 //   is then classified crashed anyway.
-import { closeSync, fdatasync, fdatasyncSync, writeSync } from "node:fs";
+//
+// All or nothing. A write() can land part of a line and then fail (a full disk: ENOSPC). A
+// fragment left there would have the next line glued onto it, one bad line in the middle of
+// the timeline for ever. So the writer knows the length of the file up to its last whole line,
+// and a failed append cuts the file back to it; if even that fails, the file ends in a
+// fragment that no later line may extend, and the writer refuses every append after it.
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, writeSync } from "node:fs";
 import { encodeLine, isDurableEvent, type RunEvent, RunEventSchema } from "@runyard/protocol";
-import { check } from "@runyard/schema";
+import { check, RunyardError } from "@runyard/schema";
 import { openForAppend } from "./append-file.js";
-import { SummaryOrderError } from "./errors.js";
+import { describeSystemError, SummaryOrderError } from "./errors.js";
+
+/** An append to run_summary.jsonl failed; the message says whether the file was left whole. */
+export class SummaryWriteError extends RunyardError {
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super("E_SUMMARY_WRITE", `${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+/** `ENOSPC: no space left on device`, without the syscall Node appends (", write"). */
+function describeFailure(error: unknown): string {
+  return describeSystemError(error).replace(/, \w+$/, "");
+}
 
 export interface SummaryWriterOptions {
   /** Seq of the last line already in the file (0 for a new run). */
@@ -29,6 +50,10 @@ export class SummaryWriter {
   readonly path: string;
   #fd: number | undefined;
   #lastSeq: number;
+  /** Bytes in the file up to the end of its last whole line. */
+  #committed: number;
+  /** Why appends are refused: a failed append left a fragment that could not be removed. */
+  #broken: string | undefined;
   #dirty = false;
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
@@ -38,6 +63,7 @@ export class SummaryWriter {
   private constructor(path: string, fd: number, options: SummaryWriterOptions) {
     this.path = path;
     this.#fd = fd;
+    this.#committed = fstatSync(fd).size;
     this.#lastSeq = options.lastSeq ?? 0;
     this.#syncIntervalMs = options.syncIntervalMs ?? 1000;
     this.#onSyncError = options.onSyncError ?? (() => undefined);
@@ -45,17 +71,33 @@ export class SummaryWriter {
 
   /** Opens (creating if needed, 0600) the summary for appending. */
   static open(path: string, options: SummaryWriterOptions = {}): SummaryWriter {
-    return new SummaryWriter(path, openForAppend(path, "a"), options);
+    const fd = openForAppend(path, "a");
+    try {
+      return new SummaryWriter(path, fd, options);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
   }
 
   get lastSeq(): number {
     return this.#lastSeq;
   }
 
-  /** Appends one durable event; its seq must be the next one. Throws if the write fails. */
+  /**
+   * Appends one durable event; its seq must be the next one. Throws SummaryWriteError if the
+   * write fails, having cut the file back to its last whole line (so the same event can be
+   * appended again), or, if the cut failed too, refusing every later append.
+   */
   append(event: RunEvent): void {
     const fd = this.#fd;
     if (fd === undefined) throw new SummaryOrderError(`${this.path}: append after close`);
+    if (this.#broken !== undefined) {
+      throw new SummaryWriteError(
+        this.path,
+        `refusing to append seq ${event.seq}: ${this.#broken}`,
+      );
+    }
     if (!isDurableEvent(event)) {
       throw new SummaryOrderError(`${this.path}: ${event.type} events are live only`);
     }
@@ -72,14 +114,41 @@ export class SummaryWriter {
       );
     }
     const bytes = Buffer.from(encodeLine(event));
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written);
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        written += writeSync(fd, bytes, written, bytes.length - written);
+      }
+    } catch (error) {
+      this.#rollBack(fd, event.seq, error);
+    }
+    this.#committed += bytes.length;
     this.#lastSeq = event.seq;
     this.#dirty = true;
     if (IMMEDIATE_SYNC.has(event.type)) {
       fdatasyncSync(fd);
       this.#dirty = false;
     } else this.#scheduleSync();
+  }
+
+  /** Cuts off what a failed write left of a line; the file ends at its last whole line again. */
+  #rollBack(fd: number, seq: number, error: unknown): never {
+    const reason = describeFailure(error);
+    try {
+      ftruncateSync(fd, this.#committed);
+    } catch (truncateError) {
+      this.#broken = `appending seq ${seq} failed (${reason}) and the partial line it left could not be removed (${describeFailure(truncateError)})`;
+      throw new SummaryWriteError(
+        this.path,
+        `cannot append seq ${seq}: ${reason}; the partial line could not be removed (${describeFailure(truncateError)}), so no more lines will be appended`,
+        { cause: error },
+      );
+    }
+    throw new SummaryWriteError(
+      this.path,
+      `cannot append seq ${seq}: ${reason}; nothing of the line was kept`,
+      { cause: error },
+    );
   }
 
   #scheduleSync(): void {

@@ -1,10 +1,19 @@
-import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  appendFileSync,
+  closeSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, type TestContext } from "vitest";
 import { temporaryDirectory, withUmask } from "../test/helpers.js";
 import { readSummary, streamSummary } from "./summary-reader.js";
-import { SummaryWriter } from "./summary-writer.js";
+import { SummaryWriteError, SummaryWriter } from "./summary-writer.js";
 
 const runId = "019a1b2c-3d4e-7f00-8a00-0123456789ab";
 const ts = "2026-06-05T14:23:00.000Z";
@@ -63,6 +72,94 @@ describe("SummaryWriter", () => {
   });
 });
 
+/**
+ * Runs `body` on a real, tiny file system (a 64 KiB tmpfs) to fill up, unmounted afterwards
+ * (before the scratch directory is removed). Mounting needs root; elsewhere the test is
+ * skipped rather than faked.
+ */
+async function onTinyFileSystem(
+  context: TestContext,
+  body: (directory: string) => Promise<void>,
+): Promise<void> {
+  const directory = temporaryDirectory();
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", directory], {
+      stdio: "ignore",
+    });
+  } catch {
+    context.skip("mounting a tmpfs needs root");
+  }
+  try {
+    await body(directory);
+  } finally {
+    execFileSync("umount", [directory]);
+  }
+}
+
+describe("SummaryWriter on a full disk", () => {
+  it("takes back a line the disk cut short, so the next append starts a whole line", (context) =>
+    onTinyFileSystem(context, async (directory) => {
+      // The disk really does take part of a write and then refuse the rest.
+      const probe = openSync(join(directory, "probe"), "w");
+      expect(writeSync(probe, Buffer.alloc(100_000))).toBeLessThan(100_000);
+      expect(() => writeSync(probe, Buffer.alloc(100_000))).toThrow(/ENOSPC/);
+      closeSync(probe);
+      execFileSync("rm", [join(directory, "probe")]);
+
+      const path = join(directory, "run_summary.jsonl");
+      const writer = SummaryWriter.open(path);
+      writer.append(log(1));
+      writer.append(log(2));
+      const whole = readFileSync(path, "utf8");
+      let error: unknown;
+      try {
+        writer.append(log(3, "x".repeat(100_000)));
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(SummaryWriteError);
+      expect(error).toMatchObject({
+        code: "E_SUMMARY_WRITE",
+        message: `${path}: cannot append seq 3: ENOSPC: no space left on device; nothing of the line was kept`,
+      });
+      expect(readFileSync(path, "utf8")).toBe(whole);
+      expect(writer.lastSeq).toBe(2);
+      // The same event, smaller, goes in as the next whole line.
+      writer.append(log(3));
+      writer.append(log(4));
+      await writer.close();
+      const summary = await readSummary(path);
+      expect(summary).toEqual({
+        events: [log(1), log(2), log(3), log(4)],
+        problems: [],
+        torn: false,
+      });
+    }));
+
+  it("refuses every later append when the cut-short line cannot be removed", (context) =>
+    onTinyFileSystem(context, async (directory) => {
+      const path = join(directory, "run_summary.jsonl");
+      const writer = SummaryWriter.open(path);
+      // An append-only file (chattr +a) takes writes but refuses ftruncate.
+      try {
+        execFileSync("chattr", ["+a", path], { stdio: "ignore" });
+      } catch {
+        context.skip("this file system has no append-only attribute");
+      }
+      writer.append(log(1));
+      expect(() => writer.append(log(2, "x".repeat(100_000)))).toThrow(
+        `${path}: cannot append seq 2: ENOSPC: no space left on device; the partial line could not be removed (EPERM: operation not permitted), so no more lines will be appended`,
+      );
+      expect(() => writer.append(log(2))).toThrow(
+        `${path}: refusing to append seq 2: appending seq 2 failed (ENOSPC: no space left on device) and the partial line it left could not be removed (EPERM: operation not permitted)`,
+      );
+      await writer.close();
+      // Readers see the fragment as a torn last line, not as damage in the middle.
+      const summary = await readSummary(path);
+      expect(summary).toEqual({ events: [log(1)], problems: [], torn: true });
+    }));
+});
+
 describe("readSummary", () => {
   it("tolerates a torn last line", async () => {
     const path = join(temporaryDirectory(), "run_summary.jsonl");
@@ -117,6 +214,33 @@ describe("readSummary", () => {
       ts,
       fields: retry,
     });
+  });
+
+  it("skips the schema check when told the summary is its own (validate: false)", async () => {
+    const path = join(temporaryDirectory(), "run_summary.jsonl");
+    writeFileSync(
+      path,
+      `${JSON.stringify(log(1))}\n${JSON.stringify({ ...log(2), level: "loud" })}\n`,
+    );
+    expect((await readSummary(path)).problems).toEqual([
+      `${path}:2: log event: level: expected one of "info", "warn", "error", got "loud"`,
+    ]);
+    const trusted = await readSummary(path, { validate: false });
+    expect(trusted).toEqual({
+      events: [log(1), { ...log(2), level: "loud" }],
+      problems: [],
+      torn: false,
+    });
+    const records = [];
+    for await (const record of streamSummary(path, { fromSeq: 2, validate: false })) {
+      records.push(record);
+    }
+    expect(records).toEqual([{ kind: "event", line: 2, event: { ...log(2), level: "loud" } }]);
+    // Not JSON is still not an event, trusted or not.
+    appendFileSync(path, "not json\n");
+    expect((await readSummary(path, { validate: false })).problems).toEqual([
+      `${path}:3: not valid JSON: not json`,
+    ]);
   });
 
   it("streams a range of seqs across chunk boundaries", async () => {
