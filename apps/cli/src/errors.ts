@@ -1,16 +1,25 @@
 // Maps errors to exit status and a one-line message plus a hint; stacks only with --debug.
+// Node's system errors (a `code` such as EACCES and maybe a `path`) are said in words with the
+// file they concern ("cannot read /tmp: it is a directory"), never as "a bug in runyard".
 import { RunyardError } from "@runyard/schema";
+import { findSystemError, type SystemErrorFacts } from "@runyard/store";
 import { type Output, paint } from "./output.js";
 
-/** Exit statuses, in the manner of git and gh: 1 a run failed, 2 usage, 3 bad input, 4 not found. */
+/**
+ * Exit statuses, in the manner of git and gh: 1 a run failed, 2 usage, 3 bad input, 4 not
+ * found; from sysexits.h, 74 an I/O error (disk full, too many open files), 77 permission
+ * denied, 70 an internal error (a bug).
+ */
 export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
   invalid: 3,
   notFound: 4,
-  cancelled: 130,
   internal: 70,
+  io: 74,
+  permission: 77,
+  cancelled: 130,
 } as const;
 
 export class UsageError extends RunyardError {
@@ -29,21 +38,109 @@ export function refuseExtraArguments(extra: readonly string[], usage: string): v
 const EXIT_BY_CODE: Record<string, number> = {
   E_USAGE: EXIT.usage,
   E_PARAMS: EXIT.usage,
+  E_PORT_IN_USE: EXIT.usage,
+  E_RUNS_ROOT_EMPTY: EXIT.usage,
   E_WORKFLOW_READ: EXIT.notFound,
+  E_WORKFLOW_NOT_FILE: EXIT.invalid,
   E_WORKFLOW_INVALID: EXIT.invalid,
   E_INVALID_FILE: EXIT.invalid,
   E_CONFIG_INVALID: EXIT.invalid,
   E_INVALID_RUN_ID: EXIT.usage,
+  E_RUN_REFERENCE_INVALID: EXIT.usage,
+  E_RUN_REFERENCE_AMBIGUOUS: EXIT.usage,
   E_WORKFLOW_NOT_FOUND: EXIT.notFound,
   E_RUN_NOT_FOUND: EXIT.notFound,
 };
 
-export function reportError(error: unknown, output: Output, debug: boolean): number {
+/** For codes whose status depends on the system error behind them, when there is none. */
+const EXIT_BY_CODE_WITHOUT_CAUSE: Record<string, number> = {
+  E_CONFIG_READ: EXIT.invalid,
+};
+
+const EXIT_BY_ERRNO: Record<string, number> = {
+  EACCES: EXIT.permission,
+  EPERM: EXIT.permission,
+  EROFS: EXIT.permission,
+  ENOENT: EXIT.notFound,
+  EISDIR: EXIT.invalid,
+  ENOTDIR: EXIT.invalid,
+  ELOOP: EXIT.invalid,
+  ENAMETOOLONG: EXIT.invalid,
+  EADDRINUSE: EXIT.usage,
+};
+
+function exitForSystemError(facts: SystemErrorFacts): number {
+  return EXIT_BY_ERRNO[facts.code] ?? EXIT.io;
+}
+
+const VERB_BY_SYSCALL: Record<string, string> = {
+  open: "open",
+  read: "read",
+  write: "write",
+  mkdir: "create",
+  mkdtemp: "create",
+  rmdir: "remove",
+  unlink: "remove",
+  rm: "remove",
+  rename: "replace",
+  scandir: "list",
+  opendir: "list",
+  copyfile: "copy",
+  chmod: "change the mode of",
+  fsync: "write",
+  listen: "listen on",
+  bind: "listen on",
+  connect: "connect to",
+  spawn: "run",
+};
+
+const HINT_BY_ERRNO: Record<string, string> = {
+  EACCES: "check its permissions (ls -ld), or choose a path you may use",
+  EPERM: "check its permissions (ls -ld), or choose a path you may use",
+  EROFS: "that file system is mounted read-only; choose a path on another one",
+  ENOSPC: "free some space on that file system, or choose another path",
+  EDQUOT: "you are over your disk quota there; free some space",
+  EMFILE: "raise the open-files limit (ulimit -n) and try again",
+  ENFILE: "the system has too many files open; try again when it has fewer",
+};
+
+/** A system error as a RunyardError: "cannot <verb> <path>: <reason>" and a hint. */
+export function fromSystemError(facts: SystemErrorFacts, cause?: unknown): RunyardError {
+  const verb = (facts.syscall && VERB_BY_SYSCALL[facts.syscall]) ?? "use";
+  const message =
+    facts.path !== undefined
+      ? `cannot ${verb} ${facts.path}: ${facts.reason}`
+      : facts.syscall !== undefined
+        ? `cannot ${verb}: ${facts.reason}`
+        : facts.reason;
+  const hint = HINT_BY_ERRNO[facts.code];
+  return new RunyardError(`E_SYSTEM_${facts.code}`, message, {
+    cause,
+    ...(hint === undefined ? {} : { hint }),
+  });
+}
+
+/** The exit status for an error, by its code, else by the system error behind it. */
+export function exitStatusFor(error: unknown): number {
   if (error instanceof RunyardError) {
-    output.err(`${paint(output, "red", "error:")} ${error.message}\n`);
-    if (error.hint) output.err(`${paint(output, "dim", "hint:")} ${error.hint}\n`);
-    if (debug && error.stack) output.err(`${error.stack}\n`);
-    return EXIT_BY_CODE[error.code] ?? EXIT.failed;
+    const direct = EXIT_BY_CODE[error.code];
+    if (direct !== undefined) return direct;
+  }
+  const facts = findSystemError(error);
+  if (facts) return exitForSystemError(facts);
+  if (error instanceof RunyardError) return EXIT_BY_CODE_WITHOUT_CAUSE[error.code] ?? EXIT.failed;
+  return EXIT.internal;
+}
+
+export function reportError(error: unknown, output: Output, debug: boolean): number {
+  const facts = error instanceof RunyardError ? undefined : findSystemError(error);
+  const shown = facts ? fromSystemError(facts, error) : error;
+  const status = exitStatusFor(error);
+  if (shown instanceof RunyardError) {
+    output.err(`${paint(output, "red", "error:")} ${shown.message}\n`);
+    if (shown.hint) output.err(`${paint(output, "dim", "hint:")} ${shown.hint}\n`);
+    if (debug && error instanceof Error && error.stack) output.err(`${error.stack}\n`);
+    return status;
   }
   const message = error instanceof Error ? error.message : String(error);
   output.err(`${paint(output, "red", "error:")} ${message}\n`);
@@ -52,5 +149,5 @@ export function reportError(error: unknown, output: Output, debug: boolean): num
     output.err(
       `${paint(output, "dim", "hint:")} this looks like a bug in runyard; rerun with --debug for the stack\n`,
     );
-  return EXIT.internal;
+  return status;
 }

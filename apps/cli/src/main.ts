@@ -1,13 +1,14 @@
 // The `runyard` command line: global flags, subcommand dispatch, help and exit status.
 import { parseArgs } from "node:util";
+import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext } from "./command.js";
 import { guiCommand } from "./commands/gui.js";
 import { logsCommand } from "./commands/logs.js";
 import { psCommand } from "./commands/ps.js";
 import { runCommand } from "./commands/run.js";
 import { validateCommand } from "./commands/validate.js";
-import { EXIT, reportError, UsageError } from "./errors.js";
-import { type Output, terminalOutput } from "./output.js";
+import { EXIT, fromSystemError, reportError, UsageError } from "./errors.js";
+import { isReaderGone, type Output, paint, terminalOutput } from "./output.js";
 import { VERSION } from "./version.js";
 
 export const COMMANDS: readonly Command[] = [
@@ -53,56 +54,87 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Once stdout is closed, how the command ends: quietly with 0 when the reader went away
+ * (`runyard logs … | head`), else with the write error (a full disk behind `> file`).
+ */
+async function afterStdoutClosed(output: Output, status: () => number): Promise<number> {
+  // A failed write is reported a moment after it was made: let it arrive.
+  await new Promise((resolvePromise) => setImmediate(resolvePromise));
+  const closed = output.closed;
+  if (!closed?.aborted) return status();
+  if (isReaderGone(closed.reason)) return EXIT.ok;
+  const facts = findSystemError(closed.reason);
+  const message = facts ? fromSystemError(facts).message : String(closed.reason);
+  output.err(`${paint(output, "red", "error:")} cannot write to standard output: ${message}\n`);
+  return EXIT.io;
+}
+
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit status. */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const output = options.output ?? terminalOutput();
   const debug = argv.includes("--debug");
-  const args = argv.filter((arg) => arg !== "--debug");
+  let status: number;
   try {
-    const [first, ...rest] = args;
-    if (first === undefined || first === "-h" || first === "--help" || first === "help") {
-      const topic = first === "help" && rest[0] ? findCommand(rest[0]) : undefined;
-      output.out(topic ? commandHelp(topic) : mainHelp());
-      return first === undefined ? EXIT.usage : EXIT.ok;
-    }
-    if (first === "-V" || first === "--version") {
-      output.out(`runyard ${VERSION}\n`);
-      return EXIT.ok;
-    }
-    const command = findCommand(first);
-    if (!command) {
-      throw new UsageError(
-        `unknown command "${first}"`,
-        `see 'runyard --help'; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
-      );
-    }
-    if (rest.includes("-h") || rest.includes("--help")) {
-      output.out(commandHelp(command));
-      return EXIT.ok;
-    }
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: command.options,
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (error) {
-      throw new UsageError(
-        (error as Error).message.replace(/\. To specify a positional.*$/s, ""),
-        `see 'runyard ${command.name} --help'`,
-      );
-    }
-    const context: CommandContext = {
-      output,
-      env: options.env ?? process.env,
-      cwd: options.cwd ?? process.cwd(),
-      signal: options.signal ?? new AbortController().signal,
-      debug,
-    };
-    return await command.run(parsed.values, parsed.positionals, context);
+    status = await dispatch(argv, output, options, debug);
   } catch (error) {
+    if (output.closed?.aborted) return afterStdoutClosed(output, () => EXIT.failed);
     return reportError(error, output, debug);
   }
+  return afterStdoutClosed(output, () => status);
+}
+
+async function dispatch(
+  argv: readonly string[],
+  output: Output,
+  options: MainOptions,
+  debug: boolean,
+): Promise<number> {
+  const args = argv.filter((arg) => arg !== "--debug");
+  const [first, ...rest] = args;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    const topic = first === "help" && rest[0] ? findCommand(rest[0]) : undefined;
+    output.out(topic ? commandHelp(topic) : mainHelp());
+    return first === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (first === "-V" || first === "--version") {
+    output.out(`runyard ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = findCommand(first);
+  if (!command) {
+    throw new UsageError(
+      `unknown command "${first}"`,
+      `see 'runyard --help'; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
+    );
+  }
+  if (rest.includes("-h") || rest.includes("--help")) {
+    output.out(commandHelp(command));
+    return EXIT.ok;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(
+      (error as Error).message.replace(/\. To specify a positional.*$/s, ""),
+      `see 'runyard ${command.name} --help'`,
+    );
+  }
+  const signals = [options.signal ?? new AbortController().signal];
+  if (output.closed) signals.push(output.closed);
+  const context: CommandContext = {
+    output,
+    env: options.env ?? process.env,
+    cwd: options.cwd ?? process.cwd(),
+    // Ctrl-C, or stdout's reader gone: either way there is no point in going on.
+    signal: AbortSignal.any(signals),
+    debug,
+  };
+  return await command.run(parsed.values, parsed.positionals, context);
 }

@@ -1,10 +1,45 @@
 // Terminal output helpers: colour only on a TTY that wants it (NO_COLOR, FORCE_COLOR),
-// durations a person reads at a glance.
+// durations a person reads at a glance, and a quiet end when the reader goes away
+// (`runyard logs … | head`): the first failed write to stdout stops the command, no stack.
 
 export interface Output {
   out: (text: string) => void;
   err: (text: string) => void;
   color: boolean;
+  /**
+   * stdout as a stream, for bytes that must come out unchanged (capture files) and with
+   * backpressure. Absent when embedding: such bytes then go to `out`, decoded as UTF-8.
+   */
+  stdout?: NodeJS.WritableStream;
+  /**
+   * Aborted when stdout cannot be written any more; the reason is the error (EPIPE when the
+   * reader has gone away). Commands see it through their `signal`.
+   */
+  closed?: AbortSignal;
+}
+
+/** True for the error a write gets when the reading end of the pipe has been closed. */
+export function isReaderGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
+}
+
+/** The state of the process's stdout and stderr, watched once however often main runs. */
+let watched: { closed: AbortController; errBroken: boolean } | undefined;
+
+function watchStandardStreams(): { closed: AbortController; errBroken: boolean } {
+  if (watched) return watched;
+  const state = { closed: new AbortController(), errBroken: false };
+  // Without these listeners a write error is an uncaught exception with a stack trace.
+  process.stdout.on("error", (error) => {
+    if (!state.closed.signal.aborted) state.closed.abort(error);
+  });
+  process.stderr.on("error", () => {
+    // Nowhere left to say anything; the command goes on (a run keeps its run directory).
+    state.errBroken = true;
+  });
+  watched = state;
+  return state;
 }
 
 export function terminalOutput(): Output {
@@ -13,10 +48,17 @@ export function terminalOutput(): Output {
     forced !== undefined
       ? forced !== "0"
       : process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const state = watchStandardStreams();
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: (text) => {
+      if (!state.closed.signal.aborted) process.stdout.write(text);
+    },
+    err: (text) => {
+      if (!state.errBroken) process.stderr.write(text);
+    },
     color,
+    stdout: process.stdout,
+    closed: state.closed.signal,
   };
 }
 

@@ -1,5 +1,8 @@
 // Renders a run's events as the lines a person watches in the terminal: one line when a step
 // starts and one when it ends, then a summary. Works the same live and when replaying.
+// Step output (--output) is printed by line; an unfinished line is held back, but never more
+// than OUTPUT_LINE_LIMIT of it: a step that writes megabytes without a newline is printed in
+// pieces, each marked as continued, in time and memory proportional to what arrives.
 import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
 import { formatDuration, type Output, paint, tildify } from "./output.js";
@@ -11,10 +14,28 @@ export interface ProgressOptions {
   runsRoot?: string;
 }
 
+/** The most of an unfinished output line held per step and stream, in UTF-16 units. */
+export const OUTPUT_LINE_LIMIT = 8 * 1024;
+
+/** Marks where a line too long to hold was cut: at the end of a piece and the start of the next. */
+const CONTINUED = "…";
+
+interface HeldLine {
+  text: string;
+  /** The text continues a line already printed in part. */
+  continued: boolean;
+}
+
+/** Where to cut `text` to keep at most `room` units, never inside a surrogate pair. */
+function cutAt(text: string, room: number): number {
+  const code = text.charCodeAt(room - 1);
+  return room > 1 && code >= 0xd800 && code <= 0xdbff ? room - 1 : room;
+}
+
 export class ProgressPrinter {
   private width = 8;
   private readonly counts = new Map<string, number>();
-  private readonly partial = new Map<string, string>();
+  private readonly partial = new Map<string, HeldLine>();
   private runId = "";
   private firstFailed: string | undefined;
 
@@ -79,11 +100,7 @@ export class ProgressPrinter {
       }
       case "step-output": {
         if (!this.options.showOutput) return;
-        const key = `${event.stepId}\u0000${event.stream}`;
-        const text = (this.partial.get(key) ?? "") + event.data;
-        const lines = text.split("\n");
-        this.partial.set(key, lines.pop() ?? "");
-        for (const line of lines) this.printOutputLine(event.stepId, event.stream, line);
+        this.takeOutput(event.stepId, event.stream, event.data);
         return;
       }
       case "log":
@@ -126,20 +143,70 @@ export class ProgressPrinter {
     return stepId.padEnd(this.width);
   }
 
-  private printOutputLine(stepId: string, stream: string, line: string): void {
+  /** Prints the complete lines of a chunk; holds its unfinished end, within the limit. */
+  private takeOutput(stepId: string, stream: string, data: string): void {
+    const key = `${stepId}\u0000${stream}`;
+    let start = 0;
+    for (;;) {
+      const newline = data.indexOf("\n", start);
+      if (newline === -1) break;
+      this.takeSegment(key, stepId, stream, data.slice(start, newline), true);
+      start = newline + 1;
+    }
+    if (start < data.length) this.takeSegment(key, stepId, stream, data.slice(start), false);
+  }
+
+  /** `segment` holds no newline; `ended` says whether one followed it. */
+  private takeSegment(
+    key: string,
+    stepId: string,
+    stream: string,
+    segment: string,
+    ended: boolean,
+  ): void {
+    const held = this.partial.get(key) ?? { text: "", continued: false };
+    let rest = segment;
+    let { text, continued } = held;
+    // Only the held part (at most the limit) is ever copied again, so each chunk costs its
+    // own length.
+    while (text.length + rest.length > OUTPUT_LINE_LIMIT) {
+      const taken = cutAt(rest, OUTPUT_LINE_LIMIT - text.length);
+      const piece = text + rest.slice(0, taken);
+      rest = rest.slice(taken);
+      this.printOutputLine(stepId, stream, piece, continued, true);
+      text = "";
+      continued = true;
+    }
+    if (ended) {
+      this.partial.delete(key);
+      this.printOutputLine(stepId, stream, text + rest, continued, false);
+    } else {
+      this.partial.set(key, { text: text + rest, continued });
+    }
+  }
+
+  private printOutputLine(
+    stepId: string,
+    stream: string,
+    line: string,
+    continuesBefore = false,
+    continuesAfter = false,
+  ): void {
     const prefix = paint(
       this.output,
       stream === "stderr" ? "yellow" : "gray",
       `${stepId.padEnd(this.width)} │`,
     );
-    this.output.err(`    ${prefix} ${line}\n`);
+    const before = continuesBefore ? paint(this.output, "dim", CONTINUED) : "";
+    const after = continuesAfter ? paint(this.output, "dim", CONTINUED) : "";
+    this.output.err(`    ${prefix} ${before}${line}${after}\n`);
   }
 
   private flushPartial(stepId: string): void {
     for (const stream of ["stdout", "stderr"]) {
       const key = `${stepId}\u0000${stream}`;
       const rest = this.partial.get(key);
-      if (rest) this.printOutputLine(stepId, stream, rest);
+      if (rest && rest.text !== "") this.printOutputLine(stepId, stream, rest.text, rest.continued);
       this.partial.delete(key);
     }
   }

@@ -1,5 +1,5 @@
 // Runs the built `runyard` binary as a real process, in a scratch runs root.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
@@ -13,6 +13,8 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** stdout as the bytes it was, for output that need not be UTF-8. */
+  stdoutBytes: Buffer;
 }
 
 export interface CliOptions {
@@ -21,6 +23,29 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Runs under `sh -c 'umask U; exec node ...'`. */
   umask?: string;
+  /** Shell commands run before `exec node ...` (e.g. `ulimit -n 128`). */
+  shell?: string;
+  /** Run as this user and group id (through setpriv; needs root). */
+  user?: number;
+}
+
+const NOBODY = 65534;
+
+/** setpriv's arguments to run a command as `user` (and the group of the same id). */
+function setprivAs(user: number): string[] {
+  return ["--reuid", String(user), "--regid", String(user), "--clear-groups"];
+}
+
+/**
+ * A uid the CLI can be run as so that file permissions apply to it: none needed when the tests
+ * do not run as root; `nobody` through setpriv when they do; undefined when neither works.
+ */
+export function unprivilegedUser(): { user?: number } | undefined {
+  if (process.getuid?.() !== 0) return {};
+  const probe = spawnSync("setpriv", [...setprivAs(NOBODY), process.execPath, "-e", ""], {
+    stdio: "ignore",
+  });
+  return probe.status === 0 ? { user: NOBODY } : undefined;
 }
 
 export function startCli(
@@ -34,28 +59,29 @@ export function startCli(
     FORCE_COLOR: "0",
     ...options.env,
   };
-  const child =
-    options.umask === undefined
-      ? spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env })
-      : spawn(
-          "sh",
-          ["-c", `umask ${options.umask}; exec "$0" "$@"`, process.execPath, BIN, ...args],
-          {
-            cwd: options.cwd ?? REPO,
-            env,
-          },
-        );
-  let stdout = "";
+  const shell = [
+    ...(options.umask === undefined ? [] : [`umask ${options.umask}`]),
+    ...(options.shell === undefined ? [] : [options.shell]),
+  ];
+  let command = [process.execPath, BIN, ...args];
+  if (shell.length > 0) command = ["sh", "-c", `${shell.join("; ")}; exec "$0" "$@"`, ...command];
+  if (options.user !== undefined) command = ["setpriv", ...setprivAs(options.user), ...command];
+  const [file, ...rest] = command as [string, ...string[]];
+  const child = spawn(file, rest, { cwd: options.cwd ?? REPO, env });
+  const stdout: Buffer[] = [];
   let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout.push(chunk);
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
   const done = new Promise<CliResult>((resolvePromise, reject) => {
     child.on("error", reject);
-    child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.on("close", (code, signal) => {
+      const stdoutBytes = Buffer.concat(stdout);
+      resolvePromise({ code, signal, stdout: stdoutBytes.toString("utf8"), stderr, stdoutBytes });
+    });
   });
   return { child, done };
 }

@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, useScratch } from "./cli.js";
+import { cli, REPO, unprivilegedUser, useScratch } from "./cli.js";
 
 const scratch = useScratch();
 
@@ -163,5 +164,79 @@ describe("ps, logs, validate", () => {
     const bad = await cli(["validate", file], { runsDir: scratch.runsDir });
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain("a → b → a");
+  });
+});
+
+describe("errors a user can act on", () => {
+  const unprivileged = unprivilegedUser();
+
+  it("names a config file that is a directory, exit 3, no talk of a bug", async () => {
+    const result = await cli(["ps"], {
+      runsDir: scratch.runsDir,
+      env: { RUNYARD_RUNS_DIR: "", RUNYARD_CONFIG: scratch.directory },
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `error: cannot read config ${scratch.directory}: it is a directory`,
+    );
+    expect(result.stderr).not.toContain("bug");
+  });
+
+  it.runIf(unprivileged)("names a config file it may not read, exit 77", async () => {
+    chmodSync(scratch.directory, 0o755);
+    const config = join(scratch.directory, "config.yaml");
+    writeFileSync(config, "runsDir: runs\n", { mode: 0o600 });
+    chmodSync(config, 0o000);
+    const result = await cli(["ps"], {
+      runsDir: scratch.runsDir,
+      env: { RUNYARD_RUNS_DIR: "", RUNYARD_CONFIG: config },
+      ...unprivileged,
+    });
+    expect(result.stderr).toContain(`error: cannot read config ${config}: permission denied`);
+    expect(result.stderr).not.toContain("bug");
+    expect(result.code).toBe(77);
+  });
+
+  it.runIf(unprivileged)(
+    "says a read-only runs root cannot take a run, and how to choose another",
+    async () => {
+      chmodSync(scratch.directory, 0o755);
+      mkdirSync(scratch.runsDir, { mode: 0o555 });
+      chmodSync(scratch.runsDir, 0o555);
+      const result = await cli(["run", join(REPO, "examples/hello.yaml")], {
+        runsDir: scratch.runsDir,
+        ...unprivileged,
+      });
+      expect(result.stderr).toContain(
+        `error: cannot create the run directory in ${scratch.runsDir}: permission denied\n` +
+          "hint: set RUNYARD_RUNS_DIR or pass --runs-dir to use a directory you can write\n",
+      );
+      expect(result.code).toBe(77);
+      expect(readdirSync(scratch.runsDir)).toEqual([]);
+    },
+  );
+
+  it("says a workflow path that is a directory is not a file, exit 3", async () => {
+    const directory = join(scratch.directory, "pipeline.yaml");
+    mkdirSync(directory);
+    const result = await cli(["run", directory], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`error: not a file: ${directory} (it is a directory)`);
+    expect(existsSync(scratch.runsDir)).toBe(false);
+  });
+
+  it("says a --port in use is in use, exit 2", async () => {
+    const server = createServer();
+    await new Promise<void>((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));
+    const { port } = server.address() as { port: number };
+    try {
+      const result = await cli(["gui", "--port", String(port)], { runsDir: scratch.runsDir });
+      expect(result.stderr).toBe(
+        `error: port ${port} is in use\nhint: choose another with --port or leave it out\n`,
+      );
+      expect(result.code).toBe(2);
+    } finally {
+      await new Promise((resolvePromise) => server.close(resolvePromise));
+    }
   });
 });

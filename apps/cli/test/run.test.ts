@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { cli, REPO, startCli, useScratch } from "./cli.js";
+import { BIN, cli, REPO, startCli, useScratch } from "./cli.js";
 
 const require = createRequire(import.meta.url);
 const loadSchema = (name: string) =>
@@ -13,6 +14,25 @@ const loadSchema = (name: string) =>
   ) as object;
 
 const scratch = useScratch();
+
+function runEventValidator() {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats.default(ajv);
+  const schema = JSON.parse(
+    readFileSync(require.resolve("@runyard/protocol/schemas/run-event.schema.json"), "utf8"),
+  ) as object;
+  return ajv.compile(schema);
+}
+
+/** Whether a small tmpfs can be mounted here in a private mount namespace (for a full disk). */
+function canMountTmpfs(): boolean {
+  const probe = spawnSync(
+    "unshare",
+    ["--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /tmp"],
+    { stdio: "ignore" },
+  );
+  return probe.status === 0;
+}
 
 function onlyRun(): string {
   const entries = readdirSync(scratch.runsDir);
@@ -199,4 +219,108 @@ describe("runyard run", () => {
       .filter((event: { type: string }) => event.type !== "step-output");
     expect(fromStderr).toEqual(durable.map((line) => JSON.parse(line)));
   });
+
+  it("writes events that @runyard/protocol's JSON Schema accepts, in the summary and on stderr", async () => {
+    const file = join(scratch.directory, "mixed.yaml");
+    writeFileSync(
+      file,
+      "name: mixed\nsteps:\n  talk:\n    run: printf 'out\\n'; printf 'err\\n' >&2\n  fail:\n    needs: talk\n    run: exit 3\n",
+    );
+    const result = await cli(["run", file, "--events", "--quiet"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(1);
+    const validate = runEventValidator();
+    const durable = readFileSync(join(onlyRun(), "run_summary.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const live = result.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("__RUNYARD_EVENT__ "))
+      .map((line) => JSON.parse(line.slice("__RUNYARD_EVENT__ ".length)));
+    expect(durable.map((event) => event.type)).toEqual(
+      expect.arrayContaining(["run-start", "step-start", "step-end", "run-end"]),
+    );
+    expect(live.filter((event) => event.type === "step-output").length).toBeGreaterThan(0);
+    for (const [where, event] of [
+      ...durable.map((event) => ["run_summary.jsonl", event] as const),
+      ...live.map((event) => ["stderr", event] as const),
+    ]) {
+      const valid = validate(event);
+      expect([where, event.type, valid, validate.errors ?? []]).toEqual([
+        where,
+        event.type,
+        true,
+        [],
+      ]);
+    }
+    const runEnd = durable.at(-1);
+    expect(validate({ ...runEnd, finalStatus: "done" })).toBe(false);
+    expect(validate({ ...runEnd, seq: 0 })).toBe(false);
+  });
+
+  it("prints a long line without a newline in pieces, each marked as continued", async () => {
+    const file = join(scratch.directory, "long.yaml");
+    writeFileSync(
+      file,
+      "name: long\nsteps:\n  blob:\n    run: head -c 20000 /dev/zero | tr '\\0' a; echo; echo after\n",
+    );
+    const result = await cli(["run", file, "--output"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(0);
+    const pieces = result.stderr
+      .split("\n")
+      .filter((line) => line.includes("│"))
+      .map((line) => line.slice(line.indexOf("│ ") + 2));
+    expect(pieces.map((piece) => piece.replace(/a{2,}/, (run) => `a×${run.length}`))).toEqual([
+      "a×8192…",
+      "…a×8192…",
+      "…a×3616",
+      "after",
+    ]);
+  });
+
+  it("streams megabytes of output without a newline in bounded pieces, quickly", async () => {
+    const file = join(scratch.directory, "flood.yaml");
+    writeFileSync(
+      file,
+      "name: flood\nsteps:\n  flood:\n    run: head -c 16000000 /dev/zero | tr '\\0' x\n",
+    );
+    const started = Date.now();
+    const result = await cli(["run", file, "--output"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const lines = result.stderr.split("\n").filter((line) => line.includes("│"));
+    expect(lines.length).toBeGreaterThan(1900);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(8192 + 40);
+  }, 30_000);
+
+  it.runIf(canMountTmpfs())(
+    "says the disk is full, names the run directory, and ps still tells how the run ended",
+    async () => {
+      const small = join(scratch.directory, "small");
+      mkdirSync(small);
+      const file = join(scratch.directory, "big.yaml");
+      writeFileSync(file, "name: big\nsteps:\n  big:\n    run: head -c 200000 /dev/zero\n");
+      const runs = join(small, "runs");
+      // The tmpfs exists only in the private namespace: run and ps inside it.
+      const script = [
+        `mount -t tmpfs -o size=64k tmpfs ${small}`,
+        `"$0" ${BIN} run ${file} --runs-dir ${runs} -q; echo "exit $?" >&2`,
+        `"$0" ${BIN} ps --json --runs-dir ${runs}`,
+      ].join("; ");
+      const result = spawnSync(
+        "unshare",
+        ["--user", "--map-root-user", "--mount", "sh", "-c", script, process.execPath],
+        { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, cwd: REPO },
+      );
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `error: cannot write to (the run directory ${runs}/[0-9a-f-]{36}|${runs}/\\S+): no space left on device\n`,
+        ),
+      );
+      expect(result.stderr).not.toContain("bug");
+      expect(result.stderr).toContain("exit 74");
+      const ps = JSON.parse(result.stdout);
+      expect(ps.state).toBe("failed");
+    },
+  );
 });

@@ -1,6 +1,8 @@
 // Tells how a run stands from its meta.json and heartbeat: ended (as meta says), running,
-// crashed (the executor is provably gone) or unknown (no way to tell from here).
-import type { RunMeta } from "@runyard/schema";
+// crashed (the executor is provably gone) or unknown (no way to tell from here). When meta.json
+// was never finalised (the disk filled up, the executor was killed between the two writes) but
+// run_summary.jsonl recorded the run's end, the summary's word is taken.
+import type { FinalStatus, RunMeta } from "@runyard/schema";
 import {
   probeProcess,
   readBootId,
@@ -35,10 +37,29 @@ export interface Classified {
   reason: string;
 }
 
+/** The run-end event of run_summary.jsonl, when that is its last committed line. */
+export interface SummaryEnd {
+  finalStatus: FinalStatus;
+  /** When the run-end event was written (ISO-8601). */
+  ts: string;
+}
+
+/**
+ * Whether the summary's last event could change the verdict: meta.json has no final status
+ * and the executor is gone or cannot be judged from here. Tells readers when to read it.
+ */
+export function wantsSummaryEnd(meta: RunMeta, classified: Classified): boolean {
+  return (
+    meta.finalStatus === null &&
+    (classified.classification === "crashed" || classified.classification === "unknown")
+  );
+}
+
 export function classifyRun(
   meta: RunMeta,
   heartbeatAt: number | null,
   options: ClassifyOptions = {},
+  summaryEnd: SummaryEnd | null = null,
 ): Classified {
   if (meta.finalStatus !== null) {
     return {
@@ -46,6 +67,21 @@ export function classifyRun(
       reason: `ended ${meta.endedAt ?? "(time unknown)"}`,
     };
   }
+  const live = classifyLive(meta, heartbeatAt, options);
+  if (summaryEnd !== null && wantsSummaryEnd(meta, live)) {
+    return {
+      classification: summaryEnd.finalStatus,
+      reason: `meta.json was not finalised; run_summary.jsonl says ${summaryEnd.finalStatus}`,
+    };
+  }
+  return live;
+}
+
+function classifyLive(
+  meta: RunMeta,
+  heartbeatAt: number | null,
+  options: ClassifyOptions,
+): Classified {
   const now = options.now ?? Date.now();
   const staleAfterMs = options.staleAfterMs ?? HEARTBEAT_STALE_AFTER_MS;
   const heartbeatAge = heartbeatAt === null ? null : Math.max(0, now - heartbeatAt);

@@ -8,10 +8,18 @@ export {
   classifyRun,
   HEARTBEAT_STALE_AFTER_MS,
   type RunClassification,
+  type SummaryEnd,
+  wantsSummaryEnd,
 } from "./classify.js";
 export { ensureDirectory, fsyncDirectory } from "./directories.js";
 export { RunDirectoryError, RunFileError, SummaryOrderError } from "./errors.js";
-export { ExecutorLog, type ExecutorLogLevel } from "./executor-log.js";
+export { ExecutorLog, type ExecutorLogLevel, type ExecutorLogOptions } from "./executor-log.js";
+export {
+  type FindRunsRootOptions,
+  type FoundRunsRoot,
+  findRunsRoot,
+  type RunsRootOrigin,
+} from "./find-runs-root.js";
 export {
   HEARTBEAT_INTERVAL_MS,
   type Heartbeat,
@@ -19,7 +27,19 @@ export {
   readHeartbeat,
   startHeartbeat,
 } from "./heartbeat.js";
-export { type BrokenRun, listRuns, type RunList } from "./list-runs.js";
+export {
+  type CaptureFile,
+  type CaptureFileStream,
+  type ListCapturesOptions,
+  listCaptures,
+} from "./list-captures.js";
+export {
+  type BrokenRun,
+  LIST_RUNS_CONCURRENCY,
+  type ListRunsOptions,
+  listRuns,
+  type RunList,
+} from "./list-runs.js";
 export { capturePaths, type RunPaths, runPaths } from "./paths.js";
 export {
   currentExecutorIdentity,
@@ -32,18 +52,36 @@ export {
 export { type JsonReadResult, readJsonFile, type Validate } from "./read-json.js";
 export { type RunView, readRun } from "./read-run.js";
 export {
+  type ResolvedRun,
+  RunReferenceError,
+  type RunReferenceErrorCode,
+  resolveRunReference,
+} from "./resolve-run-reference.js";
+export {
   type CreatedRunDirectory,
   type CreateRunDirectoryOptions,
   createRunDirectory,
   writeMeta,
 } from "./run-directory.js";
+export { listRunIds } from "./run-ids.js";
 export { applyEvent, createInitialStatus, type StatusStep } from "./status-reducer.js";
 export { StatusWriter, type StatusWriterOptions } from "./status-writer.js";
 export {
   readSummary,
+  type SummaryOptions,
   type SummaryRange,
   type SummaryReadResult,
   type SummaryRecord,
   streamSummary,
 } from "./summary-reader.js";
-export { SummaryWriter, type SummaryWriterOptions } from "./summary-writer.js";
+export { readLastSummaryEvent, SUMMARY_TAIL_BYTES } from "./summary-tail.js";
+export {
+  SummaryWriteError,
+  SummaryWriter,
+  type SummaryWriterOptions,
+} from "./summary-writer.js";
+export {
+  explainSystemError,
+  findSystemError,
+  type SystemErrorFacts,
+} from "./system-errors.js";

@@ -1,12 +1,13 @@
-// Lists the runs under a runs root, newest first. Entries whose name is not a run id are not
-// runs and are skipped; run directories that cannot be read are returned in `broken` with the
-// reason, so a GUI can offer to clean them instead of hiding them.
-import { readdir } from "node:fs/promises";
+// Lists the runs under a runs root, newest first. Entries whose name is not a run id, or that
+// are not real directories, are not runs and are skipped; run directories that cannot be read
+// are returned in `broken` with the reason, so a GUI can offer to clean them instead of hiding
+// them. Runs are read a few at a time: a root of thousands must not exhaust file descriptors.
 import { join, resolve } from "node:path";
-import { isRunId, RunyardError } from "@runyard/schema";
+import { RunyardError } from "@runyard/schema";
 import type { ClassifyOptions } from "./classify.js";
 import { describeSystemError, RunFileError } from "./errors.js";
 import { type RunView, readRun } from "./read-run.js";
+import { scanRunsRoot } from "./run-ids.js";
 
 export interface BrokenRun {
   runId: string;
@@ -18,39 +19,61 @@ export interface RunList {
   /** Newest first (run ids are UUIDv7, which sort by creation time). */
   runs: RunView[];
   broken: BrokenRun[];
+  /** How many run directories the runs root holds, read or not (see `limit`). */
+  total: number;
 }
 
-export async function listRuns(runsRoot: string, options: ClassifyOptions = {}): Promise<RunList> {
+/** Run directories read at once by default. */
+export const LIST_RUNS_CONCURRENCY = 32;
+
+export interface ListRunsOptions extends ClassifyOptions {
+  /** Read only the newest `limit` run directories; absent or 0 reads them all. */
+  limit?: number;
+  /** How many run directories are read at once (default LIST_RUNS_CONCURRENCY). */
+  concurrency?: number;
+}
+
+/** Maps `items` with at most `concurrency` calls in flight; results keep the input order. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await map(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
+export async function listRuns(runsRoot: string, options: ListRunsOptions = {}): Promise<RunList> {
+  const { limit = 0, concurrency = LIST_RUNS_CONCURRENCY, ...classifyOptions } = options;
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a whole number >= 1, got ${concurrency}`);
   const root = resolve(runsRoot);
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = await readdir(root, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { runs: [], broken: [] };
-    throw new RunFileError(root, `cannot list runs: ${describeSystemError(error)}`, {
-      cause: error,
-    });
-  }
-  const ids = entries
-    .filter((entry) => entry.isDirectory() && isRunId(entry.name))
-    .map((entry) => entry.name)
-    .sort()
-    .reverse();
-  const results = await Promise.all(
-    ids.map(async (runId) => {
-      const directory = join(root, runId);
-      try {
-        return { ok: true as const, view: await readRun(directory, options) };
-      } catch (error) {
-        const wrapped =
-          error instanceof RunyardError
-            ? error
-            : new RunFileError(directory, describeSystemError(error), { cause: error });
-        return { ok: false as const, broken: { runId, directory, error: wrapped } };
-      }
-    }),
-  );
-  const list: RunList = { runs: [], broken: [] };
+  const { runIds } = await scanRunsRoot(root);
+  const chosen = limit === 0 ? runIds : runIds.slice(0, limit);
+  const results = await mapBounded(chosen, concurrency, async (runId) => {
+    const directory = join(root, runId);
+    try {
+      return { ok: true as const, view: await readRun(directory, classifyOptions) };
+    } catch (error) {
+      const wrapped =
+        error instanceof RunyardError
+          ? error
+          : new RunFileError(directory, describeSystemError(error), { cause: error });
+      return { ok: false as const, broken: { runId, directory, error: wrapped } };
+    }
+  });
+  const list: RunList = { runs: [], broken: [], total: runIds.length };
   for (const result of results) {
     if (result.ok) list.runs.push(result.view);
     else list.broken.push(result.broken);

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RUN_FILES } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
@@ -108,6 +108,71 @@ describe("readRun classification", () => {
   });
 });
 
+describe("readRun when meta.json was not finalised", () => {
+  const line = (runId: string, event: object) =>
+    `${JSON.stringify({ runId, ts: "2026-06-05T14:25:00.000Z", ...event })}\n`;
+
+  it("takes the run-end of run_summary.jsonl once the executor is gone, and says so", async () => {
+    const pid = await deadPid();
+    const run = await runWith({
+      ...here,
+      pid,
+      executor: { pid, processStartTicks: "1", bootId: null },
+    });
+    writeFileSync(
+      run.paths.summary,
+      line(run.runId, { type: "log", seq: 1, level: "info", message: "x" }) +
+        line(run.runId, { type: "run-end", seq: 2, finalStatus: "failed", durationMs: 9 }),
+    );
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("failed");
+    expect(view.reason).toBe("meta.json was not finalised; run_summary.jsonl says failed");
+    expect(view.endedAt).toBe("2026-06-05T14:25:00.000Z");
+    expect(view.meta.finalStatus).toBeNull();
+  });
+
+  it("still says crashed when the summary has no committed run-end", async () => {
+    const pid = await deadPid();
+    const run = await runWith({
+      ...here,
+      pid,
+      executor: { pid, processStartTicks: "1", bootId: null },
+    });
+    writeFileSync(
+      run.paths.summary,
+      line(run.runId, { type: "run-end", seq: 1, finalStatus: "failed", durationMs: 9 }).trimEnd(),
+    );
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("crashed");
+    expect(view.endedAt).toBeNull();
+  });
+
+  it("leaves a live run running whatever the summary says", async () => {
+    const run = await runWith({ ...here, executor: currentExecutorIdentity() });
+    writeFileSync(
+      run.paths.summary,
+      line(run.runId, { type: "run-end", seq: 1, finalStatus: "success", durationMs: 9 }),
+    );
+    expect((await readRun(run.directory)).classification).toBe("running");
+  });
+});
+
+describe("readRun of a newer run directory", () => {
+  it("says meta.json was written by a newer Runyard", async () => {
+    const run = await runWith({
+      ...here,
+      finalStatus: "success",
+      endedAt: "2026-06-05T16:10:00.000Z",
+    });
+    const meta = JSON.parse(readFileSync(run.paths.meta, "utf8"));
+    writeFileSync(run.paths.meta, JSON.stringify({ ...meta, schemaVersion: 99, newField: 1 }));
+    const view = await readRun(run.directory);
+    const words = "written by a newer Runyard (schema version 99); upgrade runyard";
+    expect(view.problems).toEqual([`${run.paths.meta}: ${words}`]);
+    expect(view.reason).toContain(words);
+  });
+});
+
 describe("listRuns", () => {
   it("lists newest first, skips what is not a run and reports broken runs", async () => {
     const root = temporaryDirectory();
@@ -133,6 +198,10 @@ describe("listRuns", () => {
   });
 
   it("returns nothing for a runs root that does not exist", async () => {
-    expect(await listRuns(join(temporaryDirectory(), "none"))).toEqual({ runs: [], broken: [] });
+    expect(await listRuns(join(temporaryDirectory(), "none"))).toEqual({
+      runs: [],
+      broken: [],
+      total: 0,
+    });
   });
 });

@@ -1,6 +1,8 @@
 // The read side of one run directory: meta + status + heartbeat → a typed view with a
 // classification. meta.json is required (without it there is no run to speak of); everything
-// else may be missing or broken and is then reported in `problems`.
+// else may be missing or broken and is then reported in `problems`. When meta.json has no
+// final status and the executor is gone, the end of run_summary.jsonl is read to see whether
+// the run did end (see classify.ts).
 import { basename } from "node:path";
 import {
   check,
@@ -8,12 +10,20 @@ import {
   LenientRunStatusSchema,
   type RunMeta,
   type RunStatus,
+  SCHEMA_VERSION,
 } from "@runyard/schema";
-import { type ClassifyOptions, classifyRun, type RunClassification } from "./classify.js";
+import {
+  type ClassifyOptions,
+  classifyRun,
+  type RunClassification,
+  type SummaryEnd,
+  wantsSummaryEnd,
+} from "./classify.js";
 import { describeSystemError } from "./errors.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { type RunPaths, runPaths } from "./paths.js";
 import { readJsonFile } from "./read-json.js";
+import { readLastSummaryEvent } from "./summary-tail.js";
 
 export interface RunView {
   runId: string;
@@ -27,6 +37,11 @@ export interface RunView {
   reason: string;
   /** Epoch ms of the last heartbeat, or null. */
   heartbeatAt: number | null;
+  /**
+   * When the run ended: meta.json's endedAt, else (meta.json not finalised) the time of the
+   * run-end event in run_summary.jsonl; null while it runs or when nothing says.
+   */
+  endedAt: string | null;
   /** Non-fatal problems: each names the file and, where it applies, the field. */
   problems: string[];
 }
@@ -40,6 +55,9 @@ export async function readRun(directory: string, options: ClassifyOptions = {}):
   if (meta.value.runId !== basename(directory)) {
     problems.push(`${paths.meta}: runId: ${meta.value.runId} does not match the directory name`);
   }
+  const newer = meta.value.schemaVersion > SCHEMA_VERSION;
+  const newerProblem = `written by a newer Runyard (schema version ${meta.value.schemaVersion}); upgrade runyard`;
+  if (newer) problems.push(`${paths.meta}: ${newerProblem}`);
 
   const statusRead = await readJsonFile(paths.status, (input) =>
     check(LenientRunStatusSchema, input),
@@ -55,7 +73,21 @@ export async function readRun(directory: string, options: ClassifyOptions = {}):
     problems.push(`${paths.heartbeat}: ${describeSystemError(error)}`);
   }
 
-  const { classification, reason } = classifyRun(meta.value, heartbeatAt, options);
+  let classified = classifyRun(meta.value, heartbeatAt, options);
+  let summaryEnd: SummaryEnd | null = null;
+  if (wantsSummaryEnd(meta.value, classified)) {
+    try {
+      const last = await readLastSummaryEvent(paths.summary);
+      if (last?.type === "run-end") {
+        summaryEnd = { finalStatus: last.finalStatus, ts: last.ts };
+        classified = classifyRun(meta.value, heartbeatAt, options, summaryEnd);
+      }
+    } catch (error) {
+      problems.push(`${paths.summary}: ${describeSystemError(error)}`);
+    }
+  }
+  const { classification } = classified;
+  const reason = newer ? `${classified.reason}; meta.json was ${newerProblem}` : classified.reason;
   return {
     runId: meta.value.runId,
     directory,
@@ -65,6 +97,7 @@ export async function readRun(directory: string, options: ClassifyOptions = {}):
     classification,
     reason,
     heartbeatAt,
+    endedAt: meta.value.endedAt ?? summaryEnd?.ts ?? null,
     problems,
   };
 }

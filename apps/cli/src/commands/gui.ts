@@ -1,9 +1,28 @@
 // `runyard gui`: serve the local web GUI on loopback until interrupted.
 import { startGuiServer } from "@runyard/gui";
+import { RunyardError } from "@runyard/schema";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { tildify } from "../output.js";
-import { runsRootFor } from "../run-reference.js";
+import { runsRootFor } from "../runs-root.js";
+
+/** A port that cannot be listened on, said as a choice the user can change. */
+function explainListenFailure(error: unknown, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") {
+    return new RunyardError("E_PORT_IN_USE", `port ${port} is in use`, {
+      cause: error,
+      hint: "choose another with --port or leave it out",
+    });
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new RunyardError("E_PORT_DENIED", `cannot listen on port ${port}: permission denied`, {
+      cause: error,
+      hint: "ports below 1024 need privileges; choose another with --port or leave it out",
+    });
+  }
+  return error;
+}
 
 export const guiCommand: Command = {
   name: "gui",
@@ -16,7 +35,8 @@ reach 127.0.0.1 too, and without the token they get nothing. Stop it with Ctrl-C
 Options:
   -p, --port <port>    Port to listen on (default: a free one)
       --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
-                       ~/.runyard/config.yaml, then ~/.runyard/runs)
+                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
+                       ~/.runyard/runs)
 
 Examples:
   runyard gui
@@ -31,7 +51,12 @@ Examples:
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port expects a port number, got "${values.port}"`);
     const runsRoot = await runsRootFor(values, context);
-    const gui = await startGuiServer({ runsRoot, port });
+    let gui: Awaited<ReturnType<typeof startGuiServer>>;
+    try {
+      gui = await startGuiServer({ runsRoot, port });
+    } catch (error) {
+      throw explainListenFailure(error, port);
+    }
     context.output.out(`${gui.url}\n`);
     context.output.err(
       `runyard gui: serving runs from ${tildify(runsRoot)}; open the URL above (Ctrl-C stops)\n`,

@@ -1,22 +1,35 @@
-// `runyard logs RUN [STEP]`: print what a run's steps wrote, from the capture files.
+// `runyard logs RUN [STEP]`: print what a run's steps wrote, from the capture files. The bytes
+// go to stdout as they are in the file (a step's output need not be UTF-8), a chunk at a time
+// and no faster than the reader takes them, so a capture of gigabytes costs no memory.
+
+import { once } from "node:events";
 import { createReadStream } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { parseCaptureFileName, RunyardError } from "@runyard/schema";
+import { RunyardError } from "@runyard/schema";
+import { type CaptureFileStream, listCaptures, resolveRunReference } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
-import { paint } from "../output.js";
-import { resolveRunReference, runsRootFor } from "../run-reference.js";
+import { type Output, paint } from "../output.js";
+import { runsRootFor } from "../runs-root.js";
 
-async function copyTo(path: string, write: (text: string) => void): Promise<boolean> {
-  let endsWithNewline = true;
-  for await (const chunk of createReadStream(path, { encoding: "utf8" })) {
-    const text = chunk as string;
-    if (text.length === 0) continue;
-    write(text);
-    endsWithNewline = text.endsWith("\n");
+const NEWLINE = 0x0a;
+
+/** Copies a file to stdout unchanged; resolves to whether it ended with a newline. */
+async function copyCapture(path: string, output: Output, signal: AbortSignal): Promise<boolean> {
+  let last = NEWLINE;
+  const stdout = output.stdout;
+  const decoder = new TextDecoder();
+  for await (const chunk of createReadStream(path, { signal })) {
+    const bytes = chunk as Buffer;
+    if (bytes.length === 0) continue;
+    last = bytes[bytes.length - 1] ?? NEWLINE;
+    if (stdout === undefined) {
+      output.out(decoder.decode(bytes, { stream: true }));
+    } else if (!stdout.write(bytes)) {
+      await once(stdout, "drain", { signal });
+    }
   }
-  return endsWithNewline;
+  if (stdout === undefined) output.out(decoder.decode());
+  return last === NEWLINE;
 }
 
 export const logsCommand: Command = {
@@ -24,14 +37,15 @@ export const logsCommand: Command = {
   summary: "Print what a run's steps wrote to stdout and stderr",
   usage: "runyard logs <run> [step] [options]",
   help: `Prints the capture files of a run (every attempt of every step, in the order they
-started), each under a header. <run> is a run id, a unique prefix or suffix of one (the
-last 8 characters are random, the first are the start time), or 'latest'.
+started), each under a header, byte for byte. <run> is a run id, a unique prefix or suffix of
+one (the last 8 characters are random, the first are the start time), or 'latest'.
 
 Options:
       --stdout         Only stdout captures
       --stderr         Only stderr captures
       --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
-                       ~/.runyard/config.yaml, then ~/.runyard/runs)
+                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
+                       ~/.runyard/runs)
 
 Examples:
   runyard logs latest
@@ -50,25 +64,17 @@ Examples:
       await runsRootFor(values, context),
       reference,
     );
-    const streams = new Set<string>(
+    const streams: CaptureFileStream[] =
       values.stdout === true || values.stderr === true
-        ? [...(values.stdout === true ? ["out"] : []), ...(values.stderr === true ? ["err"] : [])]
-        : ["out", "err"],
-    );
-    const captures = (await readdir(directory))
-      .map((name) => ({ name, parsed: parseCaptureFileName(name) }))
-      .filter(
-        (entry) =>
-          entry.parsed &&
-          streams.has(entry.parsed.stream) &&
-          (step === undefined || entry.parsed.stepId === step),
-      )
-      // Attempts in the order they started; a step's stdout before its stderr.
-      .sort(
-        (a, b) =>
-          a.name.slice(0, -4).localeCompare(b.name.slice(0, -4)) ||
-          (a.parsed?.stream === "out" ? -1 : 1),
-      );
+        ? [
+            ...(values.stdout === true ? ["out" as const] : []),
+            ...(values.stderr === true ? ["err" as const] : []),
+          ]
+        : ["out", "err"];
+    const captures = await listCaptures(directory, {
+      streams,
+      ...(step === undefined ? {} : { stepId: step }),
+    });
     if (captures.length === 0) {
       if (step !== undefined) {
         throw new RunyardError(
@@ -82,12 +88,19 @@ Examples:
       context.output.err(`run ${runId} has no captured output yet\n`);
       return EXIT.ok;
     }
-    const { output } = context;
-    for (const [index, capture] of captures.entries()) {
-      if (index > 0) output.out("\n");
-      output.out(`${paint(output, "bold", `==> ${capture.name} <==`)}\n`);
-      const endsWithNewline = await copyTo(join(directory, capture.name), output.out);
-      if (!endsWithNewline) output.out("\n");
+    const { output, signal } = context;
+    try {
+      for (const [index, capture] of captures.entries()) {
+        if (signal.aborted) return EXIT.cancelled;
+        if (index > 0) output.out("\n");
+        output.out(`${paint(output, "bold", `==> ${capture.name} <==`)}\n`);
+        const endsWithNewline = await copyCapture(capture.path, output, signal);
+        if (!endsWithNewline) output.out("\n");
+      }
+    } catch (error) {
+      // Ctrl-C (or a reader that went away) stops the copy; anything else is a real failure.
+      if (signal.aborted) return EXIT.cancelled;
+      throw error;
     }
     return EXIT.ok;
   },

@@ -1,9 +1,10 @@
-// `runyard ps`: the runs under the runs root, newest first, with what each is doing now.
-import { listRuns, type RunView } from "@runyard/store";
+// `runyard ps`: the runs under the runs root, newest first, with what each is doing now. Only
+// the run directories shown are read; what is wrong with a run is said, not hidden.
+import { type BrokenRun, listRuns, type RunView } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { formatDuration, type Output, paint, type Style, tildify } from "../output.js";
-import { runsRootFor } from "../run-reference.js";
+import { runsRootFor } from "../runs-root.js";
 
 const STATE_STYLE: Record<string, Style> = {
   success: "green",
@@ -22,7 +23,9 @@ function ago(iso: string, now: number): string {
 }
 
 function stepsCell(view: RunView): string {
-  const steps = view.status?.steps ?? [];
+  // No status.json yet, or an unreadable one (said in a warning): no counts to show.
+  if (view.status === null) return "-";
+  const steps = view.status.steps;
   const done = steps.filter((step) => step.status === "completed").length;
   const failed = steps.filter((step) => step.status === "failed").length;
   return `${done}/${steps.length}${failed > 0 ? ` (${failed} failed)` : ""}`;
@@ -45,19 +48,53 @@ function table(output: Output, rows: string[][], styles: (Style | undefined)[][]
     .join("\n");
 }
 
+function viewJson(view: RunView) {
+  return {
+    runId: view.runId,
+    workflowName: view.meta.workflowName,
+    workflowFile: view.meta.workflowFile,
+    state: view.classification,
+    reason: view.reason,
+    startedOn: view.meta.startedOn,
+    startedAt: view.meta.startedAt,
+    endedAt: view.endedAt,
+    directory: view.directory,
+    steps: view.status?.steps ?? [],
+    problems: view.problems,
+  };
+}
+
+function brokenJson(broken: BrokenRun) {
+  return {
+    runId: broken.runId,
+    state: "unreadable",
+    error: broken.error.message,
+    directory: broken.directory,
+  };
+}
+
+/** Readable and unreadable runs in one list, newest first (run ids sort by start time). */
+function newestFirst(runs: RunView[], broken: BrokenRun[]): (RunView | BrokenRun)[] {
+  return [...runs, ...broken].sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+}
+
 export const psCommand: Command = {
   name: "ps",
   aliases: ["list", "ls"],
   summary: "List runs, newest first, with their state",
   usage: "runyard ps [options]",
   help: `Lists the run directories under the runs root with their state: running, success, failed,
-cancelled, or crashed (the executor is gone but never wrote a final status).
+cancelled, or crashed (the executor is gone but never wrote a final status). Only the runs
+shown are read. What is wrong with a run (an unreadable status.json, a run directory written by
+a newer Runyard) is printed as a warning on stderr.
 
 Options:
   -n, --limit <n>      Show at most n runs (default 20; 0 shows all)
       --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
-                       ~/.runyard/config.yaml, then ~/.runyard/runs)
-      --json           One JSON object per run on stdout (runId, workflowName, state, ...)
+                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
+                       ~/.runyard/runs)
+      --json           One JSON object per run on stdout (runId, workflowName, state, ...);
+                       a run that cannot be read has state "unreadable" and an error
 
 Examples:
   runyard ps
@@ -74,28 +111,16 @@ Examples:
       throw new UsageError(`--limit expects a whole number, got "${values.limit}"`);
     const runsRoot = await runsRootFor(values, context);
     const { output } = context;
-    const list = await listRuns(runsRoot);
-    const shown = limit === 0 ? list.runs : list.runs.slice(0, limit);
+    const list = await listRuns(runsRoot, { limit });
+    const shown = list.runs;
+    const notShown = list.total - list.runs.length - list.broken.length;
     if (values.json === true) {
-      for (const view of shown) {
-        output.out(
-          `${JSON.stringify({
-            runId: view.runId,
-            workflowName: view.meta.workflowName,
-            workflowFile: view.meta.workflowFile,
-            state: view.classification,
-            reason: view.reason,
-            startedOn: view.meta.startedOn,
-            startedAt: view.meta.startedAt,
-            endedAt: view.meta.endedAt,
-            directory: view.directory,
-            steps: view.status?.steps ?? [],
-          })}\n`,
-        );
+      for (const entry of newestFirst(list.runs, list.broken)) {
+        output.out(`${JSON.stringify("meta" in entry ? viewJson(entry) : brokenJson(entry))}\n`);
       }
       return EXIT.ok;
     }
-    if (list.runs.length === 0 && list.broken.length === 0) {
+    if (list.total === 0) {
       output.err(`no runs in ${tildify(runsRoot)}; start one with: runyard run <workflow.yaml>\n`);
       return EXIT.ok;
     }
@@ -103,7 +128,7 @@ Examples:
     const rows = [["RUN", "WORKFLOW", "STATE", "STARTED", "DURATION", "HOST", "STEPS"]];
     const styles: (Style | undefined)[][] = [["dim", "dim", "dim", "dim", "dim", "dim", "dim"]];
     for (const view of shown) {
-      const end = view.meta.endedAt ? Date.parse(view.meta.endedAt) : now;
+      const end = view.endedAt ? Date.parse(view.endedAt) : now;
       rows.push([
         view.runId,
         view.meta.workflowName,
@@ -123,20 +148,22 @@ Examples:
         undefined,
       ]);
     }
-    output.out(`${table(output, rows, styles)}\n`);
-    if (shown.length < list.runs.length) {
-      output.err(
-        paint(
-          output,
-          "dim",
-          `(${list.runs.length - shown.length} older runs not shown; -n 0 shows all)\n`,
-        ),
-      );
+    if (shown.length > 0) output.out(`${table(output, rows, styles)}\n`);
+    if (notShown > 0) {
+      output.err(paint(output, "dim", `(${notShown} older runs not shown; -n 0 shows all)\n`));
+    }
+    const warning = paint(output, "yellow", "warning:");
+    for (const view of shown) {
+      for (const problem of view.problems) {
+        // Problems name their file by its full path; inside the run directory the name will do.
+        const short = problem.startsWith(`${view.directory}/`)
+          ? problem.slice(view.directory.length + 1)
+          : problem;
+        output.err(`${warning} run ${view.runId}: ${short}\n`);
+      }
     }
     for (const broken of list.broken) {
-      output.err(
-        `${paint(output, "yellow", "warning:")} unreadable run ${broken.runId}: ${broken.error.message}\n`,
-      );
+      output.err(`${warning} unreadable run ${broken.runId}: ${broken.error.message}\n`);
     }
     return EXIT.ok;
   },

@@ -1,14 +1,67 @@
 // `runyard run WORKFLOW`: run a workflow in the foreground, printing progress, leaving a run
 // directory behind. Exit 0 on success, 1 when a step failed, 130 when cancelled.
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { runWorkflow } from "@runyard/executor";
 import { encodeStderrLine, type RunEvent } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
+import { findSystemError } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { ProgressPrinter } from "../progress.js";
-import { runsRootFor } from "../run-reference.js";
+import { runsRootFor } from "../runs-root.js";
+
+const NOT_WRITABLE = new Set(["EACCES", "EPERM", "EROFS"]);
+
+function runsElsewhereHint(code: string): string {
+  const elsewhere = "set RUNYARD_RUNS_DIR or pass --runs-dir";
+  return NOT_WRITABLE.has(code)
+    ? `${elsewhere} to use a directory you can write`
+    : code === "ENOSPC" || code === "EDQUOT"
+      ? `free some space there, or ${elsewhere} to put runs elsewhere`
+      : `${elsewhere} to put runs elsewhere`;
+}
+
+/** The run directory error in a cause chain (the store's RunDirectoryError), if any. */
+function runDirectoryFailure(error: unknown): { directory: string } | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth += 1) {
+    const { code, directory } = current as Error & { code?: unknown; directory?: unknown };
+    if (code === "E_RUN_DIRECTORY" && typeof directory === "string") return { directory };
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Says what a failed run could not do, in terms of the runs root and the run directory: a
+ * system error from deep inside (a write to an open capture file names no path) becomes
+ * "cannot write to the run directory <dir>: no space left on device".
+ */
+function explainRunFailure(error: unknown, runsRoot: string, runDirectory?: string): unknown {
+  const facts = findSystemError(error);
+  if (!facts) return error;
+  const failure = runDirectoryFailure(error);
+  if (failure) {
+    const what =
+      failure.directory === runsRoot
+        ? `cannot create the runs root ${runsRoot}`
+        : `cannot create the run directory in ${runsRoot}`;
+    return new RunyardError("E_RUN_DIRECTORY", `${what}: ${facts.reason}`, {
+      cause: error,
+      hint: runsElsewhereHint(facts.code),
+    });
+  }
+  if (error instanceof RunyardError || runDirectory === undefined) return error;
+  const inside = facts.path === undefined || facts.path === runDirectory;
+  // A file elsewhere is named by the general mapping, with what was done to it.
+  if (!inside && !facts.path?.startsWith(`${runDirectory}/`)) return error;
+  const where = inside ? `the run directory ${runDirectory}` : facts.path;
+  return new RunyardError("E_RUN_WRITE", `cannot write to ${where}: ${facts.reason}`, {
+    cause: error,
+    hint: runsElsewhereHint(facts.code),
+  });
+}
 
 export const runCommand: Command = {
   name: "run",
@@ -51,10 +104,13 @@ Examples:
       throw new UsageError("missing the workflow file", "usage: runyard run <workflow.yaml>");
     refuseExtraArguments(extra, "runyard run <workflow.yaml>");
     const workflowFile = resolve(context.cwd, file);
-    if (!existsSync(workflowFile)) {
-      throw new RunyardError("E_WORKFLOW_NOT_FOUND", `workflow file not found: ${file}`, {
-        hint: "give the path of a .yaml workflow file, e.g. runyard run examples/hello.yaml",
-      });
+    const stats = statSync(workflowFile, { throwIfNoEntry: false });
+    const hint = "give the path of a .yaml workflow file, e.g. runyard run examples/hello.yaml";
+    if (stats === undefined)
+      throw new RunyardError("E_WORKFLOW_NOT_FOUND", `workflow file not found: ${file}`, { hint });
+    if (!stats.isFile()) {
+      const kind = stats.isDirectory() ? "it is a directory" : "not a regular file";
+      throw new RunyardError("E_WORKFLOW_NOT_FILE", `not a file: ${file} (${kind})`, { hint });
     }
     let maxParallel: number | undefined;
     if (typeof values["max-parallel"] === "string") {
@@ -76,21 +132,28 @@ Examples:
     const { output } = context;
     const quiet = values.quiet === true;
     const printer = new ProgressPrinter(output, { showOutput: values.output === true, runsRoot });
+    let runDirectory: string | undefined;
     const onEvent = (event: RunEvent) => {
+      if (event.type === "run-start") runDirectory = join(runsRoot, event.runId);
       if (values.events === true) output.err(encodeStderrLine(event));
       if (!quiet) printer.handle(event);
     };
-    const result = await runWorkflow({
-      workflowFile,
-      runsRoot,
-      env: context.env,
-      onEvent,
-      signal: context.signal,
-      params,
-      // step-output events: for the --output view and for --events consumers.
-      output: values.output === true || values.events === true,
-      ...(maxParallel === undefined ? {} : { maxParallel }),
-    });
+    let result: Awaited<ReturnType<typeof runWorkflow>>;
+    try {
+      result = await runWorkflow({
+        workflowFile,
+        runsRoot,
+        env: context.env,
+        onEvent,
+        signal: context.signal,
+        params,
+        // step-output events: for the --output view and for --events consumers.
+        output: values.output === true || values.events === true,
+        ...(maxParallel === undefined ? {} : { maxParallel }),
+      });
+    } catch (error) {
+      throw explainRunFailure(error, runsRoot, runDirectory);
+    }
     if (values.json === true) {
       output.out(
         `${JSON.stringify({ runId: result.runId, runDirectory: result.runDirectory, finalStatus: result.finalStatus })}\n`,

@@ -1,0 +1,77 @@
+// The capture files of a run directory (NNNNNN-<step>.out / .err), parsed from their names
+// with the contract's parser, in the order the attempts started: what `runyard logs` prints
+// and what an integrator needs to show a step's output. Only regular files count: a symlink
+// named like a capture is not followed.
+import type { Dirent } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseCaptureFileName } from "@runyard/schema";
+import { RunFileError } from "./errors.js";
+import { explainSystemError } from "./system-errors.js";
+
+/** `out` for a step's stdout capture, `err` for its stderr capture (the file's extension). */
+export type CaptureFileStream = "out" | "err";
+
+export interface CaptureFile {
+  /** The attempt's capture seq (NNNNNN): attempts of a run in the order they started. */
+  seq: number;
+  stepId: string;
+  stream: CaptureFileStream;
+  /** The file's name inside the run directory, e.g. `000003-build.err`. */
+  name: string;
+  /** Absolute path. */
+  path: string;
+  /** Size in bytes when listed; a running step's capture grows. */
+  size: number;
+}
+
+export interface ListCapturesOptions {
+  /** Only this step's captures. */
+  stepId?: string;
+  /** Only these streams (default both). */
+  streams?: readonly CaptureFileStream[];
+}
+
+/** Sorted by seq, then stdout before stderr. A run directory without captures gives []. */
+export async function listCaptures(
+  runDirectory: string,
+  options: ListCapturesOptions = {},
+): Promise<CaptureFile[]> {
+  const directory = resolve(runDirectory);
+  const streams = new Set<CaptureFileStream>(options.streams ?? ["out", "err"]);
+  let entries: Dirent[];
+  try {
+    entries = await readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    const reason = explainSystemError(error)?.reason ?? String(error);
+    throw new RunFileError(directory, `cannot list captures: ${reason}`, { cause: error });
+  }
+  const wanted = entries.flatMap((entry) => {
+    if (!entry.isFile()) return [];
+    const parsed = parseCaptureFileName(entry.name);
+    if (!parsed || !streams.has(parsed.stream)) return [];
+    if (options.stepId !== undefined && parsed.stepId !== options.stepId) return [];
+    return [{ ...parsed, name: entry.name, path: join(directory, entry.name) }];
+  });
+  const captures = await Promise.all(
+    wanted.map(async (capture): Promise<CaptureFile | undefined> => {
+      try {
+        return { ...capture, size: (await lstat(capture.path)).size };
+      } catch (error) {
+        // Removed between the listing and now (a clean-up): it is no longer a capture.
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw new RunFileError(capture.path, explainSystemError(error)?.reason ?? String(error), {
+          cause: error,
+        });
+      }
+    }),
+  );
+  return captures
+    .filter((capture): capture is CaptureFile => capture !== undefined)
+    .sort(
+      (a, b) =>
+        a.seq - b.seq ||
+        (a.stream === b.stream ? 0 : a.stream === "out" ? -1 : 1) ||
+        a.name.localeCompare(b.name),
+    );
+}

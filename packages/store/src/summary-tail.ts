@@ -1,0 +1,56 @@
+// The last committed event of run_summary.jsonl, read from the end of the file: a reader that
+// wants to know how a run ended must not read a summary of gigabytes from the start. Only the
+// last `maxBytes` are read; a last line longer than that is not looked at.
+import { open } from "node:fs/promises";
+import { createSummaryDecoder, type DecodedEvent } from "@runyard/protocol";
+
+/** How much of the end of a summary is read by default. */
+export const SUMMARY_TAIL_BYTES = 64 * 1024;
+
+const NEWLINE = 0x0a;
+
+/**
+ * The event on the last complete (newline-ended) line of a summary file, or null when the file
+ * is missing or empty, when that line is longer than `maxBytes`, or when it is not a valid
+ * event. A last line still being written (no newline yet) is not committed and is skipped.
+ */
+export async function readLastSummaryEvent(
+  path: string,
+  maxBytes: number = SUMMARY_TAIL_BYTES,
+): Promise<DecodedEvent | null> {
+  let handle: import("node:fs/promises").FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  let tail: Buffer;
+  let start: number;
+  try {
+    const { size } = await handle.stat();
+    start = Math.max(0, size - maxBytes);
+    tail = Buffer.alloc(size - start);
+    let filled = 0;
+    while (filled < tail.length) {
+      const { bytesRead } = await handle.read(tail, filled, tail.length - filled, start + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    tail = tail.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+  const end = tail.lastIndexOf(NEWLINE);
+  if (end === -1) return null;
+  const previous = end === 0 ? -1 : tail.lastIndexOf(NEWLINE, end - 1);
+  // Without an earlier newline in the window, the line began before it (unless the window
+  // is the whole file): too long to judge, and never a half line taken for a whole one.
+  if (previous === -1 && start > 0) return null;
+  const line = tail.subarray(previous + 1, end + 1);
+  const decoder = createSummaryDecoder({ source: path, maxLineBytes: maxBytes });
+  for (const result of decoder.push(line)) {
+    if (result.kind === "message") return result.value;
+  }
+  return null;
+}
