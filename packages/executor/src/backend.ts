@@ -1,6 +1,6 @@
 // Where a step's process runs. The local backend spawns it here; a Slurm backend will submit
 // it as a job. The executor only needs: start it with an environment, get its output as it
-// comes, learn how it exited, and be able to signal it.
+// comes, learn how it exited, and be able to stop it — politely, then for good.
 import type { ResolvedStep } from "@runyard/schema";
 
 /** Receives the step's output chunk by chunk, as it is produced. */
@@ -19,10 +19,20 @@ export interface StepExit {
 }
 
 export interface StepHandle {
-  /** Resolves once the step ended and all its output was delivered to the sink. */
+  /** Resolves once the step's main process ended and its output was delivered to the sink. */
   readonly exit: Promise<StepExit>;
-  /** Signals the step (its whole process group, for the local backend). No-op once it ended. */
+  /**
+   * Signals every process of the step (its whole process group, for the local backend), at
+   * once and synchronously — also after the main process exited, so it reaches what the step
+   * left running. Harmless once they are all gone.
+   */
   kill(signal: NodeJS.Signals): void;
+  /**
+   * Stops every process of the step: SIGTERM now, SIGKILL to whatever is left after `graceMs`,
+   * whether or not the main process has exited by then. Resolves once none is left, or the
+   * SIGKILL went out. Calling it again returns the same promise.
+   */
+  stop(graceMs: number): Promise<void>;
   /** Slurm job id, for backends that have one. */
   readonly jobId?: string;
 }
@@ -30,5 +40,6 @@ export interface StepHandle {
 export interface Backend {
   /** "local", "slurm": recorded in step-start and status.json. */
   readonly name: string;
+  /** Starts the step; a throw means it could not be started (recorded as the step failing). */
   start(step: ResolvedStep, captures: CaptureSink, env: NodeJS.ProcessEnv): StepHandle;
 }

@@ -1,11 +1,33 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { RunMetaSchema } from "@runyard/schema";
+import type { RunEvent } from "@runyard/protocol";
+import { RunMetaSchema, RunStatusSchema } from "@runyard/schema";
 import { readSummary } from "@runyard/store";
-import { describe, expect, it } from "vitest";
-import { EventLog, livingGroupMembers, workflowFile } from "../test/helpers.js";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { EventLog, livingGroupMembers, started, workflowFile } from "../test/helpers.js";
 import { RunAbortedError } from "./errors.js";
+import { killAllNow } from "./live-runs.js";
 import { runWorkflow } from "./run-workflow.js";
+
+/** The step's process group id, which its first output line (`echo $$`) gives. */
+async function groupOf(log: EventLog, stepId: string): Promise<number> {
+  const line = await log.next(
+    (event) => event.type === "step-output" && event.stepId === stepId && event.data.endsWith("\n"),
+  );
+  const group = Number(line.type === "step-output" ? line.data : Number.NaN);
+  expect(group).toBeGreaterThan(1);
+  // Whatever the test leaves behind dies with it.
+  onTestFinished(() => {
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      // ESRCH: nothing left, as it should be
+    }
+  });
+  return group;
+}
+
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, "utf8"));
 
 describe("cancelling a run", () => {
   it("kills a sleeping step's process group quickly; pending steps are cancelled", async () => {
@@ -43,8 +65,16 @@ describe("cancelling a run", () => {
         exitCode: null,
         reason: "interrupted (SIGINT)",
       },
-      { nodeId: "after", status: "cancelled", reason: "interrupted (SIGINT)" },
+      {
+        nodeId: "after",
+        status: "cancelled",
+        reason: "not started: the run was cancelled (interrupted (SIGINT))",
+      },
     ]);
+    // A step that never ran took no time and has no captures (the CLI prints no duration).
+    const after = log.events.find((event) => event.type === "step-end" && event.stepId === "after");
+    expect(after).toMatchObject({ durationMs: 0, exitCode: null, signal: null });
+    expect(after).not.toHaveProperty("captureSeq");
     const meta = RunMetaSchema.parse(
       JSON.parse(readFileSync(join(result.runDirectory, "meta.json"), "utf8")),
     );
@@ -82,6 +112,108 @@ describe("cancelling a run", () => {
       signal: "SIGKILL",
       reason: "cancelled",
     });
+  });
+
+  it("kills a descendant that ignores SIGTERM, after the step's main process has exited", async () => {
+    // The descendant does not hold the output pipes (as a daemon would not), so the step's
+    // main process exiting at the SIGTERM is the end of its output: the SIGKILL after the
+    // grace period must still go to the group.
+    const { file, runsRoot, directory } = workflowFile(`steps:
+  serve:
+    run: echo $$; ( trap '' TERM; touch trapped; exec sleep 300 ) >/dev/null 2>&1 & sleep 300
+`);
+    const log = new EventLog();
+    const controller = new AbortController();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+      signal: controller.signal,
+      killGraceMs: 300,
+    });
+    const group = await groupOf(log, "serve");
+    await vi.waitFor(() => expect(existsSync(join(directory, "trapped"))).toBe(true));
+    controller.abort("interrupted (SIGINT)");
+    const result = await running;
+    expect(livingGroupMembers(group)).toEqual([]);
+    expect(result.status.steps[0]).toMatchObject({ status: "cancelled", signal: "SIGTERM" });
+    // The step ended when its last process did, not when its shell did.
+    const end = log.events.find((event) => event.type === "step-end");
+    expect(end?.type === "step-end" && end.durationMs).toBeGreaterThanOrEqual(300);
+  });
+
+  it("leaves alone what a step that ended on its own left running", async () => {
+    const { file, runsRoot } = workflowFile(`steps:
+  start-server:
+    run: echo $$; sleep 300 >/dev/null 2>&1 &
+`);
+    const log = new EventLog();
+    const result = await runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+    });
+    const group = await groupOf(log, "start-server");
+    expect(result.finalStatus).toBe("success");
+    expect(livingGroupMembers(group)).toHaveLength(1);
+  });
+
+  it("killAllNow kills every step at once and records the run as cancelled, synchronously", async () => {
+    const { file, runsRoot } = workflowFile(`steps:
+  stubborn:
+    run: trap '' TERM; echo $$; sleep 120
+  later:
+    needs: stubborn
+    run: echo never
+`);
+    const log = new EventLog();
+    const controller = new AbortController();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+      signal: controller.signal,
+      killGraceMs: 60_000,
+    });
+    const group = await groupOf(log, "stubborn");
+    const start = await log.next(started("stubborn"));
+    const directory = join(runsRoot, start.runId);
+    // A first Ctrl-C: SIGTERM, which the step ignores; then the second: exit at once.
+    controller.abort("interrupted (SIGINT)");
+    killAllNow("interrupted again: exited at once");
+
+    // Everything below was written before killAllNow returned.
+    const meta = RunMetaSchema.parse(readJson(join(directory, "meta.json")));
+    expect(meta.finalStatus).toBe("cancelled");
+    expect(meta.endedAt).not.toBeNull();
+    const status = RunStatusSchema.parse(readJson(join(directory, "status.json")));
+    expect(status.steps.map((step) => [step.nodeId, step.status, step.reason])).toEqual([
+      ["stubborn", "cancelled", "interrupted again: exited at once"],
+      ["later", "cancelled", "not started: the run was cancelled (interrupted (SIGINT))"],
+    ]);
+    const summary = await readSummary(join(directory, "run_summary.jsonl"));
+    expect(summary.problems).toEqual([]);
+    expect(summary.events.at(-1)).toMatchObject({
+      type: "run-end",
+      finalStatus: "cancelled",
+      reason: "interrupted (SIGINT)",
+    });
+    expect(status.seq).toBe(summary.events.at(-1)?.seq);
+    expect(existsSync(join(directory, "ipc.sock"))).toBe(false);
+    // SIGKILL was sent; the kernel finishes the processes off a moment later.
+    await vi.waitFor(() => expect(livingGroupMembers(group)).toEqual([]));
+
+    // The run's promise still settles, and nothing is recorded twice.
+    const result = await running;
+    expect(result.finalStatus).toBe("cancelled");
+    const after = await readSummary(join(directory, "run_summary.jsonl"));
+    expect(after.events).toEqual(summary.events);
+    expect(RunMetaSchema.parse(readJson(join(directory, "meta.json")))).toEqual(meta);
+    const ends = log.events.filter((event: RunEvent) => event.type === "run-end");
+    expect(ends).toHaveLength(1);
   });
 
   it("starts nothing when the signal has already fired", async () => {

@@ -8,7 +8,10 @@ export {
   ParamsError,
   RunAbortedError,
   RunOptionsError,
+  UnsupportedFieldsError,
 } from "./errors.js";
+export { killAllNow } from "./live-runs.js";
 export { createLocalBackend, type LocalBackendOptions } from "./local-backend.js";
 export type { RunResult, RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";
+export { type UnsupportedField, unsupportedFields } from "./unsupported-fields.js";

@@ -103,4 +103,36 @@ describe("following a run over ipc.sock", () => {
       expect.objectContaining({ type: "log", message: "cancel requested: stopped from the GUI" }),
     );
   });
+
+  it("refuses to cancel a step that has ended, and records nothing of the request", async () => {
+    const { file, runsRoot, directory } = workflowFile("");
+    const gate = fifo(directory);
+    await writeFile(
+      file,
+      `steps:
+  quick: {run: echo quick}
+  slow: {run: 'read -r _ < "${gate}"'}
+`,
+    );
+    const log = new EventLog();
+    const running = runWorkflow({ workflowFile: file, runsRoot, onEvent: log.onEvent });
+    const start = await log.next(started("slow"));
+    await log.next((event) => event.type === "step-end" && event.stepId === "quick");
+    const client = await createIpcClient(join(runsRoot, start.runId, "ipc.sock"));
+    const replies = client[Symbol.asyncIterator]();
+    client.cancel({ stepId: "quick", reason: "too late" });
+    expect((await replies.next()).value).toEqual({
+      type: "error",
+      code: "E_STEP_ENDED",
+      message: 'step "quick" has already ended: completed',
+    });
+    client.cancel({ stepId: "nope" });
+    expect((await replies.next()).value).toMatchObject({ type: "error", code: "E_UNKNOWN_STEP" });
+    await writeFile(gate, "go\n");
+    const result = await running;
+    await client.close();
+    expect(result.finalStatus).toBe("success");
+    const summary = await readSummary(join(result.runDirectory, "run_summary.jsonl"));
+    expect(summary.events.filter((event) => event.type === "log")).toEqual([]);
+  });
 });

@@ -15,13 +15,20 @@ export interface RunWorkflowOptions {
   onEvent?: (event: RunEvent) => void;
   /** step-output events onEvent also receives: none (default), all, or these step ids. */
   output?: boolean | readonly string[];
-  /** Aborting cancels the run: SIGTERM to every running step, SIGKILL after killGraceMs. */
+  /**
+   * Aborting cancels the run: SIGTERM to every process of every running step (its process
+   * group), SIGKILL to those left after killGraceMs; the run ends once they are gone. For a
+   * process that must exit without waiting, see killAllNow.
+   */
   signal?: AbortSignal;
   /** Steps running at once (default os.availableParallelism()). */
   maxParallel?: number;
   /** Run id to use (a lowercase UUID); a new UUIDv7 by default. */
   runId?: string;
-  /** Time between SIGTERM and SIGKILL when cancelling (default 5000 ms). */
+  /**
+   * Time between SIGTERM and SIGKILL when cancelling (default 5000 ms). The SIGKILL goes to
+   * the step's whole process group even if its main process exited at the SIGTERM.
+   */
   killGraceMs?: number;
   /** Backends by name; default { local }. */
   backends?: Readonly<Record<string, Backend>>;

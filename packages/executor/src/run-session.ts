@@ -1,9 +1,11 @@
 // One run from its first event to its last: opens the writers, serves ipc.sock, emits
 // run-start, lets the scheduler walk the DAG, emits run-end, then closes in the order readers
 // rely on — status.json, the summary, meta.json (the end marker), the socket, the heartbeat.
-// The executor never deletes a file of the run.
+// The executor never deletes a file of the run. While it runs, killAllNow can end it on the
+// spot (killNow), for a process that must exit at once.
 
-import { createIpcServer, type IpcServer, type IpcServerHandlers } from "@runyard/ipc";
+import { lstatSync, unlinkSync } from "node:fs";
+import { createIpcServer, type IpcServer } from "@runyard/ipc";
 import type { RunEvent } from "@runyard/protocol";
 import type {
   FinalStatus,
@@ -12,24 +14,27 @@ import type {
   RunMeta,
   RunStatus,
 } from "@runyard/schema";
-import { now, RunyardError } from "@runyard/schema";
+import { now } from "@runyard/schema";
 import {
   type CreatedRunDirectory,
+  capturePaths,
   createInitialStatus,
   ExecutorLog,
   StatusWriter,
   SummaryWriter,
   startHeartbeat,
-  streamSummary,
   writeMeta,
 } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import type { Backend } from "./backend.js";
 import { EventPipeline } from "./event-pipeline.js";
+import { ipcHandlers } from "./ipc-handlers.js";
+import { trackLiveRun } from "./live-runs.js";
 import type { RunResult } from "./run-options.js";
 import { Scheduler } from "./scheduler.js";
 import { stepEnvironment } from "./step-env.js";
-import { type StepRunnerContext, startStep } from "./step-runner.js";
+import { type RunningStep, type StepRunnerContext, startStep } from "./step-runner.js";
+import { writeMetaNow, writeStatusNow } from "./write-now.js";
 
 export interface RunSessionOptions {
   workflow: ResolvedWorkflow;
@@ -47,6 +52,33 @@ export interface RunSessionOptions {
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Whether anything exists under a capture name (a file, or whatever was in the way). */
+function captureExists(directory: string, seq: number, stepId: string): boolean {
+  const paths = capturePaths(directory, seq, stepId);
+  return [paths.out, paths.err].some((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** How a run ended, from how its steps did: a failure wins over a cancel. */
+function outcome(
+  fatal: unknown,
+  failed: readonly string[],
+  cancelled: boolean,
+  cancelReason: string | undefined,
+): { finalStatus: FinalStatus; reason?: string } {
+  if (fatal !== undefined)
+    return { finalStatus: "failed", reason: `internal error: ${describe(fatal)}` };
+  if (failed.length > 0) return { finalStatus: "failed", reason: `failed: ${failed.join(", ")}` };
+  if (cancelled) return { finalStatus: "cancelled", reason: cancelReason ?? "cancelled" };
+  return { finalStatus: "success" };
+}
+
 export class RunSession {
   readonly #options: RunSessionOptions;
   readonly #log: ExecutorLog;
@@ -54,7 +86,16 @@ export class RunSession {
   #meta: RunMeta;
   #fatal: unknown;
   #scheduler: Scheduler | undefined;
+  #pipeline: EventPipeline | undefined;
+  /** Every step has ended; run-end is decided. */
   #ended = false;
+  /** killNow has recorded the end; the rest of run() must not write it again. */
+  #killed = false;
+  /** The run's final status, once run-end is out. */
+  #finalStatus: FinalStatus | undefined;
+  #startedAt = 0;
+  /** The last capture number taken. */
+  #captureSeq = 0;
 
   constructor(options: RunSessionOptions) {
     this.#options = options;
@@ -108,9 +149,9 @@ export class RunSession {
       output: this.#options.output,
       onFatal: this.#onFatal,
     });
-    let captureSeq = 0;
+    this.#pipeline = pipeline;
     const scheduler = new Scheduler(workflow.steps, this.#options.maxParallel, {
-      start: (step) => startStep(this.#stepContext(pipeline), step, ++captureSeq, 1),
+      start: (step) => this.#startStep(pipeline, step),
       settle: (step, status, reason) => this.#settle(pipeline, step, status, reason),
     });
     this.#scheduler = scheduler;
@@ -118,13 +159,27 @@ export class RunSession {
     let server: IpcServer | undefined;
     let serverProblem: string | undefined;
     try {
-      server = await createIpcServer(paths.socket, this.#ipcHandlers(pipeline, scheduler));
+      server = await createIpcServer(
+        paths.socket,
+        ipcHandlers({
+          summaryPath: paths.summary,
+          pipeline,
+          scheduler,
+          log: this.#log,
+          snapshot: () => ({
+            meta: this.#meta,
+            status: structuredClone(this.#status),
+            lastSeq: pipeline.lastSeq,
+          }),
+          ended: () => this.#ended,
+        }),
+      );
       pipeline.attach(server);
     } catch (error) {
       serverProblem = `no live updates: cannot serve ${paths.socket}: ${describe(error)}`;
     }
 
-    const startedAt = performance.now();
+    this.#startedAt = performance.now();
     pipeline.emit({
       type: "run-start",
       workflowId: workflow.id,
@@ -139,6 +194,8 @@ export class RunSession {
       })),
     });
     if (serverProblem) pipeline.emit({ type: "log", level: "warn", message: serverProblem });
+    // From run-start on, killAllNow can end the run on the spot with a well-formed timeline.
+    const untrack = trackLiveRun(this);
 
     const onAbort = () => signal && scheduler.cancel(abortReason(signal));
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -147,30 +204,14 @@ export class RunSession {
     signal?.removeEventListener("abort", onAbort);
     this.#ended = true;
 
-    const failed = workflow.steps.filter((step) => states.get(step.id) === "failed");
-    const cancelledSteps = workflow.steps.filter((step) => states.get(step.id) === "cancelled");
-    const finalStatus: FinalStatus =
-      this.#fatal !== undefined || failed.length > 0
-        ? "failed"
-        : scheduler.cancelled || cancelledSteps.length > 0
-          ? "cancelled"
-          : "success";
-    const reason =
-      this.#fatal !== undefined
-        ? `internal error: ${describe(this.#fatal)}`
-        : failed.length > 0
-          ? `failed: ${failed.map((step) => step.id).join(", ")}`
-          : finalStatus === "cancelled"
-            ? (scheduler.cancelReason ??
-              this.#status.steps.find((step) => step.status === "cancelled")?.reason ??
-              "cancelled")
-            : undefined;
-    pipeline.emit({
-      type: "run-end",
-      finalStatus,
-      durationMs: Math.round(performance.now() - startedAt),
-      ...(reason === undefined ? {} : { reason }),
-    });
+    const { finalStatus, reason } = outcome(
+      this.#fatal,
+      workflow.steps.filter((step) => states.get(step.id) === "failed").map((step) => step.id),
+      scheduler.cancelled || workflow.steps.some((step) => states.get(step.id) === "cancelled"),
+      scheduler.cancelReason ??
+        this.#status.steps.find((step) => step.status === "cancelled")?.reason,
+    );
+    this.#emitRunEnd(pipeline, finalStatus, reason);
 
     // Close in the order readers rely on; a failure here is reported, after the rest is done.
     const closing: unknown[] = [];
@@ -183,9 +224,11 @@ export class RunSession {
     };
     await attempt(() => statusWriter.close());
     await attempt(() => summary.close());
-    await attempt(() => this.#writeEndMeta(finalStatus));
+    // After killNow, meta.json already says how the run ended, and when.
+    if (!this.#killed) await attempt(() => this.#writeEndMeta(finalStatus));
     await attempt(async () => server?.close(finalStatus));
     await attempt(() => heartbeat.stop());
+    untrack();
     const failure = this.#fatal ?? closing[0];
     if (failure !== undefined) throw failure;
     return {
@@ -243,38 +286,75 @@ export class RunSession {
     });
   }
 
-  #ipcHandlers(pipeline: EventPipeline, scheduler: Scheduler): IpcServerHandlers {
-    const summaryPath = this.#options.created.paths.summary;
-    return {
-      snapshot: () => ({
-        meta: this.#meta,
-        status: structuredClone(this.#status),
-        lastSeq: pipeline.lastSeq,
-      }),
-      replay: async function* (fromSeq, toSeq) {
-        // Events up to toSeq are whole lines by now; a torn last line is a later event being
-        // appended, not yet part of the timeline.
-        for await (const record of streamSummary(summaryPath, { fromSeq, toSeq })) {
-          if (record.kind === "event") yield record.event;
-          else if (record.kind === "problem") throw new Error(record.message);
-        }
-      },
-      cancel: ({ stepId, reason }) => {
-        if (this.#ended) throw new RunyardError("E_RUN_ENDED", "the run has already ended");
-        const why = reason ?? "cancelled by a client";
-        if (stepId !== undefined && !scheduler.has(stepId)) {
-          throw new RunyardError("E_UNKNOWN_STEP", `this run has no step "${stepId}"`);
-        }
-        pipeline.emit({
-          type: "log",
-          level: "info",
-          message: `cancel requested${stepId === undefined ? "" : ` for step ${stepId}`}: ${why}`,
-          ...(stepId === undefined ? {} : { stepId }),
-        });
-        if (stepId === undefined) scheduler.cancel(why);
-        else scheduler.cancelStep(stepId, why);
-      },
-      diagnostic: (message) => this.#log.write("info", `ipc: ${message}`),
+  /**
+   * Starts a step with the next capture number. The number is taken only once a capture of it
+   * exists, so the NNNNNN- prefixes have no gap: a step whose captures cannot be created at all
+   * (ENOSPC, EMFILE, the run directory gone) fails to start without using one. If one of the
+   * pair was created before the other failed, the number stays taken (never used twice).
+   */
+  #startStep(pipeline: EventPipeline, step: ResolvedStep): RunningStep {
+    const seq = this.#captureSeq + 1;
+    try {
+      const running = startStep(this.#stepContext(pipeline), step, seq, 1);
+      this.#captureSeq = seq;
+      return running;
+    } catch (error) {
+      if (captureExists(this.#options.created.directory, seq, step.id)) this.#captureSeq = seq;
+      throw error;
+    }
+  }
+
+  #emitRunEnd(pipeline: EventPipeline, finalStatus: FinalStatus, reason: string | undefined) {
+    this.#finalStatus = finalStatus;
+    pipeline.emit({
+      type: "run-end",
+      finalStatus,
+      durationMs: Math.round(performance.now() - this.#startedAt),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
+  /**
+   * Ends the run on the spot (see killAllNow): synchronous, never throws. Only called between
+   * run-start and the end meta.json, when the scheduler and the pipeline exist.
+   */
+  killNow(reason: string): void {
+    const scheduler = this.#scheduler;
+    const pipeline = this.#pipeline;
+    if (this.#killed || this.#meta.finalStatus !== null) return;
+    this.#killed = true;
+    const attempt = (what: string, action: () => void) => {
+      try {
+        action();
+      } catch (error) {
+        this.#log.write("error", `exiting at once: ${what}: ${describe(error)}`);
+      }
     };
+    if (scheduler && pipeline && !this.#ended) {
+      attempt("killing the steps", () => scheduler.abandon(reason));
+      const steps = this.#status.steps;
+      const { finalStatus, reason: why } = outcome(
+        this.#fatal,
+        steps.filter((step) => step.status === "failed").map((step) => step.nodeId),
+        true,
+        scheduler.cancelReason,
+      );
+      attempt("run-end", () => this.#emitRunEnd(pipeline, finalStatus, why));
+    }
+    const directory = this.#options.created.directory;
+    const finalStatus = this.#finalStatus ?? "cancelled";
+    attempt("status.json", () => writeStatusNow(directory, structuredClone(this.#status)));
+    attempt("meta.json", () => {
+      const meta: RunMeta = { ...this.#meta, endedAt: now(), finalStatus };
+      writeMetaNow(directory, meta);
+      this.#meta = meta;
+    });
+    attempt("ipc.sock", () => {
+      try {
+        unlinkSync(this.#options.created.paths.socket);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    });
   }
 }

@@ -6,6 +6,7 @@ import { RunMetaSchema, RunStatusSchema, WorkflowError } from "@runyard/schema";
 import { readRun, readSummary } from "@runyard/store";
 import { describe, expect, it } from "vitest";
 import { EventLog, fifo, started, workflowFile } from "../test/helpers.js";
+import { UnsupportedFieldsError } from "./errors.js";
 import { runWorkflow } from "./run-workflow.js";
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -248,5 +249,85 @@ describe("runWorkflow", () => {
     const result = await runWorkflow({ workflowFile: file, runsRoot });
     expect(result.finalStatus).toBe("failed");
     expect(result.status.steps[0]?.reason).toMatch(/^working directory does not exist: .*nowhere$/);
+  });
+
+  it("refuses fields it does not support yet, naming each with its position; creates nothing", async () => {
+    const { file, runsRoot } = workflowFile(`defaults:
+  retries: 0
+  timeout: 1h
+steps:
+  build:
+    run: make
+    timeout: 10m
+    retries: 2
+  test: {needs: build, run: make test, if: "false", retries: 0}
+  each:
+    foreach: [a, b]
+    run: echo $ITEM
+`);
+    const refused: unknown = await runWorkflow({ workflowFile: file, runsRoot }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(UnsupportedFieldsError);
+    expect(refused).toHaveProperty("code", "E_WORKFLOW_UNSUPPORTED");
+    expect((refused as Error).message).toBe(
+      [
+        `${file}: 5 fields this executor does not support yet`,
+        `${file}:3:3: defaults.timeout: not supported yet by this executor (coming with timeouts); remove it to run`,
+        `${file}:7:5: steps.build.timeout: not supported yet by this executor (coming with timeouts); remove it to run`,
+        `${file}:8:5: steps.build.retries: not supported yet by this executor (coming with retries); remove it to run`,
+        `${file}:9:40: steps.test.if: not supported yet by this executor (coming with conditions); remove it to run`,
+        `${file}:11:5: steps.each.foreach: not supported yet by this executor (coming with foreach); remove it to run`,
+      ].join("\n"),
+    );
+    expect(existsSync(runsRoot)).toBe(false);
+  });
+
+  it("numbers captures without a gap when a step cannot create its captures", async () => {
+    const { file, runsRoot, directory } = workflowFile("");
+    const gate = fifo(directory);
+    // `away` takes the run directory away, so `stranded` cannot create its captures; `back`,
+    // already running (it comes first: a step's process may run before the next one starts),
+    // puts it back once the test has seen that, then `last` runs.
+    writeFileSync(
+      file,
+      `steps:
+  back: {run: 'read -r _ < "${gate}"; mv "$RUNYARD_RUN_DIR.away" "$RUNYARD_RUN_DIR"'}
+  away: {run: 'mv "$RUNYARD_RUN_DIR" "$RUNYARD_RUN_DIR.away"'}
+  stranded: {needs: away, run: echo never}
+  last: {needs: back, run: echo last}
+`,
+    );
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      maxParallel: 4,
+    });
+    const stranded = await log.next(
+      (event) => event.type === "step-end" && event.stepId === "stranded",
+    );
+    expect(stranded).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^could not start: ENOENT/),
+    });
+    expect(stranded).not.toHaveProperty("captureSeq");
+    await writeFile(gate, "go\n");
+    const result = await running;
+    expect(result.finalStatus).toBe("failed");
+    const starts = log.events.flatMap((event) =>
+      event.type === "step-start" ? [[event.stepId, event.captureSeq]] : [],
+    );
+    expect(starts).toEqual([
+      ["back", 1],
+      ["away", 2],
+      ["last", 3],
+    ]);
+    expect(
+      readdirSync(result.runDirectory)
+        .filter((name) => name.endsWith(".out"))
+        .sort(),
+    ).toEqual(["000001-back.out", "000002-away.out", "000003-last.out"]);
   });
 });

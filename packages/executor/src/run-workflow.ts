@@ -1,6 +1,7 @@
 // runWorkflow: the executor's public entry. Everything that can be refused is checked before
-// the run directory exists (an invalid workflow, an unavailable backend, a socket path too
-// long, an abort already signalled), so a refused run leaves nothing behind.
+// the run directory exists (an invalid workflow, fields this executor does not support yet,
+// an unavailable backend, a socket path too long, an abort already signalled), so a refused
+// run leaves nothing behind.
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { checkSocketPath } from "@runyard/ipc";
@@ -12,11 +13,13 @@ import {
   ParamsError,
   RunAbortedError,
   RunOptionsError,
+  UnsupportedFieldsError,
 } from "./errors.js";
 import { createLocalBackend } from "./local-backend.js";
 import { startMeta } from "./run-meta.js";
 import type { RunResult, RunWorkflowOptions } from "./run-options.js";
 import { RunSession } from "./run-session.js";
+import { unsupportedFields } from "./unsupported-fields.js";
 
 // Any id: every run id has the same length, which is all the socket path check needs.
 const SAMPLE_RUN_ID = "00000000-0000-7000-8000-000000000000";
@@ -33,6 +36,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   const runId = options.runId === undefined ? undefined : parseRunId(options.runId);
 
   const workflow = await loadWorkflowFile(options.workflowFile);
+  const unsupported = unsupportedFields(workflow);
+  if (unsupported.length > 0) throw new UnsupportedFieldsError(options.workflowFile, unsupported);
   const params = resolveParamValues(workflow, options.params ?? {});
   if (!params.ok) {
     throw new ParamsError(

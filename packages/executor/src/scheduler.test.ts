@@ -19,7 +19,11 @@ function harness(steps: ResolvedStep[], maxParallel: number) {
         end = resolve;
       });
       finish.set(next.id, end);
-      return { done, cancel: (reason) => end(reason === "" ? "failed" : "cancelled") };
+      return {
+        done,
+        cancel: (reason) => end(reason === "" ? "failed" : "cancelled"),
+        abandon: (reason) => trace.push(`abandoned ${next.id} (${reason})`),
+      };
     },
     settle(next, status, reason) {
       trace.push(`${status} ${next.id} (${reason})`);
@@ -72,7 +76,7 @@ describe("Scheduler", () => {
     const done = scheduler.run();
     scheduler.cancel("user");
     const states = await done;
-    expect(trace).toEqual(["start a", "cancelled b (user)"]);
+    expect(trace).toEqual(["start a", "cancelled b (not started: the run was cancelled (user))"]);
     expect(states.get("a")).toBe("cancelled");
     expect(scheduler.cancelled).toBe(true);
   });
@@ -82,11 +86,13 @@ describe("Scheduler", () => {
     const done = scheduler.run();
     expect(scheduler.cancelStep("b", "not needed")).toBe(true);
     expect(scheduler.cancelStep("nope", "x")).toBe(false);
+    expect(scheduler.state("b")).toBe("cancelled");
+    expect(scheduler.state("nope")).toBeUndefined();
     await end("a", "completed");
     await done;
     expect(trace).toEqual([
       "start a",
-      "cancelled b (not needed)",
+      "cancelled b (not started: not needed)",
       'skipped c (needs "b", which was cancelled)',
     ]);
   });

@@ -5,7 +5,7 @@
 import type { ResolvedStep, StepStatus } from "@runyard/schema";
 import type { RunningStep } from "./step-runner.js";
 
-type SchedulerState = Extract<
+export type SchedulerState = Extract<
   StepStatus,
   "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled"
 >;
@@ -15,6 +15,12 @@ export interface SchedulerHooks {
   start(step: ResolvedStep): RunningStep;
   /** Records the end of a step that never ran (skipped, cancelled, or failed to start). */
   settle(step: ResolvedStep, status: "skipped" | "cancelled" | "failed", reason: string): void;
+}
+
+/** Why a step that never ran was cancelled along with the run. */
+function notStarted(runReason: string): string {
+  const because = runReason === "cancelled" ? "" : ` (${runReason})`;
+  return `not started: the run was cancelled${because}`;
 }
 
 export class Scheduler {
@@ -60,6 +66,16 @@ export class Scheduler {
     this.#pump();
   }
 
+  /**
+   * For a process about to exit at once: every running step is killed and recorded as
+   * cancelled, every pending one as not started, synchronously.
+   */
+  abandon(reason: string): void {
+    this.#cancelReason ??= reason;
+    for (const running of this.#running.values()) running.abandon(reason);
+    this.#pump();
+  }
+
   /** Cancels one step; its dependents are skipped. False if it has already ended or is unknown. */
   cancelStep(stepId: string, reason: string): boolean {
     const state = this.#states.get(stepId);
@@ -71,13 +87,18 @@ export class Scheduler {
     }
     if (state !== "pending") return false;
     this.#states.set(stepId, "cancelled");
-    this.#hooks.settle(step, "cancelled", reason);
+    this.#hooks.settle(step, "cancelled", `not started: ${reason}`);
     this.#pump();
     return true;
   }
 
   has(stepId: string): boolean {
     return this.#states.has(stepId);
+  }
+
+  /** Where a step stands now; undefined for a step the workflow does not have. */
+  state(stepId: string): SchedulerState | undefined {
+    return this.#states.get(stepId);
   }
 
   #pump(): void {
@@ -88,7 +109,7 @@ export class Scheduler {
         if (this.#states.get(step.id) !== "pending") continue;
         if (this.#cancelReason !== undefined) {
           this.#states.set(step.id, "cancelled");
-          this.#hooks.settle(step, "cancelled", this.#cancelReason);
+          this.#hooks.settle(step, "cancelled", notStarted(this.#cancelReason));
           changed = true;
           continue;
         }

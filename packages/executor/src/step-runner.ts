@@ -1,6 +1,7 @@
 // Runs one attempt of one step: opens its captures, emits step-start, starts it on the backend,
 // writes its output to the captures as it comes (and to whoever wants it live), and emits
-// step-end with how it ended. Cancelling sends SIGTERM, then SIGKILL after a grace period.
+// step-end with how it ended. Cancelling stops the step's processes (SIGTERM, then SIGKILL
+// after a grace period), and the step-end waits until they are gone.
 import { statSync } from "node:fs";
 import type { ResolvedStep, StepStatus } from "@runyard/schema";
 import { type CaptureStream, CaptureWriter } from "@runyard/store";
@@ -13,6 +14,11 @@ export type StepOutcome = Extract<StepStatus, "completed" | "failed" | "cancelle
 export interface RunningStep {
   readonly done: Promise<StepOutcome>;
   cancel(reason: string): void;
+  /**
+   * For a process about to exit at once: SIGKILLs every process of the step and records its
+   * end (cancelled, with `reason`) synchronously; `done` later says "cancelled" and no more.
+   */
+  abandon(reason: string): void;
 }
 
 export interface StepRunnerContext {
@@ -84,29 +90,36 @@ export function startStep(
   };
 
   let cancelReason: string | undefined;
+  let stopped: Promise<void> = Promise.resolve();
+  let abandoned = false;
   let handle: StepHandle | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
   let exit: Promise<StepExit>;
+  // Once step-start is out, every way of not running is this attempt failing, with its
+  // (empty) captures: a missing cwd, or a backend that cannot start the process.
   const problem = workingDirectoryProblem(step.cwd);
   if (problem === undefined) {
-    handle = backend.start(step, sink, context.environment(step, captureSeq, attempt));
-    exit = handle.exit;
+    try {
+      handle = backend.start(step, sink, context.environment(step, captureSeq, attempt));
+      exit = handle.exit;
+    } catch (error) {
+      exit = Promise.resolve({
+        exitCode: null,
+        signal: null,
+        error: `could not start: ${(error as Error).message}`,
+      });
+    }
   } else exit = Promise.resolve({ exitCode: null, signal: null, error: problem });
 
-  const done = exit.then((result) => {
-    clearTimeout(killTimer);
+  let recorded = false;
+  const end = (status: StepOutcome, result: StepExit, reason: string) => {
+    if (recorded) return;
+    recorded = true;
     for (const stream of ["stdout", "stderr"] as const) {
       const text = chunkers[stream].end(captures.size(stream), pipeline.wantsOutput(step.id));
       if (text)
         pipeline.emitOutput({ type: "step-output", stepId: step.id, captureSeq, stream, ...text });
     }
     captures.close();
-    const status: StepOutcome =
-      cancelReason !== undefined
-        ? "cancelled"
-        : result.exitCode === 0 && !result.error
-          ? "completed"
-          : "failed";
     pipeline.emit({
       type: "step-end",
       stepId: step.id,
@@ -116,9 +129,25 @@ export function startStep(
       exitCode: result.exitCode,
       signal: result.signal,
       durationMs: Math.round(performance.now() - startedAt),
-      reason:
-        cancelReason ?? (status === "completed" ? "exited with code 0" : describeExit(result)),
+      reason,
     });
+  };
+
+  const done = exit.then(async (result) => {
+    // A cancelled step has ended when all its processes have, not just the main one.
+    await stopped;
+    if (abandoned) return "cancelled";
+    const status: StepOutcome =
+      cancelReason !== undefined
+        ? "cancelled"
+        : result.exitCode === 0 && !result.error
+          ? "completed"
+          : "failed";
+    end(
+      status,
+      result,
+      cancelReason ?? (status === "completed" ? "exited with code 0" : describeExit(result)),
+    );
     return status;
   });
 
@@ -127,10 +156,13 @@ export function startStep(
     cancel(reason) {
       if (cancelReason !== undefined || !handle) return;
       cancelReason = reason;
-      handle.kill("SIGTERM");
-      const running = handle;
-      killTimer = setTimeout(() => running.kill("SIGKILL"), context.killGraceMs);
-      killTimer.unref();
+      stopped = handle.stop(context.killGraceMs);
+    },
+    abandon(reason) {
+      if (abandoned) return;
+      abandoned = true;
+      handle?.kill("SIGKILL");
+      end("cancelled", { exitCode: null, signal: "SIGKILL" }, reason);
     },
   };
 }

@@ -1,7 +1,9 @@
 // `runyard validate WORKFLOW...`: check workflow files without running them; every problem
-// of every file, each with its line and column.
+// of every file, each with its line and column, and a warning for each field the format
+// accepts but this version cannot run yet (the file is valid; `runyard run` refuses it).
 import { resolve } from "node:path";
-import { loadWorkflowFile, RunyardError, ValidationError } from "@runyard/schema";
+import { unsupportedFields } from "@runyard/executor";
+import { formatProblem, loadWorkflowFile, RunyardError, ValidationError } from "@runyard/schema";
 import type { Command } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 import { paint } from "../output.js";
@@ -11,8 +13,10 @@ export const validateCommand: Command = {
   summary: "Check workflow files for errors without running them",
   usage: "runyard validate <workflow.yaml>...",
   help: `Parses each workflow file and reports every problem at once, as file:line:column,
-with a suggestion where one is likely (unknown keys, misspelt step ids). Exit 0 when all files
-are valid, 3 when any is not.
+with a suggestion where one is likely (unknown keys, misspelt step ids). Fields the format
+accepts but this version does not run yet (if, foreach, timeout, retries) get a warning on
+stderr: the file is valid, but 'runyard run' refuses it. Exit 0 when all files are valid, 3
+when any is not.
 
 Examples:
   runyard validate examples/hello.yaml
@@ -32,6 +36,9 @@ Examples:
         output.out(
           `${paint(output, "green", "ok")} ${file}: ${workflow.name}, ${workflow.steps.length} step${workflow.steps.length === 1 ? "" : "s"}\n`,
         );
+        for (const field of unsupportedFields(workflow)) {
+          output.err(`${paint(output, "yellow", "warning:")} ${formatProblem(file, field)}\n`);
+        }
       } catch (error) {
         if (error instanceof ValidationError) {
           invalid += 1;

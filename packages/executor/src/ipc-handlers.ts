@@ -1,0 +1,62 @@
+// What the run answers on ipc.sock: the snapshot a client is welcomed with, the replay of the
+// timeline from run_summary.jsonl, and cancel requests, which go to the scheduler. A cancel
+// that cannot do anything (an unknown step, one that has ended, a run that has ended) is
+// refused with an error for the client and leaves no trace in the run's timeline.
+import type { IpcServerHandlers, IpcSnapshot } from "@runyard/ipc";
+import { RunyardError } from "@runyard/schema";
+import type { ExecutorLog } from "@runyard/store";
+import { streamSummary } from "@runyard/store";
+import type { EventPipeline } from "./event-pipeline.js";
+import type { Scheduler } from "./scheduler.js";
+
+export interface IpcHandlerContext {
+  summaryPath: string;
+  pipeline: EventPipeline;
+  scheduler: Scheduler;
+  log: ExecutorLog;
+  snapshot(): IpcSnapshot;
+  /** True once every step has ended and run-end is decided. */
+  ended(): boolean;
+}
+
+export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
+  const { summaryPath, pipeline, scheduler } = context;
+  return {
+    snapshot: context.snapshot,
+    replay: async function* (fromSeq, toSeq) {
+      // Events up to toSeq are whole lines by now; a torn last line is a later event being
+      // appended, not yet part of the timeline. Every line was checked against its schema as
+      // this executor appended it (SummaryWriter refuses an invalid event): checking it again
+      // for each client that subscribes would only cost time.
+      const records = streamSummary(summaryPath, { fromSeq, toSeq, validate: false });
+      for await (const record of records) {
+        if (record.kind === "event") yield record.event;
+        else if (record.kind === "problem") throw new Error(record.message);
+      }
+    },
+    cancel: ({ stepId, reason }) => {
+      if (context.ended()) throw new RunyardError("E_RUN_ENDED", "the run has already ended");
+      const why = reason ?? "cancelled by a client";
+      if (stepId !== undefined) {
+        const state = scheduler.state(stepId);
+        if (state === undefined) {
+          throw new RunyardError("E_UNKNOWN_STEP", `this run has no step "${stepId}"`);
+        }
+        if (state !== "pending" && state !== "running") {
+          throw new RunyardError("E_STEP_ENDED", `step "${stepId}" has already ended: ${state}`);
+        }
+      }
+      // Checked above and nothing runs in between: the cancel below takes effect, and the
+      // request is in the timeline before the step-end it causes.
+      pipeline.emit({
+        type: "log",
+        level: "info",
+        message: `cancel requested${stepId === undefined ? "" : ` for step ${stepId}`}: ${why}`,
+        ...(stepId === undefined ? {} : { stepId }),
+      });
+      if (stepId === undefined) scheduler.cancel(why);
+      else scheduler.cancelStep(stepId, why);
+    },
+    diagnostic: (message) => context.log.write("info", `ipc: ${message}`),
+  };
+}

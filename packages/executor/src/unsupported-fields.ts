@@ -1,0 +1,84 @@
+// Fields the workflow format accepts but this executor does not act on yet: `if`, `foreach`,
+// `timeout`, and `retries` above 0, on a step or in `defaults`. Running such a workflow as if
+// they were not there would do something other than what it says (a step with `if: "false"`
+// would run), so runWorkflow refuses it before anything is created, and `runyard validate`
+// warns about each, with the line and column of the field.
+import { formatPath, type ResolvedWorkflow, type ValidationProblem } from "@runyard/schema";
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+
+/** Each field, and the feature whose arrival will give it meaning. */
+const COMING_WITH = {
+  if: "conditions",
+  foreach: "foreach",
+  timeout: "timeouts",
+  retries: "retries",
+} as const;
+type Field = keyof typeof COMING_WITH;
+
+/** One field this executor would ignore: where it is written and what to do about it. */
+export interface UnsupportedField extends ValidationProblem {
+  readonly line: number;
+  readonly column: number;
+}
+
+interface Position {
+  line: number;
+  column: number;
+}
+
+/** Whether `field` is set to something this executor would silently not do. */
+function isSet(field: Field, value: unknown): boolean {
+  if (value === undefined) return false;
+  return field !== "retries" || (typeof value === "number" && value > 0);
+}
+
+/**
+ * The position of the key at `path` in the workflow's source, or undefined (the loader has
+ * validated the text, so this only misses keys that come from a YAML merge or alias).
+ */
+function keyLocator(source: Uint8Array): (path: readonly string[]) => Position | undefined {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(new TextDecoder().decode(source), { lineCounter });
+  return (path) => {
+    let node: unknown = document.contents;
+    let key: Node | undefined;
+    for (const name of path) {
+      if (!isMap(node)) return undefined;
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === name);
+      if (!pair || !isScalar(pair.key)) return undefined;
+      key = pair.key;
+      node = pair.value;
+    }
+    const offset = key?.range?.[0];
+    if (offset === undefined) return undefined;
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+}
+
+/** Every field of `workflow` this executor does not support yet, in the order of the file. */
+export function unsupportedFields(workflow: ResolvedWorkflow): UnsupportedField[] {
+  const wanted: { path: string[]; field: Field; fallback: Position }[] = [];
+  const defaults = workflow.raw.defaults;
+  for (const field of ["timeout", "retries"] as const) {
+    if (isSet(field, defaults?.[field])) {
+      wanted.push({ path: ["defaults", field], field, fallback: { line: 1, column: 1 } });
+    }
+  }
+  for (const step of workflow.steps) {
+    for (const field of Object.keys(COMING_WITH) as Field[]) {
+      if (isSet(field, step.raw[field])) {
+        wanted.push({ path: ["steps", step.id, field], field, fallback: step.position });
+      }
+    }
+  }
+  if (wanted.length === 0) return [];
+  const locate = keyLocator(workflow.source);
+  return wanted
+    .map(({ path, field, fallback }) => ({
+      path: formatPath(path),
+      message: `not supported yet by this executor (coming with ${COMING_WITH[field]}); remove it to run`,
+      ...(locate(path) ?? fallback),
+    }))
+    .sort((a, b) => a.line - b.line || a.column - b.column);
+}
