@@ -50,6 +50,11 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RUN_REFERENCE_AMBIGUOUS: EXIT.usage,
   E_WORKFLOW_NOT_FOUND: EXIT.notFound,
   E_RUN_NOT_FOUND: EXIT.notFound,
+  E_WORKFLOW_UNSUPPORTED: EXIT.invalid,
+  E_BACKEND_UNAVAILABLE: EXIT.invalid,
+  E_RUN_OPTIONS: EXIT.usage,
+  E_ABORTED: EXIT.cancelled,
+  E_SUMMARY_WRITE: EXIT.io,
 };
 
 /** For codes whose status depends on the system error behind them, when there is none. */

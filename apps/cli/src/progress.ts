@@ -71,7 +71,10 @@ export class ProgressPrinter {
       case "step-end": {
         this.counts.set(event.status, (this.counts.get(event.status) ?? 0) + 1);
         this.flushPartial(event.stepId);
-        const took = event.status === "skipped" ? "" : ` in ${formatDuration(event.durationMs)}`;
+        // A step that never started (skipped, cancelled while pending) has no capture and no
+        // duration worth printing.
+        const took =
+          event.captureSeq === undefined ? "" : ` in ${formatDuration(event.durationMs)}`;
         if (event.status === "completed") {
           output.err(
             `  ${paint(output, "green", "✓")} ${this.pad(event.stepId)} completed${took}\n`,
@@ -93,7 +96,7 @@ export class ProgressPrinter {
           );
         } else {
           output.err(
-            `  ${paint(output, "yellow", "■")} ${this.pad(event.stepId)} ${event.status}${took}\n`,
+            `  ${paint(output, "yellow", "■")} ${this.pad(event.stepId)} ${event.status}${took}${event.captureSeq === undefined && event.reason ? ` — ${event.reason}` : ""}\n`,
           );
         }
         return;

@@ -165,6 +165,15 @@ describe("ps, logs, validate", () => {
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain("a → b → a");
   });
+
+  it("names an unreadable workflow once, and goes on to the next file", async () => {
+    const result = await cli(["validate", scratch.directory, "examples/hello.yaml"], {
+      runsDir: scratch.runsDir,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(`cannot read workflow ${scratch.directory}: it is a directory\n`);
+    expect(result.stdout).toBe("ok examples/hello.yaml: hello, 3 steps\n");
+  });
 });
 
 describe("errors a user can act on", () => {

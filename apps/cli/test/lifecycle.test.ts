@@ -172,7 +172,7 @@ describe("fields the format accepts but this version cannot run yet", () => {
       runsDir: scratch.runsDir,
       cwd: scratch.directory,
     });
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(3);
     expect(result.stderr).toContain(
       "wf.yaml:4:5: steps.build.timeout: not supported yet by this executor (coming with timeouts); remove it to run",
     );

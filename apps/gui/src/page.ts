@@ -28,6 +28,7 @@ if (fromHash) {
 const token = sessionStorage.getItem("runyard-token");
 const body = document.querySelector("#runs tbody");
 const root = document.querySelector("#root");
+const more = document.querySelector("#more");
 const empty = document.querySelector("#empty");
 const problems = document.querySelector("#problems");
 function cell(row, text, className) {
@@ -70,6 +71,8 @@ async function refresh() {
       body.append(row);
     }
     empty.hidden = data.runs.length > 0;
+    const shown = data.runs.length + data.problems.length;
+    more.textContent = data.total > shown ? "showing the newest " + shown + " of " + data.total + " runs; runyard ps -n 0 lists them all" : "";
     problems.textContent = data.problems.length ? data.problems.length + " unreadable run director" + (data.problems.length === 1 ? "y" : "ies") + ": " + data.problems.map((p) => p.directory + " — " + p.message).join("; ") : "";
     document.body.dataset.loaded = "true";
   } catch (error) {
@@ -99,6 +102,7 @@ export function renderPage(nonce: string): string {
 <tbody></tbody>
 </table>
 <p id="empty" class="empty" hidden>No runs yet. Start one with <code>runyard run examples/hello.yaml</code>.</p>
+<p id="more" class="root"></p>
 <p id="problems" class="problems"></p>
 <script nonce="${nonce}">${SCRIPT}</script>
 </body>

@@ -17,6 +17,8 @@ export interface RunRow {
 export interface RunsResponse {
   runsRoot: string;
   runs: RunRow[];
+  /** How many runs the runs root holds; more than `runs` when the list was cut. */
+  total: number;
   problems: { directory: string; message: string }[];
 }
 
@@ -30,7 +32,7 @@ export function toRow(view: RunView): RunRow {
     state: view.classification,
     reason: view.reason,
     startedAt: view.meta.startedAt,
-    endedAt: view.meta.endedAt,
+    endedAt: view.endedAt,
     startedOn: view.meta.startedOn,
     steps: {
       total: steps.length,
@@ -41,11 +43,15 @@ export function toRow(view: RunView): RunRow {
   };
 }
 
+/** The page refreshes every 2 s: it reads the newest runs only, as `runyard ps` does. */
+export const GUI_RUN_LIMIT = 200;
+
 export async function runsResponse(runsRoot: string): Promise<RunsResponse> {
-  const list = await listRuns(runsRoot);
+  const list = await listRuns(runsRoot, { limit: GUI_RUN_LIMIT });
   return {
     runsRoot,
     runs: list.runs.map(toRow),
+    total: list.total,
     problems: list.broken.map((broken) => ({
       directory: broken.directory,
       message: broken.error.message,

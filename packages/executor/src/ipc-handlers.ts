@@ -2,7 +2,9 @@
 // timeline from run_summary.jsonl, and cancel requests, which go to the scheduler. A cancel
 // that cannot do anything (an unknown step, one that has ended, a run that has ended) is
 // refused with an error for the client and leaves no trace in the run's timeline.
+
 import type { IpcServerHandlers, IpcSnapshot } from "@runyard/ipc";
+import { PROTOCOL_ERROR_CODES } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
 import type { ExecutorLog } from "@runyard/store";
 import { streamSummary } from "@runyard/store";
@@ -40,10 +42,16 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
       if (stepId !== undefined) {
         const state = scheduler.state(stepId);
         if (state === undefined) {
-          throw new RunyardError("E_UNKNOWN_STEP", `this run has no step "${stepId}"`);
+          throw new RunyardError(
+            PROTOCOL_ERROR_CODES.unknownStep,
+            `this run has no step "${stepId}"`,
+          );
         }
         if (state !== "pending" && state !== "running") {
-          throw new RunyardError("E_STEP_ENDED", `step "${stepId}" has already ended: ${state}`);
+          throw new RunyardError(
+            PROTOCOL_ERROR_CODES.stepEnded,
+            `step "${stepId}" has already ended: ${state}`,
+          );
         }
       }
       // Checked above and nothing runs in between: the cancel below takes effect, and the

@@ -228,6 +228,8 @@ export class RunSession {
     if (!this.#killed) await attempt(() => this.#writeEndMeta(finalStatus));
     await attempt(async () => server?.close(finalStatus));
     await attempt(() => heartbeat.stop());
+    // Suppressed repeats are counted in memory until said; say them before the run is over.
+    this.#log.flush();
     untrack();
     const failure = this.#fatal ?? closing[0];
     if (failure !== undefined) throw failure;

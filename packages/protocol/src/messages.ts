@@ -33,6 +33,8 @@ export const PROTOCOL_ERROR_CODES = {
   unsupported: "E_UNSUPPORTED",
   /** cancel named a step the run does not have. */
   unknownStep: "E_UNKNOWN_STEP",
+  /** cancel named a step that has already ended. */
+  stepEnded: "E_STEP_ENDED",
   /** cancel arrived after the run ended. */
   runEnded: "E_RUN_ENDED",
   /** cancel failed for another reason; the message says which. */

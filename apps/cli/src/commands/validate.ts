@@ -3,7 +3,7 @@
 // accepts but this version cannot run yet (the file is valid; `runyard run` refuses it).
 import { resolve } from "node:path";
 import { unsupportedFields } from "@runyard/executor";
-import { formatProblem, loadWorkflowFile, RunyardError, ValidationError } from "@runyard/schema";
+import { formatProblem, loadWorkflowFile, RunyardError } from "@runyard/schema";
 import type { Command } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 import { paint } from "../output.js";
@@ -40,16 +40,11 @@ Examples:
           output.err(`${paint(output, "yellow", "warning:")} ${formatProblem(file, field)}\n`);
         }
       } catch (error) {
-        if (error instanceof ValidationError) {
-          invalid += 1;
-          for (const line of error.message.split("\n")) output.err(`${line}\n`);
-        } else if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-          invalid += 1;
-          output.err(`${file}: no such file\n`);
-        } else if (error instanceof RunyardError) {
-          invalid += 1;
-          output.err(`${file}: ${error.message}\n`);
-        } else throw error;
+        // A file that cannot be read (WorkflowReadError) or is invalid (WorkflowError, one
+        // line per problem): either message already names the file.
+        if (!(error instanceof RunyardError)) throw error;
+        invalid += 1;
+        output.err(`${error.message}\n`);
       }
     }
     return invalid === 0 ? EXIT.ok : EXIT.invalid;
