@@ -4,7 +4,7 @@
 // The executor never deletes a file of the run. While it runs, killAllNow can end it on the
 // spot (killNow), for a process that must exit at once.
 
-import { lstatSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { createIpcServer, type IpcServer } from "@runyard/ipc";
 import type { RunEvent } from "@runyard/protocol";
 import type {
@@ -17,7 +17,6 @@ import type {
 import { now } from "@runyard/schema";
 import {
   type CreatedRunDirectory,
-  capturePaths,
   createInitialStatus,
   ExecutorLog,
   StatusWriter,
@@ -50,34 +49,7 @@ export interface RunSessionOptions {
   signal: AbortSignal | undefined;
 }
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** Whether anything exists under a capture name (a file, or whatever was in the way). */
-function captureExists(directory: string, seq: number, stepId: string): boolean {
-  const paths = capturePaths(directory, seq, stepId);
-  return [paths.out, paths.err].some((path) => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** How a run ended, from how its steps did: a failure wins over a cancel. */
-function outcome(
-  fatal: unknown,
-  failed: readonly string[],
-  cancelled: boolean,
-  cancelReason: string | undefined,
-): { finalStatus: FinalStatus; reason?: string } {
-  if (fatal !== undefined)
-    return { finalStatus: "failed", reason: `internal error: ${describe(fatal)}` };
-  if (failed.length > 0) return { finalStatus: "failed", reason: `failed: ${failed.join(", ")}` };
-  if (cancelled) return { finalStatus: "cancelled", reason: cancelReason ?? "cancelled" };
-  return { finalStatus: "success" };
-}
+import { captureExists, describe, outcome } from "./run-outcome.js";
 
 export class RunSession {
   readonly #options: RunSessionOptions;
