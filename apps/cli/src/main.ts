@@ -94,8 +94,14 @@ async function dispatch(
   const [first, ...rest] = args;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" && rest[0] ? findCommand(rest[0]) : undefined;
+    // Asked for, help is the output (stdout, exit 0); given no command, it is a usage error
+    // (stderr, exit 2), so scripts can tell the two apart.
+    if (first === undefined) {
+      output.err(mainHelp());
+      return EXIT.usage;
+    }
     output.out(topic ? commandHelp(topic) : mainHelp());
-    return first === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (first === "-V" || first === "--version") {
     output.out(`runyard ${VERSION}\n`);

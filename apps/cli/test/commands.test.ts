@@ -14,6 +14,13 @@ describe("help and usage", () => {
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
+  it("prints help on stderr and exits 2 when no command is given", async () => {
+    const result = await cli([], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("Usage: runyard <command> [options]");
+  });
+
   it("shows a command's options and examples", async () => {
     const result = await cli(["run", "--help"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(0);
