@@ -1,27 +1,16 @@
 // How `runyard run` ends when it is told to: a hangup, a second Ctrl-C, and a workflow it
 // cannot run as written. Real processes throughout; the run directory is what is checked.
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cli, startCli, useScratch } from "./cli.js";
+import { BIN, cli, startCli, useScratch } from "./cli.js";
 
 const scratch = useScratch();
 
-/** Process groups of the steps a test started: whatever is left is killed after the test. */
-const groups: number[] = [];
-afterEach(() => {
-  for (const group of groups.splice(0)) {
-    try {
-      process.kill(-group, "SIGKILL");
-    } catch {
-      // ESRCH: nothing left, as it should be
-    }
-  }
-});
-
-/** Pids of live (not zombie) processes in process group `pgid`, read from /proc. */
-function livingGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
+/** Live (not zombie) processes of session `sid`, with their process group, read from /proc. */
+function livingSessionMembers(sid: number): { pid: number; group: number }[] {
+  const members: { pid: number; group: number }[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -30,13 +19,68 @@ function livingGroupMembers(pgid: number): number[] {
     } catch {
       continue; // exited while we looked
     }
-    const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(group) === pgid && state !== "Z" && state !== "X") members.push(Number(entry));
+    const [state, , group, session] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(session) === sid && state !== "Z" && state !== "X") {
+      members.push({ pid: Number(entry), group: Number(group) });
+    }
   }
   return members;
 }
 
-/** Waits for the step to write its process group id (`echo $$ > pgid`) and returns it. */
+/** Sessions of the steps a test started: whatever is left is killed after the test. */
+const sessions: number[] = [];
+afterEach(() => {
+  for (const session of sessions.splice(0)) {
+    const groups = new Set([
+      session,
+      ...livingSessionMembers(session).map((member) => member.group),
+    ]);
+    for (const group of groups) {
+      try {
+        process.kill(-group, "SIGKILL");
+      } catch {
+        // ESRCH: nothing left, as it should be
+      }
+    }
+  }
+});
+
+/**
+ * Runs argv[1:] in a new pseudo-terminal, copying what it writes there to stderr, until a line
+ * comes on stdin: then closes the terminal, as closing a terminal window or a dropped ssh
+ * session does (the kernel hangs it up and sends SIGHUP). Prints how the child ended, as JSON.
+ */
+const IN_A_TERMINAL = `
+import json, os, pty, resource, select, signal, sys
+pid, terminal = pty.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not leave a core file
+    os.execv(sys.argv[1], sys.argv[1:])
+while True:
+    ready, _, _ = select.select([terminal, 0], [], [])
+    if 0 in ready:
+        sys.stdin.readline()
+        break
+    try:
+        data = os.read(terminal, 65536)
+    except OSError:  # EIO: the child has closed its side
+        break
+    if not data:
+        break
+    sys.stderr.buffer.write(data)
+    sys.stderr.flush()
+os.close(terminal)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({
+    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+    "signal": signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None,
+}))
+`;
+
+/**
+ * Waits for the step to write its shell's pid (`echo $$ > pgid`), which is also the id of its
+ * session and process group, and returns it.
+ */
 async function stepGroup(): Promise<number> {
   const path = join(scratch.directory, "pgid");
   const group = await vi.waitFor(
@@ -47,7 +91,7 @@ async function stepGroup(): Promise<number> {
     },
     { timeout: 10_000, interval: 20 },
   );
-  groups.push(group);
+  sessions.push(group);
   return group;
 }
 
@@ -84,8 +128,12 @@ describe("runyard run, ended from outside", () => {
     child.kill("SIGHUP");
     const result = await done;
 
-    expect({ code: result.code, signal: result.signal }).toEqual({ code: 130, signal: null });
-    expect(livingGroupMembers(group)).toEqual([]);
+    // Once the run is recorded, runyard ends by SIGHUP itself, as a hangup conventionally does
+    // (a shell says 129): after a hangup it must not exit normally, because Node 20 aborts at
+    // exit when the terminal is gone (see bin.ts). Here the output went to pipes, not to a
+    // terminal, but a hangup looks the same to runyard either way.
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: "SIGHUP" });
+    expect(livingSessionMembers(group)).toEqual([]);
     const directory = onlyRun();
     expect(readJson(join(directory, "meta.json"))).toMatchObject({ finalStatus: "cancelled" });
     expect(existsSync(join(directory, "ipc.sock"))).toBe(false);
@@ -103,11 +151,56 @@ describe("runyard run, ended from outside", () => {
     ]);
   });
 
-  it("on a second Ctrl-C, kills the steps before exiting and records the run as cancelled", async () => {
-    // The step ignores SIGTERM, so the first Ctrl-C's cancel would wait out the grace period.
+  it("cancels the run cleanly when its terminal is closed, and ends by SIGHUP", async () => {
+    // `timeout` moves itself and its sleep out of the step's process group (not its session).
     writeFileSync(
       join(scratch.directory, "wf.yaml"),
-      "steps:\n  stubborn:\n    run: trap '' TERM; echo $$ > pgid; sleep 120\n",
+      "steps:\n  nap:\n    run: echo $$ > pgid; timeout 300 sleep 301; echo never\n  after:\n    needs: nap\n    run: echo never\n",
+    );
+    const python = spawn(
+      "python3",
+      ["-c", IN_A_TERMINAL, process.execPath, BIN, "run", "wf.yaml"],
+      {
+        cwd: scratch.directory,
+        env: { ...process.env, RUNYARD_RUNS_DIR: scratch.runsDir },
+      },
+    );
+    let report = "";
+    let terminal = "";
+    python.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      report += chunk;
+    });
+    python.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      terminal += chunk;
+    });
+    const closed = new Promise<number | null>((resolve, reject) => {
+      python.on("error", reject);
+      python.on("close", resolve);
+    });
+    const group = await stepGroup();
+    await vi.waitFor(() => expect(livingSessionMembers(group)).toHaveLength(3));
+    python.stdin.end("hang up\n");
+    expect(await closed, terminal).toBe(0);
+
+    // Not SIGABRT (exit status 134), which is how Node 20 would end on its own here.
+    expect(JSON.parse(report), terminal).toEqual({ code: null, signal: "SIGHUP" });
+    expect(livingSessionMembers(group)).toEqual([]);
+    const directory = onlyRun();
+    expect(readJson(join(directory, "meta.json"))).toMatchObject({ finalStatus: "cancelled" });
+    expect(existsSync(join(directory, "ipc.sock"))).toBe(false);
+    expect(lastEvent(directory)).toMatchObject({
+      type: "run-end",
+      finalStatus: "cancelled",
+      reason: "SIGHUP",
+    });
+  });
+
+  it("on a second Ctrl-C, kills the steps before exiting and records the run as cancelled", async () => {
+    // The step ignores SIGTERM, so the first Ctrl-C's cancel would wait out the grace period;
+    // with job control on (set -m), its sleep runs in a process group of its own.
+    writeFileSync(
+      join(scratch.directory, "wf.yaml"),
+      "steps:\n  stubborn:\n    run: trap '' TERM; set -m; sleep 120 & echo $$ > pgid; wait\n",
     );
     const { child, done } = startCli(["run", "wf.yaml"], {
       runsDir: scratch.runsDir,
@@ -127,7 +220,7 @@ describe("runyard run, ended from outside", () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toContain("interrupted again, exiting now");
     // runyard sent SIGKILL before it exited; the kernel finishes the processes off at once.
-    await vi.waitFor(() => expect(livingGroupMembers(group)).toEqual([]), { timeout: 2000 });
+    await vi.waitFor(() => expect(livingSessionMembers(group)).toEqual([]), { timeout: 2000 });
     const directory = onlyRun();
     expect(readJson(join(directory, "meta.json"))).toMatchObject({ finalStatus: "cancelled" });
     expect(existsSync(join(directory, "ipc.sock"))).toBe(false);

@@ -22,8 +22,8 @@ export interface StepHandle {
   /** Resolves once the step's main process ended and its output was delivered to the sink. */
   readonly exit: Promise<StepExit>;
   /**
-   * Signals every process of the step (its whole process group, for the local backend), at
-   * once and synchronously — also after the main process exited, so it reaches what the step
+   * Signals every process of the step (every process of its session, for the local backend),
+   * at once and synchronously — also after the main process exited, so it reaches what the step
    * left running. Harmless once they are all gone.
    */
   kill(signal: NodeJS.Signals): void;

@@ -4,12 +4,19 @@ import type { RunEvent } from "@runyard/protocol";
 import { RunMetaSchema, RunStatusSchema } from "@runyard/schema";
 import { readSummary } from "@runyard/store";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { EventLog, livingGroupMembers, started, workflowFile } from "../test/helpers.js";
+import {
+  EventLog,
+  killSession,
+  livingGroupMembers,
+  livingSessionMembers,
+  started,
+  workflowFile,
+} from "../test/helpers.js";
 import { RunAbortedError } from "./errors.js";
 import { killAllNow } from "./live-runs.js";
 import { runWorkflow } from "./run-workflow.js";
 
-/** The step's process group id, which its first output line (`echo $$`) gives. */
+/** The step's session and process group id, which its first output line (`echo $$`) gives. */
 async function groupOf(log: EventLog, stepId: string): Promise<number> {
   const line = await log.next(
     (event) => event.type === "step-output" && event.stepId === stepId && event.data.endsWith("\n"),
@@ -17,13 +24,7 @@ async function groupOf(log: EventLog, stepId: string): Promise<number> {
   const group = Number(line.type === "step-output" ? line.data : Number.NaN);
   expect(group).toBeGreaterThan(1);
   // Whatever the test leaves behind dies with it.
-  onTestFinished(() => {
-    try {
-      process.kill(-group, "SIGKILL");
-    } catch {
-      // ESRCH: nothing left, as it should be
-    }
-  });
+  onTestFinished(() => killSession(group));
   return group;
 }
 
@@ -143,6 +144,97 @@ describe("cancelling a run", () => {
     expect(end?.type === "step-end" && end.durationMs).toBeGreaterThanOrEqual(300);
   });
 
+  it("reaches processes that GNU timeout moved to a process group of their own", async () => {
+    // timeout calls setpgid: it and its child leave the step's group, not its session. (The
+    // `echo` after it keeps bash from exec'ing timeout, which would then lead the session.)
+    const { file, runsRoot } = workflowFile(`steps:
+  hpc:
+    run: echo $$; timeout 120 sleep 121; echo never
+`);
+    const log = new EventLog();
+    const controller = new AbortController();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+      signal: controller.signal,
+    });
+    const session = await groupOf(log, "hpc");
+    await vi.waitFor(() =>
+      expect(
+        livingSessionMembers(session).filter((member) => member.group !== session),
+      ).toHaveLength(2),
+    );
+    controller.abort("interrupted (SIGINT)");
+    const result = await running;
+    expect(livingSessionMembers(session)).toEqual([]);
+    expect(result.status.steps[0]).toMatchObject({ status: "cancelled", signal: "SIGTERM" });
+  });
+
+  it("SIGKILLs what ignores SIGTERM in another process group of the step, after the grace period", async () => {
+    // timeout passes the SIGTERM on to the inner shell, which ignores it, and waits for it.
+    const { file, runsRoot, directory } = workflowFile(`steps:
+  hpc:
+    run: echo $$; timeout 120 bash -c "trap '' TERM; touch trapped; sleep 121"; echo never
+`);
+    const log = new EventLog();
+    const controller = new AbortController();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+      signal: controller.signal,
+      killGraceMs: 300,
+    });
+    const session = await groupOf(log, "hpc");
+    await vi.waitFor(() => expect(existsSync(join(directory, "trapped"))).toBe(true));
+    controller.abort("interrupted (SIGINT)");
+    const result = await running;
+    expect(livingSessionMembers(session)).toEqual([]);
+    expect(result.status.steps[0]).toMatchObject({ status: "cancelled" });
+    // The step ended when its last process did, at the SIGKILL.
+    const end = log.events.find((event) => event.type === "step-end");
+    expect(end?.type === "step-end" && end.durationMs).toBeGreaterThanOrEqual(300);
+  });
+
+  it("stops many stubborn steps at once without busying a core, and SIGKILLs them on time", async () => {
+    const count = 40;
+    const steps = Array.from(
+      { length: count },
+      (_, index) => `  s${index}:\n    run: trap '' TERM; echo $$; sleep 120\n`,
+    );
+    const { file, runsRoot } = workflowFile(`steps:\n${steps.join("")}`);
+    const log = new EventLog();
+    const controller = new AbortController();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+      signal: controller.signal,
+      maxParallel: count,
+      killGraceMs: 1000,
+    });
+    // Once a step's pid is out, its trap is set.
+    const sessions = await Promise.all(steps.map((_, index) => groupOf(log, `s${index}`)));
+    const cpu = process.cpuUsage();
+    const began = performance.now();
+    controller.abort();
+    const result = await running;
+    const elapsed = performance.now() - began;
+    const { user, system } = process.cpuUsage(cpu);
+    expect(result.status.steps.every((step) => step.signal === "SIGKILL")).toBe(true);
+    expect(sessions.flatMap(livingSessionMembers)).toEqual([]);
+    // The SIGKILL goes out by a timer of its own, not when a poll gets round to it.
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThan(2000);
+    // One pass over /proc per poll for all the steps, not one per step: reading /proc for each
+    // of 40 steps every 50 ms took most of a core (and all of it on a busy host).
+    expect((user + system) / 1000 / elapsed).toBeLessThan(0.3);
+  });
+
   it("leaves alone what a step that ended on its own left running", async () => {
     const { file, runsRoot } = workflowFile(`steps:
   start-server:
@@ -214,6 +306,30 @@ describe("cancelling a run", () => {
     expect(RunMetaSchema.parse(readJson(join(directory, "meta.json")))).toEqual(meta);
     const ends = log.events.filter((event: RunEvent) => event.type === "run-end");
     expect(ends).toHaveLength(1);
+  });
+
+  it("killAllNow reaches processes that left the step's process group", async () => {
+    const { file, runsRoot } = workflowFile(`steps:
+  hpc:
+    run: echo $$; timeout 120 sleep 121; echo never
+`);
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+    });
+    const session = await groupOf(log, "hpc");
+    await vi.waitFor(() =>
+      expect(
+        livingSessionMembers(session).filter((member) => member.group !== session),
+      ).toHaveLength(2),
+    );
+    killAllNow("interrupted again: exited at once");
+    // SIGKILL was sent; the kernel finishes the processes off a moment later.
+    await vi.waitFor(() => expect(livingSessionMembers(session)).toEqual([]));
+    expect((await running).finalStatus).toBe("cancelled");
   });
 
   it("starts nothing when the signal has already fired", async () => {

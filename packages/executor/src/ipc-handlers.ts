@@ -1,7 +1,9 @@
 // What the run answers on ipc.sock: the snapshot a client is welcomed with, the replay of the
 // timeline from run_summary.jsonl, and cancel requests, which go to the scheduler. A cancel
-// that cannot do anything (an unknown step, one that has ended, a run that has ended) is
-// refused with an error for the client and leaves no trace in the run's timeline.
+// that cannot do anything (an unknown step, one that has ended or is already being cancelled,
+// a run that has ended or is already being cancelled) is refused with an error for the client
+// and leaves no trace in the run's timeline: a client repeating its request cannot make the
+// timeline grow.
 
 import type { IpcServerHandlers, IpcSnapshot } from "@runyard/ipc";
 import { PROTOCOL_ERROR_CODES } from "@runyard/protocol";
@@ -39,6 +41,9 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
     cancel: ({ stepId, reason }) => {
       if (context.ended()) throw new RunyardError("E_RUN_ENDED", "the run has already ended");
       const why = reason ?? "cancelled by a client";
+      if (stepId === undefined && scheduler.cancelled) {
+        throw new RunyardError(PROTOCOL_ERROR_CODES.cancel, "the run is already being cancelled");
+      }
       if (stepId !== undefined) {
         const state = scheduler.state(stepId);
         if (state === undefined) {
@@ -51,6 +56,12 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
           throw new RunyardError(
             PROTOCOL_ERROR_CODES.stepEnded,
             `step "${stepId}" has already ended: ${state}`,
+          );
+        }
+        if (scheduler.stopping(stepId)) {
+          throw new RunyardError(
+            PROTOCOL_ERROR_CODES.cancel,
+            `step "${stepId}" is already being cancelled`,
           );
         }
       }

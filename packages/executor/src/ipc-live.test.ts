@@ -135,4 +135,61 @@ describe("following a run over ipc.sock", () => {
     const summary = await readSummary(join(result.runDirectory, "run_summary.jsonl"));
     expect(summary.events.filter((event) => event.type === "log")).toEqual([]);
   });
+
+  it("refuses to cancel again what is already being cancelled, and records only the first request", async () => {
+    const { file, runsRoot, directory } = workflowFile("");
+    const gate = fifo(directory);
+    // The step ignores SIGTERM and ends when the test lets it: it is "being cancelled" until then.
+    await writeFile(
+      file,
+      `steps:
+  slow: {run: 'trap "" TERM; echo ready; read -r _ < "${gate}"'}
+  later: {needs: slow, run: echo never}
+`,
+    );
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      onEvent: log.onEvent,
+      output: true,
+      killGraceMs: 60_000,
+    });
+    const start = await log.next(started("slow"));
+    await log.next((event) => event.type === "step-output" && event.data === "ready\n");
+    const client = await createIpcClient(join(runsRoot, start.runId, "ipc.sock"));
+    const replies = client[Symbol.asyncIterator]();
+    // A request is accepted silently; requests are handled in order, so each refusal that
+    // comes back shows the requests before it were handled.
+    client.cancel({ stepId: "slow", reason: "first" });
+    client.cancel({ stepId: "slow", reason: "again" });
+    expect((await replies.next()).value).toEqual({
+      type: "error",
+      code: "E_CANCEL",
+      message: 'step "slow" is already being cancelled',
+    });
+    client.cancel({ reason: "the whole run" });
+    client.cancel({ reason: "the whole run, again" });
+    expect((await replies.next()).value).toEqual({
+      type: "error",
+      code: "E_CANCEL",
+      message: "the run is already being cancelled",
+    });
+    client.cancel({ stepId: "slow", reason: "once more" });
+    expect((await replies.next()).value).toMatchObject({ type: "error", code: "E_CANCEL" });
+    await writeFile(gate, "go\n");
+    const result = await running;
+    await client.close();
+    expect(result.finalStatus).toBe("cancelled");
+    expect(result.status.steps).toMatchObject([
+      { nodeId: "slow", status: "cancelled", reason: "first" },
+      { nodeId: "later", status: "cancelled" },
+    ]);
+    const summary = await readSummary(join(result.runDirectory, "run_summary.jsonl"));
+    const logs = summary.events.flatMap((event) => (event.type === "log" ? [event.message] : []));
+    expect(logs).toEqual([
+      "cancel requested for step slow: first",
+      "cancel requested: the whole run",
+    ]);
+  });
 });

@@ -20,8 +20,8 @@ export function trackLiveRun(run: LiveRun): () => void {
 
 /**
  * For a process about to exit without waiting (a second Ctrl-C): synchronously SIGKILLs every
- * process of every step this process is running (each step's whole process group, also what
- * a cancel already sent SIGTERM to), then records each run as ended — step-end and run-end in
+ * process of every step this process is running (every process of each step's session, also
+ * what a cancel already sent SIGTERM to), then records each run as ended — step-end and run-end in
  * run_summary.jsonl, status.json, meta.json's finalStatus ("cancelled", or "failed" if a step
  * had failed) — and removes its ipc.sock, so the run directory does not look crashed.
  * Never throws: what cannot be written is noted in the run's executor.log.

@@ -16,8 +16,8 @@ export interface RunWorkflowOptions {
   /** step-output events onEvent also receives: none (default), all, or these step ids. */
   output?: boolean | readonly string[];
   /**
-   * Aborting cancels the run: SIGTERM to every process of every running step (its process
-   * group), SIGKILL to those left after killGraceMs; the run ends once they are gone. For a
+   * Aborting cancels the run: SIGTERM to every process of every running step (its session,
+   * for the local backend), SIGKILL to those left after killGraceMs; the run ends once they are gone. For a
    * process that must exit without waiting, see killAllNow.
    */
   signal?: AbortSignal;
@@ -27,7 +27,7 @@ export interface RunWorkflowOptions {
   runId?: string;
   /**
    * Time between SIGTERM and SIGKILL when cancelling (default 5000 ms). The SIGKILL goes to
-   * the step's whole process group even if its main process exited at the SIGTERM.
+   * every process of the step that is left, even if its main process exited at the SIGTERM.
    */
   killGraceMs?: number;
   /** Backends by name; default { local }. */

@@ -29,6 +29,8 @@ export class Scheduler {
   readonly #hooks: SchedulerHooks;
   readonly #states = new Map<string, SchedulerState>();
   readonly #running = new Map<string, RunningStep>();
+  /** Running steps that were told to stop (a cancel of the step or of the run). */
+  readonly #stopping = new Set<string>();
   #cancelReason: string | undefined;
   #finished!: () => void;
   readonly #done: Promise<ReadonlyMap<string, SchedulerState>>;
@@ -62,7 +64,10 @@ export class Scheduler {
   cancel(reason: string): void {
     if (this.#cancelReason !== undefined) return;
     this.#cancelReason = reason;
-    for (const running of this.#running.values()) running.cancel(reason);
+    for (const [stepId, running] of this.#running) {
+      this.#stopping.add(stepId);
+      running.cancel(reason);
+    }
     this.#pump();
   }
 
@@ -82,6 +87,7 @@ export class Scheduler {
     const step = this.#steps.find((candidate) => candidate.id === stepId);
     if (!step) return false;
     if (state === "running") {
+      this.#stopping.add(stepId);
       this.#running.get(stepId)?.cancel(reason);
       return true;
     }
@@ -94,6 +100,11 @@ export class Scheduler {
 
   has(stepId: string): boolean {
     return this.#states.has(stepId);
+  }
+
+  /** Whether a running step was told to stop and has not ended yet. */
+  stopping(stepId: string): boolean {
+    return this.#stopping.has(stepId);
   }
 
   /** Where a step stands now; undefined for a step the workflow does not have. */
@@ -159,6 +170,7 @@ export class Scheduler {
 
   #settled(step: ResolvedStep, outcome: SchedulerState): void {
     this.#running.delete(step.id);
+    this.#stopping.delete(step.id);
     this.#states.set(step.id, outcome);
     this.#pump();
   }

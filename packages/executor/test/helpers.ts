@@ -51,9 +51,9 @@ export class EventLog {
 export const started = (stepId: string) => (event: RunEvent) =>
   event.type === "step-start" && event.stepId === stepId;
 
-/** Pids of live (not zombie) processes in process group `pgid`, read from /proc. */
-export function livingGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
+/** Live (not zombie) processes, with their process group and session, read from /proc. */
+function livingProcesses(): { pid: number; group: number; session: number }[] {
+  const processes: { pid: number; group: number; session: number }[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -62,8 +62,35 @@ export function livingGroupMembers(pgid: number): number[] {
     } catch {
       continue; // exited while we looked
     }
-    const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(group) === pgid && state !== "Z" && state !== "X") members.push(Number(entry));
+    const [state, , group, session] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (state === "Z" || state === "X") continue;
+    processes.push({ pid: Number(entry), group: Number(group), session: Number(session) });
   }
-  return members;
+  return processes;
+}
+
+/** Pids of live (not zombie) processes in process group `pgid`. */
+export function livingGroupMembers(pgid: number): number[] {
+  return livingProcesses()
+    .filter((member) => member.group === pgid)
+    .map((member) => member.pid);
+}
+
+/** Live (not zombie) processes of session `sid`, with their process group. */
+export function livingSessionMembers(sid: number): { pid: number; group: number }[] {
+  return livingProcesses()
+    .filter((member) => member.session === sid)
+    .map(({ pid, group }) => ({ pid, group }));
+}
+
+/** SIGKILLs whatever is left of session `sid` (every group of it): cleanup after a test. */
+export function killSession(sid: number): void {
+  const groups = new Set([sid, ...livingSessionMembers(sid).map((member) => member.group)]);
+  for (const group of groups) {
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      // ESRCH: nothing left, as it should be
+    }
+  }
 }
