@@ -50,6 +50,7 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RUN_REFERENCE_AMBIGUOUS: EXIT.usage,
   E_WORKFLOW_NOT_FOUND: EXIT.notFound,
   E_RUN_NOT_FOUND: EXIT.notFound,
+  E_STEP_NOT_FOUND: EXIT.notFound,
   E_WORKFLOW_UNSUPPORTED: EXIT.invalid,
   E_BACKEND_UNAVAILABLE: EXIT.invalid,
   E_RUN_OPTIONS: EXIT.usage,

@@ -1,6 +1,19 @@
 // Terminal output helpers: colour only on a TTY that wants it (NO_COLOR, FORCE_COLOR),
 // durations a person reads at a glance, and a quiet end when the reader goes away
 // (`runyard logs … | head`): the first failed write to stdout stops the command, no stack.
+import type { Writable } from "node:stream";
+
+/** Text written to a stream that its reader has not taken yet. */
+export interface Backlog {
+  /** Bytes written and still waiting for the reader. */
+  readonly bytes: number;
+  /**
+   * Calls `listener` once, when the reader has taken everything written so far. Only a
+   * stream that was told to wait says so; for one that was not (a backlog below its own
+   * small buffer) it may never be called: look at `bytes` again instead.
+   */
+  onEmpty(listener: () => void): void;
+}
 
 export interface Output {
   out: (text: string) => void;
@@ -16,6 +29,27 @@ export interface Output {
    * reader has gone away). Commands see it through their `signal`.
    */
   closed?: AbortSignal;
+  /**
+   * What `err` has written that stderr's reader has not taken yet. A slow reader (a pipe into
+   * a paused pager, a terminal over a slow link) makes it grow; live views that may drop text
+   * read it to stay bounded. Absent when `err` never holds text back.
+   */
+  errBacklog?: Backlog;
+}
+
+/** The backlog of a stream: what it holds for its reader, and when that runs out. */
+export function streamBacklog(stream: Writable): Backlog {
+  return {
+    get bytes() {
+      return stream.writableLength;
+    },
+    onEmpty(listener) {
+      // 'drain' comes only after a write that was told to wait; otherwise the stream is not
+      // behind at all (or just a little), and the caller's next look at `bytes` tells.
+      if (stream.writableNeedDrain) stream.once("drain", listener);
+      else if (stream.writableLength === 0) queueMicrotask(listener);
+    },
+  };
 }
 
 /** True for the error a write gets when the reading end of the pipe has been closed. */
@@ -59,6 +93,7 @@ export function terminalOutput(): Output {
     color,
     stdout: process.stdout,
     closed: state.closed.signal,
+    errBacklog: streamBacklog(process.stderr),
   };
 }
 
@@ -86,6 +121,19 @@ export function formatDuration(milliseconds: number): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m${String(Math.floor(seconds % 60)).padStart(2, "0")}s`;
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/** 512 B, 3.4 kB, 183.2 MB, 1.1 GB: decimal units, as `ls -h --si` and disk makers count. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"] as const;
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** Replaces the home directory with ~ so paths stay short. */

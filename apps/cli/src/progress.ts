@@ -2,7 +2,8 @@
 // starts and one when it ends, then a summary. Works the same live and when replaying.
 // Step output (--output) is printed by line; an unfinished line is held back, but never more
 // than OUTPUT_LINE_LIMIT of it: a step that writes megabytes without a newline is printed in
-// pieces, each marked as continued, in time and memory proportional to what arrives.
+// pieces, each marked as continued, in time and memory proportional to what arrives. Output
+// the live view dropped (a slow terminal, see live-output.ts) cuts the line it fell in.
 import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
 import { formatDuration, type Output, paint, tildify } from "./output.js";
@@ -140,6 +141,22 @@ export class ProgressPrinter {
       default:
         return;
     }
+  }
+
+  /**
+   * Step output the live view dropped (LiveOutputGate): the line held back for that step and
+   * stream is printed as far as it goes, marked as cut; so is the next piece shown when the
+   * drop ended inside a line.
+   */
+  skipOutput(event: Extract<RunEvent, { type: "step-output" }>): void {
+    if (!this.options.showOutput) return;
+    const key = `${event.stepId}\u0000${event.stream}`;
+    const held = this.partial.get(key);
+    if (held !== undefined && held.text !== "") {
+      this.printOutputLine(event.stepId, event.stream, held.text, held.continued, true);
+    }
+    if (event.data.endsWith("\n")) this.partial.delete(key);
+    else this.partial.set(key, { text: "", continued: true });
   }
 
   private pad(stepId: string): string {

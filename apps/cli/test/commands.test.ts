@@ -96,6 +96,17 @@ describe("params", () => {
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('--param expects NAME=VALUE, got "sample"');
   });
+
+  it("refuses __proto__ as a param like any other unknown name", async () => {
+    const file = join(scratch.directory, "show.yaml");
+    writeFileSync(file, "params:\n  sample: x\nsteps:\n  show: {run: 'echo $sample'}\n");
+    for (const name of ["bogus", "__proto__", "constructor"]) {
+      const result = await cli(["run", file, "-p", `${name}=zz`], { runsDir: scratch.runsDir });
+      expect([name, result.code]).toEqual([name, 2]);
+      expect(result.stderr).toContain(`unknown param "${name}"`);
+    }
+    expect(existsSync(scratch.runsDir)).toBe(false);
+  });
 });
 
 describe("ps, logs, validate", () => {
@@ -145,8 +156,9 @@ describe("ps, logs, validate", () => {
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain("matches several runs");
 
+    // Not found (4), not "the run failed" (1).
     const missing = await cli(["logs", "latest", "nosuchstep"], { runsDir: scratch.runsDir });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(4);
     expect(missing.stderr).toContain('has no output from a step "nosuchstep"');
   });
 
@@ -173,6 +185,32 @@ describe("ps, logs, validate", () => {
     expect(bad.stderr).toContain("a → b → a");
   });
 
+  it("warns that run will refuse a backend this executor does not have", async () => {
+    writeFileSync(
+      join(scratch.directory, "wf.yaml"),
+      "steps:\n  prep: {run: make}\n  x:\n    run: make big\n    backend: slurm\n",
+    );
+    const options = { runsDir: scratch.runsDir, cwd: scratch.directory };
+    const validate = await cli(["validate", "wf.yaml"], options);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toBe("ok wf.yaml: wf, 2 steps\n");
+    expect(validate.stderr).toBe(
+      'warning: wf.yaml:3:3: steps.x.backend: "slurm" is not available in this executor yet; run will refuse it\n',
+    );
+    // What the warning foretells.
+    const run = await cli(["run", "wf.yaml"], options);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('backend "slurm"');
+
+    writeFileSync(
+      join(scratch.directory, "wf.yaml"),
+      "defaults: {backend: slurm}\nsteps:\n  a: {run: make}\n",
+    );
+    expect((await cli(["validate", "wf.yaml"], options)).stderr).toBe(
+      'warning: wf.yaml:3:3: steps.a: backend "slurm" (from defaults.backend) is not available in this executor yet; run will refuse it\n',
+    );
+  });
+
   it("names an unreadable workflow once, and goes on to the next file", async () => {
     const result = await cli(["validate", scratch.directory, "examples/hello.yaml"], {
       runsDir: scratch.runsDir,
@@ -196,6 +234,27 @@ describe("errors a user can act on", () => {
       `error: cannot read config ${scratch.directory}: it is a directory`,
     );
     expect(result.stderr).not.toContain("bug");
+  });
+
+  it("refuses a RUNYARD_CONFIG that names no file instead of ignoring it, exit 4", async () => {
+    const missing = join(scratch.directory, "nonexistent", "x.yaml");
+    const result = await cli(["ps"], {
+      runsDir: scratch.runsDir,
+      env: { RUNYARD_RUNS_DIR: "", RUNYARD_CONFIG: missing },
+    });
+    expect(result.stderr).toBe(
+      `error: cannot read config ${missing}: no such file\n` +
+        `hint: create ${missing}, or unset RUNYARD_CONFIG to use the default config\n`,
+    );
+    expect(result.code).toBe(4);
+    // A missing config where it is looked for by default is an empty config.
+    const home = join(scratch.directory, "home");
+    const fine = await cli(["ps"], {
+      runsDir: scratch.runsDir,
+      env: { RUNYARD_RUNS_DIR: "", RUNYARD_CONFIG: "", RUNYARD_HOME: home },
+    });
+    expect(fine.code).toBe(0);
+    expect(fine.stderr).toContain(`no runs in ${join(home, "runs")}`);
   });
 
   it.runIf(unprivileged)("names a config file it may not read, exit 77", async () => {

@@ -82,6 +82,26 @@ describe("user config", () => {
     });
   });
 
+  it("refuses a $RUNYARD_CONFIG that names no file, but not a missing default one", async () => {
+    const directory = temporaryDirectory();
+    const missing = join(directory, "nope", "x.yaml");
+    const error = await loadUserConfig({
+      env: { RUNYARD_CONFIG: missing, RUNYARD_HOME: directory },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UserConfigReadError);
+    expect(error).toMatchObject({
+      code: "E_CONFIG_READ",
+      message: `cannot read config ${missing}: no such file`,
+      hint: `create ${missing}, or unset RUNYARD_CONFIG to use the default config`,
+    });
+    // Set but empty counts as unset: the default location, where missing is fine.
+    expect(await loadUserConfig({ env: { RUNYARD_CONFIG: "", RUNYARD_HOME: directory } })).toEqual({
+      path: join(directory, "config.yaml"),
+      exists: false,
+      config: {},
+    });
+  });
+
   it("reports a config that is not UTF-8 at the byte, instead of reading U+FFFD into runsDir", async () => {
     const directory = temporaryDirectory();
     const file = join(directory, "config.yaml");

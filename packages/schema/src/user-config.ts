@@ -1,6 +1,7 @@
 // The user's config file (`~/.runyard/config.yaml`, or `$RUNYARD_HOME/config.yaml`, or
-// `$RUNYARD_CONFIG`): settings that outlive one run. Today it chooses the runs root; it is
-// strict, so a misspelt key is an error with a suggestion instead of a silently ignored line.
+// `$RUNYARD_CONFIG`, which must exist): settings that outlive one run. Today it chooses the
+// runs root; it is strict, so a misspelt key is an error with a suggestion instead of a
+// silently ignored line.
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
@@ -42,14 +43,17 @@ export type UserConfigParseResult =
   | { ok: true; config: UserConfig }
   | { ok: false; problems: ValidationProblem[] };
 
-/** The config file exists but cannot be read: a directory, no permission, not a regular file. */
+/**
+ * The config file cannot be read: a directory, no permission, not a regular file; or
+ * `$RUNYARD_CONFIG` names a file that does not exist.
+ */
 export class UserConfigReadError extends RunyardError {
   readonly file: string;
 
-  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+  constructor(file: string, reason: string, options?: { cause?: unknown; hint?: string }) {
     super("E_CONFIG_READ", `cannot read config ${file}: ${reason}`, {
-      ...options,
-      hint: `fix or remove ${file}, or point ${ENV.config} at another file`,
+      cause: options?.cause,
+      hint: options?.hint ?? `fix or remove ${file}, or point ${ENV.config} at another file`,
     });
     this.file = file;
   }
@@ -99,8 +103,10 @@ export function parseUserConfig(
 }
 
 /**
- * Reads the user's config; a missing file is an empty config. One that cannot be read (or is
- * not a regular file of at most MAX_INPUT_FILE_BYTES) throws UserConfigReadError
+ * Reads the user's config; a missing file at the default location is an empty config, but
+ * a `$RUNYARD_CONFIG` that names no file is a mistake (a typo would otherwise go unnoticed
+ * while every setting in the intended file is ignored). Those, and a config that cannot be
+ * read (or is not a regular file of at most MAX_INPUT_FILE_BYTES), throw UserConfigReadError
  * (E_CONFIG_READ); a broken one ValidationError (E_CONFIG_INVALID), naming line and column.
  */
 export async function loadUserConfig(
@@ -109,8 +115,14 @@ export async function loadUserConfig(
   const path = userConfigPath(options);
   const read = await readInputFile(path);
   if (!read.ok) {
-    if (read.code === "ENOENT") return { path, exists: false, config: {} };
-    throw new UserConfigReadError(path, read.reason, { cause: read.cause });
+    const explicit = Boolean((options.env ?? process.env)[ENV.config]);
+    if (read.code === "ENOENT" && !explicit) return { path, exists: false, config: {} };
+    throw new UserConfigReadError(path, read.reason, {
+      cause: read.cause,
+      ...(read.code === "ENOENT"
+        ? { hint: `create ${path}, or unset ${ENV.config} to use the default config` }
+        : {}),
+    });
   }
   const result = parseUserConfig(read.bytes, path, options.homeDirectory);
   if (!result.ok) throw new ValidationError(path, result.problems, "E_CONFIG_INVALID");

@@ -1,4 +1,5 @@
-// `runyard gui`: serve the local web GUI on loopback until interrupted.
+// `runyard gui`: serve the local web GUI on loopback until interrupted; Ctrl-C stops it at
+// once (exit 0), open browser connections or not.
 import { startGuiServer } from "@runyard/gui";
 import { RunyardError } from "@runyard/schema";
 import type { Command } from "../command.js";
@@ -65,7 +66,10 @@ Examples:
       if (context.signal.aborted) resolvePromise();
       else context.signal.addEventListener("abort", () => resolvePromise(), { once: true });
     });
+    // close() ends every connection at once, idle keep-alive ones (an open browser tab)
+    // included: waiting for them to time out would keep Ctrl-C from stopping the server.
     await gui.close();
+    context.output.err("runyard gui: stopped\n");
     return EXIT.ok;
   },
 };

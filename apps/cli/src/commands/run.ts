@@ -8,6 +8,7 @@ import { RunyardError } from "@runyard/schema";
 import { findSystemError } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
+import { LiveOutputGate } from "../live-output.js";
 import { ProgressPrinter } from "../progress.js";
 import { runsRootFor } from "../runs-root.js";
 
@@ -78,11 +79,14 @@ Options:
   -p, --param <name=value>
                        Set a workflow param (repeatable); params without a default
                        must be given. Steps see each as an environment variable
-  -o, --output         Also print each step's output, prefixed with the step id
+  -o, --output         Also print each step's output, prefixed with the step id. When
+                       the terminal falls behind, some is left out (and said so): the
+                       run never waits for it, and runyard logs has all of it
   -j, --max-parallel <n>
                        Run at most n steps at once (default: the number of CPUs)
   -q, --quiet          Print nothing but errors
       --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
+                       (step-output ones are left out while stderr's reader is behind)
       --json           Print the run's id, directory and final status as JSON on stdout
 
 Examples:
@@ -121,20 +125,28 @@ Examples:
         );
       }
     }
-    const params: Record<string, string> = {};
+    // A Map, not an object: `-p __proto__=x` must reach the workflow's param check as a name
+    // (and be refused as unknown), not set an object's prototype. fromEntries defines keys.
+    const given = new Map<string, string>();
     for (const pair of (values.param ?? []) as string[]) {
       const equals = pair.indexOf("=");
       if (equals < 1) throw new UsageError(`--param expects NAME=VALUE, got "${pair}"`);
-      params[pair.slice(0, equals)] = pair.slice(equals + 1);
+      given.set(pair.slice(0, equals), pair.slice(equals + 1));
     }
+    const params: Record<string, string> = Object.fromEntries(given);
     const runsRoot = await runsRootFor(values, context);
 
     const { output } = context;
     const quiet = values.quiet === true;
     const printer = new ProgressPrinter(output, { showOutput: values.output === true, runsRoot });
+    const live = new LiveOutputGate(output, { notice: !quiet });
     let runDirectory: string | undefined;
     const onEvent = (event: RunEvent) => {
       if (event.type === "run-start") runDirectory = join(runsRoot, event.runId);
+      if (!live.admit(event)) {
+        if (event.type === "step-output" && !quiet) printer.skipOutput(event);
+        return;
+      }
       if (values.events === true) output.err(encodeStderrLine(event));
       if (!quiet) printer.handle(event);
     };

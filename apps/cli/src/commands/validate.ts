@@ -1,22 +1,68 @@
 // `runyard validate WORKFLOW...`: check workflow files without running them; every problem
-// of every file, each with its line and column, and a warning for each field the format
-// accepts but this version cannot run yet (the file is valid; `runyard run` refuses it).
+// of every file, each with its line and column, and a warning for each thing the format
+// accepts but this version cannot run yet (a field such as `timeout`, a backend such as
+// slurm): the file is valid, but `runyard run` refuses it.
 import { resolve } from "node:path";
 import { unsupportedFields } from "@runyard/executor";
-import { formatProblem, loadWorkflowFile, RunyardError } from "@runyard/schema";
+import {
+  formatPath,
+  formatProblem,
+  loadWorkflowFile,
+  type ResolvedWorkflow,
+  RunyardError,
+  type ValidationProblem,
+} from "@runyard/schema";
 import type { Command } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 import { paint } from "../output.js";
+
+/**
+ * The backends `runyard run` has: runWorkflow's default set, which the CLI runs with (the
+ * executor does not export the list, so it is named here, in step with runWorkflow).
+ */
+const AVAILABLE_BACKENDS: ReadonlySet<string> = new Set(["local"]);
+
+type PositionedProblem = ValidationProblem & { line: number; column: number };
+
+/**
+ * Each step whose backend `runyard run` does not have, at the step (the position of its
+ * `backend` key is not known here), in file order.
+ */
+function unavailableBackends(workflow: ResolvedWorkflow): PositionedProblem[] {
+  const refusal = "is not available in this executor yet; run will refuse it";
+  return workflow.steps
+    .filter((step) => !AVAILABLE_BACKENDS.has(step.backend))
+    .map((step) =>
+      step.raw.backend === undefined
+        ? {
+            path: formatPath(["steps", step.id]),
+            message: `backend "${step.backend}" (from defaults.backend) ${refusal}`,
+            ...step.position,
+          }
+        : {
+            path: formatPath(["steps", step.id, "backend"]),
+            message: `"${step.backend}" ${refusal}`,
+            ...step.position,
+          },
+    );
+}
+
+/** What `runyard run` would refuse in a valid workflow, in the order of the file. */
+function runWouldRefuse(workflow: ResolvedWorkflow): PositionedProblem[] {
+  return [...unavailableBackends(workflow), ...unsupportedFields(workflow)].sort(
+    (a, b) => a.line - b.line || a.column - b.column,
+  );
+}
 
 export const validateCommand: Command = {
   name: "validate",
   summary: "Check workflow files for errors without running them",
   usage: "runyard validate <workflow.yaml>...",
   help: `Parses each workflow file and reports every problem at once, as file:line:column,
-with a suggestion where one is likely (unknown keys, misspelt step ids). Fields the format
-accepts but this version does not run yet (if, foreach, timeout, retries) get a warning on
-stderr: the file is valid, but 'runyard run' refuses it. Exit 0 when all files are valid, 3
-when any is not.
+with a suggestion where one is likely (unknown keys, misspelt step ids). What the format
+accepts but this version does not run yet (the fields if, foreach, timeout, retries; the
+slurm backend) gets a warning on stderr: the file is valid, but 'runyard run' refuses it.
+Exit 0 when all files are valid, 3 when any is not.
 
 Examples:
   runyard validate examples/hello.yaml
@@ -36,8 +82,8 @@ Examples:
         output.out(
           `${paint(output, "green", "ok")} ${file}: ${workflow.name}, ${workflow.steps.length} step${workflow.steps.length === 1 ? "" : "s"}\n`,
         );
-        for (const field of unsupportedFields(workflow)) {
-          output.err(`${paint(output, "yellow", "warning:")} ${formatProblem(file, field)}\n`);
+        for (const problem of runWouldRefuse(workflow)) {
+          output.err(`${paint(output, "yellow", "warning:")} ${formatProblem(file, problem)}\n`);
         }
       } catch (error) {
         // A file that cannot be read (WorkflowReadError) or is invalid (WorkflowError, one
