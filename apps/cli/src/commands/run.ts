@@ -1,5 +1,6 @@
 // `runyard run WORKFLOW`: run a workflow in the foreground, printing progress, leaving a run
-// directory behind. Exit 0 on success, 1 when a step failed, 130 when cancelled.
+// directory behind. Exit 0 on success, 1 when a step failed, 130 when cancelled (a hangup
+// ends the process by SIGHUP instead, see bin.ts).
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runWorkflow } from "@runyard/executor";
