@@ -1,5 +1,6 @@
 // One command for every Runyard benchmark: `pnpm --filter @runyard/bench bench` (after a
 // build; it runs the built packages). RUNYARD_BENCH_EVENTS and RUNYARD_BENCH_ROUNDS shrink it.
+import { runCancelBench } from "./cancel.js";
 import { runCodecBench } from "./codec.js";
 
 const count = Number(process.env.RUNYARD_BENCH_EVENTS ?? 1_000_000);
@@ -40,4 +41,24 @@ for (const [name, seconds, label] of [
   );
 }
 console.log(`  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+
+// Stopping many stubborn steps: CPU while it waits out the grace period, and how late the
+// SIGKILL lands, next to an idle timer of the same length in the same run.
+const steps = Number(process.env.RUNYARD_BENCH_CANCEL_STEPS ?? 40);
+const { baseline: idle, cancel } = await runCancelBench({ steps });
+const late = cancel.elapsed - 1000;
+const idleLate = idle.elapsed - 1000;
+const percent = (fraction) => `${(fraction * 100).toFixed(0)}% of a core`;
+console.log(
+  `cancel: ${steps} steps that ignore SIGTERM, 1 s grace period (node ${process.version})`,
+);
+console.log(
+  `  idle 1 s timer (baseline)  ${percent(idle.core)}  ends +${idleLate.toFixed(0)} ms late`,
+);
+console.log(
+  `  cancel                      ${percent(cancel.core)}  last step ends +${late.toFixed(0)} ms after the deadline`,
+);
+const cancelMet = cancel.core <= 0.3 && late <= 500;
+allMet &&= cancelMet;
+console.log(`  target: <= 30% of a core and <= 500 ms late  ${cancelMet ? "MET" : "NOT MET"}`);
 console.log(allMet ? "all targets met" : "some targets NOT met");

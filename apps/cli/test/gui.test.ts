@@ -27,7 +27,8 @@ describe("runyard gui", () => {
       const started = Date.now();
       child.kill("SIGINT");
       const result = await done;
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Well before the 60 s the idle keep-alive connection would hold it open.
+      expect(Date.now() - started).toBeLessThan(10_000);
       expect(result.code).toBe(0);
       expect(result.stderr).toMatch(/runyard gui: stopped\n$/);
     } finally {
