@@ -9,6 +9,7 @@ import {
   killSession,
   livingGroupMembers,
   livingSessionMembers,
+  startCancellable,
   started,
   workflowFile,
 } from "../test/helpers.js";
@@ -32,23 +33,14 @@ const readJson = (path: string): unknown => JSON.parse(readFileSync(path, "utf8"
 
 describe("cancelling a run", () => {
   it("kills a sleeping step's process group quickly; pending steps are cancelled", async () => {
-    const { file, runsRoot } = workflowFile(`steps:
+    const began = performance.now();
+    const { log, controller, running } = startCancellable(`steps:
   nap:
     run: echo $$; sleep 30 & sleep 30; wait
   after:
     needs: nap
     run: echo never
 `);
-    const log = new EventLog();
-    const controller = new AbortController();
-    const began = performance.now();
-    const running = runWorkflow({
-      workflowFile: file,
-      runsRoot,
-      onEvent: log.onEvent,
-      output: true,
-      signal: controller.signal,
-    });
     const pid = await log.next((event) => event.type === "step-output");
     controller.abort("interrupted (SIGINT)");
     const result = await running;
@@ -90,20 +82,13 @@ describe("cancelling a run", () => {
   });
 
   it("escalates to SIGKILL when a step ignores SIGTERM", async () => {
-    const { file, runsRoot } = workflowFile(`steps:
+    const { log, controller, running } = startCancellable(
+      `steps:
   stubborn:
     run: trap '' TERM; echo ready; sleep 30
-`);
-    const log = new EventLog();
-    const controller = new AbortController();
-    const running = runWorkflow({
-      workflowFile: file,
-      runsRoot,
-      onEvent: log.onEvent,
-      output: true,
-      signal: controller.signal,
-      killGraceMs: 200,
-    });
+`,
+      { killGraceMs: 200 },
+    );
     // Once "ready" is out, the trap is set.
     await log.next((event) => event.type === "step-output" && event.data === "ready\n");
     controller.abort();
@@ -120,20 +105,13 @@ describe("cancelling a run", () => {
     // The descendant does not hold the output pipes (as a daemon would not), so the step's
     // main process exiting at the SIGTERM is the end of its output: the SIGKILL after the
     // grace period must still go to the group.
-    const { file, runsRoot, directory } = workflowFile(`steps:
+    const { directory, log, controller, running } = startCancellable(
+      `steps:
   serve:
     run: echo $$; ( trap '' TERM; touch trapped; exec sleep 300 ) >/dev/null 2>&1 & sleep 300
-`);
-    const log = new EventLog();
-    const controller = new AbortController();
-    const running = runWorkflow({
-      workflowFile: file,
-      runsRoot,
-      onEvent: log.onEvent,
-      output: true,
-      signal: controller.signal,
-      killGraceMs: 300,
-    });
+`,
+      { killGraceMs: 300 },
+    );
     const group = await groupOf(log, "serve");
     await vi.waitFor(() => expect(existsSync(join(directory, "trapped"))).toBe(true));
     controller.abort("interrupted (SIGINT)");
@@ -148,19 +126,10 @@ describe("cancelling a run", () => {
   it("reaches processes that GNU timeout moved to a process group of their own", async () => {
     // timeout calls setpgid: it and its child leave the step's group, not its session. (The
     // `echo` after it keeps bash from exec'ing timeout, which would then lead the session.)
-    const { file, runsRoot } = workflowFile(`steps:
+    const { log, controller, running } = startCancellable(`steps:
   hpc:
     run: echo $$; timeout 120 sleep 121; echo never
 `);
-    const log = new EventLog();
-    const controller = new AbortController();
-    const running = runWorkflow({
-      workflowFile: file,
-      runsRoot,
-      onEvent: log.onEvent,
-      output: true,
-      signal: controller.signal,
-    });
     const session = await groupOf(log, "hpc");
     await vi.waitFor(() =>
       expect(
@@ -175,20 +144,13 @@ describe("cancelling a run", () => {
 
   it("SIGKILLs what ignores SIGTERM in another process group of the step, after the grace period", async () => {
     // timeout passes the SIGTERM on to the inner shell, which ignores it, and waits for it.
-    const { file, runsRoot, directory } = workflowFile(`steps:
+    const { directory, log, controller, running } = startCancellable(
+      `steps:
   hpc:
     run: echo $$; timeout 120 bash -c "trap '' TERM; touch trapped; sleep 121"; echo never
-`);
-    const log = new EventLog();
-    const controller = new AbortController();
-    const running = runWorkflow({
-      workflowFile: file,
-      runsRoot,
-      onEvent: log.onEvent,
-      output: true,
-      signal: controller.signal,
-      killGraceMs: 300,
-    });
+`,
+      { killGraceMs: 300 },
+    );
     const session = await groupOf(log, "hpc");
     await vi.waitFor(() => expect(existsSync(join(directory, "trapped"))).toBe(true));
     controller.abort("interrupted (SIGINT)");
@@ -208,15 +170,7 @@ describe("cancelling a run", () => {
       { length: count },
       (_, index) => `  s${index}:\n    run: trap '' TERM; echo $$; sleep 120\n`,
     );
-    const { file, runsRoot } = workflowFile(`steps:\n${steps.join("")}`);
-    const log = new EventLog();
-    const controller = new AbortController();
-    const running = runWorkflow({
-      workflowFile: file,
-      runsRoot,
-      onEvent: log.onEvent,
-      output: true,
-      signal: controller.signal,
+    const { log, controller, running } = startCancellable(`steps:\n${steps.join("")}`, {
       maxParallel: count,
       killGraceMs: 1000,
     });
@@ -251,23 +205,16 @@ describe("cancelling a run", () => {
   });
 
   it("killAllNow kills every step at once and records the run as cancelled, synchronously", async () => {
-    const { file, runsRoot } = workflowFile(`steps:
+    const { runsRoot, log, controller, running } = startCancellable(
+      `steps:
   stubborn:
     run: trap '' TERM; echo $$; sleep 120
   later:
     needs: stubborn
     run: echo never
-`);
-    const log = new EventLog();
-    const controller = new AbortController();
-    const running = runWorkflow({
-      workflowFile: file,
-      runsRoot,
-      onEvent: log.onEvent,
-      output: true,
-      signal: controller.signal,
-      killGraceMs: 60_000,
-    });
+`,
+      { killGraceMs: 60_000 },
+    );
     const group = await groupOf(log, "stubborn");
     const start = await log.next(started("stubborn"));
     const directory = join(runsRoot, start.runId);

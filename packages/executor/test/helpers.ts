@@ -4,6 +4,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
+import type { RunWorkflowOptions } from "../src/run-options.js";
+import { runWorkflow } from "../src/run-workflow.js";
 
 /** A fresh temp directory, removed after the test; short, as socket paths must stay short. */
 const temporaryDirectory = useScratchDirectory("ry-exec-");
@@ -93,4 +95,23 @@ export function killSession(sid: number): void {
       // ESRCH: nothing left, as it should be
     }
   }
+}
+
+/**
+ * Starts a run of `yaml` that a test can cancel: its event log (step output included), its
+ * abort controller and the promise of its result.
+ */
+export function startCancellable(yaml: string, options: Partial<RunWorkflowOptions> = {}) {
+  const { file, runsRoot, directory } = workflowFile(yaml);
+  const log = new EventLog();
+  const controller = new AbortController();
+  const running = runWorkflow({
+    workflowFile: file,
+    runsRoot,
+    onEvent: log.onEvent,
+    output: true,
+    signal: controller.signal,
+    ...options,
+  });
+  return { runsRoot, directory, log, controller, running };
 }
