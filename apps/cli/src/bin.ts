@@ -1,30 +1,31 @@
 #!/usr/bin/env node
-// Entry point of the `runyard` binary: turns SIGINT, SIGTERM and SIGHUP into cancellation,
-// exits at once on a second SIGINT or SIGTERM, and exits with the command's status — or, after
-// a hangup, ends by SIGHUP once the command is done (see endByHangup).
-import { killAllNow } from "@runyard/executor";
+// Entry point of the `runyard` binary. A command may take the terminal's signals itself (run:
+// Ctrl-C cancels the run, a second one kills its steps; attach: any signal detaches); otherwise
+// the first SIGINT, SIGTERM or SIGHUP aborts the command's signal and a second one exits at once.
+// After a hangup the process ends by SIGHUP once the command is done (see endByHangup). Runs are
+// not in this process (the executor is detached), so nothing here can lose one.
+import type { TerminalSignal } from "./command.js";
 import { main } from "./main.js";
 
 // After a hangup (an ssh session dropped) the terminal is gone: a write to it fails with EIO,
-// to a pipe whose reader went away with EPIPE. The run must still be cancelled and recorded,
-// so a failed write to stdout or stderr must not end the process; there is no one left to
-// tell about it, and the run directory keeps the record. (The terminal output of main() has
-// listeners of its own; these cover what this file writes, whatever main() does.)
+// to a pipe whose reader went away with EPIPE. That must not end the process before it has
+// closed what it holds; there is no one left to tell about it. (The terminal output of main()
+// has listeners of its own; these cover what this file writes, whatever main() does.)
 for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 
 const WORDS = { SIGINT: "interrupted", SIGTERM: "terminated", SIGHUP: "hung up" } as const;
 const controller = new AbortController();
-let cancelling = false;
+let aborted = false;
 /** A hangup arrived: the terminal may be gone, so the process must not exit normally. */
 let hungUp = false;
+const listeners = new Set<(signal: TerminalSignal) => void>();
 
 /**
  * Ends the process by SIGHUP, as a hangup conventionally does (status 129 in a shell), rather
  * than exiting: on exit Node 20 restores the terminal's settings and, when the terminal is
  * gone, fails an assertion and aborts — SIGABRT, exit status 134, maybe a core file
  * (nodejs/node#51519; fixed upstream by nodejs/node#58200, not in Node 20.20). A process that
- * dies by a signal skips that. Call it only once the runs are recorded: it ends the process
- * on the spot.
+ * dies by a signal skips that.
  */
 function endByHangup(): void {
   process.removeAllListeners("SIGHUP"); // back to the default action: terminate
@@ -34,26 +35,32 @@ function endByHangup(): void {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     if (signal === "SIGHUP") hungUp = true;
-    if (!cancelling) {
-      cancelling = true;
-      const again = signal === "SIGHUP" ? "" : " (press Ctrl-C again to exit at once)";
-      process.stderr.write(`runyard: ${WORDS[signal]}; cancelling${again}\n`);
+    if (listeners.size > 0) {
+      for (const listener of [...listeners]) listener(signal);
+      return;
+    }
+    if (!aborted) {
+      aborted = true;
       controller.abort(new Error(signal));
       return;
     }
     // A hangup comes more than once (the kernel, then the login shell, signal the session);
-    // it never means "hurry", and the cancel under way already cleans up.
+    // it never means "hurry".
     if (signal === "SIGHUP") return;
-    process.stderr.write("runyard: interrupted again, exiting now\n");
-    // Nothing asynchronous happens after process.exit: the steps are killed (every process of
-    // each, SIGKILL) and the runs recorded as cancelled before it, synchronously.
-    killAllNow(`${WORDS[signal]} again: exited at once`);
+    process.stderr.write(`runyard: ${WORDS[signal]} again, exiting now\n`);
     if (hungUp) endByHangup();
     process.exit(130);
   });
 }
 
-process.exitCode = await main(process.argv.slice(2), { signal: controller.signal });
-// Also when the hangup came after another signal had started the cancel: the terminal is gone
-// all the same.
+process.exitCode = await main(process.argv.slice(2), {
+  signal: controller.signal,
+  signals: {
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  },
+});
+// Also when the hangup came after another signal: the terminal is gone all the same.
 if (hungUp) endByHangup();

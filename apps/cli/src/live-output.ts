@@ -57,6 +57,19 @@ export class LiveOutputGate {
     return false;
   }
 
+  /**
+   * Output that never reached this view (the executor dropped the connection of a reader that
+   * fell behind): counted with what was dropped here, and said now unless a notice is due later.
+   */
+  missed(stepId: string, bytes: number): void {
+    if (bytes <= 0) return;
+    this.droppedBytes += bytes;
+    this.droppedSteps.add(stepId);
+    if (this.dropping) return;
+    this.dropping = true;
+    this.caughtUp();
+  }
+
   /** Ends a stretch of dropping: one notice for all of it, then output is shown again. */
   private caughtUp(): void {
     if (!this.dropping) return;

@@ -1,7 +1,8 @@
 // The `runyard` command line: global flags, subcommand dispatch, help and exit status.
 import { parseArgs } from "node:util";
 import { findSystemError } from "@runyard/store";
-import type { Command, CommandContext } from "./command.js";
+import type { Command, CommandContext, SignalSource } from "./command.js";
+import { attachCommand } from "./commands/attach.js";
 import { guiCommand } from "./commands/gui.js";
 import { logsCommand } from "./commands/logs.js";
 import { psCommand } from "./commands/ps.js";
@@ -13,6 +14,7 @@ import { VERSION } from "./version.js";
 
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  attachCommand,
   psCommand,
   logsCommand,
   validateCommand,
@@ -52,7 +54,10 @@ export interface MainOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
+  signals?: SignalSource;
 }
+
+const NO_SIGNALS: SignalSource = { listen: () => () => undefined };
 
 /**
  * Once stdout is closed, how the command ends: quietly with 0 when the reader went away
@@ -140,6 +145,7 @@ async function dispatch(
     cwd: options.cwd ?? process.cwd(),
     // Ctrl-C, or stdout's reader gone: either way there is no point in going on.
     signal: AbortSignal.any(signals),
+    signals: options.signals ?? NO_SIGNALS,
     debug,
   };
   return await command.run(parsed.values, parsed.positionals, context);

@@ -10,6 +10,14 @@ export {
   RunOptionsError,
   UnsupportedFieldsError,
 } from "./errors.js";
+export { type ExecuteStagedOptions, executeStagedRun } from "./execute-staged.js";
+export {
+  EXECUTOR_BIN,
+  ExecutorStartError,
+  type LaunchedRun,
+  type LaunchRunOptions,
+  launchRun,
+} from "./launch.js";
 export { killAllNow } from "./live-runs.js";
 export { createLocalBackend, type LocalBackendOptions } from "./local-backend.js";
 export type { RunResult, RunWorkflowOptions } from "./run-options.js";

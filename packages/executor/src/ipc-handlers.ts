@@ -21,6 +21,8 @@ export interface IpcHandlerContext {
   snapshot(): IpcSnapshot;
   /** True once every step has ended and run-end is decided. */
   ended(): boolean;
+  /** A client subscribed (its replay begins). */
+  onSubscribe?(): void;
 }
 
 export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
@@ -28,6 +30,7 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
   return {
     snapshot: context.snapshot,
     replay: async function* (fromSeq, toSeq) {
+      context.onSubscribe?.();
       // Events up to toSeq are whole lines by now; a torn last line is a later event being
       // appended, not yet part of the timeline. Every line was checked against its schema as
       // this executor appended it (SummaryWriter refuses an invalid event): checking it again

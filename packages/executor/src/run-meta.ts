@@ -17,6 +17,7 @@ function loginName(): string | undefined {
 export function startMeta(
   workflow: ResolvedWorkflow,
   params: Readonly<Record<string, string>>,
+  cwd: string = process.cwd(),
 ): Omit<RunMeta, "runId"> {
   const user = loginName();
   return {
@@ -31,7 +32,7 @@ export function startMeta(
     finalStatus: null,
     executor: currentExecutorIdentity(),
     ...(user === undefined ? {} : { user }),
-    cwd: process.cwd(),
+    cwd,
     runyardVersion: executorVersion(),
     ...(workflow.params.length === 0 ? {} : { params: { ...params } }),
   };

@@ -47,6 +47,14 @@ export interface RunSessionOptions {
   onEvent: ((event: RunEvent) => void) | undefined;
   output: boolean | ReadonlySet<string>;
   signal: AbortSignal | undefined;
+  /** Called once run-start is in the timeline and ipc.sock listens (if it could). */
+  onStarted?: (() => void) | undefined;
+  /**
+   * Wait up to this long after run-start for a client to subscribe before the first step
+   * starts, so the front end that launched the run sees every step's output from its first
+   * byte (output is live only). 0 or absent: start at once.
+   */
+  holdStartMs?: number | undefined;
 }
 
 import { captureExists, describe, outcome } from "./run-outcome.js";
@@ -144,6 +152,7 @@ export class RunSession {
             lastSeq: pipeline.lastSeq,
           }),
           ended: () => this.#ended,
+          onSubscribe: () => this.#subscribed?.(),
         }),
       );
       pipeline.attach(server);
@@ -168,10 +177,12 @@ export class RunSession {
     if (serverProblem) pipeline.emit({ type: "log", level: "warn", message: serverProblem });
     // From run-start on, killAllNow can end the run on the spot with a well-formed timeline.
     const untrack = trackLiveRun(this);
+    this.#options.onStarted?.();
 
     const onAbort = () => signal && scheduler.cancel(abortReason(signal));
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) onAbort();
+    await this.#holdStart(server !== undefined && !signal?.aborted);
     const states = await scheduler.run();
     signal?.removeEventListener("abort", onAbort);
     this.#ended = true;
@@ -212,6 +223,26 @@ export class RunSession {
       meta: this.#meta,
       status: structuredClone(this.#status),
     };
+  }
+
+  /** Resolves the hold on the first subscriber; see holdStartMs. */
+  #subscribed: (() => void) | undefined;
+
+  async #holdStart(serving: boolean): Promise<void> {
+    const holdMs = this.#options.holdStartMs ?? 0;
+    if (!serving || holdMs <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const signal = this.#options.signal;
+    let onAbort: (() => void) | undefined;
+    await new Promise<void>((resolve) => {
+      this.#subscribed = resolve;
+      timer = setTimeout(resolve, holdMs);
+      onAbort = resolve;
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    this.#subscribed = undefined;
   }
 
   async #writeEndMeta(finalStatus: FinalStatus): Promise<void> {

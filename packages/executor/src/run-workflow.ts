@@ -5,21 +5,15 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { checkSocketPath } from "@runyard/ipc";
-import { loadWorkflowFile, parseRunId, resolveParamValues, runDirectory } from "@runyard/schema";
+import { loadWorkflowFile, parseRunId, runDirectory } from "@runyard/schema";
 import { createRunDirectory, runPaths } from "@runyard/store";
 import { abortReason } from "./abort.js";
-import {
-  BackendUnavailableError,
-  ParamsError,
-  RunAbortedError,
-  RunOptionsError,
-  UnsupportedFieldsError,
-} from "./errors.js";
+import { checkRunnable } from "./check-runnable.js";
+import { RunAbortedError, RunOptionsError } from "./errors.js";
 import { createLocalBackend } from "./local-backend.js";
 import { startMeta } from "./run-meta.js";
 import type { RunResult, RunWorkflowOptions } from "./run-options.js";
 import { RunSession } from "./run-session.js";
-import { unsupportedFields } from "./unsupported-fields.js";
 
 // Any id: every run id has the same length, which is all the socket path check needs.
 const SAMPLE_RUN_ID = "00000000-0000-7000-8000-000000000000";
@@ -36,21 +30,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   const runId = options.runId === undefined ? undefined : parseRunId(options.runId);
 
   const workflow = await loadWorkflowFile(options.workflowFile);
-  const unsupported = unsupportedFields(workflow);
-  if (unsupported.length > 0) throw new UnsupportedFieldsError(options.workflowFile, unsupported);
-  const params = resolveParamValues(workflow, options.params ?? {});
-  if (!params.ok) {
-    throw new ParamsError(
-      options.workflowFile,
-      params.problems.map((problem) => problem.message),
-    );
-  }
   const backends = options.backends ?? { local: createLocalBackend() };
-  for (const step of workflow.steps) {
-    if (!backends[step.backend]) {
-      throw new BackendUnavailableError(step.id, step.backend, Object.keys(backends));
-    }
-  }
+  const params = checkRunnable(workflow, options.workflowFile, options.params ?? {}, backends);
   const runsRoot = resolve(options.runsRoot);
   checkSocketPath(runPaths(runDirectory(runsRoot, runId ?? SAMPLE_RUN_ID)).socket);
   if (options.signal?.aborted) throw new RunAbortedError(abortReason(options.signal));
@@ -58,7 +39,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   const created = await createRunDirectory(runsRoot, {
     ...(runId === undefined ? {} : { runId }),
     workflowSource: workflow.source,
-    meta: startMeta(workflow, params.values),
+    meta: startMeta(workflow, params),
   });
   const output = options.output ?? false;
   const session = new RunSession({
@@ -68,7 +49,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     maxParallel,
     killGraceMs,
     env: options.env ?? process.env,
-    params: params.values,
+    params,
     onEvent: options.onEvent,
     output: typeof output === "boolean" ? output : new Set(output),
     signal: options.signal,

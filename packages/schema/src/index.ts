@@ -3,7 +3,7 @@
 export { now, SCHEMA_VERSION, TimestampSchema, UuidSchema } from "./common.js";
 export { DURATION_PATTERN, durationSeconds } from "./duration.js";
 export { formatProblem, RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
-export { MAX_INPUT_FILE_BYTES } from "./input-file.js";
+export { type InputFileResult, MAX_INPUT_FILE_BYTES, readInputFile } from "./input-file.js";
 export { isRecord } from "./is-record.js";
 export {
   describeFound,
@@ -22,6 +22,7 @@ export {
   SCHEMA_URL_BASE,
   syncJsonSchemaFiles,
 } from "./json-schemas.js";
+export { type LaunchRecord, LaunchRecordSchema } from "./launch-record.js";
 export {
   CHANNEL_PATTERN,
   captureFileNames,

@@ -5,6 +5,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { LaunchRecordSchema } from "./launch-record.js";
 import { RunMetaSchema } from "./run-meta.js";
 import { RunStatusSchema } from "./run-status.js";
 import { WorkflowSchema } from "./workflow.js";
@@ -125,6 +126,15 @@ export const RUN_DIRECTORY_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     description:
       "A Runyard workflow file (YAML or JSON): a DAG of shell steps. Rules across fields (needs must name steps, no cycles) are checked by the loader, not by this schema.",
     schema: WorkflowSchema,
+    io: "input",
+  },
+  {
+    fileName: "launch.schema.json",
+    id: jsonSchemaId("schema", "launch.schema.json"),
+    title: "Runyard run launch.json",
+    description:
+      "launch.json in a Runyard run directory: what the front end that started the run handed the executor (the environment steps start from, params, limits). Written once by the front end before it spawns the executor; mode 0600.",
+    schema: LaunchRecordSchema,
     io: "input",
   },
 ];

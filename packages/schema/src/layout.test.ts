@@ -112,6 +112,7 @@ describe("file names in a run directory", () => {
       inbox: "inbox",
       returnValue: "return_value.txt",
       executorLog: "executor.log",
+      launch: "launch.json",
     });
   });
 

@@ -16,6 +16,7 @@ export const RUN_FILES = {
   inbox: "inbox",
   returnValue: "return_value.txt",
   executorLog: "executor.log",
+  launch: "launch.json",
 } as const;
 
 /** Permissions of everything Runyard creates: only the owning user may read. */

@@ -135,9 +135,14 @@ export class ExecutorLog {
       // The log of last resort is stderr, once: the run goes on either way.
       if (this.#failed) return;
       this.#failed = true;
-      process.stderr.write(
-        `runyard: cannot write ${this.path} (${describeSystemError(error)}); dropped: ${line}`,
-      );
+      try {
+        process.stderr.write(
+          `runyard: cannot write ${this.path} (${describeSystemError(error)}); dropped: ${line}`,
+        );
+      } catch {
+        // A detached executor's stderr is executor.log itself, on the same full disk, and a
+        // write to a file may throw. Nothing is left to tell; the run goes on.
+      }
     }
   }
 

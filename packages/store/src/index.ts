@@ -60,7 +60,13 @@ export {
 export {
   type CreatedRunDirectory,
   type CreateRunDirectoryOptions,
+  commitRunDirectory,
   createRunDirectory,
+  newRunId,
+  STAGING_PREFIX,
+  type StagedRunDirectory,
+  type StageRunDirectoryOptions,
+  stageRunDirectory,
   writeMeta,
 } from "./run-directory.js";
 export { listRunIds } from "./run-ids.js";

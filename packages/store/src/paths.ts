@@ -14,6 +14,7 @@ export interface RunPaths {
   readonly inbox: string;
   readonly returnValue: string;
   readonly executorLog: string;
+  readonly launch: string;
 }
 
 export function runPaths(directory: string): RunPaths {
@@ -29,6 +30,7 @@ export function runPaths(directory: string): RunPaths {
     inbox: join(directory, RUN_FILES.inbox),
     returnValue: join(directory, RUN_FILES.returnValue),
     executorLog: join(directory, RUN_FILES.executorLog),
+    launch: join(directory, RUN_FILES.launch),
   };
 }
 

@@ -1,11 +1,15 @@
 // Creates a run directory all-or-nothing: runs/<uuidv7>/ with the workflow copy, meta.json,
 // an empty run_summary.jsonl and artifacts/. If any piece fails, the half-made directory is
-// removed, so a reader never finds a run that never started.
-import { open, rm } from "node:fs/promises";
-import { resolve } from "node:path";
+// removed, so a reader never finds a run that never started. A detached run is made in two
+// halves: the front end stages it under a dot-name (workflow copy and launch.json), the
+// executor commits it (meta.json with its own pid, then one rename to the run id).
+import { lstat, open, rename, rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import {
   check,
   FILE_MODE,
+  type LaunchRecord,
+  LaunchRecordSchema,
   parseRunId,
   type RunMeta,
   RunMetaSchema,
@@ -51,17 +55,8 @@ async function createEmptyFile(path: string): Promise<void> {
   }
 }
 
-export async function createRunDirectory(
-  runsRoot: string,
-  options: CreateRunDirectoryOptions,
-): Promise<CreatedRunDirectory> {
-  const runId = options.runId === undefined ? uuidv7() : parseRunId(options.runId);
-  const root = resolve(runsRoot);
-  const directory = runDirectory(root, runId);
-  const meta: RunMeta = { ...options.meta, runId };
-  const checked = check(RunMetaSchema, meta);
-  if (!checked.ok) throw new ValidationError("meta.json", checked.problems, "E_META_INVALID");
-
+/** Makes the runs root (as `mkdir -p` would), naming it in the error. */
+async function ensureRunsRoot(root: string): Promise<void> {
   try {
     await ensureDirectory(root);
   } catch (error) {
@@ -74,6 +69,10 @@ export async function createRunDirectory(
       },
     );
   }
+}
+
+/** Creates `directory` (0700), refusing one that exists. */
+async function createFreshDirectory(directory: string): Promise<void> {
   try {
     await createDirectory(directory);
   } catch (error) {
@@ -84,21 +83,140 @@ export async function createRunDirectory(
       { cause: error },
     );
   }
+}
 
+/** What makes a directory a run: meta.json, an empty timeline, artifacts/; then fsynced. */
+async function populateRunDirectory(directory: string, meta: RunMeta): Promise<void> {
   const paths = runPaths(directory);
+  await writeMeta(directory, meta);
+  await createEmptyFile(paths.summary);
+  await createDirectory(paths.artifacts);
+  await fsyncDirectory(directory);
+}
+
+/** Runs `fill` in `directory`, which this call just made; removes it whole if `fill` fails. */
+async function fillOrRemove(directory: string, fill: () => Promise<void>): Promise<void> {
   try {
-    await writeFileAtomic(paths.workflow, options.workflowSource);
-    await writeMeta(directory, checked.value);
-    await createEmptyFile(paths.summary);
-    await createDirectory(paths.artifacts);
-    await fsyncDirectory(directory);
+    await fill();
   } catch (error) {
-    // All-or-nothing: the directory was created by this call a moment ago and holds nothing
-    // but what this call wrote, so removing it cannot lose anyone's data.
+    // All-or-nothing: the directory was created a moment ago for this run and holds nothing
+    // but what was written for it, so removing it cannot lose anyone's data.
     await rm(directory, { recursive: true, force: true });
     throw new RunDirectoryError(directory, `cannot populate: ${describeSystemError(error)}`, {
       cause: error,
     });
   }
-  return { runId, directory, paths, meta: checked.value };
+}
+
+function checkedMeta(meta: RunMeta): RunMeta {
+  const checked = check(RunMetaSchema, meta);
+  if (!checked.ok) throw new ValidationError("meta.json", checked.problems, "E_META_INVALID");
+  return checked.value;
+}
+
+export async function createRunDirectory(
+  runsRoot: string,
+  options: CreateRunDirectoryOptions,
+): Promise<CreatedRunDirectory> {
+  const runId = options.runId === undefined ? uuidv7() : parseRunId(options.runId);
+  const root = resolve(runsRoot);
+  const directory = runDirectory(root, runId);
+  const meta = checkedMeta({ ...options.meta, runId });
+  await ensureRunsRoot(root);
+  await createFreshDirectory(directory);
+  await fillOrRemove(directory, async () => {
+    await writeFileAtomic(runPaths(directory).workflow, options.workflowSource);
+    await populateRunDirectory(directory, meta);
+  });
+  return { runId, directory, paths: runPaths(directory), meta };
+}
+
+/** A new run id: a UUIDv7, so run directories sort by start time. */
+export function newRunId(): string {
+  return uuidv7();
+}
+
+/** Name prefix of a run directory being prepared; readers skip names starting with a dot. */
+export const STAGING_PREFIX = ".launch-";
+
+export interface StageRunDirectoryOptions {
+  /** The exact bytes of the workflow file, copied to workflow.yaml (first, as HPCBox does). */
+  workflowSource: Uint8Array;
+  /** launch.json: what the executor needs; its runId names the run. */
+  launch: LaunchRecord;
+}
+
+export interface StagedRunDirectory {
+  runId: string;
+  /** `<runs root>/.launch-<runId>`: where the executor is started. */
+  staging: string;
+  /** `<runs root>/<runId>`: the name it has once the executor commits it. */
+  directory: string;
+}
+
+/**
+ * The front end's half of starting a run: `<runs root>/.launch-<runId>/` with workflow.yaml and
+ * launch.json, ready for the executor. Nothing lists it as a run until the executor commits it
+ * (commitRunDirectory); if anything here fails, nothing is left behind.
+ */
+export async function stageRunDirectory(
+  runsRoot: string,
+  options: StageRunDirectoryOptions,
+): Promise<StagedRunDirectory> {
+  const checked = check(LaunchRecordSchema, options.launch);
+  if (!checked.ok) throw new ValidationError("launch.json", checked.problems, "E_LAUNCH_INVALID");
+  const runId = parseRunId(checked.value.runId);
+  const root = resolve(runsRoot);
+  const directory = runDirectory(root, runId);
+  const staging = join(root, `${STAGING_PREFIX}${runId}`);
+  await ensureRunsRoot(root);
+  if (await exists(directory)) {
+    throw new RunDirectoryError(directory, "a run with this id already exists");
+  }
+  await createFreshDirectory(staging);
+  await fillOrRemove(staging, async () => {
+    const paths = runPaths(staging);
+    await writeFileAtomic(paths.workflow, options.workflowSource);
+    await writeJsonAtomic(paths.launch, checked.value);
+  });
+  return { runId, staging, directory };
+}
+
+/**
+ * The executor's half: writes meta.json, the empty timeline and artifacts/ into the staged
+ * directory, then renames it to `<runs root>/<runId>` in one step, so a reader finds either no
+ * run or a whole one. On failure the staged directory is left for the caller to remove.
+ */
+export async function commitRunDirectory(
+  staged: StagedRunDirectory,
+  meta: Omit<RunMeta, "runId">,
+): Promise<CreatedRunDirectory> {
+  const full = checkedMeta({ ...meta, runId: staged.runId });
+  try {
+    await populateRunDirectory(staged.staging, full);
+    // rename(2) would quietly replace an empty directory of that name: refuse it instead.
+    if (await exists(staged.directory)) throw new Error("a run with this id already exists");
+    await rename(staged.staging, staged.directory);
+    await fsyncDirectory(dirname(staged.directory));
+  } catch (error) {
+    throw new RunDirectoryError(staged.directory, `cannot create: ${describeSystemError(error)}`, {
+      cause: error,
+    });
+  }
+  return {
+    runId: staged.runId,
+    directory: staged.directory,
+    paths: runPaths(staged.directory),
+    meta: full,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
 }

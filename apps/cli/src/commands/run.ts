@@ -1,17 +1,17 @@
-// `runyard run WORKFLOW`: run a workflow in the foreground, printing progress, leaving a run
-// directory behind. Exit 0 on success, 1 when a step failed, 130 when cancelled (a hangup
-// ends the process by SIGHUP instead, see bin.ts).
+// `runyard run WORKFLOW`: start a run (a detached executor, see launchRun) and watch it live
+// over ipc.sock, or with --detach just start it. Exit 0 on success, 1 when a step failed, 130
+// when cancelled. Closing the terminal ends only this view: the run goes on.
 import { statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { runWorkflow } from "@runyard/executor";
-import { encodeStderrLine, type RunEvent } from "@runyard/protocol";
+import { resolve } from "node:path";
+import { launchRun } from "@runyard/executor";
 import { RunyardError } from "@runyard/schema";
 import { findSystemError } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
-import { LiveOutputGate } from "../live-output.js";
-import { ProgressPrinter } from "../progress.js";
+import { paint, tildify } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
+import { VERSION } from "../version.js";
+import { exitForOutcome, watchRun } from "../watch-run.js";
 
 const NOT_WRITABLE = new Set(["EACCES", "EPERM", "EROFS"]);
 
@@ -69,11 +69,17 @@ export const runCommand: Command = {
   name: "run",
   summary: "Run a workflow and watch it live",
   usage: "runyard run <workflow.yaml> [options]",
-  help: `Runs every step of the workflow as a real process, in dependency order, and keeps a run
-directory with the workflow copy, meta.json, status.json, each step's stdout/stderr captures and
-the event timeline (run_summary.jsonl). Progress goes to stderr; press Ctrl-C to cancel.
+  help: `Starts the workflow as a run of its own — an executor process that outlives this
+terminal — and shows its progress live. Every step runs as a real process, in dependency
+order; the run directory keeps the workflow copy, meta.json, status.json, each step's
+stdout/stderr captures and the event timeline (run_summary.jsonl).
+
+Ctrl-C cancels the run (a second Ctrl-C kills its steps at once). Closing the terminal or
+losing the ssh session does not: the run goes on, and 'runyard attach' shows it again.
 
 Options:
+  -d, --detach         Start the run and return at once, printing its id (and, on
+                       stderr, how to attach); with --json, the id, directory and pid
       --runs-dir <dir> Where run directories go (default: $RUNYARD_RUNS_DIR, then runsDir
                        in ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
                        ~/.runyard/runs)
@@ -90,11 +96,19 @@ Options:
                        (step-output ones are left out while stderr's reader is behind)
       --json           Print the run's id, directory and final status as JSON on stdout
 
+Steps start with the environment of this shell (load modules first), in the working
+directory the workflow names (default: the workflow file's directory).
+
+Exit status: 0 success, 1 a step failed or the executor died, 130 cancelled;
+with --detach, 0 once the run has started.
+
 Examples:
   runyard run examples/hello.yaml
   runyard run pipeline.yaml --output --max-parallel 4
-  runyard run align.yaml -p sample=NA12878 -p threads=8`,
+  runyard run align.yaml -p sample=NA12878 -p threads=8
+  runyard run -d long.yaml && runyard attach latest`,
   options: {
+    detach: { type: "boolean", short: "d" },
     "runs-dir": { type: "string" },
     param: { type: "string", short: "p", multiple: true },
     output: { type: "boolean", short: "o" },
@@ -136,43 +150,55 @@ Examples:
     }
     const params: Record<string, string> = Object.fromEntries(given);
     const runsRoot = await runsRootFor(values, context);
-
     const { output } = context;
-    const quiet = values.quiet === true;
-    const printer = new ProgressPrinter(output, { showOutput: values.output === true, runsRoot });
-    const live = new LiveOutputGate(output, { notice: !quiet });
-    let runDirectory: string | undefined;
-    const onEvent = (event: RunEvent) => {
-      if (event.type === "run-start") runDirectory = join(runsRoot, event.runId);
-      if (!live.admit(event)) {
-        if (event.type === "step-output" && !quiet) printer.skipOutput(event);
-        return;
-      }
-      if (values.events === true) output.err(encodeStderrLine(event));
-      if (!quiet) printer.handle(event);
-    };
-    let result: Awaited<ReturnType<typeof runWorkflow>>;
+
+    let launched: Awaited<ReturnType<typeof launchRun>>;
     try {
-      result = await runWorkflow({
-        workflowFile,
+      launched = await launchRun({
+        workflowFile: file,
         runsRoot,
+        cwd: context.cwd,
         env: context.env,
-        onEvent,
-        signal: context.signal,
         params,
-        // step-output events: for the --output view and for --events consumers.
-        output: values.output === true || values.events === true,
+        client: `runyard-cli/${VERSION}`,
+        // Watching: the first step waits (a few ms) for this view to subscribe, so that it
+        // shows every step's output from the first byte.
+        ...(values.detach === true ? {} : { holdStartMs: 5000 }),
         ...(maxParallel === undefined ? {} : { maxParallel }),
       });
     } catch (error) {
-      throw explainRunFailure(error, runsRoot, runDirectory);
+      throw explainRunFailure(error, runsRoot);
     }
-    if (values.json === true) {
+    if (values.detach === true) {
+      if (values.json === true) {
+        output.out(
+          `${JSON.stringify({ runId: launched.runId, runDirectory: launched.directory, pid: launched.pid })}\n`,
+        );
+      } else output.out(`${launched.runId}\n`);
+      if (values.quiet !== true) {
+        output.err(
+          `${paint(output, "bold", "runyard")}: started run ${launched.runId} in ${tildify(launched.directory)}\n` +
+            paint(
+              output,
+              "dim",
+              `follow it: runyard attach ${launched.runId.slice(-8)}   cancel it: runyard cancel ${launched.runId.slice(-8)}\n`,
+            ),
+        );
+      }
+      return EXIT.ok;
+    }
+    const outcome = await watchRun(launched.directory, context, {
+      runsRoot,
+      showOutput: values.output === true,
+      events: values.events === true,
+      quiet: values.quiet === true,
+      mode: "run",
+    });
+    if (values.json === true && outcome.kind !== "detached") {
       output.out(
-        `${JSON.stringify({ runId: result.runId, runDirectory: result.runDirectory, finalStatus: result.finalStatus })}\n`,
+        `${JSON.stringify({ runId: launched.runId, runDirectory: launched.directory, finalStatus: outcome.kind === "ended" ? outcome.finalStatus : "crashed" })}\n`,
       );
     }
-    if (result.finalStatus === "success") return EXIT.ok;
-    return result.finalStatus === "cancelled" ? EXIT.cancelled : EXIT.failed;
+    return exitForOutcome(outcome, launched.runId, context.output);
   },
 };

@@ -1,0 +1,297 @@
+// The live view of one run, for `runyard run` and `runyard attach`: what already happened (the
+// timeline replayed), then what happens, until the run ends or the user leaves. On this host it
+// follows ipc.sock; when no executor answers (the run ended or crashed) it reads the run's
+// files; for a run on another login node, whose socket cannot be reached from here, it follows
+// status.json's neighbour run_summary.jsonl by polling, as a shared file system allows.
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
+import { createIpcClient, type IpcClient } from "@runyard/ipc";
+import { type DecodedEvent, encodeStderrLine, eventToWire, type RunEvent } from "@runyard/protocol";
+import type { FinalStatus } from "@runyard/schema";
+import { capturePaths, readRun, runPaths, shortHostname, streamSummary } from "@runyard/store";
+import type { CommandContext, TerminalSignal } from "./command.js";
+import { EXIT } from "./errors.js";
+import { LiveOutputGate } from "./live-output.js";
+import { type Output, paint } from "./output.js";
+import { ProgressPrinter } from "./progress.js";
+
+/** How often the files of a run are read again when no socket can be followed. */
+export const FILE_POLL_MS = 1000;
+
+export interface WatchOptions {
+  runsRoot: string;
+  /** Print each step's output (--output). */
+  showOutput: boolean;
+  /** Print every event as a __RUNYARD_EVENT__ line (--events). */
+  events: boolean;
+  quiet: boolean;
+  /**
+   * What the terminal's signals do: "run" — the first SIGINT/SIGTERM asks the executor to cancel
+   * the run, the second to kill its steps at once; "attach" — any signal only ends this view.
+   * A hangup only ends the view, either way: the run goes on.
+   */
+  mode: "run" | "attach";
+}
+
+export type WatchOutcome =
+  | { kind: "ended"; finalStatus: FinalStatus }
+  /** The executor is gone and the run never recorded its end. */
+  | { kind: "crashed"; reason: string }
+  /** The viewer left (Ctrl-C in attach, a hangup) while the run goes on. */
+  | { kind: "detached"; signal: TerminalSignal };
+
+/**
+ * Finds the step output a view never received, from the offsets step-output events carry and,
+ * at a step's end, the size of its capture files: the executor drops the connection of a reader
+ * that falls far behind, and what it would have sent is lost to the view (not to the files).
+ */
+class OutputLedger {
+  /** Next expected offset per capture file, "<captureSeq>:<stream>". */
+  readonly #next = new Map<string, number>();
+
+  constructor(
+    private readonly directory: string,
+    /** Every step's output was subscribed to from its first byte (run, not attach). */
+    private readonly fromStart: boolean,
+  ) {}
+
+  /** Bytes missing before this chunk. */
+  received(event: Extract<RunEvent, { type: "step-output" }>): number {
+    const key = `${event.captureSeq}:${event.stream}`;
+    const expected = this.#next.get(key) ?? (this.fromStart ? 0 : event.offset);
+    this.#next.set(key, event.offset + (event.bytes ?? Buffer.byteLength(event.data)));
+    return Math.max(0, event.offset - expected);
+  }
+
+  /** Bytes of the ended step's captures never received. */
+  ended(stepId: string, captureSeq: number): number {
+    let missing = 0;
+    const paths = capturePaths(this.directory, captureSeq, stepId);
+    for (const [stream, path] of [
+      ["stdout", paths.out],
+      ["stderr", paths.err],
+    ] as const) {
+      const key = `${captureSeq}:${stream}`;
+      const next = this.#next.get(key) ?? (this.fromStart ? 0 : undefined);
+      if (next === undefined) continue;
+      try {
+        missing += Math.max(0, lstatSync(path).size - next);
+      } catch {
+        // No capture to compare with: nothing to say.
+      }
+      this.#next.delete(key);
+    }
+    return missing;
+  }
+}
+
+/** Renders events the way `runyard run` always has: progress, output, event lines. */
+class EventRenderer {
+  readonly #printer: ProgressPrinter;
+  readonly #live: LiveOutputGate;
+  readonly #options: WatchOptions;
+  readonly #output: Output;
+  readonly #ledger: OutputLedger | undefined;
+  lastSeq = 0;
+  finalStatus: FinalStatus | undefined;
+
+  constructor(output: Output, options: WatchOptions, directory: string) {
+    this.#output = output;
+    this.#ledger =
+      options.showOutput || options.events
+        ? new OutputLedger(directory, options.mode === "run")
+        : undefined;
+    this.#options = options;
+    this.#printer = new ProgressPrinter(output, {
+      showOutput: options.showOutput,
+      runsRoot: options.runsRoot,
+    });
+    this.#live = new LiveOutputGate(output, { notice: !options.quiet });
+  }
+
+  /** Takes one event; a durable one already seen (by seq) is dropped. */
+  take(event: DecodedEvent): void {
+    if (event.type !== "step-output") {
+      if (event.seq <= this.lastSeq) return;
+      this.lastSeq = event.seq;
+      if (event.type === "run-end") this.finalStatus = event.finalStatus;
+    }
+    if (event.type === "unknown") {
+      if (this.#options.events) this.#output.err(encodeStderrLine(eventToWire(event)));
+      return;
+    }
+    this.#show(event);
+  }
+
+  #show(event: RunEvent): void {
+    if (this.#ledger && !this.#options.quiet) {
+      if (event.type === "step-output") {
+        this.#live.missed(event.stepId, this.#ledger.received(event));
+      } else if (event.type === "step-end" && event.captureSeq !== undefined) {
+        this.#live.missed(event.stepId, this.#ledger.ended(event.stepId, event.captureSeq));
+      }
+    }
+    if (!this.#live.admit(event)) {
+      if (event.type === "step-output" && !this.#options.quiet) this.#printer.skipOutput(event);
+      return;
+    }
+    if (this.#options.events) this.#output.err(encodeStderrLine(event));
+    if (!this.#options.quiet) this.#printer.handle(event);
+  }
+}
+
+/** Resolves at the first signal the view should stop for; `stop()` ends the wait. */
+class SignalWatch {
+  readonly stopped: Promise<TerminalSignal>;
+  #resolve: ((signal: TerminalSignal) => void) | undefined;
+  #unlisten: () => void;
+  #interrupts = 0;
+
+  constructor(
+    context: CommandContext,
+    mode: WatchOptions["mode"],
+    client: () => IpcClient | undefined,
+  ) {
+    this.stopped = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    const { output } = context;
+    this.#unlisten = context.signals.listen((signal) => {
+      if (signal === "SIGHUP" || mode === "attach") {
+        this.#resolve?.(signal);
+        return;
+      }
+      this.#interrupts += 1;
+      const live = client();
+      if (this.#interrupts === 1 && live) {
+        output.err(
+          `runyard: ${signal === "SIGINT" ? "interrupted" : "terminated"}; cancelling the run (press Ctrl-C again to kill its steps at once)\n`,
+        );
+        void live.cancel({
+          reason: `${signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)"}`,
+        });
+      } else if (this.#interrupts === 2 && live) {
+        output.err("runyard: interrupted again; killing every step of the run now\n");
+        void live.cancel({ reason: "interrupted again: killed at once" });
+      } else {
+        // No executor to ask, or it does not answer: leave; the run's files tell the rest.
+        this.#resolve?.(signal);
+      }
+    });
+  }
+
+  stop(): void {
+    this.#unlisten();
+    this.#resolve = undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Follows the run in `directory` until it ends or the viewer leaves. */
+export async function watchRun(
+  directory: string,
+  context: CommandContext,
+  options: WatchOptions,
+): Promise<WatchOutcome> {
+  const { output } = context;
+  const renderer = new EventRenderer(output, options, directory);
+  let client: IpcClient | undefined;
+  const signals = new SignalWatch(context, options.mode, () => client);
+  // An object, not a variable: it changes under the loops below, from a signal handler.
+  const left: { signal?: TerminalSignal } = {};
+  void signals.stopped.then((signal) => {
+    left.signal = signal;
+    void client?.close();
+  });
+  try {
+    const view = await readRun(directory);
+    const host = shortHostname();
+    const elsewhere = view.meta.startedOn !== host;
+    if (elsewhere && view.classification === "running") {
+      output.err(
+        `${paint(output, "yellow", "warning:")} this run was started on ${view.meta.startedOn}; live socket updates are not available from ${host} — following its files instead (every ${FILE_POLL_MS / 1000} s). Reconnect from ${view.meta.startedOn} for a live view.\n`,
+      );
+    }
+    if (!elsewhere) {
+      // Live over ipc.sock, resuming after a dropped connection from the last seq seen.
+      for (
+        let attempt = 0;
+        left.signal === undefined && renderer.finalStatus === undefined;
+        attempt += 1
+      ) {
+        try {
+          client = await createIpcClient(runPaths(directory).socket, {
+            client: "runyard-cli",
+          });
+        } catch {
+          break; // no executor answers: the files tell the rest
+        }
+        if (left.signal !== undefined) break;
+        client.subscribe({
+          fromSeq: renderer.lastSeq + 1,
+          output: options.showOutput || options.events,
+        });
+        for await (const message of client) {
+          if (message.type === "event" || message.type === "output") renderer.take(message.event);
+          else if (message.type === "bye" && message.finalStatus !== null) {
+            renderer.finalStatus ??= message.finalStatus;
+          } else if (message.type === "error" && message.code !== "E_CLIENT_TOO_SLOW") {
+            output.err(`${paint(output, "yellow", "warning:")} ${message.message}\n`);
+          }
+        }
+        client = undefined;
+        if (attempt > 0) await sleep(Math.min(1000, 100 * attempt));
+        if (attempt >= 20) break;
+      }
+    }
+    // The files: all of it for an ended run, what the socket did not deliver, or a run elsewhere.
+    for (;;) {
+      if (left.signal !== undefined) return { kind: "detached", signal: left.signal };
+      for await (const record of streamSummary(join(directory, "run_summary.jsonl"), {
+        fromSeq: renderer.lastSeq + 1,
+      })) {
+        if (record.kind === "event") renderer.take(record.event);
+      }
+      if (renderer.finalStatus !== undefined)
+        return { kind: "ended", finalStatus: renderer.finalStatus };
+      const now = await readRun(directory);
+      if (now.classification !== "running" && now.classification !== "unknown") {
+        if (now.meta.finalStatus !== null)
+          return { kind: "ended", finalStatus: now.meta.finalStatus };
+        if (now.classification === "crashed") return { kind: "crashed", reason: now.reason };
+        return { kind: "ended", finalStatus: now.classification };
+      }
+      await Promise.race([sleep(FILE_POLL_MS), signals.stopped]);
+    }
+  } finally {
+    signals.stop();
+    await client?.close();
+  }
+}
+
+/** The exit status of a watched run, saying what a user needs to know about how it ended. */
+export function exitForOutcome(outcome: WatchOutcome, runId: string, output: Output): number {
+  const short = runId.slice(-8);
+  switch (outcome.kind) {
+    case "ended":
+      return outcome.finalStatus === "success"
+        ? EXIT.ok
+        : outcome.finalStatus === "cancelled"
+          ? EXIT.cancelled
+          : EXIT.failed;
+    case "crashed":
+      output.err(
+        `${paint(output, "red", "error:")} the run's executor is gone and never recorded an end: ${outcome.reason}\n${paint(output, "dim", `hint: see what happened: runyard show ${short}`)}\n`,
+      );
+      return EXIT.failed;
+    case "detached":
+      // After a hangup nobody reads this; bin.ts ends the process by SIGHUP.
+      if (outcome.signal !== "SIGHUP") {
+        output.err(
+          `runyard: detached; the run goes on (runyard attach ${short} to follow it again)\n`,
+        );
+      }
+      return outcome.signal === "SIGHUP" ? 129 : EXIT.cancelled;
+  }
+}

@@ -1,0 +1,132 @@
+// The executor's side of the launch contract: take a run directory a front end staged
+// (<runs root>/.launch-<runId>/ with workflow.yaml and launch.json), check the workflow the way
+// runWorkflow does, commit the directory under its run id with meta.json naming this process,
+// and run it to its end. A refusal removes the staged directory, so nothing is left behind.
+import { readFile, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import {
+  check,
+  LaunchRecordSchema,
+  parseWorkflow,
+  RUN_FILES,
+  WorkflowError,
+  WorkflowReadError,
+} from "@runyard/schema";
+import {
+  commitRunDirectory,
+  readJsonFile,
+  STAGING_PREFIX,
+  type StagedRunDirectory,
+} from "@runyard/store";
+import type { Backend } from "./backend.js";
+import { checkRunnable } from "./check-runnable.js";
+import { RunOptionsError } from "./errors.js";
+import { createLocalBackend } from "./local-backend.js";
+import { startMeta } from "./run-meta.js";
+import type { RunResult } from "./run-options.js";
+import { RunSession } from "./run-session.js";
+
+export interface ExecuteStagedOptions {
+  /** Aborting cancels the run, as runWorkflow's signal does. */
+  signal?: AbortSignal;
+  /** Backends by name; default { local }. */
+  backends?: Readonly<Record<string, Backend>>;
+  /**
+   * Called once: with the run's directory when it is committed, run-start is in its timeline
+   * and ipc.sock listens; or with the error that stopped it before that.
+   */
+  onStarted?: (outcome: { ok: true; directory: string } | { ok: false; error: unknown }) => void;
+}
+
+/** Runs the staged run directory `staging` to its end. */
+export async function executeStagedRun(
+  staging: string,
+  options: ExecuteStagedOptions = {},
+): Promise<RunResult> {
+  let started = false;
+  const report: NonNullable<ExecuteStagedOptions["onStarted"]> = (outcome) => {
+    if (started) return;
+    started = true;
+    options.onStarted?.(outcome);
+  };
+  let session: RunSession;
+  try {
+    session = await prepare(staging, options, () =>
+      report({
+        ok: true,
+        directory: join(dirname(staging), basename(staging).slice(STAGING_PREFIX.length)),
+      }),
+    );
+  } catch (error) {
+    // Refused before it became a run: leave nothing behind (the staged directory holds only
+    // the front end's copy of the workflow, launch.json and this process's log).
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    report({ ok: false, error });
+    throw error;
+  }
+  try {
+    return await session.run();
+  } catch (error) {
+    report({ ok: false, error });
+    throw error;
+  }
+}
+
+async function prepare(
+  staging: string,
+  options: ExecuteStagedOptions,
+  onStarted: () => void,
+): Promise<RunSession> {
+  const name = basename(staging);
+  if (!name.startsWith(STAGING_PREFIX)) {
+    throw new RunOptionsError(
+      `${staging} is not a staged run directory (its name must start with ${STAGING_PREFIX})`,
+    );
+  }
+  const launchPath = join(staging, RUN_FILES.launch);
+  const read = await readJsonFile(launchPath, (input) => check(LaunchRecordSchema, input));
+  if (!read.ok) throw read.error;
+  const launch = read.value;
+  if (name !== `${STAGING_PREFIX}${launch.runId}`) {
+    throw new RunOptionsError(`${launchPath}: runId ${launch.runId} does not match ${name}`);
+  }
+  let source: Uint8Array;
+  try {
+    source = await readFile(join(staging, RUN_FILES.workflow));
+  } catch (error) {
+    throw new WorkflowReadError(launch.workflowPath, "the staged copy cannot be read", {
+      cause: error,
+    });
+  }
+  const parsed = parseWorkflow(source, launch.workflowFile);
+  if (!parsed.ok) throw new WorkflowError(launch.workflowPath, parsed.problems);
+  const workflow = parsed.workflow;
+  const backends = options.backends ?? { local: createLocalBackend() };
+  const params = checkRunnable(
+    workflow,
+    launch.workflowPath,
+    Object.fromEntries(launch.params),
+    backends,
+  );
+  const staged: StagedRunDirectory = {
+    runId: launch.runId,
+    staging,
+    directory: join(dirname(staging), launch.runId),
+  };
+  options.signal?.throwIfAborted();
+  const created = await commitRunDirectory(staged, startMeta(workflow, params, launch.cwd));
+  return new RunSession({
+    workflow,
+    created,
+    backends,
+    maxParallel: launch.maxParallel,
+    killGraceMs: launch.killGraceMs,
+    holdStartMs: launch.holdStartMs,
+    env: launch.env,
+    params,
+    onEvent: undefined,
+    output: false,
+    signal: options.signal,
+    onStarted,
+  });
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `runyard-executor <staged run directory> [--ready-fd=N]`: runs one run that a front end
+// staged (see launchRun and docs/run-directory.md, "Starting a run") to its end. launchRun
+// starts it in a session of its own with stdout and stderr on the run's executor.log; it also
+// works by hand. A hangup is ignored (there is no terminal to lose); SIGINT or SIGTERM cancels
+// the run, a second one kills every step at once and exits. With --ready-fd, one line on that
+// descriptor says the run started, or why it did not (start-report.ts).
+import { closeSync, writeSync } from "node:fs";
+import { basename } from "node:path";
+import { executeStagedRun } from "./execute-staged.js";
+import { killAllNow } from "./live-runs.js";
+import { errorReport, type StartReport } from "./start-report.js";
+
+const USAGE = "usage: runyard-executor <staged run directory> [--ready-fd=N]\n";
+
+function parseArguments(argv: readonly string[]): { staging: string; readyFd?: number } {
+  let staging: string | undefined;
+  let readyFd: number | undefined;
+  for (const arg of argv) {
+    const fd = /^--ready-fd=(\d+)$/.exec(arg);
+    if (fd) readyFd = Number(fd[1]);
+    else if (arg.startsWith("-") || staging !== undefined) {
+      process.stderr.write(`runyard-executor: unexpected argument "${arg}"\n${USAGE}`);
+      process.exit(2);
+    } else staging = arg;
+  }
+  if (staging === undefined) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  return readyFd === undefined ? { staging } : { staging, readyFd };
+}
+
+const { staging, readyFd } = parseArguments(process.argv.slice(2));
+
+// stdout and stderr are executor.log, in the run directory: on a full disk a write to them
+// fails, and an unheard 'error' event would end the executor (and the run) for a log line.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+
+function stamp(message: string): void {
+  try {
+    process.stderr.write(
+      `${new Date().toISOString()} runyard-executor[${process.pid}]: ${message}\n`,
+    );
+  } catch {
+    // Some Node versions throw here instead of emitting 'error'. Nothing is left to tell.
+  }
+}
+
+// Started by hand in a terminal, the run must not die with it either.
+process.on("SIGHUP", () => undefined);
+const controller = new AbortController();
+let signalled = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (!signalled) {
+      signalled = true;
+      stamp(`${signal}: cancelling the run`);
+      controller.abort(`cancelled: the executor received ${signal}`);
+      return;
+    }
+    stamp(`${signal} again: killing every step now`);
+    killAllNow(`the executor received ${signal} again and exited at once`);
+    process.exit(130);
+  });
+}
+
+const report = (message: StartReport) => {
+  if (readyFd === undefined) return;
+  try {
+    writeSync(readyFd, `${JSON.stringify(message)}\n`);
+    closeSync(readyFd);
+  } catch (error) {
+    // The front end went away before the run started: the run goes on without it.
+    stamp(`cannot report to the front end: ${(error as Error).message}`);
+  }
+};
+
+try {
+  const result = await executeStagedRun(staging, {
+    signal: controller.signal,
+    onStarted: (outcome) =>
+      report(
+        outcome.ok
+          ? {
+              ok: true,
+              runId: basename(outcome.directory),
+              directory: outcome.directory,
+              pid: process.pid,
+            }
+          : errorReport(outcome.error),
+      ),
+  });
+  process.exitCode =
+    result.finalStatus === "success" ? 0 : result.finalStatus === "cancelled" ? 130 : 1;
+} catch (error) {
+  stamp(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 70;
+}

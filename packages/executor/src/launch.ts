@@ -1,0 +1,202 @@
+// launchRun: how a front end (the CLI, the GUI, an integrator) starts a run that outlives it.
+// It stages the run directory (the workflow copy first, then launch.json), spawns the executor
+// detached — its own session, stdio to executor.log, no terminal to hang up — and waits for its
+// one-line report on a pipe: started (committed, run-start written, ipc.sock listening), or
+// refused (an invalid workflow, a missing param), in which case nothing is left behind. From
+// then on the front end is just another client of ipc.sock.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
+import { rm, rmdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { checkSocketPath } from "@runyard/ipc";
+import {
+  FILE_MODE,
+  type LaunchRecord,
+  now,
+  parseRunId,
+  RunyardError,
+  readInputFile,
+  runDirectory,
+  WorkflowReadError,
+} from "@runyard/schema";
+import { newRunId, runPaths, shortHostname, stageRunDirectory } from "@runyard/store";
+import { RunOptionsError } from "./errors.js";
+import { errorFromReport, type StartReport } from "./start-report.js";
+import { executorVersion } from "./version.js";
+
+/** The executor's entry point: the built file beside this one (tests run from src/). */
+export const EXECUTOR_BIN = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith(".ts") ? "../dist/executor-bin.js" : "./executor-bin.js",
+    import.meta.url,
+  ),
+);
+
+export interface LaunchRunOptions {
+  workflowFile: string;
+  runsRoot: string;
+  /** Values for the workflow's params (NAME → value); the executor checks them. */
+  params?: Readonly<Record<string, string>>;
+  /** The environment steps start from (default process.env): the user's shell's. */
+  env?: NodeJS.ProcessEnv;
+  /** The working directory the run was started from (default process.cwd()). */
+  cwd?: string;
+  maxParallel?: number;
+  killGraceMs?: number;
+  runId?: string;
+  /** Who launches, for launch.json (default runyard-executor/<version>). */
+  client?: string;
+  /**
+   * The launcher will subscribe at once: hold the first step up to this long for it (see
+   * LaunchRecord.holdStartMs). Default 0: start at once (a detached launch).
+   */
+  holdStartMs?: number;
+  /** Longest wait for the executor's report, in ms (default 60 000). */
+  startTimeoutMs?: number;
+}
+
+export interface LaunchedRun {
+  runId: string;
+  /** `<runs root>/<runId>`, committed: meta.json, the timeline and ipc.sock are there. */
+  directory: string;
+  /** The executor's process id. */
+  pid: number;
+}
+
+/** The executor did not report within the time allowed, or died without a word. */
+export class ExecutorStartError extends RunyardError {
+  constructor(message: string, hint: string) {
+    super("E_EXECUTOR_START", message, { hint });
+  }
+}
+
+function stringEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) result[name] = value;
+  return result;
+}
+
+/** Starts a detached run of `workflowFile`; resolves once it runs, rejects if it was refused. */
+export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun> {
+  const maxParallel = options.maxParallel ?? availableParallelism();
+  if (!Number.isSafeInteger(maxParallel) || maxParallel < 1) {
+    throw new RunOptionsError(`maxParallel must be a positive integer, not ${maxParallel}`);
+  }
+  const killGraceMs = options.killGraceMs ?? 5000;
+  if (!Number.isSafeInteger(killGraceMs) || killGraceMs < 0) {
+    throw new RunOptionsError(`killGraceMs must be a whole number >= 0, not ${killGraceMs}`);
+  }
+  const runId = options.runId === undefined ? newRunId() : parseRunId(options.runId);
+  const cwd = options.cwd ?? process.cwd();
+  const workflowFile = resolve(cwd, options.workflowFile);
+  const runsRoot = resolve(cwd, options.runsRoot);
+  checkSocketPath(runPaths(runDirectory(runsRoot, runId)).socket);
+  const read = await readInputFile(workflowFile);
+  if (!read.ok) {
+    throw new WorkflowReadError(options.workflowFile, read.reason, { cause: read.cause });
+  }
+  const env = options.env ?? process.env;
+  const launch: LaunchRecord = {
+    schemaVersion: 1,
+    runId,
+    workflowFile,
+    workflowPath: options.workflowFile,
+    cwd,
+    env: stringEnvironment(env),
+    params: Object.entries(options.params ?? {}),
+    maxParallel,
+    killGraceMs,
+    ...(options.holdStartMs ? { holdStartMs: options.holdStartMs } : {}),
+    launchedBy: {
+      client: options.client ?? `runyard-executor/${executorVersion()}`,
+      pid: process.pid,
+      host: shortHostname(),
+    },
+    createdAt: now(),
+  };
+  const rootExisted = existsSync(runsRoot);
+  const staged = await stageRunDirectory(runsRoot, { workflowSource: read.bytes, launch });
+  const log = openSync(runPaths(staged.staging).executorLog, "a", FILE_MODE);
+  let report: StartReport;
+  try {
+    report = await spawnExecutor(staged.staging, cwd, env, log, options.startTimeoutMs ?? 60_000);
+  } catch (error) {
+    // The executor never got far enough to clean up after itself.
+    await rm(staged.staging, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
+  } finally {
+    closeSync(log);
+  }
+  if (!report.ok) {
+    // A refused run leaves nothing behind: not even the runs root, if this launch made it.
+    if (!rootExisted) await rmdir(runsRoot).catch(() => undefined);
+    throw errorFromReport(report.error);
+  }
+  return { runId, directory: staged.directory, pid: report.pid };
+}
+
+function spawnExecutor(
+  staging: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  log: number,
+  timeoutMs: number,
+): Promise<StartReport> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [EXECUTOR_BIN, staging, "--ready-fd=3"], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", log, log, "pipe"],
+    });
+    const pipe = child.stdio[3] as Readable;
+    let text = "";
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      pipe.destroy();
+      child.unref();
+      outcome();
+    };
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      finish(() =>
+        reject(
+          new ExecutorStartError(
+            `the executor did not start within ${timeoutMs / 1000} s`,
+            `see ${staging}/executor.log`,
+          ),
+        ),
+      );
+    }, timeoutMs);
+    pipe.setEncoding("utf8");
+    pipe.on("data", (chunk: string) => {
+      text += chunk;
+      const newline = text.indexOf("\n");
+      if (newline < 0) return;
+      try {
+        const report = JSON.parse(text.slice(0, newline)) as StartReport;
+        finish(() => resolvePromise(report));
+      } catch (error) {
+        finish(() => reject(error));
+      }
+    });
+    pipe.on("error", () => undefined);
+    child.on("error", (error) => finish(() => reject(error)));
+    child.on("exit", (code, signal) =>
+      finish(() =>
+        reject(
+          new ExecutorStartError(
+            `the executor exited before the run started (${signal ?? `exit ${code}`})`,
+            `its log was ${staging}/executor.log`,
+          ),
+        ),
+      ),
+    );
+  });
+}
