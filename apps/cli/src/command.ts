@@ -27,6 +27,8 @@ export interface CommandContext {
 export interface Command {
   name: string;
   aliases?: readonly string[];
+  /** Left out of `runyard --help` and completion (internal plumbing). */
+  hidden?: boolean;
   summary: string;
   usage: string;
   /** Full help: what it does, its options and an example or two. */

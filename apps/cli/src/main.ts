@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext, SignalSource } from "./command.js";
 import { attachCommand } from "./commands/attach.js";
+import { completeCommand, completionCommand } from "./commands/completion.js";
 import { guiCommand } from "./commands/gui.js";
 import { logsCommand } from "./commands/logs.js";
 import { psCommand } from "./commands/ps.js";
@@ -19,6 +20,8 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   validateCommand,
   guiCommand,
+  completionCommand(() => COMMANDS),
+  completeCommand,
 ];
 
 function findCommand(name: string): Command | undefined {
@@ -26,8 +29,9 @@ function findCommand(name: string): Command | undefined {
 }
 
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
-  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  const shown = COMMANDS.filter((command) => !command.hidden);
+  const width = Math.max(...shown.map((command) => command.name.length));
+  const lines = shown.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
   return `runyard ${VERSION} — run workflows of shell steps, locally or on Slurm, with a durable
 run directory for every run.
 

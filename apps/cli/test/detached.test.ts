@@ -1,0 +1,177 @@
+// Runs that outlive their terminal: run --detach, attach (live, after the end, across a dropped
+// connection, from another host), and Ctrl-C in attach leaving the run alone. Real processes:
+// the built CLI, the detached executor it starts, real steps.
+import type { ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { cli, startCli, useScratch } from "./cli.js";
+
+const scratch = useScratch();
+
+function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+function summary(directory: string): Record<string, unknown>[] {
+  return readFileSync(join(directory, "run_summary.jsonl"), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
+/** The __RUNYARD_EVENT__ lines of a CLI's stderr, as events. */
+function eventLines(stderr: string): Record<string, unknown>[] {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith("__RUNYARD_EVENT__ "))
+    .map((line) => JSON.parse(line.slice("__RUNYARD_EVENT__ ".length)));
+}
+
+async function endedMeta(directory: string, timeout = 20_000): Promise<Record<string, unknown>> {
+  return vi.waitFor(
+    () => {
+      const meta = readJson(join(directory, "meta.json"));
+      if (meta.finalStatus === null) throw new Error("the run goes on");
+      return meta;
+    },
+    { timeout, interval: 50 },
+  );
+}
+
+/** Resolves once the child has written `text` on stderr. */
+function printed(child: ChildProcess, text: string): Promise<void> {
+  let seen = "";
+  return new Promise((resolve) => {
+    const listener = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        child.stderr?.off("data", listener);
+        resolve();
+      }
+    };
+    child.stderr?.on("data", listener);
+  });
+}
+
+function workflow(name: string, text: string): string {
+  const file = join(scratch.directory, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Starts `file` with run --detach and returns the run id and directory from --json. */
+async function detach(file: string, env: Record<string, string> = {}) {
+  const result = await cli(["run", "-d", file, "--json"], { runsDir: scratch.runsDir, env });
+  expect(result.code, result.stderr).toBe(0);
+  const started = JSON.parse(result.stdout) as { runId: string; runDirectory: string; pid: number };
+  return { ...started, result };
+}
+
+describe("runyard run --detach", () => {
+  it("returns as soon as the run has started, and the run goes on to its end", async () => {
+    const file = workflow("nap.yaml", "steps:\n  nap:\n    run: sleep 1; echo rested\n");
+    const began = Date.now();
+    const { runId, runDirectory, pid, result } = await detach(file);
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(result.stderr).toContain(`runyard attach ${runId.slice(-8)}`);
+    expect(runDirectory).toBe(join(scratch.runsDir, runId));
+    // Started, not finished: the executor is alive and is the process meta.json names.
+    expect(readJson(join(runDirectory, "meta.json"))).toMatchObject({ pid, finalStatus: null });
+    expect(existsSync(join(runDirectory, "ipc.sock"))).toBe(true);
+    expect(await endedMeta(runDirectory)).toMatchObject({ finalStatus: "success" });
+    expect(readFileSync(join(runDirectory, "000001-nap.out"), "utf8")).toBe("rested\n");
+    // Nothing but the run itself under the runs root: no staged leftovers.
+    expect(readdirSync(scratch.runsDir)).toEqual([runId]);
+  });
+
+  it("gives steps the environment of the shell that ran it, and records it in launch.json", async () => {
+    const file = workflow("env.yaml", 'steps:\n  show:\n    run: echo "$MODULE_LOADED"\n');
+    const { runDirectory } = await detach(file, { MODULE_LOADED: "gcc/13.2" });
+    await endedMeta(runDirectory);
+    expect(readFileSync(join(runDirectory, "000001-show.out"), "utf8")).toBe("gcc/13.2\n");
+    const launch = readJson(join(runDirectory, "launch.json")) as { env: Record<string, string> };
+    expect(launch.env.MODULE_LOADED).toBe("gcc/13.2");
+  });
+
+  it("refuses an invalid workflow at once, as run does, leaving nothing behind", async () => {
+    const file = workflow("bad.yaml", "steps:\n  a:\n    run: echo\n    needs: [nope]\n");
+    const result = await cli(["run", "-d", file], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("bad.yaml:4");
+    expect(existsSync(scratch.runsDir)).toBe(false);
+  });
+});
+
+describe("runyard attach", () => {
+  it("shows a run from its start, live, every event once, and exits with the run's status", async () => {
+    const file = workflow(
+      "ticks.yaml",
+      "steps:\n  tick:\n    run: for i in 1 2 3 4; do echo tick $i; sleep 0.3; done; exit 3\n  after:\n    needs: tick\n    run: echo never\n",
+    );
+    const { runId, runDirectory } = await detach(file);
+    const attached = await cli(["attach", runId.slice(-8), "--events"], {
+      runsDir: scratch.runsDir,
+    });
+    expect(attached.code).toBe(1);
+    expect(attached.stderr).toMatch(/✗ tick +failed \(exit 3\)/);
+    expect(attached.stderr).toContain(`runyard logs ${runId.slice(-8)} tick`);
+    // The durable events it printed are the timeline, exactly: none missing, none twice.
+    const durable = eventLines(attached.stderr).filter((event) => event.type !== "step-output");
+    expect(durable).toEqual(summary(runDirectory));
+  });
+
+  it("prints a run that has ended from its files, with the run's exit status", async () => {
+    const file = workflow("quick.yaml", "steps:\n  quick:\n    run: echo hi\n");
+    const { runDirectory } = await detach(file);
+    await endedMeta(runDirectory);
+    const attached = await cli(["attach", "latest", "--events"], { runsDir: scratch.runsDir });
+    expect(attached.code).toBe(0);
+    expect(attached.stderr).toMatch(/✓ quick +completed[\s\S]*success in/);
+    expect(eventLines(attached.stderr)).toEqual(summary(runDirectory));
+  });
+
+  it("leaves on Ctrl-C while the run goes on, and the run completes", async () => {
+    const file = workflow("nap.yaml", "steps:\n  nap:\n    run: sleep 1.5; echo rested\n");
+    const { runId, runDirectory } = await detach(file);
+    const { child, done } = startCli(["attach", runId], { runsDir: scratch.runsDir });
+    await printed(child, "nap      started");
+    child.kill("SIGINT");
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain(`detached; the run goes on (runyard attach ${runId.slice(-8)}`);
+    expect(readJson(join(runDirectory, "meta.json"))).toMatchObject({ finalStatus: null });
+    expect(await endedMeta(runDirectory)).toMatchObject({ finalStatus: "success" });
+  });
+
+  it("resumes after the executor drops it for falling behind: every durable event still once", async () => {
+    // A flood of output while the viewer is stopped: the executor drops a client that falls
+    // more than 8 MiB behind. Resumed, the viewer reconnects from the last seq it printed.
+    const file = workflow(
+      "flood.yaml",
+      "steps:\n  flood:\n    run: sleep 0.5; head -c 40000000 /dev/zero | tr '\\0' x\n  after:\n    needs: flood\n    run: sleep 0.5; echo after\n",
+    );
+    const { runId, runDirectory } = await detach(file);
+    const { child, done } = startCli(["attach", runId, "--events", "--output"], {
+      runsDir: scratch.runsDir,
+    });
+    // Attached (it has printed the step's start) before it stops reading.
+    await printed(child, "flood    started");
+    child.kill("SIGSTOP");
+    await vi.waitFor(
+      () => {
+        if (!readFileSync(join(runDirectory, "run_summary.jsonl"), "utf8").includes('"flood"')) {
+          throw new Error("no flood yet");
+        }
+        const log = readFileSync(join(runDirectory, "executor.log"), "utf8");
+        if (!log.includes("dropped a client")) throw new Error("not dropped yet");
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    child.kill("SIGCONT");
+    const result = await done;
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    const durable = eventLines(result.stderr).filter((event) => event.type !== "step-output");
+    expect(durable).toEqual(summary(runDirectory));
+  }, 40_000);
+});
