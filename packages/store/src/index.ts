@@ -43,6 +43,7 @@ export {
 export { capturePaths, type RunPaths, runPaths } from "./paths.js";
 export {
   currentExecutorIdentity,
+  HOSTNAME_ENV,
   type ProcessState,
   probeProcess,
   readBootId,
