@@ -42,6 +42,10 @@ export interface SummaryEnd {
   finalStatus: FinalStatus;
   /** When the run-end event was written (ISO-8601). */
   ts: string;
+  /** The event's words on why the run ended so ("failed: build", "interrupted"), if any. */
+  reason?: string;
+  /** The run's duration as the executor measured it. */
+  durationMs?: number;
 }
 
 /**

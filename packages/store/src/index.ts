@@ -51,12 +51,13 @@ export {
   shortHostname,
 } from "./process-identity.js";
 export { type JsonReadResult, readJsonFile, type Validate } from "./read-json.js";
-export { type RunView, readRun } from "./read-run.js";
+export { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
 export {
   type ResolvedRun,
   RunReferenceError,
   type RunReferenceErrorCode,
   resolveRunReference,
+  shortRunIds,
 } from "./resolve-run-reference.js";
 export {
   type CreatedRunDirectory,
