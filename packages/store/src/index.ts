@@ -7,6 +7,7 @@ export {
   type ClassifyOptions,
   classifyRun,
   HEARTBEAT_STALE_AFTER_MS,
+  RUN_CLASSIFICATIONS,
   type RunClassification,
   type SummaryEnd,
   wantsSummaryEnd,
