@@ -12,4 +12,12 @@ export {
   PsUnreadableJsonSchema,
 } from "./json/ps.js";
 export { RunJsonShape } from "./json/run.js";
+export {
+  type CaptureJson,
+  CaptureJsonSchema,
+  type ShowJson,
+  ShowJsonSchema,
+  type ShowStepJson,
+  ShowStepJsonSchema,
+} from "./json/show.js";
 export { COMMANDS, type MainOptions, main } from "./main.js";

@@ -10,7 +10,7 @@ describe("help and usage", () => {
   it("lists the commands on --help and exits 0", async () => {
     const result = await cli(["--help"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(0);
-    for (const command of ["run", "ps", "logs", "validate", "gui"])
+    for (const command of ["run", "ps", "show", "logs", "validate", "gui"])
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
