@@ -20,4 +20,10 @@ export {
   type ShowStepJson,
   ShowStepJsonSchema,
 } from "./json/show.js";
+export {
+  type ValidateLineJson,
+  ValidateLineJsonSchema,
+  type ValidateProblemJson,
+  ValidateProblemJsonSchema,
+} from "./json/validate.js";
 export { COMMANDS, type MainOptions, main } from "./main.js";
