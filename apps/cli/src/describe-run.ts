@@ -1,6 +1,6 @@
-// What `ps` and `show` say about a run beyond its files: why it ended (or why it is in the
-// state it is), how long it ran — a crashed run's clock stops at its last sign of life, not
-// at now — and whether it was started on another host.
+// What `ps`, `show` and `logs -f` say about a run beyond its files: why it ended (or why it is
+// in the state it is) and how long it ran — a crashed run's clock stops at its last sign of
+// life, not at now.
 import type { StepState } from "@runyard/schema";
 import type { RunView } from "@runyard/store";
 import type { Style } from "./output.js";
@@ -46,15 +46,18 @@ function stepCounts(view: RunView): string {
   return [...counts].map(([status, count]) => `${count} ${status}`).join(", ");
 }
 
+const NO_REASON = "no reason recorded";
+
 /** Why the run ended as it did: the failed steps, the run-end event's words, the step counts. */
 function endWords(view: RunView, short: boolean): string {
+  const recorded = view.summaryEnd?.reason;
   switch (view.classification) {
     case "failed":
-      return failedWords(view, short) ?? view.summaryEnd?.reason ?? view.reason;
+      return failedWords(view, short) ?? recorded ?? NO_REASON;
     case "cancelled":
-      return view.summaryEnd?.reason ?? "cancelled";
+      return recorded ?? NO_REASON;
     default:
-      return view.summaryEnd?.reason ?? (stepCounts(view) || "ended");
+      return recorded ?? (stepCounts(view) || NO_REASON);
   }
 }
 
