@@ -1,5 +1,29 @@
 // runyard — the command users type. The package's public face is the CLI itself; `main` is
-// exported for embedding and tests.
+// exported for embedding and tests, and the schemas of what `--json` prints, for scripts
+// (docs/cli-json.md).
 
 export { EXIT } from "./errors.js";
+export {
+  type PsLineJson,
+  PsLineJsonSchema,
+  type PsRunJson,
+  PsRunJsonSchema,
+  type PsUnreadableJson,
+  PsUnreadableJsonSchema,
+} from "./json/ps.js";
+export { RunJsonShape } from "./json/run.js";
+export {
+  type CaptureJson,
+  CaptureJsonSchema,
+  type ShowJson,
+  ShowJsonSchema,
+  type ShowStepJson,
+  ShowStepJsonSchema,
+} from "./json/show.js";
+export {
+  type ValidateLineJson,
+  ValidateLineJsonSchema,
+  type ValidateProblemJson,
+  ValidateProblemJsonSchema,
+} from "./json/validate.js";
 export { COMMANDS, type MainOptions, main } from "./main.js";

@@ -8,6 +8,7 @@ import { guiCommand } from "./commands/gui.js";
 import { logsCommand } from "./commands/logs.js";
 import { psCommand } from "./commands/ps.js";
 import { runCommand } from "./commands/run.js";
+import { showCommand } from "./commands/show.js";
 import { validateCommand } from "./commands/validate.js";
 import { EXIT, fromSystemError, reportError, UsageError } from "./errors.js";
 import { isReaderGone, type Output, paint, terminalOutput } from "./output.js";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   attachCommand,
   psCommand,
+  showCommand,
   logsCommand,
   validateCommand,
   guiCommand,

@@ -123,6 +123,15 @@ export function formatDuration(milliseconds: number): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
 }
 
+/** 12s ago, 4m ago, 2h ago, 3d ago: how long since `iso`, at a glance. */
+export function ago(iso: string, now: number): string {
+  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
+  if (seconds < 60) return `${Math.floor(seconds)}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86400)}d ago`;
+}
+
 /** 512 B, 3.4 kB, 183.2 MB, 1.1 GB: decimal units, as `ls -h --si` and disk makers count. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;

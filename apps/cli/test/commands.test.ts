@@ -10,7 +10,7 @@ describe("help and usage", () => {
   it("lists the commands on --help and exits 0", async () => {
     const result = await cli(["--help"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(0);
-    for (const command of ["run", "ps", "logs", "validate", "gui"])
+    for (const command of ["run", "ps", "show", "logs", "validate", "gui"])
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
@@ -120,9 +120,9 @@ describe("ps, logs, validate", () => {
     const ps = await cli(["ps"], { runsDir: scratch.runsDir });
     expect(ps.code).toBe(0);
     const lines = ps.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^RUN\s+WORKFLOW\s+STATE\s+STARTED/);
+    expect(lines[0]).toMatch(/^ID\s+WORKFLOW\s+STATE\s+STARTED/);
     expect(lines[1]).toMatch(/failing\s+failed\s/);
-    expect(lines[1]).toMatch(/1\/3 \(1 failed\)$/);
+    expect(lines[1]).toMatch(/1\/3 \(1 failed\)\s+compile failed \(exit 2\)$/);
     expect(lines[2]).toMatch(/hello\s+success\s/);
     expect(lines[2]).toMatch(/3\/3$/);
 

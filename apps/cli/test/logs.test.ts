@@ -1,8 +1,10 @@
+import type { ChildProcess } from "node:child_process";
 import { readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, startCli, useScratch } from "./cli.js";
 import { copyRun, realRun, runIdFor } from "./fixtures.js";
+import { startGatedRun } from "./gated-run.js";
 
 const scratch = useScratch();
 
@@ -116,5 +118,95 @@ describe("runyard logs", () => {
         .split("\n")
         .map((line) => JSON.parse(line).runId),
     ).toEqual([inside.slice(-36)]);
+  });
+});
+
+describe("runyard logs -f", () => {
+  /** Resolves once `text` has arrived on the child's stdout. */
+  function seen(child: ChildProcess, text: string): Promise<void> {
+    return new Promise((resolvePromise) => {
+      let received = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        received += chunk.toString();
+        if (received.includes(text)) resolvePromise();
+      });
+    });
+  }
+
+  /**
+   * Follows a gated run with `logs -f latest ...args` until the step's first part, checks it is
+   * still following, lets the step end, and returns what the follower printed.
+   */
+  async function followThroughGate(args: string[]) {
+    const run = await startGatedRun(scratch);
+    const follow = startCli(["logs", "-f", "latest", ...args], { runsDir: scratch.runsDir });
+    await seen(follow.child, "first part\n");
+    // Still following: the step has not ended.
+    expect(follow.child.exitCode).toBeNull();
+    run.open();
+    const result = await follow.done;
+    expect((await run.done).code).toBe(0);
+    return result;
+  }
+
+  it("follows a running step's output and exits once the step has ended", async () => {
+    const result = await followThroughGate(["talk"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "==> 000001-talk.out <==\nfirst part\nsecond part\n\n==> 000001-talk.err <==\ntalk says bye\n",
+    );
+    expect(result.stderr).toBe("step talk completed (exit 0)\n");
+  });
+
+  it("without a step, picks up each new step's output and exits when the run ends", async () => {
+    const result = await followThroughGate(["--stdout"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "==> 000001-talk.out <==\nfirst part\nsecond part\n\n==> 000002-after.out <==\nafter done\n",
+    );
+    expect(result.stderr).toBe("run success: all 2 steps completed\n");
+  });
+
+  it("prints an ended run's output and exits at once", async () => {
+    await realRun(scratch.runsDir, "examples/failing.yaml");
+    const result = await cli(["logs", "-f", "latest"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "==> 000001-compile.out <==\ncompiling...\n\n==> 000001-compile.err <==\nerror: main.c:3: expected ';'\n\n==> 000002-lint.out <==\nlint is clean\n",
+    );
+    expect(result.stderr).toBe("run failed: step compile failed (exit 2)\n");
+    const step = await cli(["logs", "-f", "latest", "test"], { runsDir: scratch.runsDir });
+    expect([step.code, step.stdout]).toEqual([0, ""]);
+    expect(step.stderr).toBe('step test skipped (needs "compile", which failed)\n');
+    const missing = await cli(["logs", "-f", "latest", "nosuch"], { runsDir: scratch.runsDir });
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain("error: run ");
+    expect(missing.stderr).toContain(
+      'has no step "nosuch"\nhint: its steps: compile, test, lint\n',
+    );
+  });
+
+  it("stops following on Ctrl-C, exit 130, and the run goes on", async () => {
+    const run = await startGatedRun(scratch);
+    const follow = startCli(["logs", "-f", "latest"], { runsDir: scratch.runsDir });
+    await seen(follow.child, "first part\n");
+    follow.child.kill("SIGINT");
+    const result = await follow.done;
+    expect(result.code).toBe(130);
+    const show = await cli(["show", "latest", "--json"], { runsDir: scratch.runsDir });
+    expect(JSON.parse(show.stdout).state).toBe("running");
+    run.open();
+    expect((await run.done).code).toBe(0);
+  });
+
+  it("does not print a symlink put where a capture would be", async () => {
+    const directory = await realRun(scratch.runsDir);
+    const secret = join(scratch.directory, "secret");
+    writeFileSync(secret, "do not print me\n");
+    symlinkSync(secret, join(directory, "000009-evil.out"));
+    const result = await cli(["logs", "-f", "latest"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("==> 000003-report.out <==");
+    expect(result.stdout).not.toContain("do not print me");
   });
 });

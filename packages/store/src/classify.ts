@@ -10,13 +10,16 @@ import {
   shortHostname,
 } from "./process-identity.js";
 
-export type RunClassification =
-  | "running"
-  | "success"
-  | "failed"
-  | "cancelled"
-  | "crashed"
-  | "unknown";
+/** Every state a reader can find a run in: the final statuses, running, crashed, unknown. */
+export const RUN_CLASSIFICATIONS = [
+  "running",
+  "success",
+  "failed",
+  "cancelled",
+  "crashed",
+  "unknown",
+] as const;
+export type RunClassification = (typeof RUN_CLASSIFICATIONS)[number];
 
 /** A heartbeat older than this says the executor is gone (it beats every 10 s). */
 export const HEARTBEAT_STALE_AFTER_MS = 60_000;
@@ -42,6 +45,10 @@ export interface SummaryEnd {
   finalStatus: FinalStatus;
   /** When the run-end event was written (ISO-8601). */
   ts: string;
+  /** The event's words on why the run ended so ("failed: build", "interrupted"), if any. */
+  reason?: string;
+  /** The run's duration as the executor measured it. */
+  durationMs?: number;
 }
 
 /**

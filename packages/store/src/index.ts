@@ -7,6 +7,7 @@ export {
   type ClassifyOptions,
   classifyRun,
   HEARTBEAT_STALE_AFTER_MS,
+  RUN_CLASSIFICATIONS,
   type RunClassification,
   type SummaryEnd,
   wantsSummaryEnd,
@@ -43,6 +44,7 @@ export {
 export { capturePaths, type RunPaths, runPaths } from "./paths.js";
 export {
   currentExecutorIdentity,
+  HOSTNAME_ENV,
   type ProcessState,
   probeProcess,
   readBootId,
@@ -50,12 +52,13 @@ export {
   shortHostname,
 } from "./process-identity.js";
 export { type JsonReadResult, readJsonFile, type Validate } from "./read-json.js";
-export { type RunView, readRun } from "./read-run.js";
+export { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
 export {
   type ResolvedRun,
   RunReferenceError,
   type RunReferenceErrorCode,
   resolveRunReference,
+  shortRunIds,
 } from "./resolve-run-reference.js";
 export {
   type CreatedRunDirectory,

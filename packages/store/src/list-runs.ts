@@ -4,9 +4,8 @@
 // them. Runs are read a few at a time: a root of thousands must not exhaust file descriptors.
 import { join, resolve } from "node:path";
 import { RunyardError } from "@runyard/schema";
-import type { ClassifyOptions } from "./classify.js";
 import { describeSystemError, RunFileError } from "./errors.js";
-import { type RunView, readRun } from "./read-run.js";
+import { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
 import { scanRunsRoot } from "./run-ids.js";
 
 export interface BrokenRun {
@@ -21,14 +20,27 @@ export interface RunList {
   broken: BrokenRun[];
   /** How many run directories the runs root holds, read or not (see `limit`). */
   total: number;
+  /** Every run id under the runs root, read or not, newest first (for shortRunIds). */
+  runIds: string[];
+  /** How many of them were not read: the oldest, past `limit`. */
+  unread: number;
 }
 
 /** Run directories read at once by default. */
 export const LIST_RUNS_CONCURRENCY = 32;
 
-export interface ListRunsOptions extends ClassifyOptions {
-  /** Read only the newest `limit` run directories; absent or 0 reads them all. */
+export interface ListRunsOptions extends ReadRunOptions {
+  /**
+   * Read only the newest `limit` run directories (with `filter`: read until `limit` runs
+   * pass it); absent or 0 reads them all.
+   */
   limit?: number;
+  /**
+   * List only the runs it accepts (a state, a workflow); runs that cannot be read are then
+   * left out, as they match nothing. Run directories are read newest first, `concurrency` at
+   * a time, until `limit` runs are accepted.
+   */
+  filter?: (view: RunView) => boolean;
   /** How many run directories are read at once (default LIST_RUNS_CONCURRENCY). */
   concurrency?: number;
 }
@@ -52,31 +64,57 @@ async function mapBounded<T, R>(
   return results;
 }
 
+type ReadResult = { ok: true; view: RunView } | { ok: false; broken: BrokenRun };
+
+async function readOne(root: string, runId: string, options: ReadRunOptions): Promise<ReadResult> {
+  const directory = join(root, runId);
+  try {
+    return { ok: true, view: await readRun(directory, options) };
+  } catch (error) {
+    const wrapped =
+      error instanceof RunyardError
+        ? error
+        : new RunFileError(directory, describeSystemError(error), { cause: error });
+    return { ok: false, broken: { runId, directory, error: wrapped } };
+  }
+}
+
 export async function listRuns(runsRoot: string, options: ListRunsOptions = {}): Promise<RunList> {
-  const { limit = 0, concurrency = LIST_RUNS_CONCURRENCY, ...classifyOptions } = options;
+  const { limit = 0, concurrency = LIST_RUNS_CONCURRENCY, filter, ...readOptions } = options;
   if (!Number.isSafeInteger(limit) || limit < 0)
     throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
   if (!Number.isSafeInteger(concurrency) || concurrency < 1)
     throw new RangeError(`concurrency must be a whole number >= 1, got ${concurrency}`);
   const root = resolve(runsRoot);
   const { runIds } = await scanRunsRoot(root);
-  const chosen = limit === 0 ? runIds : runIds.slice(0, limit);
-  const results = await mapBounded(chosen, concurrency, async (runId) => {
-    const directory = join(root, runId);
-    try {
-      return { ok: true as const, view: await readRun(directory, classifyOptions) };
-    } catch (error) {
-      const wrapped =
-        error instanceof RunyardError
-          ? error
-          : new RunFileError(directory, describeSystemError(error), { cause: error });
-      return { ok: false as const, broken: { runId, directory, error: wrapped } };
+  const list: RunList = {
+    runs: [],
+    broken: [],
+    total: runIds.length,
+    runIds,
+    unread: runIds.length,
+  };
+  const wanted = limit === 0 ? Number.POSITIVE_INFINITY : limit;
+  let next = 0;
+  while (next < runIds.length) {
+    // Without a filter every run read counts towards `limit`: the newest `limit` in one go.
+    // With one, a page at a time, never more than could still be listed.
+    const room = wanted - list.runs.length - (filter === undefined ? list.broken.length : 0);
+    if (room <= 0) break;
+    const page = runIds.slice(
+      next,
+      next + (filter === undefined ? room : Math.min(room, concurrency)),
+    );
+    next += page.length;
+    const results = await mapBounded(page, concurrency, (runId) =>
+      readOne(root, runId, readOptions),
+    );
+    for (const result of results) {
+      if (!result.ok) {
+        if (filter === undefined) list.broken.push(result.broken);
+      } else if (filter === undefined || filter(result.view)) list.runs.push(result.view);
     }
-  });
-  const list: RunList = { runs: [], broken: [], total: runIds.length };
-  for (const result of results) {
-    if (result.ok) list.runs.push(result.view);
-    else list.broken.push(result.broken);
   }
+  list.unread = runIds.length - next;
   return list;
 }

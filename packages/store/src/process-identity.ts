@@ -5,9 +5,21 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { ExecutorIdentity } from "@runyard/schema";
 
-/** The short host name (`login01` of `login01.cluster.example`), as meta.json records it. */
-export function shortHostname(): string {
-  const name = hostname();
+/**
+ * Overrides the host name every Runyard process uses (what the executor records as
+ * `startedOn`, what readers compare it with): for hosts whose name is no use, and for tests
+ * that play two login nodes on one machine. Empty counts as unset.
+ */
+export const HOSTNAME_ENV = "RUNYARD_HOSTNAME";
+
+/**
+ * The short host name (`login01` of `login01.cluster.example`), as meta.json records it:
+ * `$RUNYARD_HOSTNAME` when set, else the system's.
+ */
+export function shortHostname(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const name = env[HOSTNAME_ENV] || hostname();
   return name.split(".")[0] || name;
 }
 

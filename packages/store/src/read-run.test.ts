@@ -35,6 +35,16 @@ async function runWith(meta: Parameters<typeof startMeta>[0], heartbeat?: number
 
 const here = { startedOn: shortHostname() };
 
+/** A run on this host whose executor is gone without a final status. */
+async function runOfDeadExecutor() {
+  const pid = await deadPid();
+  return runWith({ ...here, pid, executor: { pid, processStartTicks: "1", bootId: null } });
+}
+
+/** One line of run_summary.jsonl. */
+const line = (runId: string, event: object) =>
+  `${JSON.stringify({ runId, ts: "2026-06-05T14:25:00.000Z", ...event })}\n`;
+
 describe("readRun classification", () => {
   it("says running for a live executor whose identity matches", async () => {
     const run = await runWith({ ...here, executor: currentExecutorIdentity() });
@@ -109,16 +119,8 @@ describe("readRun classification", () => {
 });
 
 describe("readRun when meta.json was not finalised", () => {
-  const line = (runId: string, event: object) =>
-    `${JSON.stringify({ runId, ts: "2026-06-05T14:25:00.000Z", ...event })}\n`;
-
   it("takes the run-end of run_summary.jsonl once the executor is gone, and says so", async () => {
-    const pid = await deadPid();
-    const run = await runWith({
-      ...here,
-      pid,
-      executor: { pid, processStartTicks: "1", bootId: null },
-    });
+    const run = await runOfDeadExecutor();
     writeFileSync(
       run.paths.summary,
       line(run.runId, { type: "log", seq: 1, level: "info", message: "x" }) +
@@ -132,12 +134,7 @@ describe("readRun when meta.json was not finalised", () => {
   });
 
   it("still says crashed when the summary has no committed run-end", async () => {
-    const pid = await deadPid();
-    const run = await runWith({
-      ...here,
-      pid,
-      executor: { pid, processStartTicks: "1", bootId: null },
-    });
+    const run = await runOfDeadExecutor();
     writeFileSync(
       run.paths.summary,
       line(run.runId, { type: "run-end", seq: 1, finalStatus: "failed", durationMs: 9 }).trimEnd(),
@@ -154,6 +151,47 @@ describe("readRun when meta.json was not finalised", () => {
       line(run.runId, { type: "run-end", seq: 1, finalStatus: "success", durationMs: 9 }),
     );
     expect((await readRun(run.directory)).classification).toBe("running");
+  });
+});
+
+describe("readRun with readEnd", () => {
+  it("gives an ended run's run-end event, with why it ended", async () => {
+    const run = await runWith({
+      ...here,
+      finalStatus: "cancelled",
+      endedAt: "2026-06-05T14:25:00.000Z",
+    });
+    writeFileSync(
+      run.paths.summary,
+      line(run.runId, {
+        type: "run-end",
+        seq: 1,
+        finalStatus: "cancelled",
+        durationMs: 120_000,
+        reason: "cancelled by a client",
+      }),
+    );
+    expect((await readRun(run.directory)).summaryEnd).toBeNull();
+    const view = await readRun(run.directory, { readEnd: true });
+    expect(view.summaryEnd).toEqual({
+      finalStatus: "cancelled",
+      ts: "2026-06-05T14:25:00.000Z",
+      durationMs: 120_000,
+      reason: "cancelled by a client",
+    });
+    expect(view.lastEventAt).toBe("2026-06-05T14:25:00.000Z");
+  });
+
+  it("gives a crashed run's last event time, its last sign of life besides the heartbeat", async () => {
+    const run = await runOfDeadExecutor();
+    writeFileSync(
+      run.paths.summary,
+      line(run.runId, { type: "log", seq: 1, level: "info", message: "x" }),
+    );
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("crashed");
+    expect(view.summaryEnd).toBeNull();
+    expect(view.lastEventAt).toBe("2026-06-05T14:25:00.000Z");
   });
 });
 
@@ -202,6 +240,35 @@ describe("listRuns", () => {
       runs: [],
       broken: [],
       total: 0,
+      runIds: [],
+      unread: 0,
     });
+  });
+
+  it("with a filter reads newest first only until `limit` runs pass it", async () => {
+    const root = temporaryDirectory();
+    const ids: string[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      const failed = index % 3 === 0;
+      const run = await createRunDirectory(root, {
+        workflowSource: new Uint8Array(),
+        meta: startMeta({
+          finalStatus: failed ? "failed" : "success",
+          endedAt: "2026-06-05T14:25:00.000Z",
+        }),
+      });
+      ids.push(run.runId);
+    }
+    mkdirSync(join(root, "019a1b2c-3d4e-7f00-8a00-0123456789ab")); // unreadable, and oldest
+    const newestFirst = [...ids].reverse();
+    const failed = (view: { classification: string }) => view.classification === "failed";
+    // Failed are runs 0, 3, 6 and 9: the two newest are 9 and 6, the fourth run read.
+    const two = await listRuns(root, { limit: 2, concurrency: 1, filter: failed });
+    expect(two.runs.map((run) => run.runId)).toEqual([newestFirst[0], newestFirst[3]]);
+    expect(two.unread).toBe(11 - 4);
+    const all = await listRuns(root, { filter: failed });
+    expect(all.runs).toHaveLength(4);
+    expect(all.broken).toEqual([]);
+    expect(all.unread).toBe(0);
   });
 });

@@ -2,7 +2,8 @@
 // classification. meta.json is required (without it there is no run to speak of); everything
 // else may be missing or broken and is then reported in `problems`. When meta.json has no
 // final status and the executor is gone, the end of run_summary.jsonl is read to see whether
-// the run did end (see classify.ts).
+// the run did end (see classify.ts); asked to (`readEnd`), it reads it for every run, to say
+// why an ended run ended.
 import { basename } from "node:path";
 import {
   check,
@@ -38,6 +39,16 @@ export interface RunView {
   /** Epoch ms of the last heartbeat, or null. */
   heartbeatAt: number | null;
   /**
+   * The run-end event, when run_summary.jsonl was read (see {@link ReadRunOptions.readEnd})
+   * and ends with one: how the run ended and, in its `reason`, why.
+   */
+  summaryEnd: SummaryEnd | null;
+  /**
+   * When the last committed event of run_summary.jsonl was written, when the summary was
+   * read: for a crashed run, with the heartbeat, its last sign of life.
+   */
+  lastEventAt: string | null;
+  /**
    * When the run ended: meta.json's endedAt, else (meta.json not finalised) the time of the
    * run-end event in run_summary.jsonl; null while it runs or when nothing says.
    */
@@ -46,8 +57,18 @@ export interface RunView {
   problems: string[];
 }
 
+export interface ReadRunOptions extends ClassifyOptions {
+  /**
+   * Read the end of run_summary.jsonl for every run, not only for one the executor left
+   * without a final status: `summaryEnd` then says why an ended run ended. One more read
+   * (of at most the summary's last 64 KiB) per run.
+   */
+  readEnd?: boolean;
+}
+
 /** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
-export async function readRun(directory: string, options: ClassifyOptions = {}): Promise<RunView> {
+export async function readRun(directory: string, options: ReadRunOptions = {}): Promise<RunView> {
+  const { readEnd = false, ...classifyOptions } = options;
   const paths = runPaths(directory);
   const problems: string[] = [];
   const meta = await readJsonFile(paths.meta, (input) => check(LenientRunMetaSchema, input));
@@ -73,14 +94,22 @@ export async function readRun(directory: string, options: ClassifyOptions = {}):
     problems.push(`${paths.heartbeat}: ${describeSystemError(error)}`);
   }
 
-  let classified = classifyRun(meta.value, heartbeatAt, options);
+  let classified = classifyRun(meta.value, heartbeatAt, classifyOptions);
   let summaryEnd: SummaryEnd | null = null;
-  if (wantsSummaryEnd(meta.value, classified)) {
+  let lastEventAt: string | null = null;
+  if (readEnd || wantsSummaryEnd(meta.value, classified)) {
     try {
       const last = await readLastSummaryEvent(paths.summary);
+      // An event of a type this version does not know has whatever `ts` it was given.
+      if (last !== null && !Number.isNaN(Date.parse(last.ts))) lastEventAt = last.ts;
       if (last?.type === "run-end") {
-        summaryEnd = { finalStatus: last.finalStatus, ts: last.ts };
-        classified = classifyRun(meta.value, heartbeatAt, options, summaryEnd);
+        summaryEnd = {
+          finalStatus: last.finalStatus,
+          ts: last.ts,
+          durationMs: last.durationMs,
+          ...(last.reason === undefined ? {} : { reason: last.reason }),
+        };
+        classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
       }
     } catch (error) {
       problems.push(`${paths.summary}: ${describeSystemError(error)}`);
@@ -97,6 +126,8 @@ export async function readRun(directory: string, options: ClassifyOptions = {}):
     classification,
     reason,
     heartbeatAt,
+    summaryEnd,
+    lastEventAt,
     endedAt: meta.value.endedAt ?? summaryEnd?.ts ?? null,
     problems,
   };

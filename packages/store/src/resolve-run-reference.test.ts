@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { temporaryDirectory } from "../test/helpers.js";
-import { resolveRunReference } from "./resolve-run-reference.js";
+import { resolveRunReference, shortRunIds } from "./resolve-run-reference.js";
 
 const older = "01a20217-442a-709a-9dab-f3913390330a";
 const newer = "01a20217-8eb1-75e8-b7e7-48da6767735c";
@@ -56,5 +56,23 @@ describe("resolveRunReference", () => {
     await expect(resolveRunReference(root, "latest")).rejects.toMatchObject({
       code: "E_RUN_NOT_FOUND",
     });
+  });
+});
+
+describe("shortRunIds", () => {
+  it("gives the last 8 characters, longer only where those match another run, and each resolves", async () => {
+    const ids = [
+      newer,
+      older,
+      // Shares its last 8 characters with `older`.
+      "01a20217-9000-7000-8000-aaaa3390330a",
+      // Its last 8 characters are how `newer` begins.
+      "01a20218-0000-7000-8000-000001a20217",
+    ];
+    const short = shortRunIds(ids);
+    expect(ids.map(short)).toEqual(["6767735c", "f3913390330a", "aaaa3390330a", "000001a20217"]);
+    const root = temporaryDirectory();
+    for (const id of ids) mkdirSync(join(root, id));
+    for (const id of ids) expect((await resolveRunReference(root, short(id))).runId).toBe(id);
   });
 });

@@ -104,3 +104,43 @@ export async function resolveRunReference(
     { hint: "list runs with: runyard ps" },
   );
 }
+
+/** Suffix lengths shortRunIds tries: the random tail of a UUIDv7, then its last group, then all. */
+const SHORT_ID_LENGTHS = [8, 12, 36] as const;
+
+/**
+ * A short form of each run id for people to read and type: its last 8 characters (random in a
+ * UUIDv7, where the first are the start time and shared by runs started together), longer only
+ * where those would match another run of `runIds` as resolveRunReference matches (a prefix or a
+ * suffix). Every short id it gives resolves back to its run alone among `runIds`.
+ */
+export function shortRunIds(runIds: readonly string[]): (runId: string) => string {
+  const counts = new Map<
+    number,
+    { suffixes: Map<string, number>; prefixes: Map<string, number> }
+  >();
+  const countsOf = (length: number) => {
+    let found = counts.get(length);
+    if (found === undefined) {
+      const tally = (map: Map<string, number>, key: string) =>
+        map.set(key, (map.get(key) ?? 0) + 1);
+      found = { suffixes: new Map(), prefixes: new Map() };
+      for (const id of runIds) {
+        tally(found.suffixes, id.slice(-length));
+        tally(found.prefixes, id.slice(0, length));
+      }
+      counts.set(length, found);
+    }
+    return found;
+  };
+  return (runId) => {
+    for (const length of SHORT_ID_LENGTHS) {
+      const short = runId.slice(-length);
+      const { suffixes, prefixes } = countsOf(length);
+      // Only this run ends so, and no other run begins so.
+      const ownPrefix = runId.startsWith(short) ? 1 : 0;
+      if (suffixes.get(short) === 1 && (prefixes.get(short) ?? 0) === ownPrefix) return short;
+    }
+    return runId;
+  };
+}

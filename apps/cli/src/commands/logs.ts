@@ -1,56 +1,50 @@
-// `runyard logs RUN [STEP]`: print what a run's steps wrote, from the capture files. The bytes
-// go to stdout as they are in the file (a step's output need not be UTF-8), a chunk at a time
-// and no faster than the reader takes them, so a capture of gigabytes costs no memory.
-
-import { once } from "node:events";
-import { createReadStream } from "node:fs";
+// `runyard logs RUN [STEP]`: print what a run's steps wrote, from the capture files, byte for
+// byte; with -f, follow them while the run (or the step) goes on.
 import { RunyardError } from "@runyard/schema";
-import { type CaptureFileStream, listCaptures, resolveRunReference } from "@runyard/store";
+import {
+  type CaptureFileStream,
+  listCaptures,
+  resolveRunReference,
+  shortHostname,
+} from "@runyard/store";
+import { copyCapture } from "../capture-copy.js";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
-import { type Output, paint } from "../output.js";
+import { followCaptures } from "../follow-captures.js";
+import { paint } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
-
-const NEWLINE = 0x0a;
-
-/** Copies a file to stdout unchanged; resolves to whether it ended with a newline. */
-async function copyCapture(path: string, output: Output, signal: AbortSignal): Promise<boolean> {
-  let last = NEWLINE;
-  const stdout = output.stdout;
-  const decoder = new TextDecoder();
-  for await (const chunk of createReadStream(path, { signal })) {
-    const bytes = chunk as Buffer;
-    if (bytes.length === 0) continue;
-    last = bytes[bytes.length - 1] ?? NEWLINE;
-    if (stdout === undefined) {
-      output.out(decoder.decode(bytes, { stream: true }));
-    } else if (!stdout.write(bytes)) {
-      await once(stdout, "drain", { signal });
-    }
-  }
-  if (stdout === undefined) output.out(decoder.decode());
-  return last === NEWLINE;
-}
 
 export const logsCommand: Command = {
   name: "logs",
-  summary: "Print what a run's steps wrote to stdout and stderr",
+  summary: "Print what a run's steps wrote to stdout and stderr; -f follows",
   usage: "runyard logs <run> [step] [options]",
   help: `Prints the capture files of a run (every attempt of every step, in the order they
 started), each under a header, byte for byte. <run> is a run id, a unique prefix or suffix of
 one (the last 8 characters are random, the first are the start time), or 'latest'.
 
+With -f, prints what is there, then what the steps write as they write it, as 'tail -f'
+does (a header whenever the output switches file; new steps and attempts join as they
+start), and stops once the run has ended, or, given a step, once that step has ended, after
+the last bytes. Ctrl-C stops following; the run goes on. It reads only the files, so it
+also follows a run started on another login node that shares the file system.
+
 Options:
+  -f, --follow         Follow the captures until the run (or the step) ends
       --stdout         Only stdout captures
       --stderr         Only stderr captures
       --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
                        ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
                        ~/.runyard/runs)
 
+No --json: the output is the steps' own bytes; 'runyard show <run> --json' lists the capture
+files with their paths and sizes.
+
 Examples:
   runyard logs latest
-  runyard logs 5e0c41d2 build --stderr`,
+  runyard logs 5e0c41d2 build --stderr
+  runyard logs -f latest build`,
   options: {
+    follow: { type: "boolean", short: "f" },
     stdout: { type: "boolean" },
     stderr: { type: "boolean" },
     "runs-dir": { type: "string" },
@@ -71,6 +65,18 @@ Examples:
             ...(values.stderr === true ? ["err" as const] : []),
           ]
         : ["out", "err"];
+    if (values.follow === true) {
+      return followCaptures(
+        {
+          directory,
+          runId,
+          host: shortHostname(context.env),
+          streams,
+          ...(step === undefined ? {} : { stepId: step }),
+        },
+        context,
+      );
+    }
     const captures = await listCaptures(directory, {
       streams,
       ...(step === undefined ? {} : { stepId: step }),
@@ -81,7 +87,7 @@ Examples:
           "E_STEP_NOT_FOUND",
           `run ${runId} has no output from a step "${step}"`,
           {
-            hint: `see the run's steps with: runyard logs ${runId}`,
+            hint: `see the run's steps with: runyard show ${runId}`,
           },
         );
       }

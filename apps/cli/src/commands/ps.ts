@@ -1,26 +1,26 @@
-// `runyard ps`: the runs under the runs root, newest first, with what each is doing now. Only
-// the run directories shown are read; what is wrong with a run is said, not hidden.
-import { type BrokenRun, listRuns, type RunView } from "@runyard/store";
+// `runyard ps`: the runs under the runs root, newest first, with what each is doing now and
+// why it ended. Only the run directories shown are read (with --state, only until enough
+// match); what is wrong with a run is said, not hidden.
+import {
+  type BrokenRun,
+  listRuns,
+  RUN_CLASSIFICATIONS,
+  type RunClassification,
+  type RunView,
+  shortHostname,
+  shortRunIds,
+} from "@runyard/store";
 import type { Command } from "../command.js";
+import { runDurationMs, STATE_STYLE, shortRunReason } from "../describe-run.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
-import { formatDuration, type Output, paint, type Style, tildify } from "../output.js";
+import type { PsLineJson } from "../json/ps.js";
+import { ago, formatDuration, type Output, paint, tildify } from "../output.js";
+import { type RunJsonContext, runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
+import { headerRow, renderTable, type TableRow } from "../table.js";
 
-const STATE_STYLE: Record<string, Style> = {
-  success: "green",
-  failed: "red",
-  crashed: "red",
-  running: "blue",
-  cancelled: "yellow",
-};
-
-function ago(iso: string, now: number): string {
-  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
-  if (seconds < 60) return `${Math.floor(seconds)}s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ago`;
-  return `${Math.floor(seconds / 86400)}d ago`;
-}
+/** Marks a run started on another host, in the HOST column. */
+const OTHER_HOST_MARK = "*";
 
 function stepsCell(view: RunView): string {
   // No status.json yet, or an unreadable one (said in a warning): no counts to show.
@@ -31,45 +31,14 @@ function stepsCell(view: RunView): string {
   return `${done}/${steps.length}${failed > 0 ? ` (${failed} failed)` : ""}`;
 }
 
-function table(output: Output, rows: string[][], styles: (Style | undefined)[][]): string {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return rows
-    .map((row, index) =>
-      row
-        .map((cell, column) => {
-          const padded = column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0);
-          const style = styles[index]?.[column];
-          return style ? paint(output, style, padded) : padded;
-        })
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
-function viewJson(view: RunView) {
+function lineJson(entry: RunView | BrokenRun, context: RunJsonContext): PsLineJson {
+  if ("meta" in entry) return { ...runJson(entry, context), steps: entry.status?.steps ?? [] };
   return {
-    runId: view.runId,
-    workflowName: view.meta.workflowName,
-    workflowFile: view.meta.workflowFile,
-    state: view.classification,
-    reason: view.reason,
-    startedOn: view.meta.startedOn,
-    startedAt: view.meta.startedAt,
-    endedAt: view.endedAt,
-    directory: view.directory,
-    steps: view.status?.steps ?? [],
-    problems: view.problems,
-  };
-}
-
-function brokenJson(broken: BrokenRun) {
-  return {
-    runId: broken.runId,
+    runId: entry.runId,
+    shortId: context.shortId(entry.runId),
     state: "unreadable",
-    error: broken.error.message,
-    directory: broken.directory,
+    error: entry.error.message,
+    directory: entry.directory,
   };
 }
 
@@ -78,29 +47,114 @@ function newestFirst(runs: RunView[], broken: BrokenRun[]): (RunView | BrokenRun
   return [...runs, ...broken].sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
 }
 
+/** The states asked for with --state (repeated, or comma-separated); undefined for all. */
+function parseStates(value: unknown): Set<RunClassification> | undefined {
+  if (value === undefined) return undefined;
+  const words = (Array.isArray(value) ? value : [value])
+    .flatMap((item) => String(item).split(","))
+    .map((word) => word.trim().toLowerCase())
+    .filter((word) => word !== "");
+  const valid = RUN_CLASSIFICATIONS.join(", ");
+  if (words.length === 0) throw new UsageError("--state needs a state", `valid states: ${valid}`);
+  const states = new Set<RunClassification>();
+  for (const word of words) {
+    const state = RUN_CLASSIFICATIONS.find((known) => known === word);
+    if (state === undefined)
+      throw new UsageError(`unknown state "${word}" for --state`, `valid states: ${valid}`);
+    states.add(state);
+  }
+  return states;
+}
+
+function printTable(output: Output, runs: RunView[], context: RunJsonContext): void {
+  const rows: TableRow[] = [
+    headerRow(["ID", "WORKFLOW", "STATE", "STARTED", "DURATION", "HOST", "STEPS", "WHY"]),
+  ];
+  for (const view of runs) {
+    const elsewhere = view.meta.startedOn !== context.host;
+    rows.push({
+      cells: [
+        context.shortId(view.runId),
+        view.meta.workflowName,
+        view.classification,
+        ago(view.meta.startedAt, context.now),
+        formatDuration(runDurationMs(view, context.now)),
+        `${view.meta.startedOn}${elsewhere ? OTHER_HOST_MARK : ""}`,
+        stepsCell(view),
+        shortRunReason(view),
+      ],
+      styles: [
+        undefined,
+        "bold",
+        STATE_STYLE[view.classification],
+        undefined,
+        undefined,
+        elsewhere ? "yellow" : undefined,
+        undefined,
+        "dim",
+      ],
+    });
+  }
+  output.out(`${renderTable(output, rows)}\n`);
+  if (runs.some((view) => view.meta.startedOn !== context.host)) {
+    output.err(
+      paint(
+        output,
+        "dim",
+        `(${OTHER_HOST_MARK} started on another host than ${context.host}: judged by its heartbeat; live updates only there)\n`,
+      ),
+    );
+  }
+}
+
+/** Prints each run's problems and each unreadable run as a warning on stderr. */
+function printWarnings(output: Output, runs: RunView[], broken: BrokenRun[]): void {
+  const warning = paint(output, "yellow", "warning:");
+  for (const view of runs) {
+    for (const problem of view.problems) {
+      // Problems name their file by its full path; inside the run directory the name will do.
+      const short = problem.startsWith(`${view.directory}/`)
+        ? problem.slice(view.directory.length + 1)
+        : problem;
+      output.err(`${warning} run ${view.runId}: ${short}\n`);
+    }
+  }
+  for (const entry of broken) {
+    output.err(`${warning} unreadable run ${entry.runId}: ${entry.error.message}\n`);
+  }
+}
+
 export const psCommand: Command = {
   name: "ps",
   aliases: ["list", "ls"],
   summary: "List runs, newest first, with their state",
   usage: "runyard ps [options]",
   help: `Lists the run directories under the runs root with their state: running, success, failed,
-cancelled, or crashed (the executor is gone but never wrote a final status). Only the runs
-shown are read. What is wrong with a run (an unreadable status.json, a run directory written by
-a newer Runyard) is printed as a warning on stderr.
+cancelled, crashed (the executor is gone but never wrote a final status) or unknown (started on
+another host and no heartbeat to judge it by), and why each ended. ID is the run id's last 8
+characters, which every command takes. A host marked * is not this one: such a run is judged
+by its heartbeat, and its live updates reach only that host. A crashed run's duration stops at
+its last sign of life. Only the runs shown are read. What is wrong with a run (an unreadable
+status.json, a run directory written by a newer Runyard) is printed as a warning on stderr.
 
 Options:
   -n, --limit <n>      Show at most n runs (default 20; 0 shows all)
+  -s, --state <state>  Only runs in this state: ${RUN_CLASSIFICATIONS.join(", ")};
+                       repeat it or separate states with commas
       --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
                        ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
                        ~/.runyard/runs)
-      --json           One JSON object per run on stdout (runId, workflowName, state, ...);
-                       a run that cannot be read has state "unreadable" and an error
+      --json           One JSON object per run on stdout (runId, shortId, state, reason,
+                       durationMs, ...; see docs/cli-json.md); a run that cannot be read has
+                       state "unreadable" and an error
 
 Examples:
   runyard ps
+  runyard ps --state failed,crashed -n 5
   runyard ps -n 0 --json | jq 'select(.state == "failed") | .runId'`,
   options: {
     limit: { type: "string", short: "n" },
+    state: { type: "string", short: "s", multiple: true },
     "runs-dir": { type: "string" },
     json: { type: "boolean" },
   },
@@ -109,14 +163,24 @@ Examples:
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 0)
       throw new UsageError(`--limit expects a whole number, got "${values.limit}"`);
+    const states = parseStates(values.state);
     const runsRoot = await runsRootFor(values, context);
     const { output } = context;
-    const list = await listRuns(runsRoot, { limit });
-    const shown = list.runs;
-    const notShown = list.total - list.runs.length - list.broken.length;
+    const host = shortHostname(context.env);
+    const list = await listRuns(runsRoot, {
+      limit,
+      host,
+      readEnd: true,
+      ...(states === undefined ? {} : { filter: (view) => states.has(view.classification) }),
+    });
+    const jsonContext: RunJsonContext = {
+      host,
+      now: Date.now(),
+      shortId: shortRunIds(list.runIds),
+    };
     if (values.json === true) {
       for (const entry of newestFirst(list.runs, list.broken)) {
-        output.out(`${JSON.stringify("meta" in entry ? viewJson(entry) : brokenJson(entry))}\n`);
+        output.out(`${JSON.stringify(lineJson(entry, jsonContext))}\n`);
       }
       return EXIT.ok;
     }
@@ -124,47 +188,18 @@ Examples:
       output.err(`no runs in ${tildify(runsRoot)}; start one with: runyard run <workflow.yaml>\n`);
       return EXIT.ok;
     }
-    const now = Date.now();
-    const rows = [["RUN", "WORKFLOW", "STATE", "STARTED", "DURATION", "HOST", "STEPS"]];
-    const styles: (Style | undefined)[][] = [["dim", "dim", "dim", "dim", "dim", "dim", "dim"]];
-    for (const view of shown) {
-      const end = view.endedAt ? Date.parse(view.endedAt) : now;
-      rows.push([
-        view.runId,
-        view.meta.workflowName,
-        view.classification,
-        ago(view.meta.startedAt, now),
-        formatDuration(Math.max(0, end - Date.parse(view.meta.startedAt))),
-        view.meta.startedOn,
-        stepsCell(view),
-      ]);
-      styles.push([
-        undefined,
-        "bold",
-        STATE_STYLE[view.classification],
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-      ]);
+    if (list.runs.length > 0) printTable(output, list.runs, jsonContext);
+    else if (states !== undefined) {
+      output.err(`no ${[...states].join(" or ")} runs in ${tildify(runsRoot)}\n`);
     }
-    if (shown.length > 0) output.out(`${table(output, rows, styles)}\n`);
-    if (notShown > 0) {
-      output.err(paint(output, "dim", `(${notShown} older runs not shown; -n 0 shows all)\n`));
+    if (list.unread > 0) {
+      const note =
+        states === undefined
+          ? `(${list.unread} older runs not shown; -n 0 shows all)`
+          : `(${list.unread} older runs not searched; -n 0 searches all)`;
+      output.err(paint(output, "dim", `${note}\n`));
     }
-    const warning = paint(output, "yellow", "warning:");
-    for (const view of shown) {
-      for (const problem of view.problems) {
-        // Problems name their file by its full path; inside the run directory the name will do.
-        const short = problem.startsWith(`${view.directory}/`)
-          ? problem.slice(view.directory.length + 1)
-          : problem;
-        output.err(`${warning} run ${view.runId}: ${short}\n`);
-      }
-    }
-    for (const broken of list.broken) {
-      output.err(`${warning} unreadable run ${broken.runId}: ${broken.error.message}\n`);
-    }
+    printWarnings(output, list.runs, list.broken);
     return EXIT.ok;
   },
 };

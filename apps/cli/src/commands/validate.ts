@@ -10,11 +10,13 @@ import {
   loadWorkflowFile,
   type ResolvedWorkflow,
   RunyardError,
+  ValidationError,
   type ValidationProblem,
 } from "@runyard/schema";
 import type { Command } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
-import { paint } from "../output.js";
+import type { ValidateLineJson, ValidateProblemJson } from "../json/validate.js";
+import { type Output, paint } from "../output.js";
 
 /**
  * The backends `runyard run` has: runWorkflow's default set, which the CLI runs with (the
@@ -54,6 +56,69 @@ function runWouldRefuse(workflow: ResolvedWorkflow): PositionedProblem[] {
   );
 }
 
+function problemJson(problem: ValidationProblem): ValidateProblemJson {
+  return {
+    path: problem.path,
+    message: problem.message,
+    line: problem.line ?? null,
+    column: problem.column ?? null,
+  };
+}
+
+type Checked =
+  | { ok: true; workflow: ResolvedWorkflow; warnings: PositionedProblem[] }
+  | { ok: false; error: RunyardError };
+
+async function check(file: string, cwd: string): Promise<Checked> {
+  try {
+    const workflow = await loadWorkflowFile(resolve(cwd, file));
+    return { ok: true, workflow, warnings: runWouldRefuse(workflow) };
+  } catch (error) {
+    // A file that cannot be read (WorkflowReadError) or is invalid (WorkflowError, one
+    // line per problem): either message already names the file.
+    if (!(error instanceof RunyardError)) throw error;
+    return { ok: false, error };
+  }
+}
+
+function printText(output: Output, file: string, checked: Checked): void {
+  if (!checked.ok) {
+    output.err(`${checked.error.message}\n`);
+    return;
+  }
+  const { workflow, warnings } = checked;
+  output.out(
+    `${paint(output, "green", "ok")} ${file}: ${workflow.name}, ${workflow.steps.length} step${workflow.steps.length === 1 ? "" : "s"}\n`,
+  );
+  for (const problem of warnings) {
+    output.err(`${paint(output, "yellow", "warning:")} ${formatProblem(file, problem)}\n`);
+  }
+}
+
+function lineJson(file: string, checked: Checked): ValidateLineJson {
+  if (checked.ok) {
+    return {
+      file,
+      valid: true,
+      workflowName: checked.workflow.name,
+      steps: checked.workflow.steps.length,
+      errors: [],
+      warnings: checked.warnings.map(problemJson),
+    };
+  }
+  const { error } = checked;
+  const problems =
+    error instanceof ValidationError ? error.problems : [{ path: "", message: error.message }];
+  return {
+    file,
+    valid: false,
+    workflowName: null,
+    steps: null,
+    errors: problems.map(problemJson),
+    warnings: [],
+  };
+}
+
 export const validateCommand: Command = {
   name: "validate",
   summary: "Check workflow files for errors without running them",
@@ -64,34 +129,28 @@ accepts but this version does not run yet (the fields if, foreach, timeout, retr
 slurm backend) gets a warning on stderr: the file is valid, but 'runyard run' refuses it.
 Exit 0 when all files are valid, 3 when any is not.
 
+Options:
+      --json           One JSON object per file on stdout (file, valid, errors and warnings
+                       with their line and column; see docs/cli-json.md)
+
 Examples:
   runyard validate examples/hello.yaml
   runyard validate workflows/*.yaml`,
-  options: {},
-  async run(_values, positionals, context) {
+  options: {
+    json: { type: "boolean" },
+  },
+  async run(values, positionals, context) {
     if (positionals.length === 0)
       throw new UsageError(
         "missing the workflow file",
         "usage: runyard validate <workflow.yaml>...",
       );
-    const { output } = context;
     let invalid = 0;
     for (const file of positionals) {
-      try {
-        const workflow = await loadWorkflowFile(resolve(context.cwd, file));
-        output.out(
-          `${paint(output, "green", "ok")} ${file}: ${workflow.name}, ${workflow.steps.length} step${workflow.steps.length === 1 ? "" : "s"}\n`,
-        );
-        for (const problem of runWouldRefuse(workflow)) {
-          output.err(`${paint(output, "yellow", "warning:")} ${formatProblem(file, problem)}\n`);
-        }
-      } catch (error) {
-        // A file that cannot be read (WorkflowReadError) or is invalid (WorkflowError, one
-        // line per problem): either message already names the file.
-        if (!(error instanceof RunyardError)) throw error;
-        invalid += 1;
-        output.err(`${error.message}\n`);
-      }
+      const checked = await check(file, context.cwd);
+      if (values.json === true) context.output.out(`${JSON.stringify(lineJson(file, checked))}\n`);
+      else printText(context.output, file, checked);
+      if (!checked.ok) invalid += 1;
     }
     return invalid === 0 ? EXIT.ok : EXIT.invalid;
   },

@@ -1,0 +1,54 @@
+// Copies a capture file, or a byte range of one, to stdout unchanged (a step's output need not
+// be UTF-8), a chunk at a time and no faster than the reader takes it, so a capture of
+// gigabytes costs no memory. A symlink is never opened (O_NOFOLLOW): a capture is a file the
+// executor made, and a link put in its place must not make runyard print what it points to.
+import { once } from "node:events";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import type { Output } from "./output.js";
+
+const NEWLINE = 0x0a;
+
+export interface ByteRange {
+  start: number;
+  /** Exclusive. */
+  end: number;
+}
+
+/**
+ * Copies the file (or `range` of it) to stdout; resolves to whether what it wrote ended with
+ * a newline (true when it wrote nothing).
+ */
+export async function copyCapture(
+  path: string,
+  output: Output,
+  signal: AbortSignal,
+  range?: ByteRange,
+): Promise<boolean> {
+  if (range !== undefined && range.end <= range.start) return true;
+  let last = NEWLINE;
+  const stdout = output.stdout;
+  const decoder = new TextDecoder();
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const stream = handle.createReadStream({
+      signal,
+      autoClose: false,
+      ...(range === undefined ? {} : { start: range.start, end: range.end - 1 }),
+    });
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      if (bytes.length === 0) continue;
+      last = bytes[bytes.length - 1] ?? NEWLINE;
+      if (stdout === undefined) {
+        output.out(decoder.decode(bytes, { stream: true }));
+      } else if (!stdout.write(bytes)) {
+        await once(stdout, "drain", { signal });
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  if (stdout === undefined) output.out(decoder.decode());
+  return last === NEWLINE;
+}

@@ -1,0 +1,178 @@
+// `runyard show RUN`: one run in full — who started it where and when, its state and why it
+// ended, its params, a table of its steps with their capture files, and where its directory is.
+import {
+  type CaptureFile,
+  listCaptures,
+  listRunIds,
+  type RunView,
+  readRun,
+  resolveRunReference,
+  shortHostname,
+  shortRunIds,
+} from "@runyard/store";
+import type { Command } from "../command.js";
+import { runClockEnd, STATE_STYLE, stepDurationMs } from "../describe-run.js";
+import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
+import type { ShowJson, ShowStepJson } from "../json/show.js";
+import { ago, formatBytes, formatDuration, type Output, paint, tildify } from "../output.js";
+import { runJson } from "../run-json.js";
+import { runsRootFor } from "../runs-root.js";
+import { headerRow, renderTable, type TableRow } from "../table.js";
+
+const USAGE = "runyard show <run> [options]";
+
+function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): ShowStepJson[] {
+  return (view.status?.steps ?? []).map((step) => ({
+    id: step.nodeId,
+    name: step.name,
+    status: step.status,
+    attempt: step.attempt ?? null,
+    exitCode: step.exitCode ?? null,
+    signal: step.signal ?? null,
+    startedAt: step.startedAt ?? null,
+    endedAt: step.endedAt ?? null,
+    durationMs: stepDurationMs(step, clockEnd),
+    reason: step.reason ?? null,
+    captures: captures
+      .filter((capture) => capture.stepId === step.nodeId)
+      .map(({ name, path, stream, seq, size }) => ({ name, path, stream, seq, size })),
+  }));
+}
+
+/** A step's note: its reason, when the other columns do not already say it. */
+function stepNote(step: ShowStepJson): string {
+  if (step.reason === null) return "";
+  if (step.status === "completed" || step.exitCode !== null || step.signal !== null) return "";
+  return step.reason;
+}
+
+function stepTable(output: Output, steps: ShowStepJson[]): string {
+  const notes = steps.some((step) => stepNote(step) !== "");
+  const rows: TableRow[] = [
+    headerRow([
+      "STEP",
+      "STATUS",
+      "ATTEMPT",
+      "EXIT",
+      "DURATION",
+      "OUTPUT",
+      ...(notes ? ["NOTE"] : []),
+    ]),
+  ];
+  for (const step of steps) {
+    const ending = step.signal ?? (step.exitCode === null ? undefined : String(step.exitCode));
+    rows.push({
+      cells: [
+        step.id,
+        step.status,
+        step.attempt === null ? "-" : String(step.attempt),
+        ending ?? "-",
+        step.durationMs === null ? "-" : formatDuration(step.durationMs),
+        step.captures.map((capture) => `${capture.name} ${formatBytes(capture.size)}`).join(", ") ||
+          "-",
+        ...(notes ? [stepNote(step)] : []),
+      ],
+      styles: [
+        "bold",
+        STATE_STYLE[step.status === "completed" ? "success" : step.status],
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        "dim",
+      ],
+    });
+  }
+  return renderTable(output, rows);
+}
+
+function printShow(output: Output, json: ShowJson, host: string, now: number): void {
+  const label = (name: string) => paint(output, "dim", name.padEnd(10));
+  const lines: string[] = [];
+  lines.push(`${label("run")}${json.runId}  ${paint(output, "dim", `(${json.shortId})`)}`);
+  lines.push(
+    `${label("workflow")}${paint(output, "bold", json.workflowName)}  ${json.workflowFile}`,
+  );
+  const state = paint(output, STATE_STYLE[json.state] ?? "bold", json.state);
+  lines.push(`${label("state")}${state}: ${json.reason}`);
+  const live = json.state === "running" ? ": live updates only there" : "";
+  const where = json.otherHost
+    ? `${json.startedOn} ${paint(output, "yellow", `(another host than ${host}${live})`)}`
+    : json.startedOn;
+  const who = json.user === null ? "" : ` by ${json.user}`;
+  const from = json.cwd === null ? "" : ` in ${tildify(json.cwd)}`;
+  lines.push(
+    `${label("started")}${json.startedAt} (${ago(json.startedAt, now)}) on ${where}${who}${from}`,
+  );
+  const duration = formatDuration(json.durationMs);
+  if (json.endedAt !== null) lines.push(`${label("ended")}${json.endedAt}, after ${duration}`);
+  else if (json.state === "crashed")
+    lines.push(`${label("last seen")}${json.lastSeenAt ?? "never"}, after ${duration}`);
+  else lines.push(`${label("running")}for ${duration}`);
+  const params = Object.entries(json.params);
+  if (params.length > 0)
+    lines.push(`${label("params")}${params.map(([name, value]) => `${name}=${value}`).join(" ")}`);
+  lines.push(`${label("directory")}${json.directory}`);
+  output.out(`${lines.join("\n")}\n\n`);
+  if (json.steps.length === 0) {
+    output.out(`${paint(output, "dim", "no steps yet: status.json has not been written")}\n`);
+  } else output.out(`${stepTable(output, json.steps)}\n`);
+  const failed = json.steps.find((step) => step.status === "failed" && step.captures.length > 0);
+  const hint = failed === undefined ? "" : ` ${failed.id}`;
+  output.err(paint(output, "dim", `output: runyard logs ${json.shortId}${hint}\n`));
+}
+
+export const showCommand: Command = {
+  name: "show",
+  summary: "Show one run: its state and why it ended, its steps, its files",
+  usage: USAGE,
+  help: `Shows a run: its workflow, who started it where and when, its state and why it ended
+(the failed step and its exit code, the cancel's reason, why it is judged crashed), its
+params, a table of its steps (status, attempt, exit code or signal, duration, capture files
+and their sizes) and where its run directory is. <run> is a run id, a unique prefix or
+suffix of one (the last 8 characters, as 'runyard ps' shows them), or 'latest'.
+
+Options:
+      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
+                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
+                       ~/.runyard/runs)
+      --json           The run as one JSON object (see docs/cli-json.md)
+
+Examples:
+  runyard show latest
+  runyard show 5e0c41d2 --json | jq '.steps[] | select(.status == "failed") | .captures'`,
+  options: {
+    "runs-dir": { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run(values, positionals, context) {
+    const [reference, ...extra] = positionals;
+    if (reference === undefined) throw new UsageError("missing the run", `usage: ${USAGE}`);
+    refuseExtraArguments(extra, USAGE);
+    const runsRoot = await runsRootFor(values, context);
+    const { directory } = await resolveRunReference(runsRoot, reference);
+    const host = shortHostname(context.env);
+    const view = await readRun(directory, { host, readEnd: true });
+    const [captures, runIds] = await Promise.all([listCaptures(directory), listRunIds(runsRoot)]);
+    const now = Date.now();
+    const json: ShowJson = {
+      ...runJson(view, { host, now, shortId: shortRunIds(runIds) }),
+      workflowId: view.meta.workflowId,
+      pid: view.meta.executor?.pid ?? view.meta.pid,
+      user: view.meta.user ?? null,
+      cwd: view.meta.cwd ?? null,
+      runyardVersion: view.meta.runyardVersion ?? null,
+      params: view.meta.params ?? {},
+      steps: stepsJson(view, captures, runClockEnd(view, now)),
+    };
+    const { output } = context;
+    if (values.json === true) {
+      output.out(`${JSON.stringify(json)}\n`);
+      return EXIT.ok;
+    }
+    printShow(output, json, host, now);
+    const warning = paint(output, "yellow", "warning:");
+    for (const problem of view.problems) output.err(`${warning} ${problem}\n`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,34 @@
+// Plain-text tables for the terminal: columns padded to their widest cell, two spaces apart,
+// a style per cell (applied after padding, so colour codes do not upset the widths).
+import { type Output, paint, type Style } from "./output.js";
+
+export interface TableRow {
+  cells: string[];
+  /** A style for each cell, or undefined for none. */
+  styles?: (Style | undefined)[];
+}
+
+/** The rows as lines, without a trailing newline; the last column is not padded. */
+export function renderTable(output: Pick<Output, "color">, rows: readonly TableRow[]): string {
+  const columns = Math.max(0, ...rows.map((row) => row.cells.length));
+  const widths = Array.from({ length: columns }, (_, column) =>
+    Math.max(...rows.map((row) => (row.cells[column] ?? "").length)),
+  );
+  return rows
+    .map((row) =>
+      row.cells
+        .map((cell, column) => {
+          const padded = column === row.cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0);
+          const style = row.styles?.[column];
+          return style && cell !== "" ? paint(output, style, padded) : padded;
+        })
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/** A header row: the titles, dimmed. */
+export function headerRow(titles: readonly string[]): TableRow {
+  return { cells: [...titles], styles: titles.map(() => "dim" as const) };
+}
