@@ -1,11 +1,15 @@
 // Lists the runs under a runs root, newest first. Entries whose name is not a run id, or that
 // are not real directories, are not runs and are skipped; run directories that cannot be read
 // are returned in `broken` with the reason, so a GUI can offer to clean them instead of hiding
-// them. Runs are read a few at a time: a root of thousands must not exhaust file descriptors.
+// them. A run removed while it is listed (`runyard rm` renames it aside first) is left out, not
+// called broken. Runs are read a few at a time: a root of thousands must not exhaust file
+// descriptors.
+import { lstat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { RunyardError } from "@runyard/schema";
 import type { ClassifyOptions } from "./classify.js";
 import { describeSystemError, RunFileError } from "./errors.js";
+import { mapBounded } from "./map-bounded.js";
 import { type RunView, readRun } from "./read-run.js";
 import { scanRunsRoot } from "./run-ids.js";
 
@@ -33,25 +37,6 @@ export interface ListRunsOptions extends ClassifyOptions {
   concurrency?: number;
 }
 
-/** Maps `items` with at most `concurrency` calls in flight; results keep the input order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
-
 export async function listRuns(runsRoot: string, options: ListRunsOptions = {}): Promise<RunList> {
   const { limit = 0, concurrency = LIST_RUNS_CONCURRENCY, ...classifyOptions } = options;
   if (!Number.isSafeInteger(limit) || limit < 0)
@@ -66,6 +51,7 @@ export async function listRuns(runsRoot: string, options: ListRunsOptions = {}):
     try {
       return { ok: true as const, view: await readRun(directory, classifyOptions) };
     } catch (error) {
+      if (await isGone(directory)) return { ok: "gone" as const };
       const wrapped =
         error instanceof RunyardError
           ? error
@@ -75,8 +61,19 @@ export async function listRuns(runsRoot: string, options: ListRunsOptions = {}):
   });
   const list: RunList = { runs: [], broken: [], total: runIds.length };
   for (const result of results) {
-    if (result.ok) list.runs.push(result.view);
+    if (result.ok === "gone") list.total -= 1;
+    else if (result.ok) list.runs.push(result.view);
     else list.broken.push(result.broken);
   }
   return list;
+}
+
+/** Whether a run directory that could not be read has been removed (or moved aside) since. */
+async function isGone(directory: string): Promise<boolean> {
+  try {
+    await lstat(directory);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
 }
