@@ -166,7 +166,7 @@ function refuseActive(
       runId,
       directory,
       `run ${runId} is running (${view.reason})`,
-      "wait for it to end, or cancel it and remove it at once with: runyard rm --force",
+      `wait for it to end, or cancel it and remove it at once with: runyard rm --force ${runId}`,
     );
   }
   if (view.classification === "unknown") {

@@ -43,12 +43,12 @@ describe("planRetention and applyRetention", () => {
     expect(
       plan.remove.map((decision) => [decision.runId, decision.state, decision.reason]),
     ).toEqual([
-      [cancelled.runId, "cancelled", "removed by retention.cancelled: delete"],
-      [success.runId, "success", "removed by retention.success: delete"],
+      [cancelled.runId, "cancelled", "retention.cancelled: delete"],
+      [success.runId, "success", "retention.success: delete"],
     ]);
     expect(reasons(plan.keep)).toEqual({
-      [failed.runId]: "kept by retention.failed: keep",
-      [crashed.runId]: "kept by retention.crashed: keep",
+      [failed.runId]: "retention.failed: keep",
+      [crashed.runId]: "retention.crashed: keep",
       [running.runId]: "running; never removed",
       [unknown.runId]: `state unknown (started on elsewhere; no heartbeat to judge it by from ${shortHostname()}); never removed`,
       [unreadable.runId]: expect.stringMatching(
@@ -110,7 +110,7 @@ describe("planRetention and applyRetention", () => {
       [newSuccess.runId]: "ended 2d ago, within retention.success: 7d",
       [newFailed.runId]: "ended 10d ago, within retention.failed: 30d",
       [newCrash.runId]: "ended 1h ago, within retention.crashed: 1d",
-      [oldCancel.runId]: "kept by retention.cancelled: keep",
+      [oldCancel.runId]: "retention.cancelled: keep",
     });
     // The same runs, judged from a clock ten days on.
     const later = await planRetention(root, policy, { now: Date.now() + 10 * DAY });
@@ -155,7 +155,7 @@ describe("planRetention and applyRetention", () => {
     );
     expect(plan.remove.map((decision) => decision.runId)).toEqual([second.runId, first.runId]);
     expect(plan.remove[0]?.reason).toBe(
-      `removed to bring the runs under retention.maxTotalSize: ${room}B (oldest ended runs first)`,
+      `over retention.maxTotalSize: ${room}B, oldest ended first`,
     );
     expect(plan.totals.keptBytes).toBe(room);
     expect(plan.totals.overCap).toBe(false);

@@ -28,7 +28,10 @@ export interface RetentionDecision {
    */
   endedAt: string | null;
   bytes: number;
-  /** Why the run goes or stays, in words: "ended 9d ago, past retention.success: 7d". */
+  /**
+   * Why the run goes or stays: the setting that decides ("retention.success: delete"), with
+   * the run's age for a duration ("ended 9d ago, past retention.success: 7d").
+   */
   reason: string;
 }
 
@@ -110,11 +113,11 @@ function decide(
   const rule = policy[state];
   const setting = `retention.${state}: ${rule.setting}`;
   if (rule.action === "keep") {
-    decision.reason = `kept by ${setting}`;
+    decision.reason = setting;
     return { remove: false, decision };
   }
   if (rule.afterMs === 0) {
-    decision.reason = `removed by ${setting}`;
+    decision.reason = setting;
     return { remove: true, decision };
   }
   const age = Math.max(0, now - Date.parse(endedAt));
@@ -157,7 +160,7 @@ export async function planRetention(
     const capped = new Set<RetentionDecision>();
     for (const decision of candidates) {
       if (keptBytes <= cap.bytes) break;
-      decision.reason = `removed to bring the runs under retention.maxTotalSize: ${cap.setting} (oldest ended runs first)`;
+      decision.reason = `over retention.maxTotalSize: ${cap.setting}, oldest ended first`;
       capped.add(decision);
       keptBytes -= decision.bytes;
     }
