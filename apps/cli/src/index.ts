@@ -2,4 +2,13 @@
 // exported for embedding and tests.
 
 export { EXIT } from "./errors.js";
+export {
+  type DuResultJson,
+  DuResultJsonSchema,
+  type GcResultJson,
+  GcResultJsonSchema,
+  type RmResultJson,
+  RmResultJsonSchema,
+  RunStateJsonSchema,
+} from "./json/retention.js";
 export { COMMANDS, type MainOptions, main } from "./main.js";

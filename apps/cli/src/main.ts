@@ -2,9 +2,12 @@
 import { parseArgs } from "node:util";
 import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext } from "./command.js";
+import { duCommand } from "./commands/du.js";
+import { gcCommand } from "./commands/gc.js";
 import { guiCommand } from "./commands/gui.js";
 import { logsCommand } from "./commands/logs.js";
 import { psCommand } from "./commands/ps.js";
+import { rmCommand } from "./commands/rm.js";
 import { runCommand } from "./commands/run.js";
 import { validateCommand } from "./commands/validate.js";
 import { EXIT, fromSystemError, reportError, UsageError } from "./errors.js";
@@ -17,6 +20,9 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   validateCommand,
   guiCommand,
+  rmCommand,
+  gcCommand,
+  duCommand,
 ];
 
 function findCommand(name: string): Command | undefined {
