@@ -121,7 +121,9 @@ Examples:
           maxTotalSize: policy.maxTotalSize?.setting ?? null,
         },
         removed: removed.map(decisionJson),
-        kept: [...failedDecisions, ...plan.keep].map(decisionJson),
+        kept: [...failedDecisions, ...plan.keep]
+          .sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
+          .map(decisionJson),
         pendingRemovals: (dryRun ? plan.pendingRemovals : result.finishedRemovals).map(
           (pending) => ({ name: pending.name, runId: pending.runId, bytes: pending.bytes }),
         ),
