@@ -9,6 +9,7 @@ export const STATE_STYLE: Record<string, Style> = {
   success: "green",
   failed: "red",
   crashed: "red",
+  unreadable: "red",
   running: "blue",
   cancelled: "yellow",
 };

@@ -11,6 +11,15 @@ export {
   type PsUnreadableJson,
   PsUnreadableJsonSchema,
 } from "./json/ps.js";
+export {
+  type DuResultJson,
+  DuResultJsonSchema,
+  type GcResultJson,
+  GcResultJsonSchema,
+  type RmResultJson,
+  RmResultJsonSchema,
+  RunStateJsonSchema,
+} from "./json/retention.js";
 export { RunJsonShape } from "./json/run.js";
 export {
   type CaptureJson,

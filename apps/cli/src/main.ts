@@ -4,9 +4,12 @@ import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext, SignalSource } from "./command.js";
 import { attachCommand } from "./commands/attach.js";
 import { completeCommand, completionCommand } from "./commands/completion.js";
+import { duCommand } from "./commands/du.js";
+import { gcCommand } from "./commands/gc.js";
 import { guiCommand } from "./commands/gui.js";
 import { logsCommand } from "./commands/logs.js";
 import { psCommand } from "./commands/ps.js";
+import { rmCommand } from "./commands/rm.js";
 import { runCommand } from "./commands/run.js";
 import { showCommand } from "./commands/show.js";
 import { validateCommand } from "./commands/validate.js";
@@ -22,6 +25,9 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   validateCommand,
   guiCommand,
+  rmCommand,
+  gcCommand,
+  duCommand,
   completionCommand(() => COMMANDS),
   completeCommand,
 ];

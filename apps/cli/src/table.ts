@@ -8,8 +8,18 @@ export interface TableRow {
   styles?: (Style | undefined)[];
 }
 
+export interface TableOptions {
+  /** Columns whose cells line up on the right (sizes, counts). */
+  alignRight?: readonly number[];
+}
+
 /** The rows as lines, without a trailing newline; the last column is not padded. */
-export function renderTable(output: Pick<Output, "color">, rows: readonly TableRow[]): string {
+export function renderTable(
+  output: Pick<Output, "color">,
+  rows: readonly TableRow[],
+  options: TableOptions = {},
+): string {
+  const right = new Set(options.alignRight ?? []);
   const columns = Math.max(0, ...rows.map((row) => row.cells.length));
   const widths = Array.from({ length: columns }, (_, column) =>
     Math.max(...rows.map((row) => (row.cells[column] ?? "").length)),
@@ -18,7 +28,12 @@ export function renderTable(output: Pick<Output, "color">, rows: readonly TableR
     .map((row) =>
       row.cells
         .map((cell, column) => {
-          const padded = column === row.cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0);
+          const width = widths[column] ?? 0;
+          const padded = right.has(column)
+            ? cell.padStart(width)
+            : column === row.cells.length - 1
+              ? cell
+              : cell.padEnd(width);
           const style = row.styles?.[column];
           return style && cell !== "" ? paint(output, style, padded) : padded;
         })
@@ -31,4 +46,14 @@ export function renderTable(output: Pick<Output, "color">, rows: readonly TableR
 /** A header row: the titles, dimmed. */
 export function headerRow(titles: readonly string[]): TableRow {
   return { cells: [...titles], styles: titles.map(() => "dim" as const) };
+}
+
+/** The last 8 characters of a run id: random, so unique in practice; every command takes them. */
+export function shortRunId(runId: string): string {
+  return runId.slice(-8);
+}
+
+/** "1 run", "3 runs". */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -45,6 +45,19 @@ export {
 } from "./layout.js";
 export { type ParamValuesResult, resolveParamValues } from "./params.js";
 export {
+  type ByteSize,
+  ByteSizeSchema,
+  DEFAULT_RETENTION_POLICY,
+  parseByteSize,
+  RETENTION_OUTCOMES,
+  type RetentionOutcome,
+  type RetentionPolicy,
+  type RetentionPolicyInput,
+  RetentionPolicySchema,
+  type RetentionRule,
+  RetentionRuleSchema,
+} from "./retention-policy.js";
+export {
   type ExecutorIdentity,
   ExecutorIdentitySchema,
   type FinalStatus,

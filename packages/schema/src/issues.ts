@@ -97,6 +97,9 @@ function valueMessage(issue: Issue, found: unknown, context: Context, showFound 
   const foundText = showFound ? `, found ${describeFound(found, vocabulary)}` : "";
   switch (issue.code) {
     case "invalid_type": {
+      // A schema that words its own expectation (a rule that is "keep", "delete" or a
+      // duration) says more than "expected a string".
+      if (isCustom(issue.message)) return `${issue.message}${foundText}`;
       const schema = schemaAt(context.root, issue.path);
       const nullable = acceptsNull(schema) ? " or null" : "";
       // zod reports a non-number given to an integer field as "expected number".

@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
+import { withoutPrivileges } from "@runyard/vitest-config/unprivileged";
 import { describe, expect, it } from "vitest";
-import { withoutPrivileges } from "../test/unprivileged.js";
 import { formatProblem } from "./errors.js";
 import {
   loadUserConfig,

@@ -1,7 +1,7 @@
 // The user's config file (`~/.runyard/config.yaml`, or `$RUNYARD_HOME/config.yaml`, or
-// `$RUNYARD_CONFIG`, which must exist): settings that outlive one run. Today it chooses the
-// runs root; it is strict, so a misspelt key is an error with a suggestion instead of a
-// silently ignored line.
+// `$RUNYARD_CONFIG`, which must exist): settings that outlive one run. It chooses the runs
+// root and the retention policy of `runyard gc`; it is strict, so a misspelt key is an error
+// with a suggestion instead of a silently ignored line.
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
@@ -10,6 +10,7 @@ import { readInputFile } from "./input-file.js";
 import { YAML_VOCABULARY } from "./issue-words.js";
 import { describeIssues } from "./issues.js";
 import { ENV } from "./layout.js";
+import { RetentionPolicySchema } from "./retention-policy.js";
 import { decodeUtf8Text } from "./utf8-text.js";
 import { formatPath } from "./validate.js";
 import { parseYamlDocument, positionAt } from "./yaml-document.js";
@@ -21,6 +22,9 @@ export const UserConfigSchema = z
       .min(1)
       .optional()
       .describe("Where run directories go; relative to the config file's directory, ~ expands"),
+    retention: RetentionPolicySchema.optional().describe(
+      "Which ended runs `runyard gc` removes; absent, the default policy applies",
+    ),
   })
   .strict();
 export type UserConfig = z.infer<typeof UserConfigSchema>;

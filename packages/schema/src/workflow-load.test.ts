@@ -3,9 +3,9 @@ import { chmod, readFile, truncate, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
+import { withoutPrivileges } from "@runyard/vitest-config/unprivileged";
 import { v5 as uuidv5 } from "uuid";
 import { beforeEach, describe, expect, it } from "vitest";
-import { withoutPrivileges } from "../test/unprivileged.js";
 import { formatProblem } from "./errors.js";
 import { MAX_INPUT_FILE_BYTES } from "./input-file.js";
 import {

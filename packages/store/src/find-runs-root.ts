@@ -3,15 +3,8 @@
 // ~/.runyard/runs. The CLI, the GUI and integrators all get the same answer from here. The
 // config file is read only when the choice depends on it.
 import { resolve } from "node:path";
-import {
-  ENV,
-  loadUserConfig,
-  type RunsRootSource,
-  RunyardError,
-  resolveRunsRoot,
-  userConfigPath,
-} from "@runyard/schema";
-import { explainSystemError } from "./system-errors.js";
+import { ENV, type RunsRootSource, RunyardError, resolveRunsRoot } from "@runyard/schema";
+import { readUserConfig } from "./load-user-config.js";
 
 export interface FindRunsRootOptions {
   /** Environment to read RUNYARD_RUNS_DIR, RUNYARD_HOME and RUNYARD_CONFIG from (default process.env). */
@@ -35,15 +28,6 @@ export interface FoundRunsRoot {
   configFile: string | null;
 }
 
-/** A config read failure that did not come as a RunyardError: name the file all the same. */
-function configReadError(error: unknown, file: string): RunyardError {
-  const reason = explainSystemError(error)?.reason ?? String(error);
-  return new RunyardError("E_CONFIG_READ", `cannot read config ${file}: ${reason}`, {
-    cause: error,
-    hint: `fix or remove ${file}, or point ${ENV.config} at another file`,
-  });
-}
-
 /**
  * Finds the runs root. Throws a RunyardError E_CONFIG_READ naming the config file when it
  * cannot be read (a directory, no permission), ValidationError (E_CONFIG_INVALID) when it is not valid, and RunyardError
@@ -65,13 +49,7 @@ export async function findRunsRoot(options: FindRunsRootOptions = {}): Promise<F
     ...(options.homeDirectory === undefined ? {} : { homeDirectory: options.homeDirectory }),
   };
   if (env[ENV.runsDir]) return { ...resolveRunsRoot({ ...location, cwd }), configFile: null };
-  let config: Awaited<ReturnType<typeof loadUserConfig>>;
-  try {
-    config = await loadUserConfig(location);
-  } catch (error) {
-    if (error instanceof RunyardError) throw error;
-    throw configReadError(error, userConfigPath(location));
-  }
+  const config = await readUserConfig(location);
   const found = resolveRunsRoot({ ...location, cwd, configRunsDir: config.config.runsDir });
   return { ...found, configFile: config.exists ? config.path : null };
 }

@@ -13,6 +13,7 @@ export {
   wantsSummaryEnd,
 } from "./classify.js";
 export { ensureDirectory, fsyncDirectory } from "./directories.js";
+export { type DiskUsage, diskUsage } from "./disk-usage.js";
 export { RunDirectoryError, RunFileError, SummaryOrderError } from "./errors.js";
 export { ExecutorLog, type ExecutorLogLevel, type ExecutorLogOptions } from "./executor-log.js";
 export {
@@ -41,6 +42,11 @@ export {
   listRuns,
   type RunList,
 } from "./list-runs.js";
+export {
+  type FoundRetentionPolicy,
+  findRetentionPolicy,
+  readUserConfig,
+} from "./load-user-config.js";
 export { capturePaths, type RunPaths, runPaths } from "./paths.js";
 export {
   currentExecutorIdentity,
@@ -54,12 +60,32 @@ export {
 export { type JsonReadResult, readJsonFile, type Validate } from "./read-json.js";
 export { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
 export {
+  deleteRemoval,
+  listPendingRemovals,
+  type PendingRemoval,
+  type RemovalState,
+  type RemovedRun,
+  RemoveRunError,
+  type RemoveRunErrorCode,
+  type RemoveRunOptions,
+  removeRun,
+} from "./remove-run.js";
+export {
   type ResolvedRun,
   RunReferenceError,
   type RunReferenceErrorCode,
   resolveRunReference,
   shortRunIds,
 } from "./resolve-run-reference.js";
+export {
+  applyRetention,
+  type PlanRetentionOptions,
+  planRetention,
+  type RetentionDecision,
+  type RetentionFailure,
+  type RetentionPlan,
+  type RetentionResult,
+} from "./retention.js";
 export {
   type CreatedRunDirectory,
   type CreateRunDirectoryOptions,
@@ -73,6 +99,12 @@ export {
   writeMeta,
 } from "./run-directory.js";
 export { listRunIds } from "./run-ids.js";
+export {
+  type MeasuredRemoval,
+  type MeasuredRun,
+  measureRuns,
+  type RunsUsage,
+} from "./runs-usage.js";
 export { applyEvent, createInitialStatus, type StatusStep } from "./status-reducer.js";
 export { StatusWriter, type StatusWriterOptions } from "./status-writer.js";
 export {

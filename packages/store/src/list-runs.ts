@@ -1,10 +1,14 @@
 // Lists the runs under a runs root, newest first. Entries whose name is not a run id, or that
 // are not real directories, are not runs and are skipped; run directories that cannot be read
 // are returned in `broken` with the reason, so a GUI can offer to clean them instead of hiding
-// them. Runs are read a few at a time: a root of thousands must not exhaust file descriptors.
+// them. A run removed while it is listed (`runyard rm` renames it aside first) is left out, not
+// called broken. Runs are read a few at a time: a root of thousands must not exhaust file
+// descriptors.
+import { lstat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { RunyardError } from "@runyard/schema";
 import { describeSystemError, RunFileError } from "./errors.js";
+import { mapBounded } from "./map-bounded.js";
 import { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
 import { scanRunsRoot } from "./run-ids.js";
 
@@ -45,32 +49,18 @@ export interface ListRunsOptions extends ReadRunOptions {
   concurrency?: number;
 }
 
-/** Maps `items` with at most `concurrency` calls in flight; results keep the input order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
-
-type ReadResult = { ok: true; view: RunView } | { ok: false; broken: BrokenRun };
+type ReadResult =
+  | { ok: true; view: RunView }
+  | { ok: false; broken: BrokenRun }
+  /** Removed (or moved aside) while it was listed. */
+  | { ok: "gone" };
 
 async function readOne(root: string, runId: string, options: ReadRunOptions): Promise<ReadResult> {
   const directory = join(root, runId);
   try {
     return { ok: true, view: await readRun(directory, options) };
   } catch (error) {
+    if (await isGone(directory)) return { ok: "gone" };
     const wrapped =
       error instanceof RunyardError
         ? error
@@ -110,11 +100,22 @@ export async function listRuns(runsRoot: string, options: ListRunsOptions = {}):
       readOne(root, runId, readOptions),
     );
     for (const result of results) {
-      if (!result.ok) {
+      if (result.ok === "gone") list.total -= 1;
+      else if (!result.ok) {
         if (filter === undefined) list.broken.push(result.broken);
       } else if (filter === undefined || filter(result.view)) list.runs.push(result.view);
     }
   }
   list.unread = runIds.length - next;
   return list;
+}
+
+/** Whether a run directory that could not be read has been removed (or moved aside) since. */
+async function isGone(directory: string): Promise<boolean> {
+  try {
+    await lstat(directory);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
 }

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RUN_FILES } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
-import { startMeta, temporaryDirectory } from "../test/helpers.js";
+import { deadPid, startMeta, temporaryDirectory } from "../test/helpers.js";
 import { listRuns } from "./list-runs.js";
 import {
   currentExecutorIdentity,
@@ -13,15 +12,6 @@ import {
 } from "./process-identity.js";
 import { readRun } from "./read-run.js";
 import { createRunDirectory, writeMeta } from "./run-directory.js";
-
-/** The pid of a process that has exited and been reaped. */
-async function deadPid(): Promise<number> {
-  const child = spawn("true");
-  const pid = child.pid;
-  await new Promise((resolve) => child.on("exit", resolve));
-  if (pid === undefined) throw new Error("no pid");
-  return pid;
-}
 
 async function runWith(meta: Parameters<typeof startMeta>[0], heartbeat?: number) {
   const root = temporaryDirectory();

@@ -1,6 +1,13 @@
-// Shared test fixtures: a temp dir per test, removed afterwards, and a valid meta.
+// Shared test fixtures: a temp dir per test, removed afterwards, a valid meta, and run
+// directories in every state.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type RunMeta, SCHEMA_VERSION } from "@runyard/schema";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
+import { currentExecutorIdentity, readBootId, shortHostname } from "../src/process-identity.js";
+import { type CreatedRunDirectory, createRunDirectory } from "../src/run-directory.js";
 
 /** A fresh temp directory, removed after the test. */
 export const temporaryDirectory = useScratchDirectory("runyard-store-");
@@ -28,4 +35,71 @@ export async function withUmask<T>(mask: number, body: () => Promise<T>): Promis
   } finally {
     process.umask(previous);
   }
+}
+
+/** The pid of a process that has exited and been reaped: a crashed executor's. */
+export async function deadPid(): Promise<number> {
+  const child = spawn("true");
+  const pid = child.pid;
+  await new Promise((resolvePromise) => child.on("exit", resolvePromise));
+  if (pid === undefined) throw new Error("no pid");
+  return pid;
+}
+
+export type FabricatedState =
+  | "success"
+  | "failed"
+  | "cancelled"
+  | "crashed"
+  | "running"
+  | "unknown";
+
+export interface FabricatedRun {
+  state: FabricatedState;
+  /** When it ended (crashed: its last heartbeat), epoch ms; default an hour ago. */
+  endedAt?: number;
+  /** Bytes of output to put in a capture file. */
+  outputBytes?: number;
+  runId?: string;
+}
+
+/**
+ * A run directory under `root` in the given state, as the executor would have left it: an
+ * ended one with finalStatus and endedAt, a crashed one with a dead executor pid and an old
+ * heartbeat, a running one with this process as its executor, an unknown one started on
+ * another host with no heartbeat.
+ */
+export async function fabricateRun(root: string, run: FabricatedRun): Promise<CreatedRunDirectory> {
+  const endedAt = run.endedAt ?? Date.now() - 3_600_000;
+  const host = shortHostname();
+  const base = { startedAt: new Date(endedAt - 60_000).toISOString(), startedOn: host };
+  let meta: Omit<RunMeta, "runId">;
+  if (run.state === "crashed") {
+    const pid = await deadPid();
+    meta = startMeta({
+      ...base,
+      pid,
+      executor: { pid, processStartTicks: "1", bootId: readBootId() },
+    });
+  } else if (run.state === "running") {
+    meta = startMeta({ ...base, executor: currentExecutorIdentity() });
+  } else if (run.state === "unknown") {
+    meta = startMeta({ ...base, startedOn: "elsewhere" });
+  } else {
+    meta = startMeta({
+      ...base,
+      finalStatus: run.state,
+      endedAt: new Date(endedAt).toISOString(),
+    });
+  }
+  const created = await createRunDirectory(root, {
+    workflowSource: new TextEncoder().encode("steps: {}\n"),
+    meta,
+    ...(run.runId === undefined ? {} : { runId: run.runId }),
+  });
+  if (run.state === "crashed") writeFileSync(created.paths.heartbeat, `${endedAt}\n`);
+  if (run.outputBytes !== undefined) {
+    writeFileSync(join(created.directory, "000001-step.out"), randomBytes(run.outputBytes));
+  }
+  return created;
 }

@@ -3,9 +3,15 @@
 // root, so that a file chmod'ed 000 really is unreadable; otherwise it just runs the body.
 // Vitest runs each test file in a process of its own, so nothing else runs as `nobody`.
 
-const NOBODY = 65534;
+/** The uid a root test process drops to. */
+export const NOBODY = 65534;
 
-export async function withoutPrivileges<T>(body: () => Promise<T>): Promise<T> {
+/**
+ * @template T
+ * @param {() => Promise<T>} body
+ * @returns {Promise<T>}
+ */
+export async function withoutPrivileges(body) {
   if (process.geteuid?.() !== 0 || process.seteuid === undefined) return body();
   process.seteuid(NOBODY);
   try {

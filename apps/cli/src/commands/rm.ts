@@ -1,0 +1,140 @@
+// `runyard rm RUN…`: removes run directories. A running run is refused unless --force, which
+// cancels it over its socket and waits for it to end first. Every run given is resolved before
+// any is removed, so a typo removes nothing; then each is removed on its own, and one that
+// cannot be is reported while the others go.
+import { join } from "node:path";
+import { DURATION_PATTERN, durationSeconds, RunyardError } from "@runyard/schema";
+import { type RemovedRun, readRun, removeRun, resolveRunReference } from "@runyard/store";
+import type { Command, CommandContext } from "../command.js";
+import { EXIT, exitStatusFor, reportError, UsageError } from "../errors.js";
+import type { RmResultJson } from "../json/retention.js";
+import { formatBytes, paint } from "../output.js";
+import { runsRootFor } from "../runs-root.js";
+import { stopRun } from "../stop-run.js";
+import { shortRunId } from "../table.js";
+
+const DEFAULT_WAIT = "30s";
+
+/** --wait: a duration ("30s", "2m") or a number of seconds. */
+function waitMilliseconds(value: unknown): number {
+  const text = typeof value === "string" ? value : DEFAULT_WAIT;
+  const seconds = /^\d+(\.\d+)?$/.test(text)
+    ? Number(text)
+    : DURATION_PATTERN.test(text)
+      ? durationSeconds(text)
+      : 0;
+  if (seconds <= 0) {
+    throw new UsageError(
+      `--wait expects a duration such as "30s" or "2m", got "${text}"`,
+      "see 'runyard rm --help'",
+    );
+  }
+  return seconds * 1000;
+}
+
+/** Removes one run, cancelling it first when it runs and --force says so. */
+async function removeOne(
+  runsRoot: string,
+  runId: string,
+  force: boolean,
+  waitMs: number,
+  context: CommandContext,
+): Promise<RemovedRun & { cancelled: boolean }> {
+  const view = await readRun(join(runsRoot, runId)).catch(() => undefined);
+  let cancelled = false;
+  if (force && view?.classification === "running") {
+    context.output.err(`cancelling run ${shortRunId(runId)} (${view.meta.workflowName})…\n`);
+    await stopRun(view, {
+      timeoutMs: waitMs,
+      signal: context.signal,
+      reason: "runyard rm --force",
+    });
+    cancelled = true;
+  }
+  // A run stopped just now has ended: it is removed as any ended run, never forced. --force
+  // still removes a run whose state cannot be told (another host, an unreadable meta.json).
+  const removed = await removeRun(runsRoot, runId, { force: force && !cancelled });
+  return { ...removed, cancelled };
+}
+
+export const rmCommand: Command = {
+  name: "rm",
+  summary: "Remove runs: their run directories and everything in them",
+  usage: "runyard rm <run>... [options]",
+  help: `Removes each run's directory: its output, artifacts and records. <run> is a run id, a
+unique prefix or suffix of one (its last 8 characters, as gc and du show), or 'latest'. Every
+<run> is resolved before anything is removed. A run that is still running is refused; with
+--force it is cancelled first (as Ctrl-C in its terminal would), and removed once its run
+directory says it has ended. The directory is renamed aside (.removing-<id>-…) before it is
+deleted, so a removal cut short never leaves half a run behind; 'runyard gc' finishes it.
+Symbolic links inside a run are removed as links: what they point to is never touched.
+
+Options:
+  -f, --force          Cancel a running run first, and wait for it to end; also remove a run
+                       whose state cannot be told from here (started on another host without
+                       a heartbeat, or an unreadable meta.json)
+      --wait <time>    How long --force waits for a cancelled run to end (default ${DEFAULT_WAIT})
+      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
+                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
+                       ~/.runyard/runs)
+      --json           Print what was removed as one JSON object (runyard's RmResultJsonSchema)
+
+Examples:
+  runyard rm latest
+  runyard rm 3841a144 5e0c41d2
+  runyard rm --force 3841a144      # cancel it if it runs, then remove it`,
+  options: {
+    force: { type: "boolean", short: "f" },
+    wait: { type: "string" },
+    "runs-dir": { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run(values, positionals, context) {
+    if (positionals.length === 0) {
+      throw new UsageError("missing the run to remove", "usage: runyard rm <run>... [options]");
+    }
+    const force = values.force === true;
+    const waitMs = waitMilliseconds(values.wait);
+    const runsRoot = await runsRootFor(values, context);
+    const runIds: string[] = [];
+    for (const reference of positionals) {
+      const { runId } = await resolveRunReference(runsRoot, reference);
+      if (!runIds.includes(runId)) runIds.push(runId);
+    }
+    const { output } = context;
+    const result: RmResultJson = { removed: [], failed: [], freedBytes: 0 };
+    let status: number = EXIT.ok;
+    for (const runId of runIds) {
+      try {
+        const removed = await removeOne(runsRoot, runId, force, waitMs, context);
+        result.removed.push({
+          runId: removed.runId,
+          workflowName: removed.workflowName,
+          state: removed.state,
+          directory: removed.directory,
+          bytes: removed.bytes,
+          cancelled: removed.cancelled,
+        });
+        result.freedBytes += removed.bytes;
+        if (values.json !== true) {
+          const what = [
+            removed.workflowName ?? "unreadable",
+            removed.state,
+            formatBytes(removed.bytes),
+          ];
+          output.out(`removed ${shortRunId(runId)} (${what.join(", ")})\n`);
+        }
+      } catch (error) {
+        if (status === EXIT.ok) status = exitStatusFor(error);
+        const code = error instanceof RunyardError ? error.code : "E_INTERNAL";
+        result.failed.push({ runId, code, message: (error as Error).message });
+        reportError(error, output, context.debug);
+      }
+    }
+    if (values.json === true) output.out(`${JSON.stringify(result)}\n`);
+    else if (result.removed.length > 1) {
+      output.out(paint(output, "dim", `freed ${formatBytes(result.freedBytes)}\n`));
+    }
+    return status;
+  },
+};
