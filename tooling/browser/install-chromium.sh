@@ -6,5 +6,5 @@
 set -euo pipefail
 
 BIN=${RUNYARD_CHROMIUM:-/usr/bin/chromium}
-bash "$(dirname "$0")/../apt-install.sh" "$BIN" chromium
+bash "$(dirname "$0")/../apt/apt-install.sh" "$BIN" chromium
 printf '[install-chromium] %s\n' "$BIN: $("$BIN" --version 2>/dev/null || echo 'version unknown')" >&2

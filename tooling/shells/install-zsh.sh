@@ -3,5 +3,5 @@
 # zsh itself. Idempotent; needs root (or sudo) only when zsh is missing.
 set -euo pipefail
 
-bash "$(dirname "$0")/../apt-install.sh" zsh zsh
+bash "$(dirname "$0")/../apt/apt-install.sh" zsh zsh
 printf '[install-zsh] %s\n' "$(zsh --version)" >&2
