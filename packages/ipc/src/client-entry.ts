@@ -19,6 +19,13 @@ export {
   SocketPathTooLongError,
 } from "./errors.js";
 export {
+  type FollowRunOptions,
+  followRun,
+  type ReconnectOptions,
+  type RetryInfo,
+  type RunFollower,
+} from "./follow-run.js";
+export {
   MAX_RUN_META_BYTES,
   type RunTransportOptions,
   readRunMeta,
