@@ -201,6 +201,10 @@ describe("connectRun", () => {
     const client = await connectRun(directory, { env: { RUNYARD_HOSTNAME: "anywhere" } });
     expect(client.welcome.meta.startedOn).toBe("login01");
     await client.close();
+    await expect(connectRun(join(directory, "nothing"))).rejects.toMatchObject({
+      code: "E_RUN_META",
+      message: `cannot read ${join(directory, "nothing", "meta.json")}: no such run directory`,
+    });
   });
 
   it("reads meta.json only as a regular file of at most 1 MiB that matches its schema", async () => {

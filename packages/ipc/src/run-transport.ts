@@ -3,6 +3,7 @@
 // door). So the client reads meta.json first — a file of someone's run directory: a regular
 // file, not a link, at most 1 MiB, checked against the reader's schema — and refuses at once
 // when the run lives elsewhere, naming the host, instead of failing on the socket.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   check,
@@ -32,8 +33,10 @@ export async function readRunMeta(runDirectory: string): Promise<RunMeta | undef
   const path = join(runDirectory, RUN_FILES.meta);
   const read = await readInputFile(path, MAX_RUN_META_BYTES, { followSymlinks: false });
   if (!read.ok) {
-    if (read.code === "ENOENT") return undefined;
-    throw new RunMetaError(path, read.reason, read.cause);
+    if (read.code !== "ENOENT") throw new RunMetaError(path, read.reason, read.cause);
+    // No meta.json yet is a run being launched; no directory is a wrong path.
+    if (!existsSync(runDirectory)) throw new RunMetaError(path, "no such run directory");
+    return undefined;
   }
   let document: unknown;
   try {
