@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext } from "./command.js";
+import { bridgeCommand } from "./commands/bridge.js";
 import { guiCommand } from "./commands/gui.js";
 import { logsCommand } from "./commands/logs.js";
 import { psCommand } from "./commands/ps.js";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   validateCommand,
   guiCommand,
+  bridgeCommand,
 ];
 
 function findCommand(name: string): Command | undefined {

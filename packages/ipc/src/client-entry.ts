@@ -32,4 +32,11 @@ export {
   runTransport,
 } from "./run-transport.js";
 export { checkSocketPath, MAX_SOCKET_PATH_BYTES } from "./socket-path.js";
+export {
+  BRIDGE_NO_EXECUTOR_STATUS,
+  REMOTE_CLI_ENV,
+  SSH_COMMAND_ENV,
+  type SshTransportOptions,
+  sshTransport,
+} from "./ssh-transport.js";
 export { type IpcTransport, socketTransport } from "./transport.js";
