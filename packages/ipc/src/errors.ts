@@ -94,7 +94,7 @@ export class OtherHostError extends IpcConnectError {
     super(runDirectory, undefined, {
       code: "E_OTHER_HOST",
       message: `the run in ${runDirectory} was started on ${runHost}, not on this host (${thisHost}): its executor can only be reached from ${runHost}`,
-      hint: `follow its files here, or reach it through ssh: sshTransport("${runHost}", …) runs 'runyard bridge' there`,
+      hint: `its files can be followed from here; to reach it live, go through ${runHost} (ssh ${runHost} runyard bridge <run-directory> relays its socket)`,
     });
     this.runHost = runHost;
     this.thisHost = thisHost;
