@@ -68,8 +68,8 @@ export interface IpcClient extends AsyncIterable<DecodedServerMessage> {
   /**
    * Asks to cancel the run, or one step of it; resolves to the server's answer: accepted,
    * or refused with its code (E_RUN_ENDED, E_STEP_ENDED, E_UNKNOWN_STEP, E_CANCEL, …).
-   * Rejects when the connection ends before the answer. Also for servers that predate
-   * cancel ids (see docs/protocol.md).
+   * Rejects only when the connection ends before the answer. A server that predates
+   * cancel ids gives a definite answer too (see docs/protocol.md).
    */
   cancel(request?: CancelOptions): Promise<CancelAnswer>;
   ping(id?: string): void;
