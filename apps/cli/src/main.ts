@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext, SignalSource } from "./command.js";
 import { attachCommand } from "./commands/attach.js";
+import { bridgeCommand } from "./commands/bridge.js";
 import { completeCommand, completionCommand } from "./commands/completion.js";
 import { duCommand } from "./commands/du.js";
 import { gcCommand } from "./commands/gc.js";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   gcCommand,
   duCommand,
   completionCommand(() => COMMANDS),
+  bridgeCommand,
   completeCommand,
 ];
 

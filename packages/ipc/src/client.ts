@@ -1,21 +1,29 @@
 // The client side of ipc.sock, for the CLI, the GUI and integrators: connect, say hello, get
-// the welcome (meta, status, last seq), subscribe, then iterate the server's messages.
+// the welcome (meta, status, last seq), subscribe, then iterate the server's messages. It
+// runs over any transport: the socket in a run directory, or a bridge's stdio over ssh.
 //
-//   const client = await createIpcClient(join(runDirectory, "ipc.sock"));
+//   const client = await connectRun(runDirectory);          // or createIpcClient(socketPath)
 //   client.subscribe({ fromSeq: client.welcome.lastSeq + 1, output: true });
 //   for await (const message of client) { ... }   // ends after `bye` or when the run goes
-import { connect, type Socket } from "node:net";
+//
+// For a run followed to its end across dropped connections, use followRun instead.
+import type { Duplex } from "node:stream";
 import {
   type ClientMessage,
   type DecodedServerMessage,
   encodeMessage,
   LineDecoder,
+  PROTOCOL_ERROR_CODES,
   PROTOCOL_VERSIONS,
+  ProtocolVersionError,
   type WelcomeMessage,
 } from "@runyard/protocol";
+import { RunyardError } from "@runyard/schema";
+import { type CancelAnswer, CancelAnswers } from "./cancel-answers.js";
 import { IpcConnectError, IpcProtocolError } from "./errors.js";
 import { MessageQueue } from "./message-queue.js";
-import { checkSocketPath } from "./socket-path.js";
+import { type RunTransportOptions, runTransport } from "./run-transport.js";
+import { type IpcTransport, socketTransport } from "./transport.js";
 
 export type { WelcomeMessage };
 
@@ -26,6 +34,8 @@ export interface IpcClientOptions {
   protocolVersions?: readonly number[];
   /** Longest wait for the connection and the welcome, in ms (default 5000). */
   timeoutMs?: number;
+  /** Aborting ends the connection: before the welcome it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface SubscribeOptions {
@@ -35,31 +45,96 @@ export interface SubscribeOptions {
   output?: boolean | readonly string[];
 }
 
+export interface CancelOptions {
+  /** The step to cancel; absent cancels the whole run. */
+  stepId?: string;
+  /** Recorded in the run's events. */
+  reason?: string;
+  /** Kill every process now instead of after the grace period (the second Ctrl-C). */
+  force?: boolean;
+}
+
 /**
  * Iterate it (once) for the server's messages after the welcome. An event of a type this
  * version does not know (from a newer server) comes as an `event` message holding an
- * UnknownEvent: count its seq, show or relay it, never treat it as an error.
+ * UnknownEvent: count its seq, show or relay it, never treat it as an error. Answers to
+ * cancel() are not iterated: they resolve its promise.
  */
 export interface IpcClient extends AsyncIterable<DecodedServerMessage> {
   readonly welcome: WelcomeMessage;
+  /** What the client is connected to: a socket path, or `host:path` over ssh. */
+  readonly target: string;
   subscribe(options?: SubscribeOptions): void;
-  /** Asks to cancel the run, or one step of it. */
-  cancel(request?: { stepId?: string; reason?: string }): void;
+  /**
+   * Asks to cancel the run, or one step of it; resolves to the server's answer: accepted,
+   * or refused with its code (E_RUN_ENDED, E_STEP_ENDED, E_UNKNOWN_STEP, E_CANCEL, …).
+   * Rejects only when the connection ends before the answer. A server that predates
+   * cancel ids gives a definite answer too (see docs/protocol.md).
+   */
+  cancel(request?: CancelOptions): Promise<CancelAnswer>;
   ping(id?: string): void;
   /** Ends the connection; the iteration ends too. */
   close(): Promise<void>;
 }
 
+/**
+ * Connects through `target` (a socket path, or any transport), says hello and resolves once
+ * the server has welcomed the client. A socket path is not checked against meta.json's
+ * host: to reach a run by its directory, use connectRun.
+ */
 export async function createIpcClient(
-  socketPath: string,
+  target: string | IpcTransport,
   options: IpcClientOptions = {},
 ): Promise<IpcClient> {
-  checkSocketPath(socketPath);
-  const socket: Socket = connect(socketPath);
+  const transport = typeof target === "string" ? socketTransport(target) : target;
+  const stream = await transport.open(options.signal);
+  return startClient(stream, transport.target, options);
+}
+
+/**
+ * Connects to the run in `runDirectory`: reads its meta.json first and throws OtherHostError
+ * (naming the host) when the run was started elsewhere, NoExecutorError when it has ended or
+ * nobody answers on its ipc.sock.
+ */
+export function connectRun(
+  runDirectory: string,
+  options: IpcClientOptions & RunTransportOptions = {},
+): Promise<IpcClient> {
+  return createIpcClient(runTransport(runDirectory, options), options);
+}
+
+function closedError(target: string, what: string): IpcConnectError {
+  return new IpcConnectError(target, undefined, {
+    code: "E_IPC_CLOSED",
+    message: `${target}: connection closed ${what}`,
+  });
+}
+
+/** The server's refusal of our hello, as the error a caller can branch on. */
+function refusal(code: string, message: string, offered: readonly number[]): RunyardError {
+  if (code === PROTOCOL_ERROR_CODES.protocolVersion) {
+    // The server's versions are in its message, not in a field: unknown here.
+    return new ProtocolVersionError(
+      `server refused: ${message}`,
+      [...offered],
+      [],
+      "use the same runyard version here and on the executor's host",
+    );
+  }
+  return new IpcProtocolError(code, `server refused: ${message}`);
+}
+
+async function startClient(
+  stream: Duplex,
+  target: string,
+  options: IpcClientOptions,
+): Promise<IpcClient> {
   const queue = new MessageQueue<DecodedServerMessage>({
-    onPressure: (paused) => (paused ? socket.pause() : socket.resume()),
+    onPressure: (paused) => (paused ? stream.pause() : stream.resume()),
   });
   const decoder = new LineDecoder({ content: "server-message", framing: "json-lines" });
+  const cancels = new CancelAnswers();
+  const offered = [...(options.protocolVersions ?? PROTOCOL_VERSIONS)];
   let welcomed: ((message: WelcomeMessage) => void) | undefined;
   let refused: ((error: unknown) => void) | undefined;
   const welcome = new Promise<WelcomeMessage>((resolve, reject) => {
@@ -69,7 +144,10 @@ export async function createIpcClient(
   // Until the welcome, a failure rejects the handshake; afterwards it ends the iteration.
   const fail = (error: unknown) => {
     if (refused) refused(error);
-    else queue.end(error);
+    else {
+      cancels.fail(error);
+      queue.end(error);
+    }
   };
 
   const receive = (message: DecodedServerMessage) => {
@@ -79,17 +157,15 @@ export async function createIpcClient(
         welcomed = undefined;
         refused = undefined;
         resolve(message);
-      } else if (message.type === "error") {
-        fail(new IpcProtocolError(message.code, `server refused: ${message.message}`));
-      }
+      } else if (message.type === "error") fail(refusal(message.code, message.message, offered));
       // Anything else before the welcome (a pong) is not for the iterator.
       return;
     }
-    queue.push(message);
+    if (!cancels.take(message)) queue.push(message);
   };
 
   // A line cut short by the connection closing is not a message; the decoder is never ended.
-  socket.on("data", (chunk: Buffer) => {
+  stream.on("data", (chunk: Buffer) => {
     for (const result of decoder.push(chunk)) {
       if (result.kind === "message") receive(result.value);
       else if (result.kind === "error") {
@@ -102,25 +178,37 @@ export async function createIpcClient(
       }
     }
   });
-  socket.on("error", (error) => {
-    fail(welcomed ? new IpcConnectError(socketPath, error) : error);
-    socket.destroy();
+  stream.on("error", (error) => {
+    // A transport that knows better (ssh: "no executor" from the bridge's exit) says so.
+    const lost =
+      error instanceof RunyardError
+        ? error
+        : new IpcConnectError(target, error, {
+            code: refused ? "E_IPC_CONNECT" : "E_IPC_LOST",
+            message: `${refused ? "cannot connect to" : "lost the connection to"} ${target}: ${error.message}`,
+          });
+    fail(lost);
+    stream.destroy();
   });
-  socket.on("close", () => {
-    if (refused) {
-      refused(
-        new IpcProtocolError("E_IPC_CLOSED", `${socketPath}: connection closed before the welcome`),
-      );
-    }
+  stream.on("close", () => {
+    if (refused) refused(closedError(target, "before the welcome"));
+    cancels.fail(closedError(target, "before the server answered the cancel"));
     queue.end();
   });
+  const onAbort = () => {
+    fail(options.signal?.reason);
+    stream.destroy();
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  stream.once("close", () => options.signal?.removeEventListener("abort", onAbort));
+  if (options.signal?.aborted) onAbort();
 
   const send = (message: ClientMessage) => {
-    if (!socket.destroyed) socket.write(encodeMessage(message));
+    if (!stream.destroyed) stream.write(encodeMessage(message));
   };
   send({
     type: "hello",
-    protocolVersions: [...(options.protocolVersions ?? PROTOCOL_VERSIONS)],
+    protocolVersions: offered,
     client: options.client ?? "runyard-ipc-client",
   });
 
@@ -128,7 +216,11 @@ export async function createIpcClient(
   const timer = setTimeout(
     () =>
       fail(
-        new IpcProtocolError("E_IPC_TIMEOUT", `${socketPath}: no welcome within ${timeoutMs} ms`),
+        new IpcConnectError(target, undefined, {
+          code: "E_IPC_TIMEOUT",
+          message: `${target}: no welcome within ${timeoutMs} ms`,
+          hint: "the executor may be stuck: its executor.log may say why",
+        }),
       ),
     timeoutMs,
   );
@@ -136,7 +228,7 @@ export async function createIpcClient(
   try {
     greeting = await welcome;
   } catch (error) {
-    socket.destroy();
+    stream.destroy();
     throw error;
   } finally {
     clearTimeout(timer);
@@ -144,6 +236,7 @@ export async function createIpcClient(
 
   return {
     welcome: greeting,
+    target,
     subscribe(subscribe = {}) {
       const output = subscribe.output ?? false;
       send({
@@ -153,16 +246,27 @@ export async function createIpcClient(
       });
     },
     cancel(request = {}) {
-      send({ type: "cancel", ...request });
+      const { id, answer } = cancels.open();
+      if (stream.destroyed) cancels.fail(closedError(target, "before the cancel was sent"));
+      send({
+        type: "cancel",
+        id,
+        ...(request.stepId === undefined ? {} : { stepId: request.stepId }),
+        ...(request.reason === undefined ? {} : { reason: request.reason }),
+        ...(request.force === true ? { force: true } : {}),
+      });
+      // The pong tells an older server's silence from an answer (see cancel-answers.ts).
+      send({ type: "ping", id });
+      return answer;
     },
     ping(id) {
       send(id === undefined ? { type: "ping" } : { type: "ping", id });
     },
     async close() {
-      if (socket.destroyed) return;
-      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-      socket.end();
-      const timer = setTimeout(() => socket.destroy(), 1000);
+      if (stream.destroyed) return;
+      const closed = new Promise<void>((resolve) => stream.once("close", () => resolve()));
+      stream.end();
+      const timer = setTimeout(() => stream.destroy(), 1000);
       await closed;
       clearTimeout(timer);
     },

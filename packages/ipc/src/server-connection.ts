@@ -194,31 +194,39 @@ export class ServerConnection {
     });
   }
 
+  /** Decides a cancel at once; with an id, answers cancel-ok or an error with that id. */
   #cancel(message: Extract<ClientMessage, { type: "cancel" }>): void {
+    const { id } = message;
     const cancel = this.#settings.handlers.cancel;
     if (!cancel) {
-      this.#error(PROTOCOL_ERROR_CODES.unsupported, "this server does not accept cancel");
+      this.#error(PROTOCOL_ERROR_CODES.unsupported, "this server does not accept cancel", id);
       return;
     }
     try {
-      cancel({ stepId: message.stepId, reason: message.reason });
+      cancel({ stepId: message.stepId, reason: message.reason, force: message.force ?? false });
     } catch (error) {
       // The executor refuses with a RunyardError whose code the protocol names
       // (E_UNKNOWN_STEP, E_RUN_ENDED); anything else is its own failure.
       this.#error(
         error instanceof RunyardError ? error.code : PROTOCOL_ERROR_CODES.cancel,
         (error as Error).message,
+        id,
       );
+      return;
     }
+    if (id !== undefined) this.#send({ type: "cancel-ok", id });
   }
 
   #send(message: ServerMessage): void {
     this.#write(encodeMessage(message));
   }
 
-  #error(code: string, message: string): void {
+  /** Sends an error; `id` is that of the request it answers, when the request had one. */
+  #error(code: string, message: string, id?: string): void {
     this.#settings.diagnostic(`client error ${code}: ${message}`);
-    this.#send({ type: "error", code, message });
+    this.#send(
+      id === undefined ? { type: "error", code, message } : { type: "error", code, message, id },
+    );
   }
 
   #write(line: string): void {

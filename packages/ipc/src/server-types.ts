@@ -14,6 +14,12 @@ export interface CancelRequest {
   /** A step to cancel; undefined cancels the whole run. */
   stepId?: string | undefined;
   reason?: string | undefined;
+  /**
+   * Kill now: SIGKILL the step's processes (or, without stepId, every process of the run and
+   * record it cancelled) without the grace period, as a second Ctrl-C does. Accepted while an
+   * ordinary cancel of the same step or run is under way. False when the client did not say.
+   */
+  force: boolean;
 }
 
 export interface IpcServerHandlers {
@@ -24,7 +30,13 @@ export interface IpcServerHandlers {
    * An event of a type this version does not know is relayed as it was written.
    */
   replay(fromSeq: number, toSeq: number): AsyncIterable<DecodedEvent>;
-  /** A client asked to cancel; absent, cancel requests are refused. */
+  /**
+   * A client asked to cancel; absent, cancel requests are refused (E_UNSUPPORTED). Returning
+   * accepts the request; throwing a RunyardError refuses it with that error's code
+   * (E_UNKNOWN_STEP, E_STEP_ENDED, E_RUN_ENDED, E_CANCEL), anything else with E_CANCEL. It
+   * must decide synchronously: the answer goes out before the client's next message is read,
+   * which is what lets a client tell an answer from an older server's silence.
+   */
   cancel?(request: CancelRequest): void;
   /** Client trouble (bad lines, slow clients dropped): for the executor's log, not the run's. */
   diagnostic?(message: string): void;

@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { existsSync, lstatSync, statSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { type DecodedServerMessage, encodeLine } from "@runyard/protocol";
+import { RunyardError } from "@runyard/schema";
 import { describe, expect, it, vi } from "vitest";
 import {
   FakeRun,
@@ -10,10 +10,12 @@ import {
   meta,
   outputEvent,
   runId,
+  staleSocket,
   statusAt,
   temporaryDirectory,
 } from "../test/fixtures.js";
 import { createIpcClient, type IpcClient } from "./client.js";
+import { IpcConnectError, NoExecutorError } from "./errors.js";
 import { createIpcServer } from "./server.js";
 import type { IpcServer } from "./server-types.js";
 
@@ -123,14 +125,49 @@ describe("IPC server and client", () => {
     expect(seqs(toNone ?? [])).toEqual([2]);
   });
 
-  it("routes cancel to the executor's handler", async () => {
+  it("routes cancel to the executor's handler, force included", async () => {
     const { server, socketPath, run } = await serve();
     const client = await createIpcClient(socketPath);
-    client.cancel({ stepId: "a", reason: "user asked" });
-    client.ping();
-    await client[Symbol.asyncIterator]().next();
-    expect(run.cancels).toEqual([{ stepId: "a", reason: "user asked" }]);
+    await client.cancel({ stepId: "a", reason: "user asked" });
+    await client.cancel({ force: true });
+    expect(run.cancels).toEqual([
+      { stepId: "a", reason: "user asked", force: false },
+      { stepId: undefined, reason: undefined, force: true },
+    ]);
     await client.close();
+    await server.close(null);
+  });
+
+  it("answers a cancel with an id, and only a refusal of one without", async () => {
+    const { server, socketPath, run } = await serve();
+    run.refuseCancel = (request) =>
+      request.stepId === "gone"
+        ? new RunyardError("E_STEP_ENDED", 'step "gone" has already ended: completed')
+        : undefined;
+    const socket = connect(socketPath);
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk;
+    });
+    socket.write('{"type":"hello","protocolVersions":[1],"client":"raw"}\n');
+    socket.write('{"type":"cancel","id":"c1","stepId":"a"}\n');
+    socket.write('{"type":"cancel","id":"c2","stepId":"gone"}\n');
+    socket.write('{"type":"cancel","stepId":"a"}\n');
+    socket.write('{"type":"cancel","stepId":"gone"}\n');
+    socket.write('{"type":"ping","id":"end"}\n');
+    await vi.waitFor(() => expect(received).toContain('"id":"end"'));
+    const lines = received
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const message = 'step "gone" has already ended: completed';
+    expect(lines.slice(1)).toEqual([
+      { type: "cancel-ok", id: "c1" },
+      { type: "error", code: "E_STEP_ENDED", message, id: "c2" },
+      { type: "error", code: "E_STEP_ENDED", message },
+      { type: "pong", id: "end" },
+    ]);
+    socket.destroy();
     await server.close(null);
   });
 
@@ -270,14 +307,7 @@ describe("the socket path", () => {
   });
 
   it("replaces a stale socket left by a dead process", async () => {
-    const socketPath = join(temporaryDirectory(), "ipc.sock");
-    const child = spawn(process.execPath, [
-      "-e",
-      `require("net").createServer().listen(${JSON.stringify(socketPath)}, () => console.log("ready"))`,
-    ]);
-    await new Promise((resolve) => child.stdout.once("data", resolve));
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
+    const socketPath = await staleSocket();
     expect(lstatSync(socketPath).isSocket()).toBe(true);
     const server: IpcServer = await createIpcServer(socketPath, new FakeRun().handlers());
     const client = await createIpcClient(socketPath);
@@ -298,6 +328,12 @@ describe("the socket path", () => {
 
   it("tells a client clearly that nobody listens", async () => {
     const socketPath = join(temporaryDirectory(), "ipc.sock");
-    await expect(createIpcClient(socketPath)).rejects.toMatchObject({ code: "E_IPC_CONNECT" });
+    const failure = createIpcClient(socketPath);
+    await expect(failure).rejects.toBeInstanceOf(NoExecutorError);
+    await expect(failure).rejects.toBeInstanceOf(IpcConnectError);
+    await expect(failure).rejects.toMatchObject({
+      code: "E_NO_EXECUTOR",
+      message: `no executor answers at ${socketPath}: the run has finished or crashed (no socket)`,
+    });
   });
 });

@@ -1,8 +1,10 @@
 // Test fixtures: temp dirs, a valid meta and status, events, and a scripted handler set.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
 import { type RunMeta, type RunStatus, SCHEMA_VERSION } from "@runyard/schema";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
-import type { IpcServerHandlers } from "../src/server-types.js";
+import type { CancelRequest, IpcServerHandlers } from "../src/server-types.js";
 
 /** A fresh temp directory, removed after the test; short, as socket paths must stay short. */
 export const temporaryDirectory = useScratchDirectory("ry-ipc-");
@@ -59,7 +61,9 @@ export class FakeRun {
   /** Resolved by a test to let a slow replay go on. */
   replayGate: Promise<void> = Promise.resolve();
   onReplayStart: () => void = () => undefined;
-  readonly cancels: unknown[] = [];
+  readonly cancels: CancelRequest[] = [];
+  /** What a test's executor says to a cancel: undefined accepts it, an error refuses it. */
+  refuseCancel: (request: CancelRequest) => Error | undefined = () => undefined;
 
   append(count = 1): void {
     for (let i = 0; i < count; i += 1) {
@@ -74,6 +78,8 @@ export class FakeRun {
       snapshot: () => ({ meta, status: statusAt(this.events.length), lastSeq: this.events.length }),
       replay: (fromSeq, toSeq) => this.#replay(fromSeq, toSeq),
       cancel: (request) => {
+        const refusal = this.refuseCancel(request);
+        if (refusal) throw refusal;
         this.cancels.push(request);
       },
     };
@@ -87,4 +93,17 @@ export class FakeRun {
       yield event;
     }
   }
+}
+
+/** A socket file nobody listens on: what a killed executor leaves behind. */
+export async function staleSocket(): Promise<string> {
+  const socketPath = join(temporaryDirectory(), "ipc.sock");
+  const child = spawn(process.execPath, [
+    "-e",
+    `require("net").createServer().listen(${JSON.stringify(socketPath)}, () => console.log("ready"))`,
+  ]);
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  child.kill("SIGKILL");
+  await new Promise((resolve) => child.once("exit", resolve));
+  return socketPath;
 }

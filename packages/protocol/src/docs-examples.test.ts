@@ -26,7 +26,7 @@ describe("docs/protocol.md examples", () => {
     const types = examples.map(({ text }) => (JSON.parse(text) as { type: string }).type);
     for (const type of [...RUN_EVENT_TYPES, "hello", "subscribe", "cancel", "ping"])
       expect(types).toContain(type);
-    for (const type of ["welcome", "event", "output", "pong", "error", "bye"])
+    for (const type of ["welcome", "event", "output", "pong", "error", "cancel-ok", "bye"])
       expect(types).toContain(type);
   });
 

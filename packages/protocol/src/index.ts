@@ -58,6 +58,8 @@ export {
   ByeMessageSchema,
   type CancelMessage,
   CancelMessageSchema,
+  type CancelOkMessage,
+  CancelOkMessageSchema,
   type ClientMessage,
   ClientMessageSchema,
   type DecodedServerMessage,

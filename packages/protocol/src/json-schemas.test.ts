@@ -49,6 +49,7 @@ describe("JSON Schemas in schemas/", () => {
       "output",
       "pong",
       "error",
+      "cancel-ok",
       "bye",
     ]);
   });

@@ -30,7 +30,7 @@ export const PROTOCOL_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     id: jsonSchemaId("protocol", "server-message.schema.json"),
     title: "Runyard IPC server message",
     description:
-      "A line the executor sends on a run's ipc.sock: welcome, event, output, pong, error or bye.",
+      "A line the executor sends on a run's ipc.sock: welcome, event, output, pong, error, cancel-ok or bye.",
     schema: ServerMessageSchema,
     io: "input",
   },

@@ -68,6 +68,16 @@ export const CancelMessageSchema = z.object({
   type: z.literal("cancel"),
   stepId: z.string().optional().describe("Cancel one step; absent cancels the whole run"),
   reason: z.string().optional(),
+  // Both optional and new within version 1: a server that predates them ignores them (it
+  // drops unknown fields), so a client that needs the answer follows its cancel with a ping.
+  id: z
+    .string()
+    .optional()
+    .describe("Asks for an answer: cancel-ok, or an error, carrying this id"),
+  force: z
+    .boolean()
+    .optional()
+    .describe("Kill every process now, without the grace period (the second Ctrl-C)"),
 });
 
 export const PingMessageSchema = z.object({
@@ -115,6 +125,13 @@ export const ErrorMessageSchema = z.object({
   type: z.literal("error"),
   code: z.string().describe("Stable error code, e.g. E_PROTOCOL_VERSION"),
   message: z.string(),
+  id: z.string().optional().describe("The id of the request this error answers, if it had one"),
+});
+
+/** The answer to a cancel that carried an `id`: accepted. Only a client that sends ids gets it. */
+export const CancelOkMessageSchema = z.object({
+  type: z.literal("cancel-ok"),
+  id: z.string().describe("The id of the cancel it answers"),
 });
 
 export const ByeMessageSchema = z.object({
@@ -130,6 +147,7 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   OutputMessageSchema,
   PongMessageSchema,
   ErrorMessageSchema,
+  CancelOkMessageSchema,
   ByeMessageSchema,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
@@ -153,4 +171,5 @@ export type EventMessage = z.infer<typeof EventMessageSchema>;
 export type OutputMessage = z.infer<typeof OutputMessageSchema>;
 export type PongMessage = z.infer<typeof PongMessageSchema>;
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+export type CancelOkMessage = z.infer<typeof CancelOkMessageSchema>;
 export type ByeMessage = z.infer<typeof ByeMessageSchema>;

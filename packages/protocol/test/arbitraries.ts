@@ -215,7 +215,13 @@ export const clientMessageArbitraries: Record<
     output: fc.oneof(fc.boolean(), fc.array(text, { maxLength: 3 })),
   }),
   cancel: fc.record(
-    { type: fc.constant("cancel" as const), stepId: text, reason: text },
+    {
+      type: fc.constant("cancel" as const),
+      stepId: text,
+      reason: text,
+      id: text,
+      force: fc.boolean(),
+    },
     { requiredKeys: ["type"] },
   ),
   ping: fc.record({ type: fc.constant("ping" as const), id: text }, { requiredKeys: ["type"] }),
@@ -301,6 +307,10 @@ export const serverMessageArbitraries: Record<
   event: fc.record({ type: fc.constant("event" as const), event: durableEvent }),
   output: fc.record({ type: fc.constant("output" as const), event: stepOutputEvent }),
   pong: fc.record({ type: fc.constant("pong" as const), id: text }, { requiredKeys: ["type"] }),
-  error: fc.record({ type: fc.constant("error" as const), code: text, message: text }),
+  error: fc.record(
+    { type: fc.constant("error" as const), code: text, message: text, id: text },
+    { requiredKeys: ["type", "code", "message"] },
+  ),
+  "cancel-ok": fc.record({ type: fc.constant("cancel-ok" as const), id: text }),
   bye: fc.record({ type: fc.constant("bye" as const), finalStatus: optional(finalStatus) }),
 };

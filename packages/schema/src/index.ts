@@ -3,7 +3,13 @@
 export { now, SCHEMA_VERSION, TimestampSchema, UuidSchema } from "./common.js";
 export { DURATION_PATTERN, durationSeconds } from "./duration.js";
 export { formatProblem, RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
-export { type InputFileResult, MAX_INPUT_FILE_BYTES, readInputFile } from "./input-file.js";
+export { HOSTNAME_ENV, shortHostname } from "./host.js";
+export {
+  type InputFileOptions,
+  type InputFileResult,
+  MAX_INPUT_FILE_BYTES,
+  readInputFile,
+} from "./input-file.js";
 export { isRecord } from "./is-record.js";
 export {
   describeFound,

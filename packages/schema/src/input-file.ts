@@ -2,7 +2,7 @@
 // file of bounded size. `runyard validate /dev/zero` would otherwise read until memory runs
 // out, and opening a FIFO would wait forever for a writer.
 import { constants, type Stats } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { lstat, open, stat } from "node:fs/promises";
 
 /** The largest workflow or config file Runyard reads: 10 MiB, far past any real one. */
 export const MAX_INPUT_FILE_BYTES = 10 * 1024 * 1024;
@@ -20,6 +20,7 @@ function mebibytes(bytes: number): string {
 function notRegular(stats: Stats): string | undefined {
   if (stats.isFile()) return undefined;
   if (stats.isDirectory()) return "it is a directory";
+  if (stats.isSymbolicLink()) return "it is a symbolic link";
   const kind = stats.isCharacterDevice()
     ? "a character device"
     : stats.isBlockDevice()
@@ -69,6 +70,15 @@ function failure(error: unknown): InputFileResult {
   };
 }
 
+export interface InputFileOptions {
+  /**
+   * False refuses a symbolic link in the last component of the path ("it is a symbolic
+   * link"), for files inside a run directory, which Runyard itself writes as regular files:
+   * a link there was put by someone else and may point anywhere. Default true.
+   */
+  followSymlinks?: boolean;
+}
+
 /**
  * The bytes of `path`, if it is a regular file of at most `maxBytes`. The path is stat'ed
  * before it is opened (opening a device can have effects), opened without blocking (a FIFO
@@ -78,12 +88,16 @@ function failure(error: unknown): InputFileResult {
 export async function readInputFile(
   path: string,
   maxBytes: number = MAX_INPUT_FILE_BYTES,
+  options: InputFileOptions = {},
 ): Promise<InputFileResult> {
+  const follow = options.followSymlinks ?? true;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    const before = notRegular(await stat(path));
+    const before = notRegular(await (follow ? stat(path) : lstat(path)));
     if (before !== undefined) return { ok: false, reason: before, code: undefined };
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    // O_NOFOLLOW: a link swapped in after the lstat fails the open (ELOOP) instead.
+    const noFollow = follow ? 0 : (constants.O_NOFOLLOW ?? 0);
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | noFollow);
   } catch (error) {
     return failure(error);
   }

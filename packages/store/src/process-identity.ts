@@ -2,26 +2,11 @@
 // clock ticks since boot (so a recycled pid is not taken for the executor) and the boot id
 // (so a reboot is noticed). Linux-only facts come from /proc; elsewhere they are null.
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import type { ExecutorIdentity } from "@runyard/schema";
 
-/**
- * Overrides the host name every Runyard process uses (what the executor records as
- * `startedOn`, what readers compare it with): for hosts whose name is no use, and for tests
- * that play two login nodes on one machine. Empty counts as unset.
- */
-export const HOSTNAME_ENV = "RUNYARD_HOSTNAME";
-
-/**
- * The short host name (`login01` of `login01.cluster.example`), as meta.json records it:
- * `$RUNYARD_HOSTNAME` when set, else the system's.
- */
-export function shortHostname(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): string {
-  const name = env[HOSTNAME_ENV] || hostname();
-  return name.split(".")[0] || name;
-}
+// The host name every Runyard process uses (and its RUNYARD_HOSTNAME override) is the
+// schema's, so that the executor recording startedOn and every reader comparing it agree.
+export { HOSTNAME_ENV, shortHostname } from "@runyard/schema";
 
 /** /proc/sys/kernel/random/boot_id, or null where there is none. */
 export function readBootId(): string | null {
