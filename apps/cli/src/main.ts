@@ -4,6 +4,7 @@ import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext, SignalSource } from "./command.js";
 import { attachCommand } from "./commands/attach.js";
 import { bridgeCommand } from "./commands/bridge.js";
+import { cancelCommand } from "./commands/cancel.js";
 import { completeCommand, completionCommand } from "./commands/completion.js";
 import { duCommand } from "./commands/du.js";
 import { gcCommand } from "./commands/gc.js";
@@ -21,6 +22,7 @@ import { VERSION } from "./version.js";
 export const COMMANDS: readonly Command[] = [
   runCommand,
   attachCommand,
+  cancelCommand,
   psCommand,
   showCommand,
   logsCommand,

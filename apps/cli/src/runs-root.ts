@@ -1,8 +1,8 @@
 // The runs root a command works on: --runs-dir, else what the store's findRunsRoot says
 // ($RUNYARD_RUNS_DIR, the config's runsDir, $RUNYARD_HOME/runs, ~/.runyard/runs).
-import { findRunsRoot } from "@runyard/store";
+import { findRunsRoot, type ResolvedRun, resolveRunReference } from "@runyard/store";
 import type { CommandContext } from "./command.js";
-import { UsageError } from "./errors.js";
+import { refuseExtraArguments, UsageError } from "./errors.js";
 
 export async function runsRootFor(
   values: Record<string, unknown>,
@@ -22,4 +22,21 @@ export async function runsRootFor(
     ...(typeof flag === "string" ? { flag } : {}),
   });
   return found.path;
+}
+
+/**
+ * The run a command names — `reference`, its first positional: a run id, its last characters
+ * or `latest` — under the runs root; refuses a missing one and any `extra` arguments.
+ */
+export async function runArgument(
+  reference: string | undefined,
+  extra: readonly string[],
+  usage: string,
+  values: Record<string, unknown>,
+  context: Pick<CommandContext, "env" | "cwd">,
+): Promise<ResolvedRun & { runsRoot: string }> {
+  if (reference === undefined) throw new UsageError("missing the run", `usage: ${usage}`);
+  refuseExtraArguments(extra, usage);
+  const runsRoot = await runsRootFor(values, context);
+  return { ...(await resolveRunReference(runsRoot, reference)), runsRoot };
 }

@@ -5,15 +5,28 @@
 // status.json's neighbour run_summary.jsonl by polling, as a shared file system allows.
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
-import { createIpcClient, type IpcClient } from "@runyard/ipc";
-import { type DecodedEvent, encodeStderrLine, eventToWire, type RunEvent } from "@runyard/protocol";
-import type { FinalStatus } from "@runyard/schema";
-import { capturePaths, readRun, runPaths, shortHostname, streamSummary } from "@runyard/store";
+import {
+  type CancelAnswer,
+  followRun,
+  NoExecutorError,
+  type RunFollower,
+  sshTransport,
+} from "@runyard/ipc";
+import {
+  type DecodedEvent,
+  encodeStderrLine,
+  eventToWire,
+  type RunError,
+  type RunEvent,
+} from "@runyard/protocol";
+import { type FinalStatus, RUN_FILES } from "@runyard/schema";
+import { capturePaths, readRun, shortHostname, streamSummary } from "@runyard/store";
 import type { CommandContext, TerminalSignal } from "./command.js";
 import { EXIT } from "./errors.js";
 import { LiveOutputGate } from "./live-output.js";
 import { type Output, paint } from "./output.js";
 import { ProgressPrinter } from "./progress.js";
+import { VERSION } from "./version.js";
 
 /** How often the files of a run are read again when no socket can be followed. */
 export const FILE_POLL_MS = 1000;
@@ -31,10 +44,13 @@ export interface WatchOptions {
    * A hangup only ends the view, either way: the run goes on.
    */
   mode: "run" | "attach";
+  /** For a run started on another host: follow it live through `ssh <host> runyard bridge`. */
+  ssh?: boolean;
 }
 
 export type WatchOutcome =
-  | { kind: "ended"; finalStatus: FinalStatus }
+  /** `error`: why the executor could not keep the run's record (a full disk), if it said. */
+  | { kind: "ended"; finalStatus: FinalStatus; error?: RunError }
   /** The executor is gone and the run never recorded its end. */
   | { kind: "crashed"; reason: string }
   /** The viewer left (Ctrl-C in attach, a hangup) while the run goes on. */
@@ -140,7 +156,15 @@ class EventRenderer {
   }
 }
 
-/** Resolves at the first signal the view should stop for; `stop()` ends the wait. */
+/** Asks the executor to cancel or kill the run, as a viewer; says what came of it. */
+interface CancelTarget {
+  cancel(request: { reason: string; force?: boolean }): Promise<CancelAnswer>;
+}
+
+/**
+ * The terminal's signals, for a view: resolves `stopped` at the first one the view should end
+ * for; in "run" mode the first two interrupts go to the executor (cancel, then kill) instead.
+ */
 class SignalWatch {
   readonly stopped: Promise<TerminalSignal>;
   #resolve: ((signal: TerminalSignal) => void) | undefined;
@@ -150,31 +174,41 @@ class SignalWatch {
   constructor(
     context: CommandContext,
     mode: WatchOptions["mode"],
-    client: () => IpcClient | undefined,
+    target: () => CancelTarget | undefined,
   ) {
     this.stopped = new Promise((resolve) => {
       this.#resolve = resolve;
     });
     const { output } = context;
+    const ask = (live: CancelTarget, request: { reason: string; force?: boolean }) => {
+      live.cancel(request).then(
+        (answer) => {
+          if (!answer.accepted) output.err(`runyard: ${answer.message}\n`);
+        },
+        (error: unknown) =>
+          output.err(`runyard: the executor did not answer: ${(error as Error).message}\n`),
+      );
+    };
     this.#unlisten = context.signals.listen((signal) => {
       if (signal === "SIGHUP" || mode === "attach") {
         this.#resolve?.(signal);
         return;
       }
       this.#interrupts += 1;
-      const live = client();
+      const live = target();
+      const word = signal === "SIGINT" ? "interrupted" : "terminated";
       if (this.#interrupts === 1 && live) {
         output.err(
-          `runyard: ${signal === "SIGINT" ? "interrupted" : "terminated"}; cancelling the run (press Ctrl-C again to kill its steps at once)\n`,
+          `runyard: ${word}; cancelling the run (press Ctrl-C again to kill its steps at once)\n`,
         );
-        void live.cancel({
-          reason: `${signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)"}`,
+        ask(live, {
+          reason: signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)",
         });
       } else if (this.#interrupts === 2 && live) {
-        output.err("runyard: interrupted again; killing every step of the run now\n");
-        void live.cancel({ reason: "interrupted again: killed at once" });
+        output.err(`runyard: ${word} again; killing every step of the run now\n`);
+        ask(live, { reason: `${word} again: killed at once`, force: true });
       } else {
-        // No executor to ask, or it does not answer: leave; the run's files tell the rest.
+        // No executor to ask, or asked twice already: leave; the run's files tell the rest.
         this.#resolve?.(signal);
       }
     });
@@ -196,65 +230,72 @@ export async function watchRun(
 ): Promise<WatchOutcome> {
   const { output } = context;
   const renderer = new EventRenderer(output, options, directory);
-  let client: IpcClient | undefined;
-  const signals = new SignalWatch(context, options.mode, () => client);
+  const stop = new AbortController();
+  let follower: RunFollower | undefined;
+  const signals = new SignalWatch(context, options.mode, () => follower);
   // An object, not a variable: it changes under the loops below, from a signal handler.
   const left: { signal?: TerminalSignal } = {};
   void signals.stopped.then((signal) => {
     left.signal = signal;
-    void client?.close();
+    stop.abort();
   });
+  let error: RunError | undefined;
   try {
     const view = await readRun(directory);
-    const host = shortHostname();
+    const host = shortHostname(context.env);
     const elsewhere = view.meta.startedOn !== host;
-    if (elsewhere && view.classification === "running") {
+    const ssh = elsewhere && options.ssh === true;
+    if (elsewhere && !ssh && view.classification === "running") {
       output.err(
-        `${paint(output, "yellow", "warning:")} this run was started on ${view.meta.startedOn}; live socket updates are not available from ${host} — following its files instead (every ${FILE_POLL_MS / 1000} s). Reconnect from ${view.meta.startedOn} for a live view.\n`,
+        `${paint(output, "yellow", "warning:")} this run was started on ${view.meta.startedOn}; live socket updates are not available from ${host} — following its files instead (every ${FILE_POLL_MS / 1000} s). Reconnect from ${view.meta.startedOn}, or use --ssh, for a live view.\n`,
       );
     }
-    if (!elsewhere) {
-      // Live over ipc.sock, resuming after a dropped connection from the last seq seen.
-      for (
-        let attempt = 0;
-        left.signal === undefined && renderer.finalStatus === undefined;
-        attempt += 1
-      ) {
-        try {
-          client = await createIpcClient(runPaths(directory).socket, {
-            client: "runyard-cli",
-          });
-        } catch {
-          break; // no executor answers: the files tell the rest
-        }
-        if (left.signal !== undefined) break;
-        client.subscribe({
+    if ((!elsewhere || ssh) && view.classification === "running") {
+      // Live over ipc.sock (or through `runyard bridge` over ssh), resuming after a dropped
+      // connection from the last seq shown.
+      follower = followRun(
+        ssh ? sshTransport(view.meta.startedOn, directory, { env: context.env }) : directory,
+        {
+          client: `runyard-cli/${VERSION}`,
+          env: context.env,
           fromSeq: renderer.lastSeq + 1,
           output: options.showOutput || options.events,
-        });
-        for await (const message of client) {
+          signal: stop.signal,
+          onRetry: ({ attempt }) => {
+            if (attempt === 1 && !options.quiet) {
+              output.err(
+                paint(output, "dim", "  … connection to the executor lost; reconnecting\n"),
+              );
+            }
+          },
+        },
+      );
+      try {
+        for await (const message of follower) {
           if (message.type === "event" || message.type === "output") renderer.take(message.event);
-          else if (message.type === "bye" && message.finalStatus !== null) {
-            renderer.finalStatus ??= message.finalStatus;
+          else if (message.type === "bye") {
+            if (message.finalStatus !== null) renderer.finalStatus ??= message.finalStatus;
+            error = message.error;
           } else if (message.type === "error" && message.code !== "E_CLIENT_TOO_SLOW") {
             output.err(`${paint(output, "yellow", "warning:")} ${message.message}\n`);
           }
         }
-        client = undefined;
-        if (attempt > 0) await sleep(Math.min(1000, 100 * attempt));
-        if (attempt >= 20) break;
+      } catch (caught) {
+        // The executor is gone (ended or crashed while we looked): the files tell the rest.
+        if (!(caught instanceof NoExecutorError) || ssh) throw caught;
       }
     }
     // The files: all of it for an ended run, what the socket did not deliver, or a run elsewhere.
     for (;;) {
       if (left.signal !== undefined) return { kind: "detached", signal: left.signal };
-      for await (const record of streamSummary(join(directory, "run_summary.jsonl"), {
+      for await (const record of streamSummary(join(directory, RUN_FILES.summary), {
         fromSeq: renderer.lastSeq + 1,
       })) {
         if (record.kind === "event") renderer.take(record.event);
       }
-      if (renderer.finalStatus !== undefined)
-        return { kind: "ended", finalStatus: renderer.finalStatus };
+      if (renderer.finalStatus !== undefined) {
+        return { kind: "ended", finalStatus: renderer.finalStatus, ...(error ? { error } : {}) };
+      }
       const now = await readRun(directory);
       if (now.classification !== "running" && now.classification !== "unknown") {
         if (now.meta.finalStatus !== null)
@@ -266,7 +307,7 @@ export async function watchRun(
     }
   } finally {
     signals.stop();
-    await client?.close();
+    await follower?.close();
   }
 }
 

@@ -2,10 +2,10 @@
 // connection, from another host), and Ctrl-C in attach leaving the run alone. Real processes:
 // the built CLI, the detached executor it starts, real steps.
 import type { ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { cli, startCli, useScratch } from "./cli.js";
+import { BIN, cli, startCli, useScratch } from "./cli.js";
 
 const scratch = useScratch();
 
@@ -174,4 +174,129 @@ describe("runyard attach", () => {
     const durable = eventLines(result.stderr).filter((event) => event.type !== "step-output");
     expect(durable).toEqual(summary(runDirectory));
   }, 40_000);
+});
+
+describe("runyard cancel", () => {
+  it("from another terminal: the executor takes it, the run ends cancelled, the viewer exits 130", async () => {
+    const file = workflow(
+      "nap.yaml",
+      "steps:\n  nap:\n    run: sleep 30\n  after:\n    needs: nap\n    run: echo never\n",
+    );
+    const viewer = startCli(["run", file], { runsDir: scratch.runsDir });
+    await printed(viewer.child, "nap      started");
+    const cancelled = await cli(["cancel", "latest"], { runsDir: scratch.runsDir });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stderr).toMatch(
+      /cancelling run [0-9a-f]{8} \(nap\): the executor took the cancel/,
+    );
+    const result = await viewer.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/■ nap +cancelled[\s\S]*cancelled in/);
+    const [runId] = readdirSync(scratch.runsDir);
+    const directory = join(scratch.runsDir, runId as string);
+    expect(readJson(join(directory, "meta.json"))).toMatchObject({ finalStatus: "cancelled" });
+    expect(summary(directory).at(-1)).toMatchObject({
+      type: "run-end",
+      reason: "cancelled with runyard cancel",
+    });
+    // Asked again, it says there is nothing left to cancel: exit 1, and the timeline is unchanged.
+    const again = await cli(["cancel", "latest"], { runsDir: scratch.runsDir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("has already ended: cancelled");
+  });
+
+  it("one step: it ends cancelled, what needs it is skipped, the rest runs on", async () => {
+    const file = workflow(
+      "two.yaml",
+      "steps:\n  slow:\n    run: sleep 30\n  after:\n    needs: slow\n    run: echo never\n  other:\n    run: sleep 1; echo other\n",
+    );
+    const { runDirectory } = await detach(file);
+    await vi.waitFor(() => {
+      if (!readFileSync(join(runDirectory, "run_summary.jsonl"), "utf8").includes('"slow"'))
+        throw new Error("not started");
+    });
+    const cancelled = await cli(["cancel", "latest", "slow", "--wait"], {
+      runsDir: scratch.runsDir,
+    });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stderr).toContain("step slow of run");
+    expect(cancelled.stderr).toMatch(/ended cancelled\n$/);
+    const status = readJson(join(runDirectory, "status.json")) as {
+      steps: { nodeId: string; status: string }[];
+    };
+    expect(status.steps.map((step) => [step.nodeId, step.status])).toEqual([
+      ["slow", "cancelled"],
+      ["after", "skipped"],
+      ["other", "completed"],
+    ]);
+    const unknown = await cli(["cancel", "latest", "nope"], { runsDir: scratch.runsDir });
+    expect(unknown.code).toBe(1);
+  });
+});
+
+describe("another login node", () => {
+  it("attach warns that the socket cannot be reached from here, then follows the files to the end", async () => {
+    const file = workflow(
+      "ticks.yaml",
+      "steps:\n  a:\n    run: sleep 1.2\n  b:\n    needs: a\n    run: sleep 0.5\n",
+    );
+    const { runDirectory } = await detach(file);
+    const attached = await cli(["attach", "latest", "--events"], {
+      runsDir: scratch.runsDir,
+      env: { RUNYARD_HOSTNAME: "login02" },
+    });
+    expect(attached.code).toBe(0);
+    expect(attached.stderr).toMatch(
+      /warning: this run was started on \S+; live socket updates are not available from login02/,
+    );
+    expect(attached.stderr).toMatch(/✓ a +completed[\s\S]*✓ b +completed[\s\S]*success in/);
+    expect(eventLines(attached.stderr)).toEqual(summary(runDirectory));
+    // ps marks it as started elsewhere; cancel from here says where to go.
+    const ps = await cli(["ps"], {
+      runsDir: scratch.runsDir,
+      env: { RUNYARD_HOSTNAME: "login02" },
+    });
+    expect(ps.stdout).toMatch(/\*/);
+  });
+
+  it("with --ssh, attach and cancel reach the live socket through `ssh <host> runyard bridge`", async () => {
+    // A stand-in for ssh that runs the remote command here, as the host it was asked for.
+    const fakeSsh = join(scratch.directory, "fake-ssh");
+    writeFileSync(
+      fakeSsh,
+      '#!/bin/sh\nhost=$1; shift\nexec env RUNYARD_HOSTNAME="$host" sh -c "$*"\n',
+    );
+    chmodSync(fakeSsh, 0o755);
+    const file = workflow(
+      "ticks.yaml",
+      "steps:\n  tick:\n    run: for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.4; done\n",
+    );
+    const { runDirectory } = await detach(file, { RUNYARD_HOSTNAME: "login01" });
+    const remote = {
+      RUNYARD_HOSTNAME: "login02",
+      RUNYARD_SSH: fakeSsh,
+      RUNYARD_REMOTE_CLI: `${process.execPath} ${BIN}`,
+    };
+    const viewer = startCli(["attach", "--ssh", "latest", "--output"], {
+      runsDir: scratch.runsDir,
+      env: remote,
+    });
+    await printed(viewer.child, "│ tick");
+    const refused = await cli(["cancel", "latest"], { runsDir: scratch.runsDir, env: remote });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("runs on login01; its executor answers only there");
+    const cancelled = await cli(["cancel", "--ssh", "latest"], {
+      runsDir: scratch.runsDir,
+      env: remote,
+    });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    const result = await viewer.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).not.toContain("warning: this run was started on");
+    expect(result.stderr).toMatch(/tick +│ tick \d[\s\S]*■ tick +cancelled/);
+    expect(readJson(join(runDirectory, "meta.json"))).toMatchObject({
+      startedOn: "login01",
+      finalStatus: "cancelled",
+    });
+  });
 });

@@ -196,9 +196,9 @@ describe("runyard run, ended from outside", () => {
     expect(readFileSync(join(directory, "000001-nap.out"), "utf8")).toBe("rested\n");
   });
 
-  it("on a second Ctrl-C, kills the steps before exiting and records the run as cancelled", async () => {
-    // The step ignores SIGTERM, so the first Ctrl-C's cancel would wait out the grace period;
-    // with job control on (set -m), its sleep runs in a process group of its own.
+  it("on a second Ctrl-C, has the executor kill every step at once and record the run cancelled", async () => {
+    // The step ignores SIGTERM, so the first Ctrl-C's cancel would wait out the grace period
+    // (5 s); with job control on (set -m), its sleep runs in a process group of its own.
     writeFileSync(
       join(scratch.directory, "wf.yaml"),
       "steps:\n  stubborn:\n    run: trap '' TERM; set -m; sleep 120 & echo $$ > pgid; wait\n",
@@ -213,24 +213,26 @@ describe("runyard run, ended from outside", () => {
         if (chunk.toString().includes("cancelling")) resolve();
       });
     });
+    const began = Date.now();
     child.kill("SIGINT");
     await cancelling;
     child.kill("SIGINT");
     const result = await done;
 
     expect(result.code).toBe(130);
-    expect(result.stderr).toContain("interrupted again, exiting now");
-    // runyard sent SIGKILL before it exited; the kernel finishes the processes off at once.
+    expect(result.stderr).toContain("interrupted again; killing every step of the run now");
+    // Well inside the 5 s grace period: the kill did not wait for it.
+    expect(Date.now() - began).toBeLessThan(4000);
     await vi.waitFor(() => expect(livingSessionMembers(group)).toEqual([]), { timeout: 2000 });
     const directory = onlyRun();
-    expect(readJson(join(directory, "meta.json"))).toMatchObject({ finalStatus: "cancelled" });
-    expect(existsSync(join(directory, "ipc.sock"))).toBe(false);
+    expect(await endedMeta(directory)).toMatchObject({ finalStatus: "cancelled" });
+    await vi.waitFor(() => expect(existsSync(join(directory, "ipc.sock"))).toBe(false));
     expect(lastEvent(directory)).toMatchObject({ type: "run-end", finalStatus: "cancelled" });
     const status = readJson(join(directory, "status.json")) as {
       steps: { status: string; reason: string }[];
     };
     expect(status.steps).toMatchObject([
-      { status: "cancelled", reason: "interrupted again: exited at once" },
+      { status: "cancelled", reason: "interrupted again: killed at once" },
     ]);
   });
 });

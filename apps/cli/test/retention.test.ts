@@ -303,8 +303,8 @@ describe("runyard rm", () => {
       expect(rm.stderr).toContain(
         `error: run ${ids.running} did not end within 1 s of the cancel\n`,
       );
-      expect(rm.stderr).toContain(`stop its executor (pid ${process.pid})`);
-      expect(requests).toEqual([{ reason: "runyard rm --force" }]);
+      expect(rm.stderr).toContain(`or stop its executor (pid ${process.pid})`);
+      expect(requests).toMatchObject([{ reason: "runyard rm --force", force: false }]);
       expect(readdirSync(scratch.runsDir)).toEqual([ids.running]);
     } finally {
       await server.close(null);

@@ -49,6 +49,16 @@ export async function executeStagedRun(
     started = true;
     options.onStarted?.(outcome);
   };
+  // Only a directory named as a staged run is ever removed on refusal: anything else given
+  // by mistake (`runyard-executor ~`) is refused untouched.
+  const name = basename(staging);
+  if (!name.startsWith(STAGING_PREFIX)) {
+    const error = new RunOptionsError(
+      `${staging} is not a staged run directory (its name must start with ${STAGING_PREFIX})`,
+    );
+    report({ ok: false, error });
+    throw error;
+  }
   let session: RunSession;
   try {
     session = await prepare(staging, options, () =>
@@ -78,11 +88,6 @@ async function prepare(
   onStarted: () => void,
 ): Promise<RunSession> {
   const name = basename(staging);
-  if (!name.startsWith(STAGING_PREFIX)) {
-    throw new RunOptionsError(
-      `${staging} is not a staged run directory (its name must start with ${STAGING_PREFIX})`,
-    );
-  }
   const launchPath = join(staging, RUN_FILES.launch);
   const read = await readJsonFile(launchPath, (input) => check(LaunchRecordSchema, input));
   if (!read.ok) throw read.error;

@@ -7,9 +7,10 @@
 // descriptor says the run started, or why it did not (start-report.ts).
 import { closeSync, writeSync } from "node:fs";
 import { basename } from "node:path";
+import { toRunError } from "@runyard/protocol";
 import { executeStagedRun } from "./execute-staged.js";
 import { killAllNow } from "./live-runs.js";
-import { errorReport, type StartReport } from "./start-report.js";
+import type { StartReport } from "./start-report.js";
 
 const USAGE = "usage: runyard-executor <staged run directory> [--ready-fd=N]\n";
 
@@ -88,7 +89,7 @@ try {
               directory: outcome.directory,
               pid: process.pid,
             }
-          : errorReport(outcome.error),
+          : { ok: false, error: toRunError(outcome.error) },
       ),
   });
   process.exitCode =

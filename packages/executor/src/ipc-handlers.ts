@@ -3,7 +3,8 @@
 // that cannot do anything (an unknown step, one that has ended or is already being cancelled,
 // a run that has ended or is already being cancelled) is refused with an error for the client
 // and leaves no trace in the run's timeline: a client repeating its request cannot make the
-// timeline grow.
+// timeline grow. A forced cancel (kill) SIGKILLs at once, also what a cancel is already
+// stopping: it is what a user sends when the grace period is too long to wait.
 
 import type { IpcServerHandlers, IpcSnapshot } from "@runyard/ipc";
 import { PROTOCOL_ERROR_CODES } from "@runyard/protocol";
@@ -41,10 +42,11 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
         else if (record.kind === "problem") throw new Error(record.message);
       }
     },
-    cancel: ({ stepId, reason }) => {
+    cancel: ({ stepId, reason, force }) => {
       if (context.ended()) throw new RunyardError("E_RUN_ENDED", "the run has already ended");
-      const why = reason ?? "cancelled by a client";
-      if (stepId === undefined && scheduler.cancelled) {
+      const why = reason ?? (force ? "killed by a client" : "cancelled by a client");
+      // A force is what a user sends when a cancel takes too long: it is never "already".
+      if (stepId === undefined && scheduler.cancelled && !force) {
         throw new RunyardError(PROTOCOL_ERROR_CODES.cancel, "the run is already being cancelled");
       }
       if (stepId !== undefined) {
@@ -61,7 +63,7 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
             `step "${stepId}" has already ended: ${state}`,
           );
         }
-        if (scheduler.stopping(stepId)) {
+        if (scheduler.stopping(stepId) && !force) {
           throw new RunyardError(
             PROTOCOL_ERROR_CODES.cancel,
             `step "${stepId}" is already being cancelled`,
@@ -73,10 +75,13 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
       pipeline.emit({
         type: "log",
         level: "info",
-        message: `cancel requested${stepId === undefined ? "" : ` for step ${stepId}`}: ${why}`,
+        message: `${force ? "kill" : "cancel"} requested${stepId === undefined ? "" : ` for step ${stepId}`}: ${why}`,
         ...(stepId === undefined ? {} : { stepId }),
       });
-      if (stepId === undefined) scheduler.cancel(why);
+      if (stepId === undefined) {
+        if (force) scheduler.abandon(why);
+        else scheduler.cancel(why);
+      } else if (force) scheduler.killStep(stepId, why);
       else scheduler.cancelStep(stepId, why);
     },
     diagnostic: (message) => context.log.write("info", `ipc: ${message}`),

@@ -12,6 +12,7 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { checkSocketPath } from "@runyard/ipc";
+import { fromRunError } from "@runyard/protocol";
 import {
   FILE_MODE,
   type LaunchRecord,
@@ -24,7 +25,7 @@ import {
 } from "@runyard/schema";
 import { newRunId, runPaths, shortHostname, stageRunDirectory } from "@runyard/store";
 import { RunOptionsError } from "./errors.js";
-import { errorFromReport, type StartReport } from "./start-report.js";
+import type { StartReport } from "./start-report.js";
 import { executorVersion } from "./version.js";
 
 /** The executor's entry point: the built file beside this one (tests run from src/). */
@@ -133,7 +134,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
   if (!report.ok) {
     // A refused run leaves nothing behind: not even the runs root, if this launch made it.
     if (!rootExisted) await rmdir(runsRoot).catch(() => undefined);
-    throw errorFromReport(report.error);
+    throw fromRunError(report.error, "the executor failed to start");
   }
   return { runId, directory: staged.directory, pid: report.pid };
 }

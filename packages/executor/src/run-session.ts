@@ -6,7 +6,7 @@
 
 import { unlinkSync } from "node:fs";
 import { createIpcServer, type IpcServer } from "@runyard/ipc";
-import type { RunEvent } from "@runyard/protocol";
+import { type RunEvent, toRunError } from "@runyard/protocol";
 import type {
   FinalStatus,
   ResolvedStep,
@@ -209,7 +209,11 @@ export class RunSession {
     await attempt(() => summary.close());
     // After killNow, meta.json already says how the run ended, and when.
     if (!this.#killed) await attempt(() => this.#writeEndMeta(finalStatus));
-    await attempt(async () => server?.close(finalStatus));
+    // Clients hear why the run could not keep its record (a full disk), if it could not.
+    const trouble = this.#fatal ?? closing[0];
+    await attempt(async () =>
+      server?.close(finalStatus, trouble === undefined ? undefined : toRunError(trouble)),
+    );
     await attempt(() => heartbeat.stop());
     // Suppressed repeats are counted in memory until said; say them before the run is over.
     this.#log.flush();

@@ -98,6 +98,18 @@ export class Scheduler {
     return true;
   }
 
+  /**
+   * Kills one step now: SIGKILL to every process of a running step, recorded as cancelled at
+   * once (no grace period); a pending one is cancelled. False if it has ended or is unknown.
+   */
+  killStep(stepId: string, reason: string): boolean {
+    const running = this.#running.get(stepId);
+    if (running === undefined) return this.cancelStep(stepId, reason);
+    this.#stopping.add(stepId);
+    running.abandon(reason);
+    return true;
+  }
+
   has(stepId: string): boolean {
     return this.#states.has(stepId);
   }

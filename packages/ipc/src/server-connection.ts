@@ -12,6 +12,7 @@ import {
   LineDecoder,
   negotiateProtocolVersion,
   PROTOCOL_ERROR_CODES,
+  type RunError,
   type RunEvent,
   type ServerMessage,
   toErrorMessage,
@@ -89,10 +90,12 @@ export class ServerConnection {
   }
 
   /** Sends `bye` once the replay (if any) is through, then ends the connection. */
-  async finish(finalStatus: FinalStatus | null): Promise<void> {
+  async finish(finalStatus: FinalStatus | null, error?: RunError): Promise<void> {
     await this.#replay;
     if (this.#closed) return;
-    this.#send({ type: "bye", finalStatus });
+    this.#send(
+      error === undefined ? { type: "bye", finalStatus } : { type: "bye", finalStatus, error },
+    );
     this.#socket.end();
   }
 

@@ -1,6 +1,6 @@
 // What the executor provides to the IPC server, and what it gets back.
 
-import type { DecodedEvent, RunEvent } from "@runyard/protocol";
+import type { DecodedEvent, RunError, RunEvent } from "@runyard/protocol";
 import type { FinalStatus, RunMeta, RunStatus } from "@runyard/schema";
 
 export interface IpcSnapshot {
@@ -60,6 +60,9 @@ export interface IpcServer {
   publish(event: RunEvent): void;
   /** Whether any client wants `stepId`'s output; if not, the executor need not decode it. */
   wantsOutput(stepId: string): boolean;
-  /** Says `bye` to every client, stops listening and removes the socket. */
-  close(finalStatus: FinalStatus | null): Promise<void>;
+  /**
+   * Says `bye` to every client, stops listening and removes the socket. `error`: why the run
+   * could not keep its record, for clients to report (see ByeMessage).
+   */
+  close(finalStatus: FinalStatus | null, error?: RunError): Promise<void>;
 }

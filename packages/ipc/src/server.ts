@@ -104,7 +104,7 @@ export async function createIpcServer(
       for (const connection of connections) if (connection.wantsOutput(stepId)) return true;
       return false;
     },
-    async close(finalStatus) {
+    async close(finalStatus, error) {
       if (closing) return;
       closing = true;
       // Node removes the socket file when the server closes; the name dies with the executor.
@@ -118,7 +118,7 @@ export async function createIpcServer(
       await Promise.race([
         Promise.all(
           all.map(async (connection) => {
-            await connection.finish(finalStatus);
+            await connection.finish(finalStatus, error);
             await connection.closed;
           }),
         ),

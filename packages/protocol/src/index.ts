@@ -87,6 +87,7 @@ export {
   WelcomeMessageSchema,
 } from "./messages.js";
 export { type Negotiation, negotiateProtocolVersion, toErrorMessage } from "./negotiate.js";
+export { fromRunError, type RunError, RunErrorSchema, toRunError } from "./run-error.js";
 export {
   decodeRunSummary,
   type RunSummary,

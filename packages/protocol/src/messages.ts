@@ -9,6 +9,7 @@ import {
   type RunEvent,
   StepOutputEventSchema,
 } from "./events.js";
+import { RunErrorSchema } from "./run-error.js";
 
 /** Protocol versions this implementation speaks, oldest first. */
 export const PROTOCOL_VERSIONS = [1] as const;
@@ -138,6 +139,9 @@ export const ByeMessageSchema = z.object({
   type: z.literal("bye"),
   finalStatus: FinalStatusSchema.nullable().describe(
     "null when the server closes before the run ended",
+  ),
+  error: RunErrorSchema.optional().describe(
+    "Why the executor could not keep the run's record (a full disk): the run ended failed because of it",
   ),
 });
 

@@ -1,10 +1,10 @@
 // `runyard attach RUN`: the live view of `runyard run` for a run started earlier — from another
 // terminal, after a dropped ssh session, or with `run --detach`. Ctrl-C leaves the view, never
 // the run. A run that has ended is shown from its timeline, with the exit status of the run.
-import { resolveRunReference } from "@runyard/store";
+import { fromRunError } from "@runyard/protocol";
 import type { Command } from "../command.js";
-import { refuseExtraArguments, UsageError } from "../errors.js";
-import { runsRootFor } from "../runs-root.js";
+import { paint } from "../output.js";
+import { runArgument } from "../runs-root.js";
 import { exitForOutcome, watchRun } from "../watch-run.js";
 
 export const attachCommand: Command = {
@@ -18,13 +18,16 @@ ps' shows them) or 'latest'.
 Ctrl-C leaves the view; the run goes on (cancel it with 'runyard cancel'). If the connection
 to the executor drops, attach reconnects and goes on from the last event it showed. A run
 started on another login node cannot be reached live from here: attach says so and follows
-its files on the shared file system instead, every second.
+its files on the shared file system instead, every second — or, with --ssh, reaches it live
+through 'ssh <host> runyard bridge' (see docs/login-node.md).
 
 Options:
   -o, --output         Also print each step's output (live output only: what steps wrote
                        before you attached is in 'runyard logs')
   -q, --quiet          Print nothing but errors
       --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
+      --ssh            For a run started on another login node: follow it live over ssh
+                       ($RUNYARD_SSH, default ssh; $RUNYARD_REMOTE_CLI, default runyard)
       --runs-dir <dir> Where run directories are (default as for 'runyard run')
 
 Exit status: the run's — 0 success, 1 failed or crashed, 130 cancelled — once it has ended;
@@ -37,22 +40,32 @@ Examples:
     output: { type: "boolean", short: "o" },
     quiet: { type: "boolean", short: "q" },
     events: { type: "boolean" },
+    ssh: { type: "boolean" },
     "runs-dir": { type: "string" },
   },
   async run(values, positionals, context) {
     const [reference, ...extra] = positionals;
-    if (reference === undefined)
-      throw new UsageError("missing the run", "usage: runyard attach <run>");
-    refuseExtraArguments(extra, "runyard attach <run>");
-    const runsRoot = await runsRootFor(values, context);
-    const { directory, runId } = await resolveRunReference(runsRoot, reference);
+    const { directory, runId, runsRoot } = await runArgument(
+      reference,
+      extra,
+      "runyard attach <run>",
+      values,
+      context,
+    );
     const outcome = await watchRun(directory, context, {
       runsRoot,
       showOutput: values.output === true,
       events: values.events === true,
       quiet: values.quiet === true,
       mode: "attach",
+      ssh: values.ssh === true,
     });
+    if (outcome.kind === "ended" && outcome.error !== undefined) {
+      const why = fromRunError(outcome.error);
+      context.output.err(
+        `${paint(context.output, "red", "error:")} the executor could not keep the run's record: ${why.message}\n`,
+      );
+    }
     return exitForOutcome(outcome, runId, context.output);
   },
 };

@@ -37,6 +37,7 @@ async function removeOne(
   runsRoot: string,
   runId: string,
   force: boolean,
+  ssh: boolean,
   waitMs: number,
   context: CommandContext,
 ): Promise<RemovedRun & { cancelled: boolean }> {
@@ -48,6 +49,8 @@ async function removeOne(
       timeoutMs: waitMs,
       signal: context.signal,
       reason: "runyard rm --force",
+      env: context.env,
+      ssh,
     });
     cancelled = true;
   }
@@ -74,6 +77,7 @@ Options:
                        whose state cannot be told from here (started on another host without
                        a heartbeat, or an unreadable meta.json)
       --wait <time>    How long --force waits for a cancelled run to end (default ${DEFAULT_WAIT})
+      --ssh            With --force, cancel a run started on another login node through ssh
       --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
                        ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
                        ~/.runyard/runs)
@@ -85,6 +89,7 @@ Examples:
   runyard rm --force 3841a144      # cancel it if it runs, then remove it`,
   options: {
     force: { type: "boolean", short: "f" },
+    ssh: { type: "boolean" },
     wait: { type: "string" },
     "runs-dir": { type: "string" },
     json: { type: "boolean" },
@@ -106,7 +111,14 @@ Examples:
     let status: number = EXIT.ok;
     for (const runId of runIds) {
       try {
-        const removed = await removeOne(runsRoot, runId, force, waitMs, context);
+        const removed = await removeOne(
+          runsRoot,
+          runId,
+          force,
+          values.ssh === true,
+          waitMs,
+          context,
+        );
         result.removed.push({
           runId: removed.runId,
           workflowName: removed.workflowName,

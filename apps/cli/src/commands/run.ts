@@ -4,6 +4,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { launchRun } from "@runyard/executor";
+import { fromRunError } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
 import { findSystemError } from "@runyard/store";
 import type { Command } from "../command.js";
@@ -194,6 +195,11 @@ Examples:
       quiet: values.quiet === true,
       mode: "run",
     });
+    if (outcome.kind === "ended" && outcome.error !== undefined) {
+      // The executor could not keep the run's record (a full disk): say why, as if it had
+      // happened here, with the exit status it deserves.
+      throw explainRunFailure(fromRunError(outcome.error), runsRoot, launched.directory);
+    }
     if (values.json === true && outcome.kind !== "detached") {
       output.out(
         `${JSON.stringify({ runId: launched.runId, runDirectory: launched.directory, finalStatus: outcome.kind === "ended" ? outcome.finalStatus : "crashed" })}\n`,

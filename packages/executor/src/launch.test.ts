@@ -1,0 +1,110 @@
+// The launch contract on real processes: launchRun stages the run, the detached executor
+// (the built runyard-executor) commits and runs it, and a run that is refused or whose
+// executor dies before its report leaves nothing under the runs root.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RunyardError } from "@runyard/schema";
+import { describe, expect, it, vi } from "vitest";
+import { workflowFile } from "../test/helpers.js";
+import { EXECUTOR_BIN, ExecutorStartError, launchRun } from "./launch.js";
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+
+async function ended(directory: string) {
+  return vi.waitFor(
+    () => {
+      const meta = readJson(join(directory, "meta.json"));
+      if (meta.finalStatus === null) throw new Error("still running");
+      return meta;
+    },
+    { timeout: 15_000, interval: 50 },
+  );
+}
+
+describe("launchRun", () => {
+  it("starts a detached executor that commits the staged run under its id and runs it", async () => {
+    const { file, runsRoot } = workflowFile(
+      'params:\n  who: {}\nsteps:\n  hello:\n    run: echo "hello $who from $RUNYARD_RUN_ID"\n',
+    );
+    const launched = await launchRun({
+      workflowFile: file,
+      runsRoot,
+      params: { who: "ada" },
+      env: { PATH: process.env.PATH, ONLY_THIS: "1" },
+      client: "test/1",
+    });
+    expect(launched.directory).toBe(join(runsRoot, launched.runId));
+    // Nothing staged is left: the run is there under its id, whole.
+    expect(readdirSync(runsRoot)).toEqual([launched.runId]);
+    const meta = await ended(launched.directory);
+    expect(meta).toMatchObject({
+      pid: launched.pid,
+      finalStatus: "success",
+      params: { who: "ada" },
+    });
+    expect(meta.pid).not.toBe(process.pid);
+    expect(readFileSync(join(launched.directory, "000001-hello.out"), "utf8")).toBe(
+      `hello ada from ${launched.runId}\n`,
+    );
+    const launch = readJson(join(launched.directory, "launch.json"));
+    expect(launch).toMatchObject({
+      runId: launched.runId,
+      workflowFile: file,
+      params: [["who", "ada"]],
+      env: { ONLY_THIS: "1" },
+      launchedBy: { client: "test/1", pid: process.pid },
+    });
+    expect(readFileSync(join(launched.directory, "workflow.yaml"), "utf8")).toBe(
+      readFileSync(file, "utf8"),
+    );
+  });
+
+  it("reports a refused run as the executor's error, and leaves nothing behind", async () => {
+    const { file, runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n    needs: [b]\n");
+    const refused = await launchRun({ workflowFile: file, runsRoot }).catch((error) => error);
+    expect(refused).toBeInstanceOf(RunyardError);
+    expect(refused).toMatchObject({ code: "E_WORKFLOW_INVALID" });
+    expect(refused.message).toMatch(/workflow\.yaml:4:\d+: steps\.a\.needs/);
+    expect(existsSync(runsRoot)).toBe(false);
+  });
+
+  it("says the executor died before it reported, and removes the staged directory", async () => {
+    const { file, runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
+    mkdirSync(runsRoot);
+    const failed = await launchRun({
+      workflowFile: file,
+      runsRoot,
+      // The executor inherits the environment it is spawned with: this one stops Node at once.
+      env: { ...process.env, NODE_OPTIONS: "--require /nonexistent/preload.js" },
+    }).catch((error) => error);
+    expect(failed).toBeInstanceOf(ExecutorStartError);
+    expect(failed.message).toMatch(/the executor exited before the run started \(exit \d+\)/);
+    expect(readdirSync(runsRoot)).toEqual([]);
+  });
+});
+
+describe("runyard-executor", () => {
+  it("refuses a staged directory whose launch.json is not one, naming the field, and removes it", () => {
+    const { runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
+    const runId = "01a20000-0000-7000-8000-000000000001";
+    const staging = join(runsRoot, `.launch-${runId}`);
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(staging, "workflow.yaml"), "steps:\n  a:\n    run: echo\n");
+    writeFileSync(join(staging, "launch.json"), JSON.stringify({ schemaVersion: 1, runId }));
+    const result = spawnSync(process.execPath, [EXECUTOR_BIN, staging], { encoding: "utf8" });
+    expect(result.status).toBe(70);
+    expect(result.stderr).toContain("launch.json");
+    expect(result.stderr).toContain("workflowFile");
+    expect(existsSync(staging)).toBe(false);
+    expect(readdirSync(runsRoot)).toEqual([]);
+  });
+
+  it("refuses a directory that is not a staged run, and touches nothing", () => {
+    const { directory } = workflowFile("steps:\n  a:\n    run: echo\n");
+    const result = spawnSync(process.execPath, [EXECUTOR_BIN, directory], { encoding: "utf8" });
+    expect(result.status).toBe(70);
+    expect(result.stderr).toContain("is not a staged run directory");
+    expect(existsSync(join(directory, "workflow.yaml"))).toBe(true);
+  });
+});
