@@ -125,8 +125,9 @@ describe("runyard run", () => {
     const validators = {
       meta: ajv.compile(loadSchema("meta")),
       status: ajv.compile(loadSchema("status")),
+      launch: ajv.compile(loadSchema("launch")),
     };
-    for (const name of ["meta", "status"] as const) {
+    for (const name of ["meta", "status", "launch"] as const) {
       const validate = validators[name];
       const valid = validate(JSON.parse(readFileSync(join(directory, `${name}.json`), "utf8")));
       expect([name, valid, validate.errors ?? []]).toEqual([name, true, []]);

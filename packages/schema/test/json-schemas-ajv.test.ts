@@ -35,12 +35,45 @@ const yamlFixture = (path: string) =>
   parseYaml(readFileSync(fileURLToPath(new URL(path, fixtures)), "utf8"), { uniqueKeys: false });
 
 describe("ajv with the committed JSON Schemas", () => {
-  it("loads exactly meta, status and workflow schemas, each compiling in strict mode", () => {
+  it("loads exactly the launch, meta, status and workflow schemas, each compiling in strict mode", () => {
     expect(files.sort()).toEqual([
+      "launch.schema.json",
       "meta.schema.json",
       "status.schema.json",
       "workflow.schema.json",
     ]);
+  });
+
+  describe("launch.schema.json", () => {
+    const validate = validator("launch.schema.json");
+    const launch = {
+      schemaVersion: 1,
+      runId: "019ab3c2-5e1f-7a40-9c3d-0123456789ab",
+      workflowFile: "/home/ada/flows/align.yaml",
+      workflowPath: "flows/align.yaml",
+      cwd: "/home/ada",
+      env: { PATH: "/usr/bin:/bin", MODULEPATH: "/opt/modules" },
+      params: [
+        ["sample", "NA12878"],
+        ["__proto__", "x"],
+      ],
+      maxParallel: 4,
+      killGraceMs: 5000,
+      launchedBy: { client: "runyard-cli/0.1.0", pid: 4242, host: "login01" },
+      createdAt: "2026-06-05T14:23:00.000Z",
+    };
+
+    it("accepts a launch record, with params as pairs in the order given", () => {
+      expect(validate(launch)).toEqual({ valid: true, errors: [] });
+      expect(validate({ ...launch, holdStartMs: 5000 }).valid).toBe(true);
+    });
+
+    it("rejects params as an object, a missing environment, and fields it does not know", () => {
+      expect(validate({ ...launch, params: { sample: "NA12878" } }).valid).toBe(false);
+      const { env: _env, ...withoutEnv } = launch;
+      expect(validate(withoutEnv).valid).toBe(false);
+      expect(validate({ ...launch, shell: "zsh" }).valid).toBe(false);
+    });
   });
 
   describe("meta.schema.json", () => {
