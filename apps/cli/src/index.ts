@@ -22,6 +22,12 @@ export {
 } from "./json/retention.js";
 export { RunJsonShape } from "./json/run.js";
 export {
+  type RunEndedJson,
+  RunEndedJsonSchema,
+  type RunStartedJson,
+  RunStartedJsonSchema,
+} from "./json/run-command.js";
+export {
   type CaptureJson,
   CaptureJsonSchema,
   type ShowJson,

@@ -5,6 +5,7 @@ import type { ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { RunStartedJsonSchema } from "../src/index.js";
 import { BIN, cli, startCli, useScratch } from "./cli.js";
 
 const scratch = useScratch();
@@ -64,7 +65,7 @@ function workflow(name: string, text: string): string {
 async function detach(file: string, env: Record<string, string> = {}) {
   const result = await cli(["run", "-d", file, "--json"], { runsDir: scratch.runsDir, env });
   expect(result.code, result.stderr).toBe(0);
-  const started = JSON.parse(result.stdout) as { runId: string; runDirectory: string; pid: number };
+  const started = RunStartedJsonSchema.parse(JSON.parse(result.stdout));
   return { ...started, result };
 }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
+import { RunEndedJsonSchema } from "../src/index.js";
 import { BIN, cli, REPO, startCli, useScratch } from "./cli.js";
 
 const require = createRequire(import.meta.url);
@@ -207,7 +208,7 @@ describe("runyard run", () => {
       runsDir: scratch.runsDir,
     });
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout);
+    const summary = RunEndedJsonSchema.parse(JSON.parse(result.stdout));
     expect(summary).toMatchObject({ finalStatus: "success", runDirectory: onlyRun() });
     const eventLines = result.stderr
       .split("\n")

@@ -9,6 +9,7 @@ import { RunyardError } from "@runyard/schema";
 import { findSystemError } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
+import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
 import { paint, tildify } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
 import { VERSION } from "../version.js";
@@ -96,6 +97,7 @@ Options:
       --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
                        (step-output ones are left out while stderr's reader is behind)
       --json           Print the run's id, directory and final status as JSON on stdout
+                       (with --detach: its id, directory and the executor's pid)
 
 Steps start with the environment of this shell (load modules first), in the working
 directory the workflow names (default: the workflow file's directory).
@@ -172,9 +174,12 @@ Examples:
     }
     if (values.detach === true) {
       if (values.json === true) {
-        output.out(
-          `${JSON.stringify({ runId: launched.runId, runDirectory: launched.directory, pid: launched.pid })}\n`,
-        );
+        const started: RunStartedJson = {
+          runId: launched.runId,
+          runDirectory: launched.directory,
+          pid: launched.pid,
+        };
+        output.out(`${JSON.stringify(started)}\n`);
       } else output.out(`${launched.runId}\n`);
       if (values.quiet !== true) {
         output.err(
@@ -201,9 +206,12 @@ Examples:
       throw explainRunFailure(fromRunError(outcome.error), runsRoot, launched.directory);
     }
     if (values.json === true && outcome.kind !== "detached") {
-      output.out(
-        `${JSON.stringify({ runId: launched.runId, runDirectory: launched.directory, finalStatus: outcome.kind === "ended" ? outcome.finalStatus : "crashed" })}\n`,
-      );
+      const ended: RunEndedJson = {
+        runId: launched.runId,
+        runDirectory: launched.directory,
+        finalStatus: outcome.kind === "ended" ? outcome.finalStatus : "crashed",
+      };
+      output.out(`${JSON.stringify(ended)}\n`);
     }
     return exitForOutcome(outcome, launched.runId, context.output);
   },
