@@ -83,6 +83,16 @@ complete -F _runyard runyard
 `;
 }
 
+/** The first line of a flag's description in the command's help, for zsh to show. */
+function flagDescription(command: Command, name: string): string {
+  const options = command.help.slice(Math.max(0, command.help.indexOf("Options:")));
+  const line = new RegExp(`^ *(?:-\\w, )?--${name}(?: <[^>]*>)?\\s+(\\S[^\\n]*)`, "m").exec(
+    options,
+  );
+  // zsh's _arguments reads [ ] : as syntax, and the script quotes with '.
+  return (line?.[1] ?? name).replace(/[[\]:'\\]/g, "");
+}
+
 function zshScript(commands: readonly Command[]): string {
   const described = commands
     .map((command) => `    '${command.name}:${command.summary.replace(/'/g, "'\\''")}'`)
@@ -102,7 +112,8 @@ function zshScript(commands: readonly Command[]): string {
           const value =
             option.type === "string" ? (name === "runs-dir" ? ":dir:_files -/" : ":value:") : "";
           const forms = option.short ? `{-${option.short},--${name}}` : `--${name}`;
-          return `'${option.short ? "(-" + option.short + " --" + name + ")" : ""}'${forms}'[${name}]${value}'`;
+          const exclusive = option.short ? `(-${option.short} --${name})` : "";
+          return `'${exclusive}'${forms}'[${flagDescription(command, name)}]${value}'`;
         })
         .join(" ");
       return `    (${pattern}) _arguments -s ${flags} ${positional} && return ;;`;
