@@ -231,6 +231,7 @@ export async function watchRun(
   const { output } = context;
   const renderer = new EventRenderer(output, options, directory);
   const stop = new AbortController();
+  const gone = new AbortController();
   let follower: RunFollower | undefined;
   const signals = new SignalWatch(context, options.mode, () => follower);
   // An object, not a variable: it changes under the loops below, from a signal handler.
@@ -260,11 +261,19 @@ export async function watchRun(
           env: context.env,
           fromSeq: renderer.lastSeq + 1,
           output: options.showOutput || options.events,
-          signal: stop.signal,
+          signal: AbortSignal.any([stop.signal, gone.signal]),
           onRetry: ({ attempt }) => {
             if (attempt === 1 && !options.quiet) {
               output.err(
                 paint(output, "dim", "  … connection to the executor lost; reconnecting\n"),
+              );
+            }
+            // An executor that is provably gone (its pid dead, not recycled) will not answer:
+            // stop trying, and let the files say how the run ended.
+            if (!ssh) {
+              void readRun(directory).then(
+                (now) => now.classification !== "running" && gone.abort(),
+                () => undefined,
               );
             }
           },

@@ -196,6 +196,31 @@ describe("runyard run, ended from outside", () => {
     expect(readFileSync(join(directory, "000001-nap.out"), "utf8")).toBe("rested\n");
   });
 
+  it("says at once when the executor is killed, and exits 1: the run is crashed", async () => {
+    writeFileSync(
+      join(scratch.directory, "wf.yaml"),
+      "steps:\n  nap:\n    run: echo $$ > pgid; sleep 60\n",
+    );
+    const { done } = startCli(["run", "wf.yaml"], {
+      runsDir: scratch.runsDir,
+      cwd: scratch.directory,
+    });
+    await stepGroup();
+    const directory = onlyRun();
+    const executor = readJson(join(directory, "meta.json")).pid as number;
+    const killed = Date.now();
+    process.kill(executor, "SIGKILL");
+    const result = await done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `the run's executor is gone and never recorded an end: executor pid ${executor} is not running`,
+    );
+    // Not the reconnect budget (10 s): the viewer checks that the executor is provably gone.
+    expect(Date.now() - killed).toBeLessThan(5000);
+    const ps = await cli(["ps", "--json"], { runsDir: scratch.runsDir });
+    expect(JSON.parse(ps.stdout)).toMatchObject({ state: "crashed" });
+  });
+
   it("on a second Ctrl-C, has the executor kill every step at once and record the run cancelled", async () => {
     // The step ignores SIGTERM, so the first Ctrl-C's cancel would wait out the grace period
     // (5 s); with job control on (set -m), its sleep runs in a process group of its own.
