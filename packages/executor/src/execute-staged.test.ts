@@ -1,11 +1,12 @@
 // The executor's side of the launch contract, called directly: what it does with the path it
 // is given when it refuses. Only a staged run directory is its to remove.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { newRunId, shortHostname, stageRunDirectory } from "@runyard/store";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { describe, expect, it } from "vitest";
 import { executeStagedRun } from "./execute-staged.js";
+import { ExecutorStartError, launchRun } from "./launch.js";
 
 const scratch = useScratchDirectory("ry-staged-");
 
@@ -61,5 +62,21 @@ describe("executeStagedRun refusing", () => {
     await expect(executeStagedRun(staged.staging)).rejects.toThrow();
     expect(existsSync(staged.staging)).toBe(false);
     expect(existsSync(staged.directory)).toBe(false);
+  });
+});
+
+describe("launchRun when the executor dies before it reports", () => {
+  it("says what the executor's log said, since the log goes with the staged directory", async () => {
+    const directory = scratch();
+    const file = join(directory, "workflow.yaml");
+    writeFileSync(file, "steps:\n  a:\n    run: true\n");
+    const runsRoot = join(directory, "runs");
+    // The executor inherits the launcher's environment: a broken NODE_OPTIONS kills it at once.
+    const env = { ...process.env, NODE_OPTIONS: `--require=${join(directory, "missing.cjs")}` };
+    const error = await launchRun({ workflowFile: file, runsRoot, env }).catch((e) => e);
+    expect(error).toBeInstanceOf(ExecutorStartError);
+    expect(error.message).toMatch(/exited before the run started/);
+    expect(error.hint).toContain("missing.cjs");
+    expect(readdirSync(runsRoot)).toEqual([]);
   });
 });
