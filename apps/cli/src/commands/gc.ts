@@ -104,7 +104,11 @@ Examples:
       ? { removed: [], finishedRemovals: [], failed: [], freedBytes: plan.totals.freedBytes }
       : await applyRetention(plan);
     const failedIds = new Set(result.failed.map((failure) => failure.runId));
-    const removed = plan.remove.filter((decision) => !failedIds.has(decision.runId));
+    // What this gc removed: not the runs it failed to, nor those something else removed first.
+    const removedIds = new Set(result.removed.map((run) => run.runId));
+    const removed = dryRun
+      ? plan.remove
+      : plan.remove.filter((decision) => removedIds.has(decision.runId));
     const failedDecisions = plan.remove.filter((decision) => failedIds.has(decision.runId));
     const keptBytes = plan.totals.keptBytes + failedDecisions.reduce((sum, d) => sum + d.bytes, 0);
     const { output } = context;
