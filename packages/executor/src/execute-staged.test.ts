@@ -1,6 +1,16 @@
 // The executor's side of the launch contract, called directly: what it does with the path it
 // is given when it refuses. Only a staged run directory is its to remove.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { newRunId, shortHostname, stageRunDirectory } from "@runyard/store";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
@@ -54,6 +64,26 @@ describe("executeStagedRun refusing", () => {
     writeFileSync(join(other, "notes.txt"), "mine\n");
     await expect(executeStagedRun(other)).rejects.toThrow(/does not match/);
     expect(readFileSync(join(other, "notes.txt"), "utf8")).toBe("mine\n");
+  });
+
+  it("does not wait on a named pipe in the workflow copy's place", async () => {
+    const runsRoot = join(scratch(), "runs");
+    const staged = await stage(runsRoot, "steps:\n  a:\n    run: true\n");
+    const copy = join(staged.staging, "workflow.yaml");
+    rmSync(copy);
+    execFileSync("mkfifo", [copy]);
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("still waiting after 3000 ms")), 3000),
+    );
+    try {
+      await expect(Promise.race([executeStagedRun(staged.staging), timeout])).rejects.toThrow(
+        /staged copy cannot be read: not a regular file \(a named pipe\)/,
+      );
+      expect(existsSync(staged.staging)).toBe(false);
+    } finally {
+      // Without the fix, the read is stuck in open(2): give it a writer, so the test ends.
+      if (existsSync(copy)) closeSync(openSync(copy, "r+"));
+    }
   });
 
   it("removes a staged run directory whose workflow it refuses", async () => {

@@ -5,7 +5,7 @@
 // but only once it is known to be one: a real directory named `.launch-<runId>` whose
 // launch.json names that run. Anything else it was pointed at (a typo, a home directory, a
 // workflow file) is refused and left exactly as it was.
-import { lstat, readFile, rm } from "node:fs/promises";
+import { lstat, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
   check,
@@ -13,6 +13,7 @@ import {
   LaunchRecordSchema,
   parseWorkflow,
   RUN_FILES,
+  readInputFile,
   WorkflowError,
   WorkflowReadError,
 } from "@runyard/schema";
@@ -109,14 +110,19 @@ async function prepare(
     throw new RunOptionsError(`${launchPath}: runId ${launch.runId} does not match ${name}`);
   }
   onRecognised();
-  let source: Uint8Array;
-  try {
-    source = await readFile(join(staging, RUN_FILES.workflow));
-  } catch (error) {
-    throw new WorkflowReadError(launch.workflowPath, "the staged copy cannot be read", {
-      cause: error,
-    });
+  // As the front end read the original: a regular file of bounded size, opened without
+  // blocking (a named pipe in its place would hang this executor past SIGTERM), never a link.
+  const copy = await readInputFile(join(staging, RUN_FILES.workflow), undefined, {
+    followSymlinks: false,
+  });
+  if (!copy.ok) {
+    throw new WorkflowReadError(
+      launch.workflowPath,
+      `the staged copy cannot be read: ${copy.reason}`,
+      { cause: copy.cause },
+    );
   }
+  const source = copy.bytes;
   const parsed = parseWorkflow(source, launch.workflowFile);
   if (!parsed.ok) throw new WorkflowError(launch.workflowPath, parsed.problems);
   const workflow = parsed.workflow;
