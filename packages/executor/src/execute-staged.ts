@@ -1,14 +1,19 @@
 // The executor's side of the launch contract: take a run directory a front end staged
 // (<runs root>/.launch-<runId>/ with workflow.yaml and launch.json), check the workflow the way
 // runWorkflow does, commit the directory under its run id with meta.json naming this process,
-// and run it to its end. A refusal removes the staged directory, so nothing is left behind.
-import { readFile, rm } from "node:fs/promises";
+// and run it to its end. A refusal removes the staged directory, so nothing is left behind —
+// but only once it is known to be one: a real directory named `.launch-<runId>` whose
+// launch.json names that run. Anything else it was pointed at (a typo, a home directory, a
+// workflow file) is refused and left exactly as it was.
+import { lstat, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
   check,
+  isRunId,
   LaunchRecordSchema,
   parseWorkflow,
   RUN_FILES,
+  readInputFile,
   WorkflowError,
   WorkflowReadError,
 } from "@runyard/schema";
@@ -49,28 +54,27 @@ export async function executeStagedRun(
     started = true;
     options.onStarted?.(outcome);
   };
-  // Only a directory named as a staged run is ever removed on refusal: anything else given
-  // by mistake (`runyard-executor ~`) is refused untouched.
-  const name = basename(staging);
-  if (!name.startsWith(STAGING_PREFIX)) {
-    const error = new RunOptionsError(
-      `${staging} is not a staged run directory (its name must start with ${STAGING_PREFIX})`,
-    );
-    report({ ok: false, error });
-    throw error;
-  }
   let session: RunSession;
+  /** Set once `staging` is known to be a staged run directory: only then may it be removed. */
+  let staged = false;
   try {
-    session = await prepare(staging, options, () =>
-      report({
-        ok: true,
-        directory: join(dirname(staging), basename(staging).slice(STAGING_PREFIX.length)),
-      }),
+    session = await prepare(
+      staging,
+      options,
+      () =>
+        report({
+          ok: true,
+          directory: join(dirname(staging), basename(staging).slice(STAGING_PREFIX.length)),
+        }),
+      () => {
+        staged = true;
+      },
     );
   } catch (error) {
     // Refused before it became a run: leave nothing behind (the staged directory holds only
-    // the front end's copy of the workflow, launch.json and this process's log).
-    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    // the front end's copy of the workflow, launch.json and this process's log). What is not
+    // a staged directory is not this executor's to remove.
+    if (staged) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     report({ ok: false, error });
     throw error;
   }
@@ -86,8 +90,18 @@ async function prepare(
   staging: string,
   options: ExecuteStagedOptions,
   onStarted: () => void,
+  onRecognised: () => void,
 ): Promise<RunSession> {
   const name = basename(staging);
+  if (!name.startsWith(STAGING_PREFIX) || !isRunId(name.slice(STAGING_PREFIX.length))) {
+    throw new RunOptionsError(
+      `${staging} is not a staged run directory (its name must be ${STAGING_PREFIX}<run id>)`,
+    );
+  }
+  const stats = await lstat(staging).catch(() => undefined);
+  if (!stats?.isDirectory()) {
+    throw new RunOptionsError(`${staging} is not a staged run directory (not a directory)`);
+  }
   const launchPath = join(staging, RUN_FILES.launch);
   const read = await readJsonFile(launchPath, (input) => check(LaunchRecordSchema, input));
   if (!read.ok) throw read.error;
@@ -95,14 +109,20 @@ async function prepare(
   if (name !== `${STAGING_PREFIX}${launch.runId}`) {
     throw new RunOptionsError(`${launchPath}: runId ${launch.runId} does not match ${name}`);
   }
-  let source: Uint8Array;
-  try {
-    source = await readFile(join(staging, RUN_FILES.workflow));
-  } catch (error) {
-    throw new WorkflowReadError(launch.workflowPath, "the staged copy cannot be read", {
-      cause: error,
-    });
+  onRecognised();
+  // As the front end read the original: a regular file of bounded size, opened without
+  // blocking (a named pipe in its place would hang this executor past SIGTERM), never a link.
+  const copy = await readInputFile(join(staging, RUN_FILES.workflow), undefined, {
+    followSymlinks: false,
+  });
+  if (!copy.ok) {
+    throw new WorkflowReadError(
+      launch.workflowPath,
+      `the staged copy cannot be read: ${copy.reason}`,
+      { cause: copy.cause },
+    );
   }
+  const source = copy.bytes;
   const parsed = parseWorkflow(source, launch.workflowFile);
   if (!parsed.ok) throw new WorkflowError(launch.workflowPath, parsed.problems);
   const workflow = parsed.workflow;

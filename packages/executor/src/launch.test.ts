@@ -85,7 +85,7 @@ describe("launchRun", () => {
 });
 
 describe("runyard-executor", () => {
-  it("refuses a staged directory whose launch.json is not one, naming the field, and removes it", () => {
+  it("refuses a staged directory whose launch.json is not one, naming the field; gc's to remove", () => {
     const { runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
     const runId = "01a20000-0000-7000-8000-000000000001";
     const staging = join(runsRoot, `.launch-${runId}`);
@@ -96,8 +96,9 @@ describe("runyard-executor", () => {
     expect(result.status).toBe(70);
     expect(result.stderr).toContain("launch.json");
     expect(result.stderr).toContain("workflowFile");
-    expect(existsSync(staging)).toBe(false);
-    expect(readdirSync(runsRoot)).toEqual([]);
+    // Not provably the run's own staging (launch.json does not say so): left for gc, which
+    // removes a launch abandoned an hour ago; no run was made of it.
+    expect(readdirSync(runsRoot)).toEqual([`.launch-${runId}`]);
   });
 
   it("refuses a directory that is not a staged run, and touches nothing", () => {

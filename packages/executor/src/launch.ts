@@ -6,7 +6,7 @@
 // then on the front end is just another client of ipc.sock.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
-import { rm, rmdir } from "node:fs/promises";
+import { open, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
@@ -23,7 +23,13 @@ import {
   runDirectory,
   WorkflowReadError,
 } from "@runyard/schema";
-import { newRunId, runPaths, shortHostname, stageRunDirectory } from "@runyard/store";
+import {
+  newRunId,
+  runPaths,
+  type StagedRunDirectory,
+  shortHostname,
+  stageRunDirectory,
+} from "@runyard/store";
 import { RunOptionsError } from "./errors.js";
 import type { StartReport } from "./start-report.js";
 import { executorVersion } from "./version.js";
@@ -72,6 +78,42 @@ export class ExecutorStartError extends RunyardError {
   constructor(message: string, hint: string) {
     super("E_EXECUTOR_START", message, { hint });
   }
+}
+
+/** The last lines of an executor.log (at most its last 4 KiB), or "" without one. */
+async function logTail(path: string, maxBytes = 4096): Promise<string> {
+  try {
+    const handle = await open(path, "r");
+    try {
+      const { size } = await handle.stat();
+      const start = Math.max(0, size - maxBytes);
+      const buffer = Buffer.alloc(size - start);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+      let text = buffer.subarray(0, bytesRead).toString("utf8");
+      // Cut mid-file: drop the partial first line.
+      if (start > 0) text = text.slice(text.indexOf("\n") + 1);
+      return text.trimEnd();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The executor died or hung before it reported: the staged directory, log and all, is about to
+ * be removed, so what its log says goes into the error instead of a path that will not exist.
+ */
+async function withLog(error: unknown, staged: StagedRunDirectory): Promise<unknown> {
+  if (!(error instanceof ExecutorStartError)) return error;
+  // Where the log is: still staged, or in the run directory if the executor got that far.
+  const tail =
+    (await logTail(runPaths(staged.staging).executorLog)) ||
+    (await logTail(runPaths(staged.directory).executorLog));
+  const hint =
+    tail === "" ? "it wrote nothing to its log" : `its log said:\n${tail.replace(/^/gm, "  ")}`;
+  return new ExecutorStartError(error.message, hint);
 }
 
 function stringEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -126,8 +168,9 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
     report = await spawnExecutor(staged.staging, cwd, env, log, options.startTimeoutMs ?? 60_000);
   } catch (error) {
     // The executor never got far enough to clean up after itself.
+    const explained = await withLog(error, staged);
     await rm(staged.staging, { recursive: true, force: true }).catch(() => undefined);
-    throw error;
+    throw explained;
   } finally {
     closeSync(log);
   }
@@ -194,7 +237,7 @@ function spawnExecutor(
         reject(
           new ExecutorStartError(
             `the executor exited before the run started (${signal ?? `exit ${code}`})`,
-            `its log was ${staging}/executor.log`,
+            `see ${staging}/executor.log`,
           ),
         ),
       ),

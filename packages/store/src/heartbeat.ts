@@ -1,7 +1,7 @@
 // The heartbeat file: wall-clock epoch milliseconds, rewritten about every 10 s while the
 // executor lives. Best effort: a failed write is reported once, then retried quietly at each
 // beat, because liveness must never stop a run.
-import { readFile } from "node:fs/promises";
+import { readInputFile } from "@runyard/schema";
 import { writeFileAtomic } from "./atomic-write.js";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -58,13 +58,13 @@ export function startHeartbeat(path: string, options: HeartbeatOptions = {}): He
 
 /** Epoch ms of the last beat, or null when there is no (readable, numeric) heartbeat. */
 export async function readHeartbeat(path: string): Promise<number | null> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
+  // A regular file only, not through a link, opened without blocking (see readJsonFile).
+  const read = await readInputFile(path, 4096, { followSymlinks: false });
+  if (!read.ok) {
+    if (read.code === "ENOENT") return null;
+    throw read.cause ?? new Error(read.reason);
   }
+  const text = new TextDecoder().decode(read.bytes);
   const value = Number(text.trim());
   return Number.isFinite(value) && value > 0 ? value : null;
 }

@@ -60,6 +60,7 @@ export {
 export { type JsonReadResult, readJsonFile, type Validate } from "./read-json.js";
 export { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
 export {
+  ABANDONED_LAUNCH_AFTER_MS,
   deleteRemoval,
   listPendingRemovals,
   type PendingRemoval,

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RUN_FILES } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
@@ -260,5 +261,38 @@ describe("listRuns", () => {
     expect(all.runs).toHaveLength(4);
     expect(all.broken).toEqual([]);
     expect(all.unread).toBe(0);
+  });
+});
+
+describe("readRun with something other than a file in a file's place", () => {
+  /** Resolves or rejects as `promise` does, or rejects after `ms`: a hang is a failure. */
+  function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms),
+      ),
+    ]);
+  }
+
+  it("never waits on a named pipe (a step can make one in its run directory)", async () => {
+    const run = await runOfDeadExecutor();
+    const pipes = [run.paths.heartbeat, run.paths.status, run.paths.summary];
+    for (const path of pipes) {
+      rmSync(path, { force: true });
+      execFileSync("mkfifo", [path]);
+    }
+    try {
+      const view = await within(readRun(run.directory), 3000);
+      expect(view.classification).toBe("crashed");
+      expect(view.problems).toHaveLength(3);
+      rmSync(run.paths.meta);
+      execFileSync("mkfifo", [run.paths.meta]);
+      pipes.push(run.paths.meta);
+      await expect(within(readRun(run.directory), 3000)).rejects.toThrow(/named pipe/);
+    } finally {
+      // Without the fix, a reader is stuck in open(2): give it a writer, so the test ends.
+      for (const path of pipes) closeSync(openSync(path, "r+"));
+    }
   });
 });

@@ -13,7 +13,7 @@ import { NOBODY, withoutPrivileges } from "@runyard/vitest-config/unprivileged";
 import { describe, expect, it } from "vitest";
 import { fabricateRun, temporaryDirectory } from "../test/helpers.js";
 import { listRuns } from "./list-runs.js";
-import { listPendingRemovals, removeRun } from "./remove-run.js";
+import { ABANDONED_LAUNCH_AFTER_MS, listPendingRemovals, removeRun } from "./remove-run.js";
 
 /** A directory outside the runs root with a file in it, for links to point at. */
 function outsideTree(): { directory: string; file: string } {
@@ -188,8 +188,27 @@ describe("removeRun", () => {
         name: `.removing-${runId}-0a1b2c3d`,
         runId,
         directory: join(root, `.removing-${runId}-0a1b2c3d`),
+        kind: "removal",
       },
     ]);
     expect((await listRuns(root)).total).toBe(0);
+  });
+
+  it("lists a staged run directory as abandoned only once it has been untouched an hour", async () => {
+    const root = temporaryDirectory();
+    const runId = "019ab3c2-5e1f-7a40-9c3d-0123456789ab";
+    const staging = join(root, `.launch-${runId}`);
+    mkdirSync(staging);
+    writeFileSync(join(staging, "launch.json"), "{}\n");
+    symlinkSync(
+      outsideTree().directory,
+      join(root, ".launch-019ab3c2-5e1f-7a40-9c3d-0123456789ac"),
+    );
+    // A launch on its way (staged a moment ago): never a removal, whatever gc does.
+    expect(await listPendingRemovals(root)).toEqual([]);
+    const later = Date.now() + ABANDONED_LAUNCH_AFTER_MS + 60_000;
+    expect(await listPendingRemovals(root, { now: later })).toEqual([
+      { name: `.launch-${runId}`, runId, directory: staging, kind: "launch" },
+    ]);
   });
 });

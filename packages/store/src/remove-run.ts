@@ -62,21 +62,56 @@ export interface RemovedRun {
 /** Leftovers of removals cut short: `.removing-<runId>-<8 hex digits>`. */
 const REMOVING_PATTERN = /^\.removing-(.{36})-[0-9a-f]{8}$/;
 
+/** Staged run directories (`.launch-<runId>`, see stageRunDirectory). */
+const LAUNCH_PATTERN = /^\.launch-(.{36})$/;
+
+/**
+ * A staged run directory untouched this long was abandoned: its executor never committed it
+ * (the launcher was killed while staging, the machine died). A launch takes seconds and its
+ * launcher gives up after a minute, so an hour leaves a wide margin: a launch still on its way
+ * is never removed.
+ */
+export const ABANDONED_LAUNCH_AFTER_MS = 3_600_000;
+
 /** The dot name a run directory is renamed to before it is deleted. */
 export function removingName(runId: string): string {
   return `.removing-${runId}-${randomBytes(4).toString("hex")}`;
 }
 
-/** A run directory that was renamed aside for removal and is still there. */
+/**
+ * A directory in the runs root that is no run and only waits to be deleted: a run directory
+ * renamed aside for removal (`removal`), or a staged run directory its executor never
+ * committed (`launch`, abandoned for at least ABANDONED_LAUNCH_AFTER_MS).
+ */
 export interface PendingRemoval {
   /** The entry's name in the runs root. */
   name: string;
   runId: string;
   directory: string;
+  kind: "removal" | "launch";
 }
 
-/** The removals cut short under a runs root (real directories named `.removing-…` only). */
-export async function listPendingRemovals(runsRoot: string): Promise<PendingRemoval[]> {
+/** Epoch ms of the last change to `directory` or any entry in it (lstat: links not followed). */
+async function lastChange(directory: string, stats: Stats): Promise<number> {
+  let latest = stats.mtimeMs;
+  const names = await readdir(directory).catch(() => [] as string[]);
+  for (const name of names) {
+    const entry = await lstat(join(directory, name)).catch(() => undefined);
+    if (entry !== undefined) latest = Math.max(latest, entry.mtimeMs, entry.ctimeMs);
+  }
+  return Math.max(latest, stats.ctimeMs);
+}
+
+/**
+ * The removals cut short under a runs root (real directories named `.removing-…`), and the
+ * launches abandoned there (real directories named `.launch-<runId>` untouched for
+ * ABANDONED_LAUNCH_AFTER_MS, as of `options.now`).
+ */
+export async function listPendingRemovals(
+  runsRoot: string,
+  options: { now?: number } = {},
+): Promise<PendingRemoval[]> {
+  const now = options.now ?? Date.now();
   const root = resolve(runsRoot);
   let names: string[];
   try {
@@ -89,11 +124,18 @@ export async function listPendingRemovals(runsRoot: string): Promise<PendingRemo
   }
   const pending: PendingRemoval[] = [];
   for (const name of names.sort()) {
-    const runId = REMOVING_PATTERN.exec(name)?.[1];
+    const removing = REMOVING_PATTERN.exec(name)?.[1];
+    const launch = LAUNCH_PATTERN.exec(name)?.[1];
+    const runId = removing ?? launch;
     if (runId === undefined || !isRunId(runId)) continue;
     const directory = join(root, name);
     const stats = await lstat(directory).catch(() => undefined);
-    if (stats?.isDirectory()) pending.push({ name, runId, directory });
+    if (!stats?.isDirectory()) continue;
+    if (removing !== undefined) {
+      pending.push({ name, runId, directory, kind: "removal" });
+    } else if (now - (await lastChange(directory, stats)) >= ABANDONED_LAUNCH_AFTER_MS) {
+      pending.push({ name, runId, directory, kind: "launch" });
+    }
   }
   return pending;
 }

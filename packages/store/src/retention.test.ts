@@ -195,4 +195,18 @@ describe("planRetention and applyRetention", () => {
     ]);
     expect(readdirSync(root)).toEqual([run.runId]);
   });
+
+  it("takes a planned run that something else removed meanwhile as done, not as a failure", async () => {
+    const root = temporaryDirectory();
+    const gone = await fabricateRun(root, { state: "success" });
+    const other = await fabricateRun(root, { state: "cancelled" });
+    const plan = await planRetention(root);
+    expect(plan.remove).toHaveLength(2);
+    // Another gc (on another login node sharing the home directory) got there first.
+    await applyRetention({ ...plan, remove: plan.remove.filter((d) => d.runId === gone.runId) });
+    const result = await applyRetention(plan);
+    expect(result.failed).toEqual([]);
+    expect(result.removed.map((removed) => removed.runId)).toEqual([other.runId]);
+    expect(readdirSync(root)).toEqual([]);
+  });
 });

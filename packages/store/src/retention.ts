@@ -12,6 +12,7 @@ import {
 } from "@runyard/schema";
 import type { ClassifyOptions } from "./classify.js";
 import { deleteRemoval, type RemovalState, type RemovedRun, removeRun } from "./remove-run.js";
+import { RunReferenceError } from "./resolve-run-reference.js";
 import { type MeasuredRemoval, type MeasuredRun, measureRuns } from "./runs-usage.js";
 import { explainSystemError } from "./system-errors.js";
 
@@ -193,7 +194,7 @@ export interface RetentionFailure {
 }
 
 export interface RetentionResult {
-  /** Runs removed, in the plan's order. */
+  /** Runs removed, in the plan's order (not those something else removed meanwhile). */
   removed: RemovedRun[];
   /** Pending removals finished. */
   finishedRemovals: MeasuredRemoval[];
@@ -237,6 +238,9 @@ export async function applyRetention(
       result.removed.push(removed);
       result.freedBytes += removed.bytes;
     } catch (error) {
+      // Removed meanwhile (another gc on another login node, an rm): what the plan wanted is
+      // done, by someone else; it is neither this call's removal nor a failure.
+      if (error instanceof RunReferenceError && error.code === "E_RUN_NOT_FOUND") continue;
       const failure = asRunyardError(error, decision.directory);
       result.failed.push({ runId: decision.runId, directory: decision.directory, error: failure });
     }

@@ -34,7 +34,7 @@ export interface RunsUsage {
   runsRoot: string;
   /** Newest first. */
   runs: MeasuredRun[];
-  /** Removals cut short (`.removing-…` directories), which gc finishes. */
+  /** Removals cut short (`.removing-…`) and abandoned launches (`.launch-…`), which gc finishes. */
   pendingRemovals: MeasuredRemoval[];
   /** Everything above together. */
   totalBytes: number;
@@ -67,7 +67,7 @@ export async function measureRuns(
     return { ...entry, bytes: usage.bytes, problems: usage.problems };
   });
   const pendingRemovals = await mapBounded(
-    await listPendingRemovals(runsRoot),
+    await listPendingRemovals(runsRoot, options),
     MEASURE_CONCURRENCY,
     async (pending) => ({ ...pending, bytes: (await diskUsage(pending.directory)).bytes }),
   );

@@ -1,6 +1,7 @@
 // The last committed event of run_summary.jsonl, read from the end of the file: a reader that
 // wants to know how a run ended must not read a summary of gigabytes from the start. Only the
 // last `maxBytes` are read; a last line longer than that is not looked at.
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { createSummaryDecoder, type DecodedEvent } from "@runyard/protocol";
 
@@ -20,7 +21,9 @@ export async function readLastSummaryEvent(
 ): Promise<DecodedEvent | null> {
   let handle: import("node:fs/promises").FileHandle;
   try {
-    handle = await open(path, "r");
+    // Without blocking and not through a link: a named pipe in the summary's place would
+    // otherwise hang the reader (every `runyard ps`) for good.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
@@ -28,7 +31,9 @@ export async function readLastSummaryEvent(
   let tail: Buffer;
   let start: number;
   try {
-    const { size } = await handle.stat();
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new Error("not a regular file");
+    const { size } = stats;
     start = Math.max(0, size - maxBytes);
     tail = Buffer.alloc(size - start);
     let filled = 0;

@@ -16,8 +16,8 @@ export const duCommand: Command = {
   usage: "runyard du [options]",
   help: `Measures every run directory under the runs root as du does (the blocks its files take,
 each hard-linked file once; a symbolic link counts as the link, never what it points to) and
-lists the runs largest first, with the total. Removals an earlier rm or gc did not finish
-are counted in the total too.
+lists the runs largest first, with the total. Removals an earlier rm or gc did not finish,
+and launches abandoned an hour or more ago, are counted in the total too.
 
 Options:
   -n, --limit <n>      List at most n runs (default 20; 0 lists all); the total counts all
@@ -91,7 +91,7 @@ Examples:
     const pending = usage.pendingRemovals.length;
     const extra =
       pending > 0
-        ? ` and ${countOf(pending, "unfinished removal")}, which runyard gc finishes`
+        ? ` and ${pending} ${pending === 1 ? "directory" : "directories"} left by unfinished removals or abandoned launches, which runyard gc removes`
         : "";
     output.out(
       `total ${formatBytes(usage.totalBytes)} in ${countOf(runs.length, "run")}${extra}, in ${tildify(usage.runsRoot)}\n`,

@@ -5,6 +5,7 @@ import { RETENTION_OUTCOMES, type RetentionPolicy } from "@runyard/schema";
 import {
   applyRetention,
   findRetentionPolicy,
+  type MeasuredRemoval,
   planRetention,
   type RetentionDecision,
   type RetentionResult,
@@ -63,7 +64,8 @@ once it ended longer ago than a duration, by how it ended; then, if the runs sti
 than maxTotalSize, the runs that ended longest ago go too. Running runs, runs whose state
 cannot be told from here (started on another host) and unreadable runs are never removed.
 Prints each run removed (id, workflow, state, when it ended, size, why) and the space freed.
-Removals an earlier rm or gc did not finish (.removing-… directories) are finished.
+Removals an earlier rm or gc did not finish (.removing-… directories) are finished, and
+launches abandoned an hour or more ago (.launch-… directories no executor committed) removed.
 
 The policy is the 'retention:' block of ~/.runyard/config.yaml; without one, the default:
 success and cancelled runs are removed, failed and crashed runs kept.
@@ -102,7 +104,11 @@ Examples:
       ? { removed: [], finishedRemovals: [], failed: [], freedBytes: plan.totals.freedBytes }
       : await applyRetention(plan);
     const failedIds = new Set(result.failed.map((failure) => failure.runId));
-    const removed = plan.remove.filter((decision) => !failedIds.has(decision.runId));
+    // What this gc removed: not the runs it failed to, nor those something else removed first.
+    const removedIds = new Set(result.removed.map((run) => run.runId));
+    const removed = dryRun
+      ? plan.remove
+      : plan.remove.filter((decision) => removedIds.has(decision.runId));
     const failedDecisions = plan.remove.filter((decision) => failedIds.has(decision.runId));
     const keptBytes = plan.totals.keptBytes + failedDecisions.reduce((sum, d) => sum + d.bytes, 0);
     const { output } = context;
@@ -145,10 +151,21 @@ Examples:
         printRemovals(output, removed, plan.now);
       }
       const pending = dryRun ? plan.pendingRemovals : result.finishedRemovals;
-      if (pending.length > 0) {
-        const bytes = formatBytes(pending.reduce((sum, removal) => sum + removal.bytes, 0));
+      const sizeOf = (list: readonly MeasuredRemoval[]) =>
+        formatBytes(list.reduce((sum, removal) => sum + removal.bytes, 0));
+      const cutShort = pending.filter((removal) => removal.kind === "removal");
+      if (cutShort.length > 0) {
         const verb = dryRun ? "would finish" : "finished";
-        output.out(`${verb} ${countOf(pending.length, "removal")} cut short earlier (${bytes})\n`);
+        output.out(
+          `${verb} ${countOf(cutShort.length, "removal")} cut short earlier (${sizeOf(cutShort)})\n`,
+        );
+      }
+      const launches = pending.filter((removal) => removal.kind === "launch");
+      if (launches.length > 0) {
+        const verb = dryRun ? "would remove" : "removed";
+        output.out(
+          `${verb} ${launches.length} abandoned ${launches.length === 1 ? "launch" : "launches"} (${sizeOf(launches)})\n`,
+        );
       }
       const kept = `${countOf(plan.keep.length + failedDecisions.length, "run")} kept (${formatBytes(keptBytes)})`;
       const freed = formatBytes(result.freedBytes);

@@ -53,7 +53,11 @@ const RetentionDecisionJsonSchema = RunIdentityJsonSchema.extend({
 });
 
 const PendingRemovalJsonSchema = z.object({
-  name: z.string().describe("The .removing-… directory in the runs root"),
+  name: z
+    .string()
+    .describe(
+      "The .removing-… directory (a removal cut short) or .launch-… directory (a launch abandoned an hour or more ago) in the runs root",
+    ),
   runId: z.string(),
   bytes: z.int().nonnegative(),
 });
@@ -74,7 +78,9 @@ export const GcResultJsonSchema = z
     kept: z.array(RetentionDecisionJsonSchema).describe("Newest first"),
     pendingRemovals: z
       .array(PendingRemovalJsonSchema)
-      .describe("Removals cut short earlier, finished (or, on a dry run, to be finished)"),
+      .describe(
+        "Removals cut short earlier and launches abandoned, finished (or, on a dry run, to be finished)",
+      ),
     failed: z.array(
       z.object({ runId: z.string(), directory: z.string(), code: z.string(), message: z.string() }),
     ),
