@@ -172,6 +172,9 @@ export async function stopRun(
   view: RunView,
   options: CancelRunOptions & WaitForEndOptions,
 ): Promise<RunView> {
-  await cancelRun(view, options);
+  await cancelRun(view, {
+    answerTimeoutMs: Math.min(options.timeoutMs, 10_000),
+    ...options,
+  });
   return waitForEnd(view, options);
 }

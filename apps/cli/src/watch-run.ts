@@ -46,6 +46,8 @@ export interface WatchOptions {
   mode: "run" | "attach";
   /** For a run started on another host: follow it live through `ssh <host> runyard bridge`. */
   ssh?: boolean;
+  /** A Ctrl-C came before the view began (the run was cancelled): the next one kills. */
+  interrupted?: boolean;
 }
 
 export type WatchOutcome =
@@ -175,7 +177,9 @@ class SignalWatch {
     context: CommandContext,
     mode: WatchOptions["mode"],
     target: () => CancelTarget | undefined,
+    interrupted: boolean,
   ) {
+    this.#interrupts = interrupted ? 1 : 0;
     this.stopped = new Promise((resolve) => {
       this.#resolve = resolve;
     });
@@ -233,7 +237,12 @@ export async function watchRun(
   const stop = new AbortController();
   const gone = new AbortController();
   let follower: RunFollower | undefined;
-  const signals = new SignalWatch(context, options.mode, () => follower);
+  const signals = new SignalWatch(
+    context,
+    options.mode,
+    () => follower,
+    options.interrupted === true,
+  );
   // An object, not a variable: it changes under the loops below, from a signal handler.
   const left: { signal?: TerminalSignal } = {};
   void signals.stopped.then((signal) => {

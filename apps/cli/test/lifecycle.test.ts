@@ -221,6 +221,27 @@ describe("runyard run, ended from outside", () => {
     expect(JSON.parse(ps.stdout)).toMatchObject({ state: "crashed" });
   });
 
+  it("does not lose a Ctrl-C that comes while the executor is still starting", async () => {
+    writeFileSync(join(scratch.directory, "wf.yaml"), "steps:\n  nap:\n    run: sleep 30\n");
+    const { child, done } = startCli(["run", "wf.yaml"], {
+      runsDir: scratch.runsDir,
+      cwd: scratch.directory,
+    });
+    // The run is staged, its executor not yet started (or not yet reporting).
+    await vi.waitFor(
+      () => {
+        if (!(existsSync(scratch.runsDir) && readdirSync(scratch.runsDir).length > 0))
+          throw new Error("not staged yet");
+      },
+      { timeout: 10_000, interval: 2 },
+    );
+    child.kill("SIGINT");
+    const result = await done;
+    expect(result.code, result.stderr).toBe(130);
+    const directory = onlyRun();
+    expect(await endedMeta(directory)).toMatchObject({ finalStatus: "cancelled" });
+  });
+
   it("on a second Ctrl-C, has the executor kill every step at once and record the run cancelled", async () => {
     // The step ignores SIGTERM, so the first Ctrl-C's cancel would wait out the grace period
     // (5 s); with job control on (set -m), its sleep runs in a process group of its own.

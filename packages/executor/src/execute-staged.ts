@@ -38,9 +38,13 @@ export interface ExecuteStagedOptions {
   backends?: Readonly<Record<string, Backend>>;
   /**
    * Called once: with the run's directory when it is committed, run-start is in its timeline
-   * and ipc.sock listens; or with the error that stopped it before that.
+   * and ipc.sock listens; or with the error that stopped it before that. Returning false says
+   * the front end that launched the run is gone: the first step does not wait for it to
+   * subscribe (launch.json's holdStartMs).
    */
-  onStarted?: (outcome: { ok: true; directory: string } | { ok: false; error: unknown }) => void;
+  onStarted?: (
+    outcome: { ok: true; directory: string } | { ok: false; error: unknown },
+  ) => boolean | undefined;
 }
 
 /** Runs the staged run directory `staging` to its end. */
@@ -50,9 +54,9 @@ export async function executeStagedRun(
 ): Promise<RunResult> {
   let started = false;
   const report: NonNullable<ExecuteStagedOptions["onStarted"]> = (outcome) => {
-    if (started) return;
+    if (started) return undefined;
     started = true;
-    options.onStarted?.(outcome);
+    return options.onStarted?.(outcome);
   };
   let session: RunSession;
   /** Set once `staging` is known to be a staged run directory: only then may it be removed. */
@@ -89,7 +93,7 @@ export async function executeStagedRun(
 async function prepare(
   staging: string,
   options: ExecuteStagedOptions,
-  onStarted: () => void,
+  onStarted: () => boolean | undefined,
   onRecognised: () => void,
 ): Promise<RunSession> {
   const name = basename(staging);

@@ -57,7 +57,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (!signalled) {
       signalled = true;
       stamp(`${signal}: cancelling the run`);
-      controller.abort(`cancelled: the executor received ${signal}`);
+      controller.abort(`the executor received ${signal}`);
       return;
     }
     stamp(`${signal} again: killing every step now`);
@@ -66,14 +66,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const report = (message: StartReport) => {
-  if (readyFd === undefined) return;
+/** Writes the start report; false when the front end that launched the run is gone. */
+const report = (message: StartReport): boolean => {
+  if (readyFd === undefined) return true;
   try {
     writeSync(readyFd, `${JSON.stringify(message)}\n`);
     closeSync(readyFd);
+    return true;
   } catch (error) {
     // The front end went away before the run started: the run goes on without it.
     stamp(`cannot report to the front end: ${(error as Error).message}`);
+    return false;
   }
 };
 

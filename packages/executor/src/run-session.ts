@@ -47,8 +47,11 @@ export interface RunSessionOptions {
   onEvent: ((event: RunEvent) => void) | undefined;
   output: boolean | ReadonlySet<string>;
   signal: AbortSignal | undefined;
-  /** Called once run-start is in the timeline and ipc.sock listens (if it could). */
-  onStarted?: (() => void) | undefined;
+  /**
+   * Called once run-start is in the timeline and ipc.sock listens (if it could). False: the
+   * client the start is held for (holdStartMs) is gone; do not wait for it.
+   */
+  onStarted?: (() => boolean | undefined) | undefined;
   /**
    * Wait up to this long after run-start for a client to subscribe before the first step
    * starts, so the front end that launched the run sees every step's output from its first
@@ -177,12 +180,12 @@ export class RunSession {
     if (serverProblem) pipeline.emit({ type: "log", level: "warn", message: serverProblem });
     // From run-start on, killAllNow can end the run on the spot with a well-formed timeline.
     const untrack = trackLiveRun(this);
-    this.#options.onStarted?.();
+    const heard = this.#options.onStarted?.();
 
     const onAbort = () => signal && scheduler.cancel(abortReason(signal));
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) onAbort();
-    await this.#holdStart(server !== undefined && !signal?.aborted);
+    await this.#holdStart(server !== undefined && !signal?.aborted && heard !== false);
     const states = await scheduler.run();
     signal?.removeEventListener("abort", onAbort);
     this.#ended = true;

@@ -6,16 +6,26 @@ import { resolve } from "node:path";
 import { launchRun } from "@runyard/executor";
 import { fromRunError } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
-import { findSystemError } from "@runyard/store";
+import { findSystemError, readRun } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
 import { paint, tildify } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
+import { cancelRun } from "../stop-run.js";
 import { VERSION } from "../version.js";
 import { exitForOutcome, watchRun } from "../watch-run.js";
 
 const NOT_WRITABLE = new Set(["EACCES", "EPERM", "EROFS"]);
+
+/**
+ * The signal bin.ts aborted the command's signal for ("SIGINT"…); undefined when it was not a
+ * signal (stdout's reader went away: that ends the view, not the run).
+ */
+function abortSignalName(signal: AbortSignal): string | undefined {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && /^SIG[A-Z]+$/.test(reason.message) ? reason.message : undefined;
+}
 
 function runsElsewhereHint(code: string): string {
   const elsewhere = "set RUNYARD_RUNS_DIR or pass --runs-dir";
@@ -172,6 +182,22 @@ Examples:
     } catch (error) {
       throw explainRunFailure(error, runsRoot);
     }
+    // A signal that came while the run was being launched (the executor takes a moment to
+    // start) was not lost: Ctrl-C or SIGTERM cancels the run now that it exists; a hangup
+    // leaves it running, as a hangup always does.
+    const early = context.signal.aborted ? abortSignalName(context.signal) : undefined;
+    if (early === "SIGHUP") return 129;
+    if (early !== undefined) {
+      const view = await readRun(launched.directory);
+      await cancelRun(view, {
+        reason: early === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)",
+        env: context.env,
+      }).catch(() => undefined);
+      output.err(
+        `runyard: ${early === "SIGINT" ? "interrupted" : "terminated"}; cancelling the run\n`,
+      );
+      if (values.detach === true) return EXIT.cancelled;
+    }
     if (values.detach === true) {
       if (values.json === true) {
         const started: RunStartedJson = {
@@ -199,6 +225,7 @@ Examples:
       events: values.events === true,
       quiet: values.quiet === true,
       mode: "run",
+      interrupted: early !== undefined,
     });
     if (outcome.kind === "ended" && outcome.error !== undefined) {
       // The executor could not keep the run's record (a full disk): say why, as if it had
