@@ -309,7 +309,11 @@ export async function watchRun(
       for await (const record of streamSummary(join(directory, RUN_FILES.summary), {
         fromSeq: renderer.lastSeq + 1,
       })) {
-        if (record.kind === "event") renderer.take(record.event);
+        // Line n holds seq n: a line out of that order is not the executor's (a step can
+        // append to the file, $RUNYARD_RUN_SUMMARY_FILE) and must not end or skip the view.
+        if (record.kind === "event" && record.event.seq === renderer.lastSeq + 1) {
+          renderer.take(record.event);
+        }
       }
       if (renderer.finalStatus !== undefined) {
         return { kind: "ended", finalStatus: renderer.finalStatus, ...(error ? { error } : {}) };
