@@ -132,7 +132,9 @@ async function dispatch(
   if (!command) {
     throw new UsageError(
       `unknown command "${first}"`,
-      `see 'runyard --help'; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
+      `see 'runyard --help'; commands: ${COMMANDS.filter((c) => !c.hidden)
+        .map((c) => c.name)
+        .join(", ")}`,
     );
   }
   if (rest.includes("-h") || rest.includes("--help")) {
