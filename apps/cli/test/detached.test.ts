@@ -235,6 +235,23 @@ describe("runyard cancel", () => {
   });
 });
 
+describe("an executor that does not answer", () => {
+  it("attach says it does not answer yet, not that a connection was lost", async () => {
+    const file = workflow("wait.yaml", "steps:\n  wait:\n    run: sleep 30\n");
+    const { pid } = await detach(file);
+    process.kill(pid, "SIGSTOP");
+    try {
+      const attached = await cli(["attach", "latest"], { runsDir: scratch.runsDir });
+      expect(attached.code).toBe(1);
+      expect(attached.stderr).toContain("the executor does not answer yet; trying again");
+      expect(attached.stderr).not.toContain("connection to the executor lost");
+    } finally {
+      process.kill(pid, "SIGCONT");
+      await cli(["cancel", "latest", "--force"], { runsDir: scratch.runsDir });
+    }
+  }, 30_000);
+});
+
 /** A stand-in for ssh that runs the remote command here, as the host it was asked for. */
 function sshStandIn(name: string, before = ""): string {
   const path = join(scratch.directory, name);
