@@ -42,6 +42,19 @@ describe("help and usage", () => {
     expect(flag.stderr).toContain("hint: see 'runyard ps --help'");
   });
 
+  it("says that the current directory no longer exists, when it was removed", async () => {
+    const gone = join(scratch.directory, "gone");
+    mkdirSync(gone);
+    const result = await cli(["ps"], {
+      runsDir: scratch.runsDir,
+      cwd: gone,
+      shell: 'rmdir "$PWD"',
+    });
+    expect(result.stderr).toContain("error: the current directory no longer exists");
+    expect(result.stderr).not.toContain("cannot use");
+    expect(result.code).toBe(4);
+  });
+
   it("exits 4 when the workflow file does not exist", async () => {
     const result = await cli(["run", "nope.yaml"], { runsDir: scratch.runsDir });
     expect(result.code).toBe(4);
