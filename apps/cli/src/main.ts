@@ -1,5 +1,6 @@
 // The `runyard` command line: global flags, subcommand dispatch, help and exit status.
 import { parseArgs } from "node:util";
+import { RunyardError } from "@runyard/schema";
 import { findSystemError } from "@runyard/store";
 import type { Command, CommandContext, SignalSource } from "./command.js";
 import { attachCommand } from "./commands/attach.js";
@@ -92,6 +93,18 @@ async function afterStdoutClosed(output: Output, status: () => number): Promise<
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit status. */
+/** The working directory; one removed from under the shell says so (not "cannot use"). */
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    throw new RunyardError("E_CWD_GONE", "the current directory no longer exists", {
+      cause: error,
+      hint: "it was removed or moved: cd to a directory that exists, then run the command again",
+    });
+  }
+}
+
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const output = options.output ?? terminalOutput();
   const debug = argv.includes("--debug");
@@ -132,7 +145,9 @@ async function dispatch(
   if (!command) {
     throw new UsageError(
       `unknown command "${first}"`,
-      `see 'runyard --help'; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
+      `see 'runyard --help'; commands: ${COMMANDS.filter((c) => !c.hidden)
+        .map((c) => c.name)
+        .join(", ")}`,
     );
   }
   if (rest.includes("-h") || rest.includes("--help")) {
@@ -158,7 +173,7 @@ async function dispatch(
   const context: CommandContext = {
     output,
     env: options.env ?? process.env,
-    cwd: options.cwd ?? process.cwd(),
+    cwd: options.cwd ?? currentDirectory(),
     // Ctrl-C, or stdout's reader gone: either way there is no point in going on.
     signal: AbortSignal.any(signals),
     signals: options.signals ?? NO_SIGNALS,

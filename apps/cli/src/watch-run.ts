@@ -263,6 +263,7 @@ export async function watchRun(
     if ((!elsewhere || ssh) && view.classification === "running") {
       // Live over ipc.sock (or through `runyard bridge` over ssh), resuming after a dropped
       // connection from the last seq shown.
+      let connected = false;
       follower = followRun(
         ssh ? sshTransport(view.meta.startedOn, directory, { env: context.env }) : directory,
         {
@@ -273,9 +274,10 @@ export async function watchRun(
           signal: AbortSignal.any([stop.signal, gone.signal]),
           onRetry: ({ attempt }) => {
             if (attempt === 1 && !options.quiet) {
-              output.err(
-                paint(output, "dim", "  … connection to the executor lost; reconnecting\n"),
-              );
+              const what = connected
+                ? "connection to the executor lost; reconnecting"
+                : "the executor does not answer yet; trying again";
+              output.err(paint(output, "dim", `  … ${what}\n`));
             }
             // An executor that is provably gone (its pid dead, not recycled) will not answer:
             // stop trying, and let the files say how the run ended.
@@ -290,7 +292,9 @@ export async function watchRun(
       );
       try {
         for await (const message of follower) {
-          if (message.type === "event" || message.type === "output") renderer.take(message.event);
+          if (message.type === "welcome") connected = true;
+          else if (message.type === "event" || message.type === "output")
+            renderer.take(message.event);
           else if (message.type === "bye") {
             if (message.finalStatus !== null) renderer.finalStatus ??= message.finalStatus;
             error = message.error;
@@ -309,7 +313,11 @@ export async function watchRun(
       for await (const record of streamSummary(join(directory, RUN_FILES.summary), {
         fromSeq: renderer.lastSeq + 1,
       })) {
-        if (record.kind === "event") renderer.take(record.event);
+        // Line n holds seq n: a line out of that order is not the executor's (a step can
+        // append to the file, $RUNYARD_RUN_SUMMARY_FILE) and must not end or skip the view.
+        if (record.kind === "event" && record.event.seq === renderer.lastSeq + 1) {
+          renderer.take(record.event);
+        }
       }
       if (renderer.finalStatus !== undefined) {
         return { kind: "ended", finalStatus: renderer.finalStatus, ...(error ? { error } : {}) };

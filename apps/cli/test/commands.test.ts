@@ -33,10 +33,26 @@ describe("help and usage", () => {
     const unknown = await cli(["rnu"], { runsDir: scratch.runsDir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error: unknown command "rnu"');
+    expect(unknown.stderr).toContain("commands: run, attach");
+    // Internal plumbing is not offered to people.
+    expect(unknown.stderr).not.toContain("__complete");
     const flag = await cli(["ps", "--bogus"], { runsDir: scratch.runsDir });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("--bogus");
     expect(flag.stderr).toContain("hint: see 'runyard ps --help'");
+  });
+
+  it("says that the current directory no longer exists, when it was removed", async () => {
+    const gone = join(scratch.directory, "gone");
+    mkdirSync(gone);
+    const result = await cli(["ps"], {
+      runsDir: scratch.runsDir,
+      cwd: gone,
+      shell: 'rmdir "$PWD"',
+    });
+    expect(result.stderr).toContain("error: the current directory no longer exists");
+    expect(result.stderr).not.toContain("cannot use");
+    expect(result.code).toBe(4);
   });
 
   it("exits 4 when the workflow file does not exist", async () => {

@@ -10,7 +10,7 @@ import { BIN, cli, REPO, useScratch } from "./cli.js";
 const scratch = useScratch();
 
 /** What bash's completion would offer for `words`, the last being the word being typed. */
-function complete(script: string, words: string[], cwd = REPO): string[] {
+function complete(script: string, words: string[], cwd = REPO, prelude = ""): string[] {
   // A `runyard` on PATH, as an installed CLI would be, pointed at the scratch runs root.
   const bin = join(scratch.directory, "bin");
   mkdirSync(bin, { recursive: true });
@@ -24,7 +24,7 @@ function complete(script: string, words: string[], cwd = REPO): string[] {
     "bash",
     [
       "-c",
-      `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _runyard; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      `${prelude}source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _runyard; printf '%s\\n' "\${COMPREPLY[@]}"`,
       "bash",
       file,
     ],
@@ -61,6 +61,23 @@ describe("runyard completion", () => {
     expect(complete(stdout, ["runyard", "logs", ""])).toEqual(["latest", runId.slice(-8)]);
     // Hidden plumbing is not offered.
     expect(complete(stdout, ["runyard", "__"])).toEqual([]);
+  });
+
+  it("bash: offers names with spaces as one word each, for bash to quote", async () => {
+    const { stdout } = await cli(["completion", "bash"], { runsDir: scratch.runsDir });
+    const here = join(scratch.directory, "here");
+    mkdirSync(join(here, "sub dir"), { recursive: true });
+    writeFileSync(join(here, "my flow.yaml"), "");
+    // Outside a completion, compopt fails: record what it is asked instead.
+    const prelude = `compopt() { printf 'compopt %s\\n' "$*"; }; `;
+    expect(complete(stdout, ["runyard", "run", "--runs-dir", "su"], here, prelude)).toEqual([
+      "compopt -o filenames",
+      "sub dir",
+    ]);
+    expect(complete(stdout, ["runyard", "run", "m"], here, prelude)).toEqual([
+      "compopt -o filenames",
+      "my flow.yaml",
+    ]);
   });
 
   it("zsh: a script zsh accepts, naming every command", async () => {

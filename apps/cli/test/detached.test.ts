@@ -235,6 +235,34 @@ describe("runyard cancel", () => {
   });
 });
 
+describe("an executor that does not answer", () => {
+  it("attach says it does not answer yet, not that a connection was lost", async () => {
+    const file = workflow("wait.yaml", "steps:\n  wait:\n    run: sleep 30\n");
+    const { pid } = await detach(file);
+    process.kill(pid, "SIGSTOP");
+    try {
+      const attached = await cli(["attach", "latest"], { runsDir: scratch.runsDir });
+      expect(attached.code).toBe(1);
+      expect(attached.stderr).toContain("the executor does not answer yet; trying again");
+      expect(attached.stderr).not.toContain("connection to the executor lost");
+    } finally {
+      process.kill(pid, "SIGCONT");
+      await cli(["cancel", "latest", "--force"], { runsDir: scratch.runsDir });
+    }
+  }, 30_000);
+});
+
+/** A stand-in for ssh that runs the remote command here, as the host it was asked for. */
+function sshStandIn(name: string, before = ""): string {
+  const path = join(scratch.directory, name);
+  writeFileSync(
+    path,
+    `#!/bin/sh\n${before}\nhost=$1; shift\nexec env RUNYARD_HOSTNAME="$host" sh -c "$*"\n`,
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
 describe("another login node", () => {
   it("attach warns that the socket cannot be reached from here, then follows the files to the end", async () => {
     const file = workflow(
@@ -260,14 +288,27 @@ describe("another login node", () => {
     expect(ps.stdout).toMatch(/\*/);
   });
 
+  it("with --ssh, says that something on the other side prints to stdout, not that it refused", async () => {
+    // A login script on the other host that greets on stdout, before the bridge starts.
+    const chattySsh = sshStandIn("chatty-ssh", 'echo "Welcome to $1"');
+    const file = workflow("wait.yaml", "steps:\n  wait:\n    run: sleep 3\n");
+    await detach(file, { RUNYARD_HOSTNAME: "login01" });
+    const attached = await cli(["attach", "--ssh", "latest"], {
+      runsDir: scratch.runsDir,
+      env: {
+        RUNYARD_HOSTNAME: "login02",
+        RUNYARD_SSH: chattySsh,
+        RUNYARD_REMOTE_CLI: `${process.execPath} ${BIN}`,
+      },
+    });
+    expect(attached.code).toBe(1);
+    expect(attached.stderr).not.toContain("server refused");
+    expect(attached.stderr).toContain("did not answer as runyard does");
+    expect(attached.stderr).toContain("a login script on the other host that prints to stdout");
+  });
+
   it("with --ssh, attach and cancel reach the live socket through `ssh <host> runyard bridge`", async () => {
-    // A stand-in for ssh that runs the remote command here, as the host it was asked for.
-    const fakeSsh = join(scratch.directory, "fake-ssh");
-    writeFileSync(
-      fakeSsh,
-      '#!/bin/sh\nhost=$1; shift\nexec env RUNYARD_HOSTNAME="$host" sh -c "$*"\n',
-    );
-    chmodSync(fakeSsh, 0o755);
+    const fakeSsh = sshStandIn("fake-ssh");
     const file = workflow(
       "ticks.yaml",
       "steps:\n  tick:\n    run: for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.4; done\n",

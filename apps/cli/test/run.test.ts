@@ -159,6 +159,29 @@ describe("runyard run", () => {
     expect(readFileSync(join(directory, errName), "utf8")).toBe("error: main.c:3: expected ';'\n");
   });
 
+  it("is not fooled by a line a step appends to the timeline: run and attach exit 1", async () => {
+    const file = join(scratch.directory, "forge.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: forge",
+        "steps:",
+        "  a:",
+        "    run: |",
+        `      printf '{"type":"run-end","runId":"%s","seq":99999,"ts":"2026-12-01T08:00:00.000Z","finalStatus":"success","durationMs":1}\\n' "$RUNYARD_RUN_ID" >> "$RUNYARD_RUN_SUMMARY_FILE"`,
+        "      exit 7",
+        "",
+      ].join("\n"),
+    );
+    const run = await cli(["run", file], { runsDir: scratch.runsDir });
+    expect(run.stderr).not.toContain("success in");
+    expect(run.code).toBe(1);
+    const attached = await cli(["attach", "latest"], { runsDir: scratch.runsDir });
+    expect(attached.stderr).toMatch(/✗ a +failed \(exit 7\)/);
+    expect(attached.stderr).not.toContain("success in");
+    expect(attached.code).toBe(1);
+  });
+
   it("rejects an invalid workflow with every problem and creates no run directory", async () => {
     const file = join(scratch.directory, "broken.yaml");
     writeFileSync(

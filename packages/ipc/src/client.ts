@@ -157,6 +157,17 @@ async function startClient(
         welcomed = undefined;
         refused = undefined;
         resolve(message);
+      } else if (message.type === "error" && message.code === "E_CLIENT_DECODE") {
+        // Not a refusal: something other than a runyard server wrote to the connection.
+        fail(
+          new IpcProtocolError(
+            message.code,
+            `${target} did not answer as runyard does: ${message.message}`,
+            {
+              hint: "over ssh, a login script on the other host that prints to stdout (a banner, an echo in .bashrc) garbles the connection: make it print only when interactive",
+            },
+          ),
+        );
       } else if (message.type === "error") fail(refusal(message.code, message.message, offered));
       // Anything else before the welcome (a pong) is not for the iterator.
       return;

@@ -61,7 +61,11 @@ ${cases}
     *) return ;;
   esac
   if [[ " $values " == *" $prev "* ]]; then
-    if [ "$prev" = "--runs-dir" ]; then COMPREPLY=($(compgen -d -- "$cur")); fi
+    if [ "$prev" = "--runs-dir" ]; then
+      # One name a line, not split on spaces; bash quotes them and marks directories.
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+    fi
     return
   fi
   if [[ "$cur" == -* ]]; then
@@ -72,11 +76,12 @@ ${cases}
     local file
     COMPREPLY=()
     while IFS= read -r file; do
-      if [ -d "$file" ]; then COMPREPLY+=("$file/")
+      if [ -d "$file" ]; then COMPREPLY+=("$file")
       else case "$file" in *.yaml|*.yml|*.json) COMPREPLY+=("$file") ;; esac
       fi
     done < <(compgen -f -- "$cur")
-    compopt -o nospace 2>/dev/null
+    # bash quotes what it inserts ("my\\ flow.yaml") and puts a / after a directory.
+    compopt -o filenames 2>/dev/null
   fi
 }
 complete -F _runyard runyard
