@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   type CancelAnswer,
   followRun,
+  IpcConnectError,
   NoExecutorError,
   type RunFollower,
   sshTransport,
@@ -304,7 +305,13 @@ export async function watchRun(
         }
       } catch (caught) {
         // The executor is gone (ended or crashed while we looked): the files tell the rest.
-        if (!(caught instanceof NoExecutorError) || ssh) throw caught;
+        // One that is there but does not answer (stopped, stuck) is followed by its files too.
+        if (ssh || !(caught instanceof IpcConnectError)) throw caught;
+        if (!(caught instanceof NoExecutorError)) {
+          output.err(
+            `${paint(output, "yellow", "warning:")} the executor does not answer (${caught.message}); following the run's files instead\n`,
+          );
+        }
       }
     }
     // The files: all of it for an ended run, what the socket did not deliver, or a run elsewhere.

@@ -59,6 +59,15 @@ describe("runyard completion", () => {
     });
     const runId = run.stdout.trim();
     expect(complete(stdout, ["runyard", "logs", ""])).toEqual(["latest", runId.slice(-8)]);
+    // A --runs-dir typed before the run: its runs are offered, not the default root's.
+    const elsewhere = join(scratch.directory, "other-runs");
+    const other = await cli(["run", "-d", "examples/hello.yaml", "-q", "--runs-dir", elsewhere], {
+      runsDir: scratch.runsDir,
+    });
+    expect(complete(stdout, ["runyard", "attach", "--runs-dir", elsewhere, ""])).toEqual([
+      "latest",
+      other.stdout.trim().slice(-8),
+    ]);
     // Hidden plumbing is not offered.
     expect(complete(stdout, ["runyard", "__"])).toEqual([]);
   });

@@ -29,9 +29,10 @@ Options:
                        'ssh <host> runyard bridge' (see docs/login-node.md)
       --runs-dir <dir> Where run directories are (default as for 'runyard run')
 
-Exit status: 0 the cancel was taken (with --wait: the run ended cancelled); 1 it was refused
-(the run or step has already ended, a cancel is already under way) or the executor does not
-answer; 4 no such run.
+Exit status: 0 the cancel was taken (with --wait: the run has ended, cancelled or, if it
+finished first, successfully); 1 it was refused (the run or step has already ended, a cancel
+is already under way), the executor does not answer, or (with --wait) the run ended failed;
+4 no such run; 130 --wait was interrupted (the cancel stands).
 
 Examples:
   runyard cancel latest

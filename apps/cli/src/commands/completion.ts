@@ -71,7 +71,11 @@ ${cases}
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$flags" -- "$cur"))
   elif [ "$kind" = run ]; then
-    COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" __complete runs 2>/dev/null)" -- "$cur"))
+    local i root=()
+    for ((i = 2; i < COMP_CWORD; i++)); do
+      if [ "\${COMP_WORDS[i]}" = --runs-dir ]; then root=(--runs-dir "\${COMP_WORDS[i+1]}"); fi
+    done
+    COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" __complete runs "\${root[@]}" 2>/dev/null)" -- "$cur"))
   elif [ "$kind" = workflow ]; then
     local file
     COMPREPLY=()
@@ -146,7 +150,9 @@ ${cases}
   esac
   if [[ $state == runs ]]; then
     local -a runs
-    runs=(\${(f)"$($program __complete runs 2>/dev/null)"})
+    local -a root
+    (( \${words[(I)--runs-dir]} )) && root=(--runs-dir "\${words[\${words[(I)--runs-dir]}+1]}")
+    runs=(\${(f)"$($program __complete runs $root 2>/dev/null)"})
     _describe -t runs 'run' runs
   fi
 }
