@@ -236,14 +236,19 @@ describe("runyard cancel", () => {
 });
 
 describe("an executor that does not answer", () => {
-  it("attach says it does not answer yet, not that a connection was lost", async () => {
+  it("attach says an executor that does not answer does not, then follows the run's files", async () => {
     const file = workflow("wait.yaml", "steps:\n  wait:\n    run: sleep 30\n");
     const { pid } = await detach(file);
     process.kill(pid, "SIGSTOP");
     try {
-      const attached = await cli(["attach", "latest"], { runsDir: scratch.runsDir });
-      expect(attached.code).toBe(1);
+      const viewer = startCli(["attach", "latest"], { runsDir: scratch.runsDir });
+      // The timeline is shown from the file, although the executor cannot send it.
+      await printed(viewer.child, "wait     started");
+      viewer.child.kill("SIGINT");
+      const attached = await viewer.done;
+      expect(attached.code).toBe(130);
       expect(attached.stderr).toContain("the executor does not answer yet; trying again");
+      expect(attached.stderr).toContain("following the run's files instead");
       expect(attached.stderr).not.toContain("connection to the executor lost");
     } finally {
       process.kill(pid, "SIGCONT");
