@@ -3,7 +3,7 @@
 // What a positional takes is read from the command's usage: `<run>` completes run ids (from a
 // hidden `runyard __complete runs`, which only lists the runs root), `<workflow…>` completes
 // YAML and JSON files. Flags that take a value complete files for `--runs-dir` and nothing else.
-import { listRunIds } from "@runyard/store";
+import { listRunIds, shortRunIds } from "@runyard/store";
 import type { Command } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { runsRootFor } from "../runs-root.js";
@@ -202,7 +202,9 @@ export const completeCommand: Command = {
   async run(values, positionals, context) {
     if (positionals[0] !== "runs") throw new UsageError("usage: runyard __complete runs");
     const runIds = await listRunIds(await runsRootFor(values, context)).catch(() => []);
-    context.output.out(["latest", ...runIds.map((runId) => runId.slice(-8))].join("\n") + "\n");
+    // The short ids ps shows: unique, so that a completed one names one run.
+    const short = shortRunIds(runIds);
+    context.output.out(`${["latest", ...runIds.map(short)].join("\n")}\n`);
     return EXIT.ok;
   },
 };
