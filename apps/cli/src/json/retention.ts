@@ -1,17 +1,10 @@
 // The shapes `runyard rm --json`, `runyard gc --json` and `runyard du --json` print: one JSON
 // document each, on stdout. Scripts can rely on them; a field is only ever added.
+import { RUN_CLASSIFICATIONS } from "@runyard/store";
 import { z } from "zod";
 
 /** How a run stood: as `runyard ps` says, or "unreadable" when its meta.json could not be read. */
-export const RunStateJsonSchema = z.enum([
-  "running",
-  "success",
-  "failed",
-  "cancelled",
-  "crashed",
-  "unknown",
-  "unreadable",
-]);
+export const RunStateJsonSchema = z.enum([...RUN_CLASSIFICATIONS, "unreadable"]);
 
 const RunIdentityJsonSchema = z.object({
   runId: z.string().describe("The run id"),

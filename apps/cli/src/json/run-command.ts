@@ -1,6 +1,6 @@
 // The shapes `runyard run --json` prints: once the run has ended (or, with --detach, once it
 // has started). One JSON object on stdout; progress stays on stderr.
-import { UuidSchema } from "@runyard/schema";
+import { FinalStatusSchema, UuidSchema } from "@runyard/schema";
 import { z } from "zod";
 
 export const RunEndedJsonSchema = z
@@ -8,7 +8,7 @@ export const RunEndedJsonSchema = z
     runId: UuidSchema,
     runDirectory: z.string().describe("Absolute path of the run directory"),
     finalStatus: z
-      .enum(["success", "failed", "cancelled", "crashed"])
+      .enum([...FinalStatusSchema.options, "crashed"])
       .describe("How the run ended; crashed when its executor died without recording an end"),
   })
   .describe("runyard run --json");
