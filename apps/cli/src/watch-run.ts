@@ -159,6 +159,11 @@ class EventRenderer {
   }
 }
 
+/** Why a run was cancelled from its terminal, for the run's timeline. */
+export function interruptReason(signal: string): string {
+  return signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)";
+}
+
 /** Asks the executor to cancel or kill the run, as a viewer; says what came of it. */
 interface CancelTarget {
   cancel(request: { reason: string; force?: boolean }): Promise<CancelAnswer>;
@@ -172,7 +177,7 @@ class SignalWatch {
   readonly stopped: Promise<TerminalSignal>;
   #resolve: ((signal: TerminalSignal) => void) | undefined;
   #unlisten: () => void;
-  #interrupts = 0;
+  #interrupts: number;
 
   constructor(
     context: CommandContext,
@@ -206,9 +211,7 @@ class SignalWatch {
         output.err(
           `runyard: ${word}; cancelling the run (press Ctrl-C again to kill its steps at once)\n`,
         );
-        ask(live, {
-          reason: signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)",
-        });
+        ask(live, { reason: interruptReason(signal) });
       } else if (this.#interrupts === 2 && live) {
         output.err(`runyard: ${word} again; killing every step of the run now\n`);
         ask(live, { reason: `${word} again: killed at once`, force: true });

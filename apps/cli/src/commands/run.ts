@@ -14,7 +14,7 @@ import { paint, tildify } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
 import { cancelRun } from "../stop-run.js";
 import { VERSION } from "../version.js";
-import { exitForOutcome, watchRun } from "../watch-run.js";
+import { exitForOutcome, interruptReason, watchRun } from "../watch-run.js";
 
 const NOT_WRITABLE = new Set(["EACCES", "EPERM", "EROFS"]);
 
@@ -190,7 +190,7 @@ Examples:
     if (early !== undefined) {
       const view = await readRun(launched.directory);
       await cancelRun(view, {
-        reason: early === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)",
+        reason: interruptReason(early),
         env: context.env,
       }).catch(() => undefined);
       output.err(
