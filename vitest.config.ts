@@ -6,7 +6,7 @@ const reportFile = process.env.RUNYARD_TEST_REPORT;
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "tooling/*"],
+    projects: ["packages/*", "apps/*", "tooling/*", "tests/*"],
     reporters: reportFile ? ["default", ["json", { outputFile: reportFile }]] : ["default"],
   },
 });
