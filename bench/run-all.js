@@ -3,6 +3,7 @@
 import { runCancelBench } from "./cancel.js";
 import { runCodecBench } from "./codec.js";
 import { runStartupBench } from "./startup.js";
+import { runWatchdogBench } from "./watchdog.js";
 
 const count = Number(process.env.RUNYARD_BENCH_EVENTS ?? 1_000_000);
 const rounds = Number(process.env.RUNYARD_BENCH_ROUNDS ?? 3);
@@ -84,5 +85,32 @@ const startupMet = startup.run - startup.inProcess <= 250;
 allMet &&= startupMet;
 console.log(
   `  target: run <= in-process + 250 ms (one more Node start and its module loading)  ${startupMet ? "MET" : "NOT MET"}`,
+);
+// The crash watchdog: nothing per step, so its cost must not grow with the run; and how fast
+// a SIGKILLed executor's steps are gone.
+const watchdogRounds = Number(process.env.RUNYARD_BENCH_WATCHDOG ?? 3);
+const watchdog = await runWatchdogBench({ rounds: watchdogRounds });
+console.log(
+  `watchdog: fan-outs of \`true\` at p=2, ${watchdogRounds} interleaved rounds, with and without it; then 20 steps holding 30 processes, the executor SIGKILLed`,
+);
+let watchdogMet = true;
+for (const [steps, { with: on, without: off }] of Object.entries(watchdog.cost)) {
+  const ratio = on / off;
+  watchdogMet &&= ratio <= 1.05;
+  console.log(
+    `  ${steps.padStart(5)} steps  without ${ms(off)}  with ${ms(on)}  ratio ${ratio.toFixed(3)}x`,
+  );
+}
+console.log(
+  `  watchdog while the run goes on: ${(watchdog.watchdogRss / 2 ** 20).toFixed(1)} MiB RSS`,
+);
+const reapMet = watchdog.reapMaxMs <= 2000;
+watchdogMet &&= reapMet;
+console.log(
+  `  SIGKILL of the executor to the last step process gone: median ${ms(watchdog.reapMs)}, max ${ms(watchdog.reapMaxMs)}`,
+);
+allMet &&= watchdogMet;
+console.log(
+  `  target: ratio <= 1.05x at both sizes, every step process gone <= 2 s  ${watchdogMet ? "MET" : "NOT MET"}`,
 );
 console.log(allMet ? "all targets met" : "some targets NOT met");

@@ -33,6 +33,10 @@ export interface StepHandle {
    * SIGKILL went out. Calling it again returns the same promise.
    */
   stop(graceMs: number): Promise<void>;
+  /** Process id of the step's main process, for backends that run it here. */
+  readonly pid?: number;
+  /** Process group (and session) id of the step's processes, for backends that run it here. */
+  readonly pgid?: number;
   /** Slurm job id, for backends that have one. */
   readonly jobId?: string;
 }

@@ -30,6 +30,7 @@ import { createLocalBackend } from "./local-backend.js";
 import { startMeta } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
+import { startWatchdog } from "./watchdog.js";
 
 export interface ExecuteStagedOptions {
   /** Aborting cancels the run, as runWorkflow's signal does. */
@@ -45,6 +46,11 @@ export interface ExecuteStagedOptions {
   onStarted?: (
     outcome: { ok: true; directory: string } | { ok: false; error: unknown },
   ) => boolean | undefined;
+  /**
+   * Start the run's crash watchdog (watchdog.ts; default true): should this process die
+   * before the run ends, it stops the processes of the steps that had not ended.
+   */
+  watchdog?: boolean;
 }
 
 /** Runs the staged run directory `staging` to its end. */
@@ -82,12 +88,23 @@ export async function executeStagedRun(
     report({ ok: false, error });
     throw error;
   }
+  const runId = basename(staging).slice(STAGING_PREFIX.length);
+  const watchdog =
+    options.watchdog === false
+      ? undefined
+      : startWatchdog(join(dirname(staging), runId), runId, (message) => {
+          process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`);
+        });
+  let result: RunResult;
   try {
-    return await session.run();
+    result = await session.run();
   } catch (error) {
+    // The watchdog is not released: once this process exits it stops what the run left.
     report({ ok: false, error });
     throw error;
   }
+  watchdog?.release();
+  return result;
 }
 
 async function prepare(

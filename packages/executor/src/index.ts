@@ -4,6 +4,13 @@
 export { abortReason } from "./abort.js";
 export type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
 export {
+  findStrayProcesses,
+  processesOfRun,
+  type ReapResult,
+  reapStrayProcesses,
+  type StrayProcess,
+} from "./crash-reaper.js";
+export {
   BackendUnavailableError,
   ParamsError,
   RunAbortedError,

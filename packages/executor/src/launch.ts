@@ -63,6 +63,11 @@ export interface LaunchRunOptions {
   holdStartMs?: number;
   /** Longest wait for the executor's report, in ms (default 60 000). */
   startTimeoutMs?: number;
+  /**
+   * Called with the executor's process id as soon as it is spawned, before it has reported
+   * (the reliability suites kill it at chosen moments of its start).
+   */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface LaunchedRun {
@@ -165,7 +170,14 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
   const log = openSync(runPaths(staged.staging).executorLog, "a", FILE_MODE);
   let report: StartReport;
   try {
-    report = await spawnExecutor(staged.staging, cwd, env, log, options.startTimeoutMs ?? 60_000);
+    report = await spawnExecutor(
+      staged.staging,
+      cwd,
+      env,
+      log,
+      options.startTimeoutMs ?? 60_000,
+      options.onSpawn,
+    );
   } catch (error) {
     // The executor never got far enough to clean up after itself.
     const explained = await withLog(error, staged);
@@ -188,6 +200,7 @@ function spawnExecutor(
   env: NodeJS.ProcessEnv,
   log: number,
   timeoutMs: number,
+  onSpawn: ((pid: number) => void) | undefined,
 ): Promise<StartReport> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [EXECUTOR_BIN, staging, "--ready-fd=3"], {
@@ -196,6 +209,7 @@ function spawnExecutor(
       detached: true,
       stdio: ["ignore", log, log, "pipe"],
     });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const pipe = child.stdio[3] as Readable;
     let text = "";
     let settled = false;

@@ -71,6 +71,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
       let stopping: Promise<void> | undefined;
       return {
         exit,
+        ...(session === undefined ? {} : { pid: session, pgid: session }),
         kill(signal) {
           if (session !== undefined) signalSession(session, signal);
         },

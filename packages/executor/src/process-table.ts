@@ -41,15 +41,22 @@ function readStat(pid: string): { state: string; group: number; session: number 
   return { state, group: Number(group), session: Number(session) };
 }
 
-/** Reads /proc once; undefined where there is no /proc. */
-export function readProcessTable(): ProcessTable | undefined {
+/** One live (not zombie) process: its id, process group and session. */
+export interface ProcessEntry {
+  pid: number;
+  group: number;
+  session: number;
+}
+
+/** The machine's live processes, read from /proc in one pass; undefined without /proc. */
+export function listProcesses(): ProcessEntry[] | undefined {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
     return undefined;
   }
-  const sessions = new Map<number, Set<number>>();
+  const processes: ProcessEntry[] = [];
   for (const entry of entries) {
     const first = entry.charCodeAt(0);
     if (first < 48 || first > 57) continue; // not a pid: /proc/self, /proc/meminfo…
@@ -57,6 +64,17 @@ export function readProcessTable(): ProcessTable | undefined {
     // Zombies do not count: where nothing reaps orphans (a container whose init does not), a
     // killed process stays a zombie forever, and a zombie cannot be signalled anyway.
     if (!stat || stat.state === "Z" || stat.state === "X") continue;
+    processes.push({ pid: Number(entry), group: stat.group, session: stat.session });
+  }
+  return processes;
+}
+
+/** Reads /proc once; undefined where there is no /proc. */
+export function readProcessTable(): ProcessTable | undefined {
+  const processes = listProcesses();
+  if (!processes) return undefined;
+  const sessions = new Map<number, Set<number>>();
+  for (const stat of processes) {
     let groups = sessions.get(stat.session);
     if (!groups) {
       groups = new Set();

@@ -59,17 +59,24 @@ export function startStep(
   const backend = context.backendFor(step);
   const captures = CaptureWriter.open(context.runDirectory, captureSeq, step.id);
   const startedAt = performance.now();
-  pipeline.emit({
-    type: "step-start",
-    stepId: step.id,
-    name: step.name,
-    nodeId: step.id,
-    captureSeq,
-    attempt,
-    out: captures.outName,
-    err: captures.errName,
-    backend: backend.name,
-  });
+  // step-start goes out right after the backend started the step, in the same turn (before any
+  // of its output can arrive), so that it can carry the step's process ids: the timeline is
+  // written synchronously, and the crash watchdog (watchdog.ts) finds the step's processes by
+  // them should the executor die the next moment.
+  const emitStart = (started: StepHandle | undefined) =>
+    pipeline.emit({
+      type: "step-start",
+      stepId: step.id,
+      name: step.name,
+      nodeId: step.id,
+      captureSeq,
+      attempt,
+      out: captures.outName,
+      err: captures.errName,
+      backend: backend.name,
+      ...(started?.pid === undefined ? {} : { pid: started.pid }),
+      ...(started?.pgid === undefined ? {} : { pgid: started.pgid }),
+    });
 
   const chunkers = { stdout: new Utf8Chunker(), stderr: new Utf8Chunker() };
   const forward = (stream: CaptureStream, chunk: Buffer) => {
@@ -94,8 +101,8 @@ export function startStep(
   let abandoned = false;
   let handle: StepHandle | undefined;
   let exit: Promise<StepExit>;
-  // Once step-start is out, every way of not running is this attempt failing, with its
-  // (empty) captures: a missing cwd, or a backend that cannot start the process.
+  // Every way of not running is this attempt failing, with its (empty) captures and a
+  // step-start before its step-end: a missing cwd, or a backend that cannot start the process.
   const problem = workingDirectoryProblem(step.cwd);
   if (problem === undefined) {
     try {
@@ -109,6 +116,7 @@ export function startStep(
       });
     }
   } else exit = Promise.resolve({ exitCode: null, signal: null, error: problem });
+  emitStart(handle);
 
   let recorded = false;
   const end = (status: StepOutcome, result: StepExit, reason: string) => {

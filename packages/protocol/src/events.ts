@@ -47,6 +47,20 @@ export const StepStartEventSchema = eventSchema("step-start", {
   out: z.string().describe("stdout capture, relative to the run directory"),
   err: z.string().describe("stderr capture, relative to the run directory"),
   backend: z.string(),
+  pid: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Process id of the step's main process, for local steps that started"),
+  pgid: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Process group (and session) the step's processes run in; a crash watchdog and resume find them by it",
+    ),
 });
 
 export const StepStatusEventSchema = eventSchema("step-status", {

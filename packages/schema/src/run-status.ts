@@ -65,6 +65,18 @@ function stepStateShape<S extends z.ZodType<StepStatus, string>>(status: S) {
       reason: z.string().optional().describe("Why the step ended as it did, in words"),
       backend: z.string().optional().describe("Where the step ran: local or slurm"),
       jobId: z.string().optional().describe("Slurm job id, for steps run as Slurm jobs"),
+      pid: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Process id of the latest attempt's main process (local steps)"),
+      pgid: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Process group and session of the latest attempt's processes (local steps)"),
     })
     .strict();
 }

@@ -46,6 +46,10 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       step.attempt = event.attempt;
       step.startedAt = event.ts;
       step.backend = event.backend;
+      if (event.pid === undefined) delete step.pid;
+      else step.pid = event.pid;
+      if (event.pgid === undefined) delete step.pgid;
+      else step.pgid = event.pgid;
       delete step.endedAt;
       delete step.exitCode;
       delete step.signal;

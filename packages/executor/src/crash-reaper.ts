@@ -1,0 +1,201 @@
+// What the crash watchdog does once the executor is gone without finishing its run: find every
+// process of the run's unfinished steps and stop it (SIGTERM, then SIGKILL), so that no step
+// runs on unsupervised, writes into a run that readers already call crashed, or holds a
+// cluster's login node for ever.
+//
+// A step's processes are found two ways, so that neither a lost record nor a changed
+// environment hides one:
+// - by session: step-start in the timeline carries the session (= process group) id of each
+//   local step; every process still in the session of a step with no step-end is the step's
+//   (a group or session id cannot be reused while a process of it lives).
+// - by environment: every step starts with RUNYARD_RUN_ID and RUNYARD_STEP_SEQ (its attempt's
+//   capture number) in its environment, and whatever it starts inherits them. This finds the
+//   step the executor had just forked when it died — before its step-start reached the
+//   timeline — and processes that left the step's session (setsid) while it ran.
+// Processes of steps that ended (a step-end with that capture number) are left alone, as an
+// orderly run leaves them: a step may start a server on purpose.
+//
+// It runs in a fresh process while the machine may be busy (that is often why the executor
+// died), and must be done within 2 s: so it imports nothing but node: modules and this
+// package's process table — no zod, no schema — and reads the timeline with JSON.parse alone.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { listProcesses, type ProcessEntry } from "./process-table.js";
+
+/**
+ * The environment names (REAPER_NAMES.runId, REAPER_NAMES.stepSeq in @runyard/schema) and the timeline's file
+ * name (RUN_FILES.summary), spelled out so as not to load the schema package; a test checks
+ * they agree.
+ */
+export const REAPER_NAMES = {
+  runId: "RUNYARD_RUN_ID",
+  stepSeq: "RUNYARD_STEP_SEQ",
+  summary: "run_summary.jsonl",
+} as const;
+
+/** A process of an unfinished step, and which step it belongs to (when known). */
+export interface StrayProcess extends ProcessEntry {
+  stepId: string | undefined;
+}
+
+interface Timeline {
+  /** Session id → step id, for steps that started with a session and did not end. */
+  running: Map<number, string>;
+  /** Step id by capture number, for every attempt that started. */
+  started: Map<number, string>;
+  /** Capture numbers of the attempts that ended. */
+  ended: Set<number>;
+}
+
+interface TimelineLine {
+  type?: unknown;
+  stepId?: unknown;
+  captureSeq?: unknown;
+  pgid?: unknown;
+}
+
+function readTimeline(runDirectory: string): Timeline {
+  const timeline: Timeline = { running: new Map(), started: new Map(), ended: new Set() };
+  let text: string;
+  try {
+    text = readFileSync(join(runDirectory, REAPER_NAMES.summary), "utf8");
+  } catch {
+    return timeline; // no timeline: the environment still finds the steps
+  }
+  const sessions = new Map<number, { stepId: string; session: number }>();
+  for (const line of text.split("\n")) {
+    // Only the two kinds of line that matter are looked at; a torn or foreign line is skipped.
+    if (!line.includes('"step-start"') && !line.includes('"step-end"')) continue;
+    let event: TimelineLine;
+    try {
+      event = JSON.parse(line) as TimelineLine;
+    } catch {
+      continue;
+    }
+    const { type, stepId, captureSeq, pgid } = event;
+    if (typeof captureSeq !== "number" || typeof stepId !== "string") continue;
+    if (type === "step-start") {
+      timeline.started.set(captureSeq, stepId);
+      if (typeof pgid === "number") sessions.set(captureSeq, { stepId, session: pgid });
+    } else if (type === "step-end") {
+      timeline.ended.add(captureSeq);
+      sessions.delete(captureSeq);
+    }
+  }
+  for (const { stepId, session } of sessions.values()) timeline.running.set(session, stepId);
+  return timeline;
+}
+
+/** RUNYARD_RUN_ID and RUNYARD_STEP_SEQ from a process's initial environment, if it has them. */
+function stepMarker(pid: number): { runId: string; captureSeq: number } | undefined {
+  let text: string;
+  try {
+    // environ holds what the process was started with: what a step's processes inherit.
+    text = readFileSync(`/proc/${pid}/environ`).toString("latin1");
+  } catch {
+    return undefined; // gone, or not ours to read
+  }
+  let runId: string | undefined;
+  let captureSeq: number | undefined;
+  for (const entry of text.split("\0")) {
+    if (entry.startsWith(`${REAPER_NAMES.runId}=`))
+      runId = entry.slice(REAPER_NAMES.runId.length + 1);
+    else if (entry.startsWith(`${REAPER_NAMES.stepSeq}=`))
+      captureSeq = Number(entry.slice(REAPER_NAMES.stepSeq.length + 1));
+  }
+  if (runId === undefined || captureSeq === undefined || !Number.isSafeInteger(captureSeq))
+    return undefined;
+  return { runId, captureSeq };
+}
+
+/**
+ * Every live process started by a step of run `runId` that still has the run's id in its
+ * environment — also those left running by steps that ended. For checks and diagnostics.
+ */
+export function processesOfRun(runId: string): number[] {
+  return (listProcesses() ?? [])
+    .filter((entry) => stepMarker(entry.pid)?.runId === runId)
+    .map((entry) => entry.pid);
+}
+
+/** The processes of the run's unfinished steps; `exclude` lists pids never to count. */
+export function findStrayProcesses(
+  runDirectory: string,
+  runId: string,
+  exclude: ReadonlySet<number> = new Set(),
+): StrayProcess[] {
+  return scan(readTimeline(runDirectory), runId, exclude);
+}
+
+function scan(timeline: Timeline, runId: string, exclude: ReadonlySet<number>): StrayProcess[] {
+  const strays: StrayProcess[] = [];
+  for (const entry of listProcesses() ?? []) {
+    if (exclude.has(entry.pid)) continue;
+    const bySession = timeline.running.get(entry.session);
+    if (bySession !== undefined) {
+      strays.push({ ...entry, stepId: bySession });
+      continue;
+    }
+    const marker = stepMarker(entry.pid);
+    if (marker?.runId === runId && !timeline.ended.has(marker.captureSeq))
+      strays.push({ ...entry, stepId: timeline.started.get(marker.captureSeq) });
+  }
+  return strays;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // ESRCH: already gone; EPERM: not ours — either way nothing more to do here.
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ReapResult {
+  /** How many processes were signalled. */
+  stopped: number;
+  /** The steps they belonged to, by id ("?" for a process whose step is not in the timeline). */
+  steps: string[];
+  /** Processes that were still there after the last SIGKILL (none, normally). */
+  survivors: number;
+}
+
+/**
+ * Stops every process of the run's unfinished steps: SIGTERM, then SIGKILL to what is left
+ * after `graceMs`. Looks again after each round, for processes forked meanwhile.
+ */
+export async function reapStrayProcesses(
+  runDirectory: string,
+  runId: string,
+  options: { graceMs?: number; exclude?: ReadonlySet<number> } = {},
+): Promise<ReapResult> {
+  const graceMs = options.graceMs ?? 500;
+  const exclude = new Set([process.pid, ...(options.exclude ?? [])]);
+  const signalled = new Set<number>();
+  const steps = new Set<string>();
+  // The executor is gone: the timeline is complete, read once; /proc is read every round.
+  const timeline = readTimeline(runDirectory);
+  let strays = scan(timeline, runId, exclude);
+  for (const stray of strays) {
+    signal(stray.pid, "SIGTERM");
+    signalled.add(stray.pid);
+    steps.add(stray.stepId ?? "?");
+  }
+  const deadline = Date.now() + graceMs;
+  while (strays.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    strays = scan(timeline, runId, exclude);
+  }
+  for (let round = 0; round < 5 && strays.length > 0; round += 1) {
+    for (const stray of strays) {
+      signal(stray.pid, "SIGKILL");
+      signalled.add(stray.pid);
+      steps.add(stray.stepId ?? "?");
+    }
+    await sleep(20);
+    strays = scan(timeline, runId, exclude);
+  }
+  return { stopped: signalled.size, steps: [...steps].sort(), survivors: strays.length };
+}

@@ -1,0 +1,82 @@
+// The crash watchdog: one small process per run that outlives the executor only to clean up
+// after it. The executor starts it once the run directory exists, before the first step, with
+// the read end of a pipe as its stdin; the executor alone holds the write end (Node opens it
+// close-on-exec, so no step inherits it). At an orderly end the executor writes "done" and the
+// watchdog exits. If the executor dies any other way — SIGKILL, the OOM killer, a crash — the
+// kernel closes the write end, the watchdog reads end-of-file at once, and it becomes
+// watchdog-bin.js, which stops every process of the run's unfinished steps (crash-reaper.ts).
+//
+// While the run goes on it is a bash blocked in one `read`: no CPU, a few MB, nothing sent per
+// step (the steps' process ids are in the timeline, written before anyone hears of a step), so
+// its cost does not grow with the number of steps. It runs in a session of its own, so a
+// signal meant for the executor's process group does not reach it.
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+
+/** The watchdog's program, the built one even when this module runs from source (tests). */
+export const WATCHDOG_BIN = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith(".ts") ? "../dist/watchdog-bin.js" : "./watchdog-bin.js",
+    import.meta.url,
+  ),
+);
+
+// `read` returns at "done" (an orderly end) or at end-of-file (the executor is gone); only the
+// latter execs the reaper. $0 and $@ are node and the reaper's arguments.
+const SCRIPT = 'IFS= read -r line; [ "$line" = done ] && exit 0; exec "$0" "$@"';
+
+/**
+ * The executor's environment without what slows a Node start and is of no use to the reaper:
+ * extra CA certificates (parsed at every start; ~60 ms on some machines) and NODE_OPTIONS
+ * (preloads, inspector flags).
+ */
+function watchdogEnvironment(): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _certs, NODE_OPTIONS: _options, ...env } = process.env;
+  return env;
+}
+
+export interface Watchdog {
+  /** The watchdog's process id (undefined if it could not be started). */
+  readonly pid: number | undefined;
+  /** The run ended in order: let the watchdog go without doing anything. */
+  release(): void;
+}
+
+/**
+ * Starts the watchdog of the run in `runDirectory`. Never throws: a watchdog that cannot start
+ * (no bash, no process slots) is reported through `onProblem` and the run goes on without one.
+ */
+export function startWatchdog(
+  runDirectory: string,
+  runId: string,
+  onProblem: (message: string) => void,
+): Watchdog {
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      "bash",
+      ["-c", SCRIPT, process.execPath, WATCHDOG_BIN, runDirectory, runId, String(process.pid)],
+      { detached: true, stdio: ["pipe", "inherit", "inherit"], env: watchdogEnvironment() },
+    );
+  } catch (error) {
+    onProblem(`no crash watchdog: ${(error as Error).message}`);
+    return { pid: undefined, release: () => undefined };
+  }
+  child.on("error", (error) => onProblem(`no crash watchdog: ${error.message}`));
+  const stdin = child.stdin as Writable & { unref?: () => void };
+  // Writing "done" to a watchdog that died already must not end the executor.
+  stdin.on("error", () => undefined);
+  // Neither the watchdog nor its pipe keeps the executor alive.
+  child.unref();
+  stdin.unref?.();
+  let released = false;
+  return {
+    pid: child.pid,
+    release() {
+      if (released) return;
+      released = true;
+      stdin.end("done\n");
+    },
+  };
+}

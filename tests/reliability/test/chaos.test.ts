@@ -1,0 +1,217 @@
+// Chaos: seeded runs of a 50-step workflow whose executor is SIGKILLed at a random moment —
+// some in its first milliseconds, before it has even loaded its modules, most while steps run,
+// a few after the run ended. After each kill: whatever the runs root lists is a valid run whose
+// every file parses and which classifies as crashed (or as what it is, when the kill came
+// after its end), and no process of its steps is alive 2 s after the kill (the watchdog).
+//
+// RUNYARD_CHAOS_SEED replays a failure; RUNYARD_CHAOS_RUNS changes the number of runs.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { launchRun } from "@runyard/executor";
+import { newRunId, readRun, readSummary } from "@runyard/store";
+import { describe, expect, it } from "vitest";
+import { sleep, useScratch } from "./support.js";
+
+const RUNS = Number(process.env.RUNYARD_CHAOS_RUNS ?? 100);
+const SEED = Number(process.env.RUNYARD_CHAOS_SEED ?? Date.now() % 2 ** 31);
+/** Runs killed at once: their 2 s waits overlap, their executors share the 2 cores. */
+const WAVE = 5;
+
+/** mulberry32: a small seeded generator, so a failing seed replays the same kills. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * 50 steps: 5 chains of 9 short steps (each needing the one before and, across chains, a step
+ * of the previous chain) writing output and artifacts and waiting for background children,
+ * and 5 steps of 3 s that start at once and hold what a crash must not leave behind: a plain
+ * sleep, a child that ignores SIGTERM (only SIGKILL ends it), one that left the step's session
+ * (setsid: found by its environment), a process group of its own (`set -m`), and a subshell.
+ */
+function workflow(): string {
+  const kinds = [
+    'echo "line $RUNYARD_STEP_ID"; sleep 0.05',
+    "sleep 0.1 & sleep 0.05; wait",
+    "echo out; echo err >&2; sleep 0.08",
+    'for i in 1 2 3; do echo "$i" >> "$RUNYARD_ARTIFACTS_DIR/$RUNYARD_STEP_ID.txt"; sleep 0.02; done',
+  ];
+  const long = [
+    "sleep 3",
+    "trap '' TERM; sleep 3 & wait",
+    "setsid sleep 3 & wait",
+    "set -m; sleep 3 & wait",
+    "(sleep 3; echo late) & wait",
+  ];
+  const lines = ["name: chaos", "steps:"];
+  long.forEach((run, index) => {
+    lines.push(`  long${index}:`, `    run: ${JSON.stringify(run)}`);
+  });
+  for (let chain = 0; chain < 5; chain += 1) {
+    for (let index = 0; index < 9; index += 1) {
+      const needs = [
+        ...(index > 0 ? [`c${chain}s${index - 1}`] : []),
+        ...(chain > 0 && index > 0 ? [`c${chain - 1}s${index - 1}`] : []),
+      ];
+      lines.push(`  c${chain}s${index}:`);
+      lines.push(`    run: ${JSON.stringify(kinds[(chain + index) % kinds.length])}`);
+      if (needs.length > 0) lines.push(`    needs: [${needs.join(", ")}]`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Processes (not zombies) that carry `runId` in their environment: the run's steps. */
+function processesOfRun(runId: string): number[] {
+  const marker = `RUNYARD_RUN_ID=${runId}`;
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (state === "Z" || state === "X") continue;
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(marker))
+        found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+interface Outcome {
+  delayMs: number;
+  state: string;
+  survivors: number[];
+  problems: string[];
+}
+
+/** When to kill: `afterSpawnMs` after the executor was spawned, or `afterStartMs` after it reported the run started. */
+type KillMoment = { afterSpawnMs: number } | { afterStartMs: number };
+
+async function killOne(
+  runsDir: string,
+  workflowFile: string,
+  moment: KillMoment,
+  runId: string,
+): Promise<Outcome> {
+  let killedAt = 0;
+  const delayMs = "afterSpawnMs" in moment ? moment.afterSpawnMs : moment.afterStartMs;
+  const killed = new Promise<void>((resolve) => {
+    let executor = 0;
+    const kill = () => {
+      try {
+        process.kill(executor, "SIGKILL");
+      } catch {
+        // it ended on its own first: a kill after the end
+      }
+      killedAt = performance.now();
+      resolve();
+    };
+    const launched = launchRun({
+      workflowFile,
+      runsRoot: runsDir,
+      runId,
+      maxParallel: 8,
+      killGraceMs: 1000,
+      client: "chaos-suite",
+      onSpawn: (pid) => {
+        executor = pid;
+        if ("afterSpawnMs" in moment) setTimeout(kill, moment.afterSpawnMs);
+      },
+    });
+    launched.then(
+      () => {
+        if ("afterStartMs" in moment) setTimeout(kill, moment.afterStartMs);
+      },
+      // Killed before it reported, the launch fails: that is the point, not an error.
+      () => {
+        if ("afterStartMs" in moment) kill();
+      },
+    );
+  });
+  await killed;
+  await sleep(Math.max(0, killedAt + 2000 - performance.now()));
+  const survivors = processesOfRun(runId);
+  const problems: string[] = [];
+  if (survivors.length > 0) {
+    // Say what survived and what the watchdog wrote, so a failure explains itself.
+    for (const pid of survivors) {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ");
+        problems.push(`step process ${pid} alive 2 s after the kill: ${command.trim()}`);
+      } catch {
+        problems.push(`step process ${pid} alive 2 s after the kill`);
+      }
+    }
+    for (const name of [runId, `.launch-${runId}`]) {
+      try {
+        const log = readFileSync(join(runsDir, name, "executor.log"), "utf8");
+        problems.push(`${name}/executor.log: ${log.trim() || "(empty)"}`);
+      } catch {
+        // not there
+      }
+    }
+  }
+  let state = "absent";
+  const entries = readdirSync(runsDir);
+  if (entries.includes(runId)) {
+    const directory = join(runsDir, runId);
+    const view = await readRun(directory, { readEnd: true });
+    state = view.classification;
+    problems.push(...view.problems);
+    if (view.status === null) problems.push("status.json does not parse");
+    const summary = await readSummary(join(directory, "run_summary.jsonl"));
+    problems.push(...summary.problems);
+    const ended = summary.events.find((event) => event.type === "run-end");
+    const expected =
+      ended && "finalStatus" in ended ? (ended as { finalStatus: string }).finalStatus : "crashed";
+    if (state !== expected) problems.push(`classified ${state}, expected ${expected}`);
+  }
+  return { delayMs, state, survivors, problems };
+}
+
+describe("chaos: the executor SIGKILLed at random moments", () => {
+  const scratch = useScratch("ry-chaos-");
+
+  it(`${RUNS} runs of a 50-step workflow: every file parses, the run is crashed or what it ended as, no step survives 2 s (seed ${SEED})`, async () => {
+    const next = random(SEED);
+    const workflowFile = join(scratch.directory, "chaos.yaml");
+    writeFileSync(workflowFile, workflow());
+    // A fifth of the kills in the executor's first 30 ms (still loading its modules), a
+    // tenth during its start (validating, creating the run directory, listening), the rest
+    // at a random moment of the run (about 3.5 s) or after its end.
+    const moments: KillMoment[] = Array.from({ length: RUNS }, () => {
+      const draw = next();
+      if (draw < 0.2) return { afterSpawnMs: Math.floor(next() * 30) };
+      if (draw < 0.3) return { afterSpawnMs: 30 + Math.floor(next() * 600) };
+      return { afterStartMs: Math.floor(next() * 4500) };
+    });
+    const outcomes: Outcome[] = [];
+    for (let start = 0; start < RUNS; start += WAVE) {
+      const wave = moments.slice(start, start + WAVE);
+      outcomes.push(
+        ...(await Promise.all(
+          wave.map((moment) => killOne(scratch.runsDir, workflowFile, moment, newRunId())),
+        )),
+      );
+    }
+    const bad = outcomes.filter((o) => o.survivors.length > 0 || o.problems.length > 0);
+    const states = new Map<string, number>();
+    for (const outcome of outcomes) states.set(outcome.state, (states.get(outcome.state) ?? 0) + 1);
+    console.log(
+      `chaos: seed ${SEED}, ${RUNS} runs killed; states ${JSON.stringify(Object.fromEntries(states))}; bad ${bad.length}`,
+    );
+    expect(bad).toEqual([]);
+    // The kills did land at every stage: before the run existed, while it ran, after it ended.
+    expect(states.get("crashed") ?? 0).toBeGreaterThan(RUNS / 4);
+  }, 600_000);
+});
