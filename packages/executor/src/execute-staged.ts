@@ -6,7 +6,7 @@
 // launch.json names that run. Anything else it was pointed at (a typo, a home directory, a
 // workflow file) is refused and left exactly as it was.
 import { lstat, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import {
   check,
   isRunId,
@@ -92,7 +92,7 @@ export async function executeStagedRun(
   const watchdog =
     options.watchdog === false
       ? undefined
-      : startWatchdog(join(dirname(staging), runId), runId, (message) => {
+      : startWatchdog(resolve(dirname(staging), runId), runId, (message) => {
           process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`);
         });
   let result: RunResult;

@@ -57,7 +57,13 @@ export function startWatchdog(
     child = spawn(
       "bash",
       ["-c", SCRIPT, process.execPath, WATCHDOG_BIN, runDirectory, runId, String(process.pid)],
-      { detached: true, stdio: ["pipe", "inherit", "inherit"], env: watchdogEnvironment() },
+      {
+        detached: true,
+        stdio: ["pipe", "inherit", "inherit"],
+        env: watchdogEnvironment(),
+        // Holds no directory busy (an unmount of the user's working directory).
+        cwd: "/",
+      },
     );
   } catch (error) {
     onProblem(`no crash watchdog: ${(error as Error).message}`);
