@@ -92,6 +92,11 @@ interface Outcome {
   state: string;
   survivors: number[];
   problems: string[];
+  /** Time from the kill until no step process was left (undefined: some survived 2 s). */
+  goneAfterMs: number | undefined;
+  /** meta.json, status.json, run_summary.jsonl and the heartbeat, when the run existed. */
+  filesChecked: number;
+  linesChecked: number;
 }
 
 /** When to kill: `afterSpawnMs` after the executor was spawned, or `afterStartMs` after it reported the run started. */
@@ -139,9 +144,17 @@ async function killOne(
     );
   });
   await killed;
-  await sleep(Math.max(0, killedAt + 2000 - performance.now()));
-  const survivors = processesOfRun(runId);
+  // Watch the step processes go; whatever is left at 2 s survived.
+  let survivors = processesOfRun(runId);
+  while (survivors.length > 0 && performance.now() - killedAt < 2000) {
+    await sleep(25);
+    survivors = processesOfRun(runId);
+  }
+  const goneAfterMs = survivors.length > 0 ? undefined : performance.now() - killedAt;
+  // The last look may come a little after 2 s on a busy machine: it counts only if it was in time.
+  const late = goneAfterMs !== undefined && goneAfterMs > 2000;
   const problems: string[] = [];
+  if (late) problems.push(`step processes were still alive at 2 s (gone after ${goneAfterMs} ms)`);
   if (survivors.length > 0) {
     // Say what survived and what the watchdog wrote, so a failure explains itself.
     for (const pid of survivors) {
@@ -162,6 +175,8 @@ async function killOne(
     }
   }
   let state = "absent";
+  let filesChecked = 0;
+  let linesChecked = 0;
   const entries = readdirSync(runsDir);
   if (entries.includes(runId)) {
     const directory = join(runsDir, runId);
@@ -171,12 +186,14 @@ async function killOne(
     if (view.status === null) problems.push("status.json does not parse");
     const summary = await readSummary(join(directory, "run_summary.jsonl"));
     problems.push(...summary.problems);
+    filesChecked = 3 + (view.heartbeatAt === null ? 0 : 1);
+    linesChecked = summary.events.length;
     const ended = summary.events.find((event) => event.type === "run-end");
     const expected =
       ended && "finalStatus" in ended ? (ended as { finalStatus: string }).finalStatus : "crashed";
     if (state !== expected) problems.push(`classified ${state}, expected ${expected}`);
   }
-  return { delayMs, state, survivors, problems };
+  return { delayMs, state, survivors, problems, goneAfterMs, filesChecked, linesChecked };
 }
 
 describe("chaos: the executor SIGKILLed at random moments", () => {
@@ -207,8 +224,12 @@ describe("chaos: the executor SIGKILLed at random moments", () => {
     const bad = outcomes.filter((o) => o.survivors.length > 0 || o.problems.length > 0);
     const states = new Map<string, number>();
     for (const outcome of outcomes) states.set(outcome.state, (states.get(outcome.state) ?? 0) + 1);
+    const gone = outcomes.flatMap((o) => (o.goneAfterMs === undefined ? [] : [o.goneAfterMs]));
+    const sum = (pick: (o: Outcome) => number) => outcomes.reduce((t, o) => t + pick(o), 0);
     console.log(
-      `chaos: seed ${SEED}, ${RUNS} runs killed; states ${JSON.stringify(Object.fromEntries(states))}; bad ${bad.length}`,
+      `chaos: seed ${SEED}, ${RUNS} runs killed; states ${JSON.stringify(Object.fromEntries(states))}; ` +
+        `${sum((o) => o.filesChecked)} files and ${sum((o) => o.linesChecked)} timeline lines checked; ` +
+        `step processes gone after at most ${Math.max(0, ...gone).toFixed(0)} ms; failures ${bad.length}`,
     );
     expect(bad).toEqual([]);
     // The kills did land at every stage: before the run existed, while it ran, after it ended.
