@@ -23,8 +23,12 @@ export const WATCHDOG_BIN = fileURLToPath(
 );
 
 // `read` returns at "done" (an orderly end) or at end-of-file (the executor is gone); only the
-// latter execs the reaper. $0 and $@ are node and the reaper's arguments.
-const SCRIPT = 'IFS= read -r line; [ "$line" = done ] && exit 0; exec "$0" "$@"';
+// latter execs the reaper. $0 and $@ are node and the reaper's arguments; the last one is when
+// the end-of-file came (bash 5's EPOCHREALTIME; empty before bash 5), so that the reaper can
+// keep to its deadline however long Node took to start on a busy machine.
+const SCRIPT =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+  'IFS= read -r line; [ "$line" = done ] && exit 0; exec "$0" "$@" "${EPOCHREALTIME:-}"';
 
 /**
  * The executor's environment without what slows a Node start and is of no use to the reaper:
