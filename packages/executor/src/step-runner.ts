@@ -7,6 +7,7 @@ import type { ResolvedStep, StepStatus } from "@runyard/schema";
 import { type CaptureStream, CaptureWriter } from "@runyard/store";
 import type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
 import type { EventPipeline } from "./event-pipeline.js";
+import { describeStartFailure } from "./start-failure.js";
 import { Utf8Chunker } from "./utf8-chunker.js";
 
 export type StepOutcome = Extract<StepStatus, "completed" | "failed" | "cancelled">;
@@ -48,7 +49,22 @@ function workingDirectoryProblem(cwd: string): string | undefined {
   }
 }
 
-/** Starts the attempt; throws only if its captures cannot be created. */
+/** A step's captures could not be created; the step fails to start, with this as reason. */
+export class CaptureOpenError extends Error {
+  constructor(cause: unknown) {
+    super(`cannot create its captures: ${describeStartFailure(cause)}`, { cause });
+  }
+}
+
+function openCaptures(runDirectory: string, seq: number, stepId: string): CaptureWriter {
+  try {
+    return CaptureWriter.open(runDirectory, seq, stepId);
+  } catch (error) {
+    throw new CaptureOpenError(error);
+  }
+}
+
+/** Starts the attempt; throws (CaptureOpenError) only if its captures cannot be created. */
 export function startStep(
   context: StepRunnerContext,
   step: ResolvedStep,
@@ -57,7 +73,7 @@ export function startStep(
 ): RunningStep {
   const { pipeline } = context;
   const backend = context.backendFor(step);
-  const captures = CaptureWriter.open(context.runDirectory, captureSeq, step.id);
+  const captures = openCaptures(context.runDirectory, captureSeq, step.id);
   const startedAt = performance.now();
   pipeline.emit({
     type: "step-start",
@@ -105,7 +121,7 @@ export function startStep(
       exit = Promise.resolve({
         exitCode: null,
         signal: null,
-        error: `could not start: ${(error as Error).message}`,
+        error: `could not start: ${describeStartFailure(error)}`,
       });
     }
   } else exit = Promise.resolve({ exitCode: null, signal: null, error: problem });
