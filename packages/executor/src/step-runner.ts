@@ -4,7 +4,7 @@
 // after a grace period), and the step-end waits until they are gone.
 import { statSync } from "node:fs";
 import type { ResolvedStep, StepStatus } from "@runyard/schema";
-import { type CaptureStream, CaptureWriter } from "@runyard/store";
+import { type CaptureStream, CaptureWriter, storageFailure } from "@runyard/store";
 import type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
 import type { EventPipeline } from "./event-pipeline.js";
 import { describeStartFailure } from "./start-failure.js";
@@ -32,6 +32,11 @@ export interface StepRunnerContext {
   environment(step: ResolvedStep, captureSeq: number, attempt: number): NodeJS.ProcessEnv;
   /** A capture write failed (disk full?): the run cannot keep its record and must stop. */
   onFatal(error: unknown): void;
+  /**
+   * False once the disk filled up: output that still arrives is dropped (and counted), so it
+   * does not take the space freed for the end of the run.
+   */
+  keepsOutput(): boolean;
 }
 
 function describeExit(exit: StepExit): string {
@@ -52,7 +57,20 @@ function workingDirectoryProblem(cwd: string): string | undefined {
 /** A step's captures could not be created; the step fails to start, with this as reason. */
 export class CaptureOpenError extends Error {
   constructor(cause: unknown) {
-    super(`cannot create its captures: ${describeStartFailure(cause)}`, { cause });
+    const storage = storageFailure(cause);
+    super(
+      storage
+        ? `${storage.reason}: cannot create its captures (${storage.system.code})`
+        : `cannot create its captures: ${describeStartFailure(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** A chunk of output could not be appended to its capture. */
+export class CaptureWriteError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(`cannot write ${name}: ${describeStartFailure(cause)}`, { cause });
   }
 }
 
@@ -88,12 +106,26 @@ export function startStep(
   });
 
   const chunkers = { stdout: new Utf8Chunker(), stderr: new Utf8Chunker() };
+  /** Output bytes not kept: they came after the step's capture failed or the disk filled. */
+  let dropped = 0;
   const forward = (stream: CaptureStream, chunk: Buffer) => {
+    if (failReason !== undefined || !context.keepsOutput()) {
+      dropped += chunk.length;
+      return;
+    }
     let offset: number;
     try {
       offset = captures.write(stream, chunk);
     } catch (error) {
-      context.onFatal(error);
+      dropped += chunk.length;
+      const failure = new CaptureWriteError(
+        stream === "stdout" ? captures.outName : captures.errName,
+        error,
+      );
+      const storage = storageFailure(error);
+      // This step is the one that hit it: it fails (the rest of the run is stopped, onFatal).
+      fail(storage ? `${storage.reason}: ${failure.message}` : failure.message);
+      context.onFatal(failure);
       return;
     }
     const text = chunkers[stream].push(chunk, offset, pipeline.wantsOutput(step.id));
@@ -106,6 +138,8 @@ export function startStep(
   };
 
   let cancelReason: string | undefined;
+  /** Why the step failed while running, from the executor's side (its capture failed). */
+  let failReason: string | undefined;
   let stopped: Promise<void> = Promise.resolve();
   let abandoned = false;
   let handle: StepHandle | undefined;
@@ -154,23 +188,31 @@ export function startStep(
     await stopped;
     if (abandoned) return "cancelled";
     const status: StepOutcome =
-      cancelReason !== undefined
-        ? "cancelled"
-        : result.exitCode === 0 && !result.error
-          ? "completed"
-          : "failed";
-    end(
-      status,
-      result,
-      cancelReason ?? (status === "completed" ? "exited with code 0" : describeExit(result)),
-    );
+      failReason !== undefined
+        ? "failed"
+        : cancelReason !== undefined
+          ? "cancelled"
+          : result.exitCode === 0 && !result.error
+            ? "completed"
+            : "failed";
+    const reason =
+      failReason ??
+      cancelReason ??
+      (status === "completed" ? "exited with code 0" : describeExit(result));
+    end(status, result, dropped > 0 ? `${reason}; ${dropped} bytes of output not kept` : reason);
     return status;
   });
+
+  function fail(reason: string): void {
+    if (failReason !== undefined || cancelReason !== undefined || !handle) return;
+    failReason = reason;
+    stopped = handle.stop(context.killGraceMs);
+  }
 
   return {
     done,
     cancel(reason) {
-      if (cancelReason !== undefined || !handle) return;
+      if (cancelReason !== undefined || failReason !== undefined || !handle) return;
       cancelReason = reason;
       stopped = handle.stop(context.killGraceMs);
     },
