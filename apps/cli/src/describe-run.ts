@@ -49,12 +49,27 @@ function stepCounts(view: RunView): string {
 
 const NO_REASON = "no reason recorded";
 
-/** Why the run ended as it did: the failed steps, the run-end event's words, the step counts. */
+/**
+ * Why the executor stopped the run, when an error did (a full disk: "disk full: cannot write
+ * 000003-big.out: …"): from status.json's outcome, else the run-end event or executor.log.
+ */
+function stoppedWords(view: RunView): string | undefined {
+  const outcome = view.status?.outcome;
+  if (outcome?.code !== undefined && outcome.reason !== undefined) return outcome.reason;
+  const end = view.summaryEnd;
+  if (end?.code !== undefined && end.reason !== undefined) return end.reason;
+  return undefined;
+}
+
+/**
+ * Why the run ended as it did: what stopped it, the failed steps, the run-end event's words,
+ * the step counts.
+ */
 function endWords(view: RunView, short: boolean): string {
   const recorded = view.summaryEnd?.reason;
   switch (view.classification) {
     case "failed":
-      return failedWords(view, short) ?? recorded ?? NO_REASON;
+      return stoppedWords(view) ?? failedWords(view, short) ?? recorded ?? NO_REASON;
     case "cancelled":
       return recorded ?? NO_REASON;
     default:

@@ -56,6 +56,8 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RUN_OPTIONS: EXIT.usage,
   E_ABORTED: EXIT.cancelled,
   E_SUMMARY_WRITE: EXIT.io,
+  E_DISK_FULL: EXIT.io,
+  E_DISK_IO: EXIT.io,
   E_RUN_ELSEWHERE: EXIT.failed,
   E_RUN_ENDED: EXIT.failed,
   E_CANCEL_REFUSED: EXIT.failed,

@@ -418,11 +418,12 @@ describe("runyard run", () => {
       const small = join(scratch.directory, "small");
       mkdirSync(small);
       const file = join(scratch.directory, "big.yaml");
-      writeFileSync(file, "name: big\nsteps:\n  big:\n    run: head -c 200000 /dev/zero\n");
+      writeFileSync(file, "name: big\nsteps:\n  big:\n    run: head -c 400000 /dev/zero\n");
       const runs = join(small, "runs");
       // The tmpfs exists only in the private namespace: run and ps inside it.
       const script = [
-        `mount -t tmpfs -o size=64k tmpfs ${small}`,
+        // Room for the run directory and its disk reserve (65 KiB), not for the output.
+        `mount -t tmpfs -o size=256k tmpfs ${small}`,
         `"$0" ${BIN} run ${file} --runs-dir ${runs} -q; echo "exit $?" >&2`,
         `"$0" ${BIN} ps --json --runs-dir ${runs}`,
       ].join("; ");
@@ -433,13 +434,14 @@ describe("runyard run", () => {
       );
       expect(result.stderr).toMatch(
         new RegExp(
-          `error: cannot write to (the run directory ${runs}/[0-9a-f-]{36}|${runs}/\\S+): no space left on device\n`,
+          `error: disk full: cannot write 000001-big\\.out: no space left on device \\(ENOSPC\\), in the run directory ${runs}/[0-9a-f-]{36}\n`,
         ),
       );
       expect(result.stderr).not.toContain("bug");
       expect(result.stderr).toContain("exit 74");
       const ps = JSON.parse(result.stdout);
       expect(ps.state).toBe("failed");
+      expect(ps.reason).toMatch(/^disk full: cannot write 000001-big\.out/);
     },
   );
 });

@@ -28,11 +28,16 @@ export interface EventPipelineOptions {
   output: boolean | ReadonlySet<string>;
   /** A sink failed (the summary could not be appended, onEvent threw): the run must stop. */
   onFatal: (error: unknown) => void;
+  /**
+   * An append failed: free what space can be freed (the disk reserve). True when it freed
+   * some, so the same line is worth one more try. Called before onFatal.
+   */
+  makeRoom?: (error: unknown) => boolean;
 }
 
 export class EventPipeline {
   readonly #options: EventPipelineOptions;
-  readonly #sequencer: EventSequencer;
+  #sequencer: EventSequencer;
   #live: LiveSink | undefined;
   #ended = false;
 
@@ -58,17 +63,42 @@ export class EventPipeline {
     if (this.#ended) return undefined;
     const options = this.#options;
     const event = this.#sequencer.next(payload) as DurableRunEvent;
-    try {
-      options.summary.append(event);
-    } catch (error) {
-      options.onFatal(error);
+    const failure = this.#append(event);
+    if (failure?.kept === false) {
+      // Not in the timeline, so nobody hears of it, and the next event takes its seq: the
+      // summary stays gapless and may still get its run-end.
+      this.#sequencer = new EventSequencer({
+        runId: options.runId,
+        lastSeq: options.summary.lastSeq,
+      });
+      options.onFatal(failure.error);
       return undefined;
     }
     if (event.type === "run-end") this.#ended = true;
     if (applyEvent(options.status, event)) options.statusWriter.changed();
     this.#live?.publish(event);
     this.#deliver(event);
+    // Kept, in the room the first failure freed; the run must stop all the same.
+    if (failure) options.onFatal(failure.error);
     return event;
+  }
+
+  /** Appends `event`; on failure, tries once more if room was made. Undefined: appended. */
+  #append(event: DurableRunEvent): { error: unknown; kept: boolean } | undefined {
+    const { summary, makeRoom } = this.#options;
+    try {
+      summary.append(event);
+      return undefined;
+    } catch (error) {
+      if (!makeRoom?.(error)) return { error, kept: false };
+      try {
+        // The writer cut the file back to its last whole line: the same line goes again.
+        summary.append(event);
+        return { error, kept: true };
+      } catch {
+        return { error, kept: false };
+      }
+    }
   }
 
   /** Whether anyone wants `stepId`'s output as text (if not, it is only written to disk). */

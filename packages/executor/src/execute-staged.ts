@@ -19,6 +19,7 @@ import {
 } from "@runyard/schema";
 import {
   commitRunDirectory,
+  diskReserveBytes,
   readJsonFile,
   STAGING_PREFIX,
   type StagedRunDirectory,
@@ -160,7 +161,9 @@ async function prepare(
     directory: join(dirname(staging), launch.runId),
   };
   options.signal?.throwIfAborted();
-  const created = await commitRunDirectory(staged, startMeta(workflow, params, launch.cwd));
+  const created = await commitRunDirectory(staged, startMeta(workflow, params, launch.cwd), {
+    reserveBytes: diskReserveBytes(workflow.steps.length),
+  });
   return new RunSession({
     workflow,
     created,

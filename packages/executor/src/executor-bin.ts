@@ -8,6 +8,7 @@
 import { closeSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { toRunError } from "@runyard/protocol";
+import { RunyardError } from "@runyard/schema";
 import { executeStagedRun } from "./execute-staged.js";
 import { killAllNow } from "./live-runs.js";
 import type { StartReport } from "./start-report.js";
@@ -98,6 +99,14 @@ try {
   process.exitCode =
     result.finalStatus === "success" ? 0 : result.finalStatus === "cancelled" ? 130 : 1;
 } catch (error) {
-  stamp(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  // A RunyardError is a condition the run's files already record (a full disk); a stack is
+  // for anything else, a bug.
+  stamp(
+    error instanceof RunyardError
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error),
+  );
   process.exitCode = 70;
 }

@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import type { ResolvedStep } from "@runyard/schema";
 import type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
+import { describeStartFailure } from "./start-failure.js";
 import { signalSession } from "./step-session.js";
 import { stopSession } from "./stop-session.js";
 
@@ -40,8 +41,6 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
       // The id of the step's session and process group; undefined when the spawn failed (the
       // "error" event below says why).
       const session = child.pid;
-      child.stdout.on("data", (chunk: Buffer) => captures.stdout(chunk));
-      child.stderr.on("data", (chunk: Buffer) => captures.stderr(chunk));
       let ended = false;
       const exit = new Promise<StepExit>((resolve) => {
         let drainTimer: NodeJS.Timeout | undefined;
@@ -51,23 +50,34 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
           clearTimeout(drainTimer);
           resolve(result);
         };
+        // Heard before anything else: a spawn that fails for want of descriptors, processes or
+        // memory (EMFILE, ENFILE, EAGAIN) is an "error" event on the next tick, and one nobody
+        // listens to would end the executor. Node then sets up no pipes at all.
         child.once("error", (error) =>
           finish({
             exitCode: null,
             signal: null,
-            error: `cannot start ${shell}: ${error.message}`,
+            error: `could not start: ${describeStartFailure(error)}`,
           }),
         );
         child.once("exit", (exitCode, signal) => {
           drainTimer = setTimeout(() => {
-            child.stdout.destroy();
-            child.stderr.destroy();
+            child.stdout?.destroy();
+            child.stderr?.destroy();
             finish({ exitCode, signal });
           }, drainTimeoutMs);
         });
         // "close" comes after "exit" once both pipes are drained: all output is in the sink.
         child.once("close", (exitCode, signal) => finish({ exitCode, signal }));
       });
+      for (const [stream, write] of [
+        [child.stdout, captures.stdout],
+        [child.stderr, captures.stderr],
+      ] as const) {
+        stream?.on("data", (chunk: Buffer) => write(chunk));
+        // A read error on a pipe ends that stream ("close" follows); it must not end the executor.
+        stream?.on("error", () => undefined);
+      }
       let stopping: Promise<void> | undefined;
       return {
         exit,

@@ -1,7 +1,9 @@
 // How a run ended, decided from how its steps did, and the small facts that decision needs.
 import { lstatSync } from "node:fs";
-import type { FinalStatus } from "@runyard/schema";
-import { capturePaths } from "@runyard/store";
+import { type FinalStatus, RunyardError } from "@runyard/schema";
+import { capturePaths, STOP_MARKER, type StorageFailure, storageFailure } from "@runyard/store";
+
+export { STOP_MARKER };
 
 export const describe = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
@@ -19,6 +21,21 @@ export function captureExists(directory: string, seq: number, stepId: string): b
   });
 }
 
+/**
+ * The run's error for a write that failed for want of space (E_DISK_FULL) or on a failing
+ * disk (E_DISK_IO): "disk full: <what failed>", the system error as its cause.
+ */
+export function storageError(storage: StorageFailure, error: unknown): RunyardError {
+  if (error instanceof RunyardError && error.code === storage.code) return error;
+  return new RunyardError(storage.code, `${storage.reason}: ${describe(error)}`, {
+    cause: error,
+    hint:
+      storage.code === "E_DISK_FULL"
+        ? "free some space on that file system (runyard gc, runyard du), then run it again"
+        : "the file system reported an I/O error; check the disk before running it again",
+  });
+}
+
 /** How a run ended, from how its steps did: a failure wins over a cancel. */
 export function outcome(
   fatal: unknown,
@@ -26,6 +43,9 @@ export function outcome(
   cancelled: boolean,
   cancelReason: string | undefined,
 ): { finalStatus: FinalStatus; reason?: string } {
+  // An orderly stop for want of space says so: "disk full: cannot write 000003-big.out: …".
+  if (fatal !== undefined && storageFailure(fatal))
+    return { finalStatus: "failed", reason: describe(fatal) };
   if (fatal !== undefined)
     return { finalStatus: "failed", reason: `internal error: ${describe(fatal)}` };
   if (failed.length > 0) return { finalStatus: "failed", reason: `failed: ${failed.join(", ")}` };

@@ -19,9 +19,12 @@ import {
   type CreatedRunDirectory,
   createInitialStatus,
   ExecutorLog,
+  releaseDiskReserve,
   StatusWriter,
+  type StorageFailure,
   SummaryWriter,
   startHeartbeat,
+  storageFailure,
   writeMeta,
 } from "@runyard/store";
 import { abortReason } from "./abort.js";
@@ -60,7 +63,7 @@ export interface RunSessionOptions {
   holdStartMs?: number | undefined;
 }
 
-import { captureExists, describe, outcome } from "./run-outcome.js";
+import { captureExists, describe, outcome, STOP_MARKER, storageError } from "./run-outcome.js";
 
 export class RunSession {
   readonly #options: RunSessionOptions;
@@ -68,6 +71,8 @@ export class RunSession {
   readonly #status: RunStatus;
   #meta: RunMeta;
   #fatal: unknown;
+  /** The first write that failed for want of space (or a failing disk), if one did. */
+  #storage: StorageFailure | undefined;
   #scheduler: Scheduler | undefined;
   #pipeline: EventPipeline | undefined;
   /** Every step has ended; run-end is decided. */
@@ -95,16 +100,48 @@ export class RunSession {
 
   #onFatal = (error: unknown): void => {
     if (this.#fatal !== undefined) return;
-    this.#fatal = error;
-    this.#log.write("error", `cannot keep the run's record, stopping: ${describe(error)}`);
-    this.#scheduler?.cancel(`internal error: ${describe(error)}`);
+    const storage = storageFailure(error);
+    if (storage) this.#makeRoom(error);
+    else this.#log.write("error", `cannot keep the run's record, stopping: ${describe(error)}`);
+    this.#fatal = storage ? storageError(storage, error) : error;
+    // The steps still pending are not started; the running ones are stopped.
+    this.#scheduler?.cancel(storage ? storage.reason : `internal error: ${describe(error)}`);
   };
+
+  /**
+   * A write failed. If the disk is full (or failing), free the disk reserve and say so in
+   * executor.log, first, in the room that made: it is what a reader finds if nothing else
+   * could be written. True when the reserve was freed just now: one more try may succeed.
+   */
+  #makeRoom = (error: unknown): boolean => {
+    const storage = storageFailure(error);
+    if (!storage || this.#storage !== undefined) return false;
+    this.#storage = storage;
+    let freed = false;
+    let problem = "";
+    try {
+      freed = releaseDiskReserve(this.#options.created.paths.reserve);
+    } catch (releaseError) {
+      problem = `; the disk reserve could not be removed: ${describe(releaseError)}`;
+    }
+    this.#log.write(
+      "error",
+      `${STOP_MARKER} ${storage.reason} (${storageError(storage, error).code}): ${describe(error)}${freed ? "; freed the disk reserve to record the end" : problem}`,
+    );
+    return freed;
+  };
+
+  /** A background write (status.json, the heartbeat) failed: a full disk stops the run. */
+  #onWriteError(what: string, error: unknown): void {
+    if (storageFailure(error)) this.#onFatal(error);
+    else this.#log.write("warn", `${what}: ${describe(error)}`);
+  }
 
   async run(): Promise<RunResult> {
     const { created, workflow, signal } = this.#options;
     const paths = created.paths;
     const statusWriter = new StatusWriter(paths.status, () => structuredClone(this.#status), {
-      onError: (error) => this.#log.write("warn", `status.json: ${describe(error)}`),
+      onError: (error) => this.#onWriteError("status.json", error),
     });
     let summary: SummaryWriter;
     try {
@@ -121,7 +158,7 @@ export class RunSession {
       throw error;
     }
     const heartbeat = startHeartbeat(paths.heartbeat, {
-      onError: (error) => this.#log.write("warn", `heartbeat: ${describe(error)}`),
+      onError: (error) => this.#onWriteError("heartbeat", error),
     });
     const pipeline = new EventPipeline({
       runId: created.runId,
@@ -131,6 +168,7 @@ export class RunSession {
       onEvent: this.#options.onEvent,
       output: this.#options.output,
       onFatal: this.#onFatal,
+      makeRoom: this.#makeRoom,
     });
     this.#pipeline = pipeline;
     const scheduler = new Scheduler(workflow.steps, this.#options.maxParallel, {
@@ -218,6 +256,10 @@ export class RunSession {
       server?.close(finalStatus, trouble === undefined ? undefined : toRunError(trouble)),
     );
     await attempt(() => heartbeat.stop());
+    // The reserve was only ever room for this end; a run that did not need it gives it back.
+    await attempt(async () => {
+      releaseDiskReserve(paths.reserve);
+    });
     // Suppressed repeats are counted in memory until said; say them before the run is over.
     this.#log.flush();
     untrack();
@@ -278,6 +320,7 @@ export class RunSession {
           attempt,
         }),
       onFatal: this.#onFatal,
+      keepsOutput: () => this.#storage === undefined,
     };
   }
 
@@ -312,17 +355,21 @@ export class RunSession {
       return running;
     } catch (error) {
       if (captureExists(this.#options.created.directory, seq, step.id)) this.#captureSeq = seq;
+      // No room for its captures: this step fails (the throw), the rest are not started.
+      if (storageFailure(error)) this.#onFatal(error);
       throw error;
     }
   }
 
   #emitRunEnd(pipeline: EventPipeline, finalStatus: FinalStatus, reason: string | undefined) {
     this.#finalStatus = finalStatus;
+    const fatal = this.#fatal;
     pipeline.emit({
       type: "run-end",
       finalStatus,
       durationMs: Math.round(performance.now() - this.#startedAt),
       ...(reason === undefined ? {} : { reason }),
+      ...(fatal === undefined ? {} : { error: toRunError(fatal) }),
     });
   }
 

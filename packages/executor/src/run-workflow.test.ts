@@ -310,7 +310,9 @@ steps:
     );
     expect(stranded).toMatchObject({
       status: "failed",
-      reason: expect.stringMatching(/^could not start: ENOENT/),
+      reason: expect.stringMatching(
+        /^could not start: cannot create its captures: no such file or directory \(ENOENT\)$/,
+      ),
     });
     expect(stranded).not.toHaveProperty("captureSeq");
     await writeFile(gate, "go\n");

@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { checkSocketPath } from "@runyard/ipc";
 import { loadWorkflowFile, parseRunId, runDirectory } from "@runyard/schema";
-import { createRunDirectory, runPaths } from "@runyard/store";
+import { createRunDirectory, diskReserveBytes, runPaths } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import { checkRunnable } from "./check-runnable.js";
 import { RunAbortedError, RunOptionsError } from "./errors.js";
@@ -40,6 +40,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     ...(runId === undefined ? {} : { runId }),
     workflowSource: workflow.source,
     meta: startMeta(workflow, params),
+    reserveBytes: diskReserveBytes(workflow.steps.length),
   });
   const output = options.output ?? false;
   const session = new RunSession({

@@ -32,6 +32,9 @@ export class Scheduler {
   /** Running steps that were told to stop (a cancel of the step or of the run). */
   readonly #stopping = new Set<string>();
   #cancelReason: string | undefined;
+  /** A pump is under way; a cancel from within it (a hook) lets that pump do the rest. */
+  #pumping = false;
+  #pumpAgain = false;
   #finished!: () => void;
   readonly #done: Promise<ReadonlyMap<string, SchedulerState>>;
 
@@ -125,9 +128,26 @@ export class Scheduler {
   }
 
   #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      this.#pumpSteps();
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#running.size === 0 && ![...this.#states.values()].includes("pending")) {
+      this.#finished();
+    }
+  }
+
+  #pumpSteps(): void {
     let changed = true;
-    while (changed) {
+    while (changed || this.#pumpAgain) {
       changed = false;
+      this.#pumpAgain = false;
       for (const step of this.#steps) {
         if (this.#states.get(step.id) !== "pending") continue;
         if (this.#cancelReason !== undefined) {
@@ -154,9 +174,6 @@ export class Scheduler {
           changed = true;
         }
       }
-    }
-    if (this.#running.size === 0 && ![...this.#states.values()].includes("pending")) {
-      this.#finished();
     }
   }
 

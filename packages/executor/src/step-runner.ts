@@ -4,9 +4,10 @@
 // after a grace period), and the step-end waits until they are gone.
 import { statSync } from "node:fs";
 import type { ResolvedStep, StepStatus } from "@runyard/schema";
-import { type CaptureStream, CaptureWriter } from "@runyard/store";
+import { type CaptureStream, CaptureWriter, storageFailure } from "@runyard/store";
 import type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
 import type { EventPipeline } from "./event-pipeline.js";
+import { describeStartFailure } from "./start-failure.js";
 import { Utf8Chunker } from "./utf8-chunker.js";
 
 export type StepOutcome = Extract<StepStatus, "completed" | "failed" | "cancelled">;
@@ -31,6 +32,11 @@ export interface StepRunnerContext {
   environment(step: ResolvedStep, captureSeq: number, attempt: number): NodeJS.ProcessEnv;
   /** A capture write failed (disk full?): the run cannot keep its record and must stop. */
   onFatal(error: unknown): void;
+  /**
+   * False once the disk filled up: output that still arrives is dropped (and counted), so it
+   * does not take the space freed for the end of the run.
+   */
+  keepsOutput(): boolean;
 }
 
 function describeExit(exit: StepExit): string {
@@ -48,7 +54,35 @@ function workingDirectoryProblem(cwd: string): string | undefined {
   }
 }
 
-/** Starts the attempt; throws only if its captures cannot be created. */
+/** A step's captures could not be created; the step fails to start, with this as reason. */
+export class CaptureOpenError extends Error {
+  constructor(cause: unknown) {
+    const storage = storageFailure(cause);
+    super(
+      storage
+        ? `${storage.reason}: cannot create its captures (${storage.system.code})`
+        : `cannot create its captures: ${describeStartFailure(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** A chunk of output could not be appended to its capture. */
+export class CaptureWriteError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(`cannot write ${name}: ${describeStartFailure(cause)}`, { cause });
+  }
+}
+
+function openCaptures(runDirectory: string, seq: number, stepId: string): CaptureWriter {
+  try {
+    return CaptureWriter.open(runDirectory, seq, stepId);
+  } catch (error) {
+    throw new CaptureOpenError(error);
+  }
+}
+
+/** Starts the attempt; throws (CaptureOpenError) only if its captures cannot be created. */
 export function startStep(
   context: StepRunnerContext,
   step: ResolvedStep,
@@ -57,7 +91,7 @@ export function startStep(
 ): RunningStep {
   const { pipeline } = context;
   const backend = context.backendFor(step);
-  const captures = CaptureWriter.open(context.runDirectory, captureSeq, step.id);
+  const captures = openCaptures(context.runDirectory, captureSeq, step.id);
   const startedAt = performance.now();
   // step-start goes out right after the backend started the step, in the same turn (before any
   // of its output can arrive), so that it can carry the step's process ids: the timeline is
@@ -79,12 +113,26 @@ export function startStep(
     });
 
   const chunkers = { stdout: new Utf8Chunker(), stderr: new Utf8Chunker() };
+  /** Output bytes not kept: they came after the step's capture failed or the disk filled. */
+  let dropped = 0;
   const forward = (stream: CaptureStream, chunk: Buffer) => {
+    if (failReason !== undefined || !context.keepsOutput()) {
+      dropped += chunk.length;
+      return;
+    }
     let offset: number;
     try {
       offset = captures.write(stream, chunk);
     } catch (error) {
-      context.onFatal(error);
+      dropped += chunk.length;
+      const failure = new CaptureWriteError(
+        stream === "stdout" ? captures.outName : captures.errName,
+        error,
+      );
+      const storage = storageFailure(error);
+      // This step is the one that hit it: it fails (the rest of the run is stopped, onFatal).
+      fail(storage ? `${storage.reason}: ${failure.message}` : failure.message);
+      context.onFatal(failure);
       return;
     }
     const text = chunkers[stream].push(chunk, offset, pipeline.wantsOutput(step.id));
@@ -97,6 +145,8 @@ export function startStep(
   };
 
   let cancelReason: string | undefined;
+  /** Why the step failed while running, from the executor's side (its capture failed). */
+  let failReason: string | undefined;
   let stopped: Promise<void> = Promise.resolve();
   let abandoned = false;
   let handle: StepHandle | undefined;
@@ -112,7 +162,7 @@ export function startStep(
       exit = Promise.resolve({
         exitCode: null,
         signal: null,
-        error: `could not start: ${(error as Error).message}`,
+        error: `could not start: ${describeStartFailure(error)}`,
       });
     }
   } else exit = Promise.resolve({ exitCode: null, signal: null, error: problem });
@@ -146,23 +196,31 @@ export function startStep(
     await stopped;
     if (abandoned) return "cancelled";
     const status: StepOutcome =
-      cancelReason !== undefined
-        ? "cancelled"
-        : result.exitCode === 0 && !result.error
-          ? "completed"
-          : "failed";
-    end(
-      status,
-      result,
-      cancelReason ?? (status === "completed" ? "exited with code 0" : describeExit(result)),
-    );
+      failReason !== undefined
+        ? "failed"
+        : cancelReason !== undefined
+          ? "cancelled"
+          : result.exitCode === 0 && !result.error
+            ? "completed"
+            : "failed";
+    const reason =
+      failReason ??
+      cancelReason ??
+      (status === "completed" ? "exited with code 0" : describeExit(result));
+    end(status, result, dropped > 0 ? `${reason}; ${dropped} bytes of output not kept` : reason);
     return status;
   });
+
+  function fail(reason: string): void {
+    if (failReason !== undefined || cancelReason !== undefined || !handle) return;
+    failReason = reason;
+    stopped = handle.stop(context.killGraceMs);
+  }
 
   return {
     done,
     cancel(reason) {
-      if (cancelReason !== undefined || !handle) return;
+      if (cancelReason !== undefined || failReason !== undefined || !handle) return;
       cancelReason = reason;
       stopped = handle.stop(context.killGraceMs);
     },

@@ -2,6 +2,7 @@
 // to run_summary.jsonl (durable), broadcast over ipc.sock and printed on stderr (live).
 import { FinalStatusSchema, StepStatusSchema, TimestampSchema, UuidSchema } from "@runyard/schema";
 import { z } from "zod";
+import { RunErrorSchema } from "./run-error.js";
 
 const StepIdField = z.string().min(1).describe("The step's id (nodeId in status.json)");
 
@@ -36,6 +37,9 @@ export const RunEndEventSchema = eventSchema("run-end", {
   finalStatus: FinalStatusSchema,
   durationMs: z.number().nonnegative(),
   reason: z.string().optional(),
+  error: RunErrorSchema.optional().describe(
+    "The error that stopped the run, when one did: a write failure such as E_DISK_FULL",
+  ),
 });
 
 export const StepStartEventSchema = eventSchema("step-start", {
@@ -84,6 +88,9 @@ export const StepEndEventSchema = eventSchema("step-end", {
   signal: z.string().nullable(),
   durationMs: z.number().nonnegative(),
   reason: z.string().optional(),
+  error: RunErrorSchema.optional().describe(
+    "The error that stopped the run, when one did: a write failure such as E_DISK_FULL",
+  ),
 });
 
 export const StepOutputEventSchema = eventSchema("step-output", {

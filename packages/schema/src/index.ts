@@ -75,6 +75,8 @@ export {
 export {
   LenientRunStatusSchema,
   LenientStepStatusSchema,
+  type RunOutcome,
+  RunOutcomeSchema,
   type RunStatus,
   RunStatusSchema,
   STEP_STATUSES,

@@ -113,6 +113,7 @@ describe("file names in a run directory", () => {
       returnValue: "return_value.txt",
       executorLog: "executor.log",
       launch: "launch.json",
+      reserve: ".disk-reserve",
     });
   });
 

@@ -17,6 +17,8 @@ export const RUN_FILES = {
   returnValue: "return_value.txt",
   executorLog: "executor.log",
   launch: "launch.json",
+  /** Space kept for the end of the run on a full disk; removed by the executor at its end. */
+  reserve: ".disk-reserve",
 } as const;
 
 /** Permissions of everything Runyard creates: only the owning user may read. */

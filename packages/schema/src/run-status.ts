@@ -2,6 +2,7 @@
 // (writes are coalesced: at most one per 250 ms, see the store's StatusWriter).
 import { z } from "zod";
 import { TimestampSchema, UuidSchema } from "./common.js";
+import { FinalStatusSchema } from "./run-meta.js";
 
 export const STEP_STATUSES = [
   "pending",
@@ -84,6 +85,16 @@ function stepStateShape<S extends z.ZodType<StepStatus, string>>(status: S) {
 export const StepStateSchema = stepStateShape(StepStatusSchema);
 export type StepState = z.infer<typeof StepStateSchema>;
 
+/** How the run ended: the run-end event's verdict, in the last snapshot. */
+export const RunOutcomeSchema = z
+  .object({
+    finalStatus: FinalStatusSchema,
+    reason: z.string().optional().describe('Why it ended so, in words ("disk full: …")'),
+    code: z.string().optional().describe("The error that stopped it, when one did (E_DISK_FULL)"),
+  })
+  .strict();
+export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
+
 export const RunStatusSchema = z
   .object({
     runId: UuidSchema,
@@ -96,6 +107,9 @@ export const RunStatusSchema = z
       .optional()
       .describe("Seq of the last run_summary.jsonl event this snapshot reflects"),
     steps: z.array(StepStateSchema).describe("Every step of the workflow, in workflow order"),
+    outcome: RunOutcomeSchema.optional().describe(
+      "How the run ended, as its run-end event says; absent until then",
+    ),
   })
   .strict();
 export type RunStatus = z.infer<typeof RunStatusSchema>;
@@ -107,4 +121,5 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const LenientRunStatusSchema = z.object({
   ...RunStatusSchema.shape,
   steps: z.array(z.object(stepStateShape(LenientStepStatusSchema).shape)),
+  outcome: z.object(RunOutcomeSchema.shape).optional(),
 });

@@ -1,7 +1,8 @@
 // Tells how a run stands from its meta.json and heartbeat: ended (as meta says), running,
 // crashed (the executor is provably gone) or unknown (no way to tell from here). When meta.json
 // was never finalised (the disk filled up, the executor was killed between the two writes) but
-// run_summary.jsonl recorded the run's end, the summary's word is taken.
+// run_summary.jsonl recorded the run's end, the summary's word is taken; when even run-end
+// could not be written but executor.log records an orderly stop (a full disk), the run failed.
 import type { FinalStatus, RunMeta } from "@runyard/schema";
 import {
   probeProcess,
@@ -49,6 +50,13 @@ export interface SummaryEnd {
   reason?: string;
   /** The run's duration as the executor measured it. */
   durationMs?: number;
+  /** The code of the error that stopped the run (E_DISK_FULL), when one did. */
+  code?: string;
+  /**
+   * Where the end was read: the run-end event (the default), or, when even that could not be
+   * written, the executor's stop line in executor.log (see stop-record.ts).
+   */
+  recordedIn?: "run_summary.jsonl" | "executor.log";
 }
 
 /**
@@ -76,6 +84,12 @@ export function classifyRun(
   }
   const live = classifyLive(meta, heartbeatAt, options);
   if (summaryEnd !== null && wantsSummaryEnd(meta, live)) {
+    if (summaryEnd.recordedIn === "executor.log") {
+      return {
+        classification: summaryEnd.finalStatus,
+        reason: `run_summary.jsonl has no run-end; executor.log says the run stopped: ${summaryEnd.reason ?? summaryEnd.finalStatus}`,
+      };
+    }
     return {
       classification: summaryEnd.finalStatus,
       reason: `meta.json was not finalised; run_summary.jsonl says ${summaryEnd.finalStatus}`,

@@ -13,6 +13,13 @@ export {
   wantsSummaryEnd,
 } from "./classify.js";
 export { ensureDirectory, fsyncDirectory } from "./directories.js";
+export {
+  createDiskReserve,
+  diskReserveBytes,
+  releaseDiskReserve,
+  type StorageFailure,
+  storageFailure,
+} from "./disk-reserve.js";
 export { type DiskUsage, diskUsage } from "./disk-usage.js";
 export { RunDirectoryError, RunFileError, SummaryOrderError } from "./errors.js";
 export { ExecutorLog, type ExecutorLogLevel, type ExecutorLogOptions } from "./executor-log.js";
@@ -108,6 +115,7 @@ export {
 } from "./runs-usage.js";
 export { applyEvent, createInitialStatus, type StatusStep } from "./status-reducer.js";
 export { StatusWriter, type StatusWriterOptions } from "./status-writer.js";
+export { readStopRecord, STOP_MARKER, type StopRecord } from "./stop-record.js";
 export {
   readSummary,
   type SummaryOptions,

@@ -15,6 +15,7 @@ export interface RunPaths {
   readonly returnValue: string;
   readonly executorLog: string;
   readonly launch: string;
+  readonly reserve: string;
 }
 
 export function runPaths(directory: string): RunPaths {
@@ -31,6 +32,7 @@ export function runPaths(directory: string): RunPaths {
     returnValue: join(directory, RUN_FILES.returnValue),
     executorLog: join(directory, RUN_FILES.executorLog),
     launch: join(directory, RUN_FILES.launch),
+    reserve: join(directory, RUN_FILES.reserve),
   };
 }
 

@@ -135,6 +135,45 @@ describe("readRun when meta.json was not finalised", () => {
     expect(view.endedAt).toBeNull();
   });
 
+  it("takes executor.log's word for a run stopped on a full disk that could not write its run-end", async () => {
+    const run = await runOfDeadExecutor();
+    writeFileSync(
+      run.paths.summary,
+      line(run.runId, { type: "log", seq: 1, level: "info", message: "x" }),
+    );
+    writeFileSync(
+      run.paths.executorLog,
+      "2026-06-05T14:25:01.000Z warn heartbeat: ENOSPC: no space left on device\n" +
+        "2026-06-05T14:25:02.000Z error run stopped: disk full (E_DISK_FULL): cannot write 000001-a.out: no space left on device (ENOSPC); freed the disk reserve to record the end\n" +
+        "2026-06-05T14:25:03.000Z runyard-executor[1]: E_DISK_FULL: disk full: cannot write 000001-a.out\n",
+    );
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("failed");
+    expect(view.reason).toBe(
+      "run_summary.jsonl has no run-end; executor.log says the run stopped: disk full: cannot write 000001-a.out: no space left on device (ENOSPC); freed the disk reserve to record the end",
+    );
+    expect(view.summaryEnd).toMatchObject({ code: "E_DISK_FULL", recordedIn: "executor.log" });
+    expect(view.endedAt).toBe("2026-06-05T14:25:02.000Z");
+  });
+
+  it("says crashed when executor.log has only other trouble", async () => {
+    const run = await runOfDeadExecutor();
+    writeFileSync(
+      run.paths.executorLog,
+      "2026-06-05T14:25:01.000Z warn heartbeat: ENOSPC: no space left on device\n",
+    );
+    expect((await readRun(run.directory)).classification).toBe("crashed");
+  });
+
+  it("leaves a live run running whatever executor.log says", async () => {
+    const run = await runWith({ ...here, executor: currentExecutorIdentity() });
+    writeFileSync(
+      run.paths.executorLog,
+      "2026-06-05T14:25:02.000Z error run stopped: disk full (E_DISK_FULL): x\n",
+    );
+    expect((await readRun(run.directory)).classification).toBe("running");
+  });
+
   it("leaves a live run running whatever the summary says", async () => {
     const run = await runWith({ ...here, executor: currentExecutorIdentity() });
     writeFileSync(

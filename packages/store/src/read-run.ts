@@ -24,6 +24,7 @@ import { describeSystemError } from "./errors.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { type RunPaths, runPaths } from "./paths.js";
 import { readJsonFile } from "./read-json.js";
+import { readStopRecord } from "./stop-record.js";
 import { readLastSummaryEvent } from "./summary-tail.js";
 
 export interface RunView {
@@ -64,6 +65,24 @@ export interface ReadRunOptions extends ClassifyOptions {
    * (of at most the summary's last 64 KiB) per run.
    */
   readEnd?: boolean;
+}
+
+/** The end executor.log records when not even run-end could be written (a full disk). */
+async function readStoppedEnd(path: string, problems: string[]): Promise<SummaryEnd | null> {
+  try {
+    const stop = await readStopRecord(path);
+    if (stop === null) return null;
+    return {
+      finalStatus: "failed",
+      ts: stop.ts,
+      reason: `${stop.reason}: ${stop.detail}`,
+      code: stop.code,
+      recordedIn: "executor.log",
+    };
+  } catch (error) {
+    problems.push(`${path}: ${describeSystemError(error)}`);
+    return null;
+  }
 }
 
 /** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
@@ -108,12 +127,17 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
           ts: last.ts,
           durationMs: last.durationMs,
           ...(last.reason === undefined ? {} : { reason: last.reason }),
+          ...(last.error?.code === undefined ? {} : { code: last.error.code }),
         };
         classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
       }
     } catch (error) {
       problems.push(`${paths.summary}: ${describeSystemError(error)}`);
     }
+  }
+  if (summaryEnd === null && wantsSummaryEnd(meta.value, classified)) {
+    summaryEnd = await readStoppedEnd(paths.executorLog, problems);
+    if (summaryEnd) classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
   }
   const { classification } = classified;
   const reason = newer ? `${classified.reason}; meta.json was ${newerProblem}` : classified.reason;

@@ -1,5 +1,5 @@
 // Creates a run directory all-or-nothing: runs/<uuidv7>/ with the workflow copy, meta.json,
-// an empty run_summary.jsonl and artifacts/. If any piece fails, the half-made directory is
+// an empty run_summary.jsonl, artifacts/ and the disk reserve. If any piece fails, the half-made directory is
 // removed, so a reader never finds a run that never started. A detached run is made in two
 // halves: the front end stages it under a dot-name (workflow copy and launch.json), the
 // executor commits it (meta.json with its own pid, then one rename to the run id).
@@ -19,6 +19,7 @@ import {
 import { v7 as uuidv7 } from "uuid";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic-write.js";
 import { createDirectory, ensureDirectory, fsyncDirectory } from "./directories.js";
+import { createDiskReserve } from "./disk-reserve.js";
 import { describeSystemError, RunDirectoryError } from "./errors.js";
 import { type RunPaths, runPaths } from "./paths.js";
 
@@ -29,6 +30,8 @@ export interface CreateRunDirectoryOptions {
   workflowSource: Uint8Array;
   /** meta.json as it is at start; the store fills in `runId`. */
   meta: Omit<RunMeta, "runId">;
+  /** Size of the disk reserve (.disk-reserve; see diskReserveBytes); 0 or absent: none. */
+  reserveBytes?: number;
 }
 
 export interface CreatedRunDirectory {
@@ -85,12 +88,21 @@ async function createFreshDirectory(directory: string): Promise<void> {
   }
 }
 
-/** What makes a directory a run: meta.json, an empty timeline, artifacts/; then fsynced. */
-async function populateRunDirectory(directory: string, meta: RunMeta): Promise<void> {
+/**
+ * What makes a directory a run: meta.json, an empty timeline, artifacts/, the disk reserve if
+ * one is asked for; then fsynced. A disk too full for the reserve refuses the run here, rather
+ * than let it start without room to record its end.
+ */
+async function populateRunDirectory(
+  directory: string,
+  meta: RunMeta,
+  reserveBytes: number,
+): Promise<void> {
   const paths = runPaths(directory);
   await writeMeta(directory, meta);
   await createEmptyFile(paths.summary);
   await createDirectory(paths.artifacts);
+  if (reserveBytes > 0) await createDiskReserve(paths.reserve, reserveBytes);
   await fsyncDirectory(directory);
 }
 
@@ -126,7 +138,7 @@ export async function createRunDirectory(
   await createFreshDirectory(directory);
   await fillOrRemove(directory, async () => {
     await writeFileAtomic(runPaths(directory).workflow, options.workflowSource);
-    await populateRunDirectory(directory, meta);
+    await populateRunDirectory(directory, meta, options.reserveBytes ?? 0);
   });
   return { runId, directory, paths: runPaths(directory), meta };
 }
@@ -190,10 +202,11 @@ export async function stageRunDirectory(
 export async function commitRunDirectory(
   staged: StagedRunDirectory,
   meta: Omit<RunMeta, "runId">,
+  options: { reserveBytes?: number } = {},
 ): Promise<CreatedRunDirectory> {
   const full = checkedMeta({ ...meta, runId: staged.runId });
   try {
-    await populateRunDirectory(staged.staging, full);
+    await populateRunDirectory(staged.staging, full, options.reserveBytes ?? 0);
     // rename(2) would quietly replace an empty directory of that name: refuse it instead.
     if (await exists(staged.directory)) throw new Error("a run with this id already exists");
     await rename(staged.staging, staged.directory);

@@ -30,8 +30,9 @@ export function createInitialStatus(options: {
 }
 
 /**
- * Applies one durable event to `status` in place; returns true when a step changed. Events for
- * steps the status does not know are ignored (a newer producer may add steps dynamically).
+ * Applies one durable event to `status` in place; returns true when a step or the outcome
+ * changed (run-end sets `outcome`). Events for steps the status does not know are ignored (a
+ * newer producer may add steps dynamically).
  */
 export function applyEvent(status: RunStatus, event: RunEvent): boolean {
   if (event.type === "step-output") return false;
@@ -74,6 +75,13 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       if (event.reason !== undefined) step.reason = event.reason;
       return true;
     }
+    case "run-end":
+      status.outcome = {
+        finalStatus: event.finalStatus,
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
+        ...(event.error?.code === undefined ? {} : { code: event.error.code }),
+      };
+      return true;
     default:
       return false;
   }

@@ -101,4 +101,30 @@ describe("applyEvent", () => {
     });
     expect(current.seq).toBe(2);
   });
+
+  it("records how the run ended, and the error that stopped it, from run-end", () => {
+    const current = status();
+    expect(current.outcome).toBeUndefined();
+    const changed = applyEvent(current, {
+      type: "run-end",
+      runId,
+      seq: 7,
+      ts,
+      finalStatus: "failed",
+      durationMs: 9,
+      reason: "disk full: cannot write 000001-s0.out: no space left on device (ENOSPC)",
+      error: {
+        code: "E_DISK_FULL",
+        message: "disk full: cannot write 000001-s0.out: no space left on device (ENOSPC)",
+        system: { code: "ENOSPC", syscall: "write" },
+      },
+    });
+    expect(changed).toBe(true);
+    expect(current.outcome).toEqual({
+      finalStatus: "failed",
+      reason: "disk full: cannot write 000001-s0.out: no space left on device (ENOSPC)",
+      code: "E_DISK_FULL",
+    });
+    expect(RunStatusSchema.parse(current).outcome?.code).toBe("E_DISK_FULL");
+  });
 });

@@ -19,33 +19,9 @@ export async function readLastSummaryEvent(
   path: string,
   maxBytes: number = SUMMARY_TAIL_BYTES,
 ): Promise<DecodedEvent | null> {
-  let handle: import("node:fs/promises").FileHandle;
-  try {
-    // Without blocking and not through a link: a named pipe in the summary's place would
-    // otherwise hang the reader (every `runyard ps`) for good.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-  let tail: Buffer;
-  let start: number;
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new Error("not a regular file");
-    const { size } = stats;
-    start = Math.max(0, size - maxBytes);
-    tail = Buffer.alloc(size - start);
-    let filled = 0;
-    while (filled < tail.length) {
-      const { bytesRead } = await handle.read(tail, filled, tail.length - filled, start + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    tail = tail.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
+  const read = await readFileTail(path, maxBytes);
+  if (read === null) return null;
+  const { tail, start } = read;
   const end = tail.lastIndexOf(NEWLINE);
   if (end === -1) return null;
   const previous = end === 0 ? -1 : tail.lastIndexOf(NEWLINE, end - 1);
@@ -58,4 +34,38 @@ export async function readLastSummaryEvent(
     if (result.kind === "message") return result.value;
   }
   return null;
+}
+
+/**
+ * The last `maxBytes` of a regular file and where they start in it; null when it is missing.
+ * Without blocking and not through a link: a named pipe in the file's place would otherwise
+ * hang the reader (every `runyard ps`) for good.
+ */
+export async function readFileTail(
+  path: string,
+  maxBytes: number,
+): Promise<{ tail: Buffer; start: number } | null> {
+  let handle: import("node:fs/promises").FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new Error("not a regular file");
+    const { size } = stats;
+    const start = Math.max(0, size - maxBytes);
+    const tail = Buffer.alloc(size - start);
+    let filled = 0;
+    while (filled < tail.length) {
+      const { bytesRead } = await handle.read(tail, filled, tail.length - filled, start + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { tail: tail.subarray(0, filled), start };
+  } finally {
+    await handle.close();
+  }
 }

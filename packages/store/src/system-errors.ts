@@ -27,6 +27,8 @@ const REASONS: Readonly<Record<string, string>> = {
   EROFS: "read-only file system",
   EIO: "input/output error",
   EMFILE: "too many open files",
+  EAGAIN: "resource temporarily unavailable",
+  ENOMEM: "not enough memory",
   ENFILE: "too many open files on this system",
   ELOOP: "too many levels of symbolic links",
   ENAMETOOLONG: "the name is too long",

@@ -47,6 +47,9 @@ function runDirectoryFailure(error: unknown): { directory: string } | undefined 
   return undefined;
 }
 
+/** The codes of an executor that stopped its run because a write failed (see run-end). */
+const STORAGE_CODES: ReadonlySet<string> = new Set(["E_DISK_FULL", "E_DISK_IO"]);
+
 /**
  * Says what a failed run could not do, in terms of the runs root and the run directory: a
  * system error from deep inside (a write to an open capture file names no path) becomes
@@ -62,6 +65,13 @@ function explainRunFailure(error: unknown, runsRoot: string, runDirectory?: stri
         ? `cannot create the runs root ${runsRoot}`
         : `cannot create the run directory in ${runsRoot}`;
     return new RunyardError("E_RUN_DIRECTORY", `${what}: ${facts.reason}`, {
+      cause: error,
+      hint: runsElsewhereHint(facts.code),
+    });
+  }
+  // The executor stopped the run on a full (or failing) disk: its words, and where.
+  if (error instanceof RunyardError && STORAGE_CODES.has(error.code) && runDirectory) {
+    return new RunyardError(error.code, `${error.message}, in the run directory ${runDirectory}`, {
       cause: error,
       hint: runsElsewhereHint(facts.code),
     });
