@@ -118,6 +118,7 @@ class TimelineChecker {
   /** A line that is not an event. `line` is null when its number is not known. */
   invalid(line: number | null, found: string): void {
     const expected = this.#expectedSeq(line);
+    if (this.#ended) this.#fail("after-end", line, found, "nothing after the run-end");
     this.#fail(
       "invalid-line",
       line,
