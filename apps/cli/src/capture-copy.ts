@@ -1,11 +1,14 @@
 // Copies a capture file, or a byte range of one, to stdout unchanged (a step's output need not
 // be UTF-8), a chunk at a time and no faster than the reader takes it, so a capture of
-// gigabytes costs no memory. A symlink is never opened (O_NOFOLLOW): a capture is a file the
+// gigabytes costs no memory. To a terminal it goes through the TerminalFilter instead (colours
+// pass, other escape sequences are shown, not obeyed; see safe-text.ts): a step's output must
+// not be able to retitle, clear or drive the user's terminal. A symlink is never opened (O_NOFOLLOW): a capture is a file the
 // executor made, and a link put in its place must not make runyard print what it points to.
 import { once } from "node:events";
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Output } from "./output.js";
+import { TerminalFilter } from "./safe-text.js";
 
 const NEWLINE = 0x0a;
 
@@ -29,6 +32,7 @@ export async function copyCapture(
   let last = NEWLINE;
   const stdout = output.stdout;
   const decoder = new TextDecoder();
+  const filter = output.terminal === true ? new TerminalFilter() : undefined;
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const stream = handle.createReadStream({
@@ -42,13 +46,18 @@ export async function copyCapture(
       last = bytes[bytes.length - 1] ?? NEWLINE;
       if (stdout === undefined) {
         output.out(decoder.decode(bytes, { stream: true }));
-      } else if (!stdout.write(bytes)) {
+        continue;
+      }
+      const shown =
+        filter === undefined ? bytes : filter.push(decoder.decode(bytes, { stream: true }));
+      if (!stdout.write(shown)) {
         await once(stdout, "drain", { signal });
       }
     }
   } finally {
     await handle.close();
   }
-  if (stdout === undefined) output.out(decoder.decode());
+  if (filter !== undefined) output.out(filter.push(decoder.decode()) + filter.end());
+  else if (stdout === undefined) output.out(decoder.decode());
   return last === NEWLINE;
 }

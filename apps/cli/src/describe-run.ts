@@ -2,7 +2,7 @@
 // in the state it is) and how long it ran — a crashed run's clock stops at its last sign of
 // life, not at now.
 import type { StepState } from "@runyard/schema";
-import type { RunView } from "@runyard/store";
+import type { RunView, TimelineDamage } from "@runyard/store";
 import type { Style } from "./output.js";
 
 export const STATE_STYLE: Record<string, Style> = {
@@ -75,6 +75,15 @@ function endWords(view: RunView, short: boolean): string {
     default:
       return recorded ?? (stepCounts(view) || NO_REASON);
   }
+}
+
+/** Marks a run whose timeline is damaged, after its state in `ps`. */
+export const DAMAGED_MARK = "!";
+
+/** `line 7: found seq 999, expected seq 7`; where a tail check could not tell the line, `near its end`. */
+export function damageWords(damage: TimelineDamage): string {
+  const where = damage.line === null ? "near its end" : `line ${damage.line}`;
+  return `${where}: found ${damage.found}, expected ${damage.expected}`;
 }
 
 /** Why the run is in its state, in full: what `show` prints and `--json` gives as `reason`. */

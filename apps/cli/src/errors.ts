@@ -4,6 +4,7 @@
 import { RunyardError } from "@runyard/schema";
 import { findSystemError, type SystemErrorFacts } from "@runyard/store";
 import { type Output, paint } from "./output.js";
+import { safeText } from "./safe-text.js";
 
 /**
  * Exit statuses, in the manner of git and gh: 1 a run failed, 2 usage, 3 bad input, 4 not
@@ -148,13 +149,14 @@ export function reportError(error: unknown, output: Output, debug: boolean): num
   const shown = facts ? fromSystemError(facts, error) : error;
   const status = exitStatusFor(error);
   if (shown instanceof RunyardError) {
-    output.err(`${paint(output, "red", "error:")} ${shown.message}\n`);
-    if (shown.hint) output.err(`${paint(output, "dim", "hint:")} ${shown.hint}\n`);
+    output.err(`${paint(output, "red", "error:")} ${safeText(shown.message, { lines: true })}\n`);
+    if (shown.hint)
+      output.err(`${paint(output, "dim", "hint:")} ${safeText(shown.hint, { lines: true })}\n`);
     if (debug && error instanceof Error && error.stack) output.err(`${error.stack}\n`);
     return status;
   }
   const message = error instanceof Error ? error.message : String(error);
-  output.err(`${paint(output, "red", "error:")} ${message}\n`);
+  output.err(`${paint(output, "red", "error:")} ${safeText(message, { lines: true })}\n`);
   if (debug && error instanceof Error && error.stack) output.err(`${error.stack}\n`);
   else
     output.err(

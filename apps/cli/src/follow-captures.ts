@@ -11,6 +11,7 @@ import type { CommandContext } from "./command.js";
 import { runReason, stepEnding } from "./describe-run.js";
 import { EXIT } from "./errors.js";
 import { paint } from "./output.js";
+import { safeText } from "./safe-text.js";
 
 /** How often the files are looked at: quick enough to read as live, cheap enough to idle. */
 export const FOLLOW_INTERVAL_MS = 200;
@@ -71,7 +72,7 @@ export async function followCaptures(
         if (capture.size <= start) continue;
         if (current !== capture.name) {
           const separator = current === undefined ? "" : atLineStart ? "\n" : "\n\n";
-          output.out(`${separator}${paint(output, "bold", `==> ${capture.name} <==`)}\n`);
+          output.out(`${separator}${paint(output, "bold", `==> ${safeText(capture.name)} <==`)}\n`);
           current = capture.name;
           atLineStart = true;
         }
@@ -83,7 +84,7 @@ export async function followCaptures(
       }
       if (end !== undefined) {
         if (!atLineStart) output.out("\n");
-        output.err(paint(output, "dim", `${end}\n`));
+        output.err(paint(output, "dim", `${safeText(end)}\n`));
         return EXIT.ok;
       }
       await sleep(FOLLOW_INTERVAL_MS, undefined, { signal });

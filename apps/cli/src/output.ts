@@ -25,6 +25,11 @@ export interface Output {
    */
   stdout?: NodeJS.WritableStream;
   /**
+   * stdout is a terminal: step output copied to it is filtered (safe-text.ts) rather than
+   * sent byte for byte, as it is to a pipe or a file.
+   */
+  terminal?: boolean;
+  /**
    * Aborted when stdout cannot be written any more; the reason is the error (EPIPE when the
    * reader has gone away). Commands see it through their `signal`.
    */
@@ -92,6 +97,7 @@ export function terminalOutput(): Output {
     },
     color,
     stdout: process.stdout,
+    terminal: process.stdout.isTTY === true,
     closed: state.closed.signal,
     errBacklog: streamBacklog(process.stderr),
   };

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { RunEvent } from "@runyard/protocol";
 import { formatDuration, type Output, paint, tildify } from "./output.js";
+import { safeOutput, safeText } from "./safe-text.js";
 
 export interface ProgressOptions {
   /** Print each step's output lines, prefixed with the step id. */
@@ -33,6 +34,11 @@ function cutAt(text: string, room: number): number {
   return room > 1 && code >= 0xd800 && code <= 0xdbff ? room - 1 : room;
 }
 
+/** ` — <reason>`, made safe; empty without one. */
+function because(reason: string | undefined): string {
+  return reason ? ` — ${safeText(reason)}` : "";
+}
+
 export class ProgressPrinter {
   private width = 8;
   private readonly counts = new Map<string, number>();
@@ -55,7 +61,7 @@ export class ProgressPrinter {
           ? ` in ${tildify(join(this.options.runsRoot, event.runId))}`
           : "";
         output.err(
-          `${paint(output, "bold", "runyard")} ${event.workflowName}: run ${event.runId}${where}\n`,
+          `${paint(output, "bold", "runyard")} ${safeText(event.workflowName)}: run ${event.runId}${safeText(where)}\n`,
         );
         return;
       }
@@ -66,7 +72,7 @@ export class ProgressPrinter {
       }
       case "step-status":
         output.err(
-          `  ${paint(output, "gray", "·")} ${this.pad(event.stepId)} ${event.status}${event.reason ? ` — ${event.reason}` : ""}\n`,
+          `  ${paint(output, "gray", "·")} ${this.pad(event.stepId)} ${event.status}${because(event.reason)}\n`,
         );
         return;
       case "step-end": {
@@ -89,15 +95,15 @@ export class ProgressPrinter {
                 ? `exit ${event.exitCode}`
                 : "failed";
           output.err(
-            `  ${paint(output, "red", "✗")} ${this.pad(event.stepId)} failed (${why})${took}${event.reason && !event.reason.startsWith("exited with code") ? ` — ${event.reason}` : ""}\n`,
+            `  ${paint(output, "red", "✗")} ${this.pad(event.stepId)} failed (${why})${took}${event.reason?.startsWith("exited with code") ? "" : because(event.reason)}\n`,
           );
         } else if (event.status === "skipped") {
           output.err(
-            `  ${paint(output, "gray", "○")} ${this.pad(event.stepId)} skipped${event.reason ? ` — ${event.reason}` : ""}\n`,
+            `  ${paint(output, "gray", "○")} ${this.pad(event.stepId)} skipped${because(event.reason)}\n`,
           );
         } else {
           output.err(
-            `  ${paint(output, "yellow", "■")} ${this.pad(event.stepId)} ${event.status}${took}${event.captureSeq === undefined && event.reason ? ` — ${event.reason}` : ""}\n`,
+            `  ${paint(output, "yellow", "■")} ${this.pad(event.stepId)} ${event.status}${took}${event.captureSeq === undefined ? because(event.reason) : ""}\n`,
           );
         }
         return;
@@ -110,7 +116,7 @@ export class ProgressPrinter {
       case "log":
         if (event.level !== "info") {
           output.err(
-            `  ${paint(output, event.level === "error" ? "red" : "yellow", event.level)}: ${event.message}\n`,
+            `  ${paint(output, event.level === "error" ? "red" : "yellow", event.level)}: ${safeText(event.message, { lines: true })}\n`,
           );
         }
         return;
@@ -219,7 +225,10 @@ export class ProgressPrinter {
     );
     const before = continuesBefore ? paint(this.output, "dim", CONTINUED) : "";
     const after = continuesAfter ? paint(this.output, "dim", CONTINUED) : "";
-    this.output.err(`    ${prefix} ${before}${line}${after}\n`);
+    // The step's colours pass (safe-text.ts), and end with its line.
+    const shown = safeOutput(line);
+    const reset = shown.includes("\u001b[") ? "\u001b[0m" : "";
+    this.output.err(`    ${prefix} ${before}${shown}${reset}${after}\n`);
   }
 
   private flushPartial(stepId: string): void {

@@ -1,7 +1,7 @@
 // The fields of a run that every `--json` gives (see json/run.ts), built from the store's view.
 import type { RunView } from "@runyard/store";
 import { lastSignOfLife, runDurationMs, runReason } from "./describe-run.js";
-import type { RunJson } from "./json/run.js";
+import type { RunJson, TimelineJson } from "./json/run.js";
 
 export interface RunJsonContext {
   /** This host's short name, to tell runs started elsewhere. */
@@ -27,5 +27,12 @@ export function runJson(view: RunView, context: RunJsonContext): RunJson {
     lastSeenAt: lastSeen === null ? null : new Date(lastSeen).toISOString(),
     directory: view.directory,
     problems: view.problems,
+    timeline: timelineJson(view),
   };
+}
+
+function timelineJson(view: RunView): TimelineJson {
+  const { timeline } = view;
+  if (timeline === null) return { state: "unchecked", checked: null, damage: null };
+  return { state: timeline.state, checked: timeline.checked, damage: timeline.damage };
 }

@@ -1,6 +1,8 @@
 // Plain-text tables for the terminal: columns padded to their widest cell, two spaces apart,
-// a style per cell (applied after padding, so colour codes do not upset the widths).
+// a style per cell (applied after padding, so colour codes do not upset the widths). Cells are
+// made safe (safe-text.ts) first: they hold names and reasons from run files.
 import { type Output, paint, type Style } from "./output.js";
+import { safeText } from "./safe-text.js";
 
 export interface TableRow {
   cells: string[];
@@ -20,11 +22,12 @@ export function renderTable(
   options: TableOptions = {},
 ): string {
   const right = new Set(options.alignRight ?? []);
+  const safe = rows.map((row) => ({ ...row, cells: row.cells.map((cell) => safeText(cell)) }));
   const columns = Math.max(0, ...rows.map((row) => row.cells.length));
   const widths = Array.from({ length: columns }, (_, column) =>
-    Math.max(...rows.map((row) => (row.cells[column] ?? "").length)),
+    Math.max(...safe.map((row) => (row.cells[column] ?? "").length)),
   );
-  return rows
+  return safe
     .map((row) =>
       row.cells
         .map((cell, column) => {

@@ -27,6 +27,7 @@ import { EXIT } from "./errors.js";
 import { LiveOutputGate } from "./live-output.js";
 import { type Output, paint } from "./output.js";
 import { ProgressPrinter } from "./progress.js";
+import { safeText } from "./safe-text.js";
 import { VERSION } from "./version.js";
 
 /** How often the files of a run are read again when no socket can be followed. */
@@ -193,7 +194,7 @@ class SignalWatch {
     const ask = (live: CancelTarget, request: { reason: string; force?: boolean }) => {
       live.cancel(request).then(
         (answer) => {
-          if (!answer.accepted) output.err(`runyard: ${answer.message}\n`);
+          if (!answer.accepted) output.err(`runyard: ${safeText(answer.message)}\n`);
         },
         (error: unknown) =>
           output.err(`runyard: the executor did not answer: ${(error as Error).message}\n`),
@@ -303,7 +304,7 @@ export async function watchRun(
             if (message.finalStatus !== null) renderer.finalStatus ??= message.finalStatus;
             error = message.error;
           } else if (message.type === "error" && message.code !== "E_CLIENT_TOO_SLOW") {
-            output.err(`${paint(output, "yellow", "warning:")} ${message.message}\n`);
+            output.err(`${paint(output, "yellow", "warning:")} ${safeText(message.message)}\n`);
           }
         }
       } catch (caught) {
@@ -318,16 +319,28 @@ export async function watchRun(
       }
     }
     // The files: all of it for an ended run, what the socket did not deliver, or a run elsewhere.
+    const summaryPath = join(directory, RUN_FILES.summary);
+    let damageTold = false;
+    const tellDamage = (words: string) => {
+      if (damageTold) return;
+      damageTold = true;
+      output.err(
+        `${paint(output, "yellow", "warning:")} the run's timeline is damaged: ${safeText(words)}; something other than the executor wrote to it, and this view shows only the executor's lines (runyard show ${view.runId.slice(-8)} says more)\n`,
+      );
+    };
     for (;;) {
       if (left.signal !== undefined) return { kind: "detached", signal: left.signal };
-      for await (const record of streamSummary(join(directory, RUN_FILES.summary), {
-        fromSeq: renderer.lastSeq + 1,
-      })) {
+      for await (const record of streamSummary(summaryPath, { fromSeq: renderer.lastSeq + 1 })) {
         // Line n holds seq n: a line out of that order is not the executor's (a step can
         // append to the file, $RUNYARD_RUN_SUMMARY_FILE) and must not end or skip the view.
         if (record.kind === "event" && record.event.seq === renderer.lastSeq + 1) {
           renderer.take(record.event);
-        }
+        } else if (record.kind === "event") {
+          const { type, seq } = record.event;
+          tellDamage(
+            `${summaryPath}:${record.line}: found ${type} seq ${seq}, expected seq ${renderer.lastSeq + 1}`,
+          );
+        } else if (record.kind === "problem") tellDamage(record.message);
       }
       if (renderer.finalStatus !== undefined) {
         return { kind: "ended", finalStatus: renderer.finalStatus, ...(error ? { error } : {}) };
@@ -359,7 +372,7 @@ export function exitForOutcome(outcome: WatchOutcome, runId: string, output: Out
           : EXIT.failed;
     case "crashed":
       output.err(
-        `${paint(output, "red", "error:")} the run's executor is gone and never recorded an end: ${outcome.reason}\n${paint(output, "dim", `hint: see what happened: runyard show ${short}`)}\n`,
+        `${paint(output, "red", "error:")} the run's executor is gone and never recorded an end: ${safeText(outcome.reason)}\n${paint(output, "dim", `hint: see what happened: runyard show ${short}`)}\n`,
       );
       return EXIT.failed;
     case "detached":

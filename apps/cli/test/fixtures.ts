@@ -19,7 +19,10 @@ export async function realRun(runsDir: string, workflow = "examples/hello.yaml")
   return join(runsDir, newest);
 }
 
-/** Copies a run directory to `runsDir/<runId>`, with meta.json's runId (and `meta`) changed. */
+/**
+ * Copies a run directory to `runsDir/<runId>`, with meta.json's runId (and `meta`) changed, and
+ * the run id in its timeline and status.json with it.
+ */
 export function copyRun(
   source: string,
   runsDir: string,
@@ -30,5 +33,10 @@ export function copyRun(
   cpSync(source, directory, { recursive: true });
   const original = JSON.parse(readFileSync(join(source, "meta.json"), "utf8"));
   writeFileSync(join(directory, "meta.json"), JSON.stringify({ ...original, runId, ...meta }));
+  // The timeline's events name their run too: a copy's must name the copy (or it is damaged).
+  for (const file of ["run_summary.jsonl", "status.json"]) {
+    const text = readFileSync(join(directory, file), "utf8");
+    writeFileSync(join(directory, file), text.replaceAll(original.runId, runId));
+  }
   return directory;
 }

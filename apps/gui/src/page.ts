@@ -58,7 +58,12 @@ async function refresh() {
       row.dataset.runId = run.runId;
       const badge = document.createElement("span");
       badge.className = "badge " + run.state;
-      badge.textContent = run.state;
+      // A damaged timeline is marked as ps marks it (success!), its damage in the tooltip.
+      badge.textContent = run.state + (run.timeline.state === "damaged" ? "!" : "");
+      if (run.timeline.damage) {
+        const damage = run.timeline.damage;
+        badge.title = "run_summary.jsonl is damaged" + (damage.line === null ? "" : " at line " + damage.line) + ": found " + damage.found + ", expected " + damage.expected;
+      }
       const stateCell = document.createElement("td");
       stateCell.append(badge);
       row.append(stateCell);

@@ -1,6 +1,6 @@
 // The JSON the page reads: each run reduced to what a list needs. Built from the store's read
 // side, so the GUI shows exactly what `runyard ps` and integrators see.
-import { listRuns, type RunView } from "@runyard/store";
+import { listRuns, type RunView, type TimelineDamage } from "@runyard/store";
 
 export interface RunRow {
   runId: string;
@@ -12,6 +12,11 @@ export interface RunRow {
   endedAt: string | null;
   startedOn: string;
   steps: { total: number; done: number; failed: number; running: number };
+  /**
+   * Whether run_summary.jsonl keeps its contract (docs/run-directory.md, "Timeline
+   * integrity"): "damaged" with the first damage, "unchecked" without a readable summary.
+   */
+  timeline: { state: "intact" | "damaged" | "unchecked"; damage: TimelineDamage | null };
 }
 
 export interface RunsResponse {
@@ -39,6 +44,10 @@ export function toRow(view: RunView): RunRow {
       done: count("completed"),
       failed: count("failed"),
       running: count("running"),
+    },
+    timeline: {
+      state: view.timeline?.state ?? "unchecked",
+      damage: view.timeline?.damage ?? null,
     },
   };
 }

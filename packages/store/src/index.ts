@@ -135,3 +135,14 @@ export {
   findSystemError,
   type SystemErrorFacts,
 } from "./system-errors.js";
+export {
+  checkTimeline,
+  SUMMARY_COUNT_BYTES,
+  SUMMARY_FULL_CHECK_BYTES,
+  TIMELINE_DAMAGE_KINDS,
+  type TimelineDamage,
+  type TimelineDamageKind,
+  type TimelineFacts,
+  type TimelineIntegrity,
+  type TimelineReport,
+} from "./timeline-integrity.js";

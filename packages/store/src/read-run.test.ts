@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { join } from "node:path";
 import { RUN_FILES } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
-import { deadPid, startMeta, temporaryDirectory } from "../test/helpers.js";
+import { deadPid, runStartLine, startMeta, temporaryDirectory } from "../test/helpers.js";
 import { listRuns } from "./list-runs.js";
 import {
   currentExecutorIdentity,
@@ -35,6 +35,8 @@ async function runOfDeadExecutor() {
 /** One line of run_summary.jsonl. */
 const line = (runId: string, event: object) =>
   `${JSON.stringify({ runId, ts: "2026-06-05T14:25:00.000Z", ...event })}\n`;
+
+const start = (runId: string) => runStartLine(runId);
 
 describe("readRun classification", () => {
   it("says running for a live executor whose identity matches", async () => {
@@ -114,8 +116,9 @@ describe("readRun when meta.json was not finalised", () => {
     const run = await runOfDeadExecutor();
     writeFileSync(
       run.paths.summary,
-      line(run.runId, { type: "log", seq: 1, level: "info", message: "x" }) +
-        line(run.runId, { type: "run-end", seq: 2, finalStatus: "failed", durationMs: 9 }),
+      start(run.runId) +
+        line(run.runId, { type: "log", seq: 2, level: "info", message: "x" }) +
+        line(run.runId, { type: "run-end", seq: 3, finalStatus: "failed", durationMs: 9 }),
     );
     const view = await readRun(run.directory);
     expect(view.classification).toBe("failed");
@@ -128,7 +131,13 @@ describe("readRun when meta.json was not finalised", () => {
     const run = await runOfDeadExecutor();
     writeFileSync(
       run.paths.summary,
-      line(run.runId, { type: "run-end", seq: 1, finalStatus: "failed", durationMs: 9 }).trimEnd(),
+      start(run.runId) +
+        line(run.runId, {
+          type: "run-end",
+          seq: 2,
+          finalStatus: "failed",
+          durationMs: 9,
+        }).trimEnd(),
     );
     const view = await readRun(run.directory);
     expect(view.classification).toBe("crashed");
@@ -178,7 +187,8 @@ describe("readRun when meta.json was not finalised", () => {
     const run = await runWith({ ...here, executor: currentExecutorIdentity() });
     writeFileSync(
       run.paths.summary,
-      line(run.runId, { type: "run-end", seq: 1, finalStatus: "success", durationMs: 9 }),
+      start(run.runId) +
+        line(run.runId, { type: "run-end", seq: 2, finalStatus: "success", durationMs: 9 }),
     );
     expect((await readRun(run.directory)).classification).toBe("running");
   });
@@ -193,13 +203,14 @@ describe("readRun with readEnd", () => {
     });
     writeFileSync(
       run.paths.summary,
-      line(run.runId, {
-        type: "run-end",
-        seq: 1,
-        finalStatus: "cancelled",
-        durationMs: 120_000,
-        reason: "cancelled by a client",
-      }),
+      start(run.runId) +
+        line(run.runId, {
+          type: "run-end",
+          seq: 2,
+          finalStatus: "cancelled",
+          durationMs: 120_000,
+          reason: "cancelled by a client",
+        }),
     );
     expect((await readRun(run.directory)).summaryEnd).toBeNull();
     const view = await readRun(run.directory, { readEnd: true });
@@ -216,7 +227,7 @@ describe("readRun with readEnd", () => {
     const run = await runOfDeadExecutor();
     writeFileSync(
       run.paths.summary,
-      line(run.runId, { type: "log", seq: 1, level: "info", message: "x" }),
+      start(run.runId) + line(run.runId, { type: "log", seq: 2, level: "info", message: "x" }),
     );
     const view = await readRun(run.directory);
     expect(view.classification).toBe("crashed");

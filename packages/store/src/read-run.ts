@@ -3,7 +3,8 @@
 // else may be missing or broken and is then reported in `problems`. When meta.json has no
 // final status and the executor is gone, the end of run_summary.jsonl is read to see whether
 // the run did end (see classify.ts); asked to (`readEnd`), it reads it for every run, to say
-// why an ended run ended.
+// why an ended run ended. The timeline's integrity is checked on the way (timeline-integrity.ts):
+// a run-end found after damage is never taken for the executor's word.
 import { basename } from "node:path";
 import {
   check,
@@ -25,7 +26,7 @@ import { readHeartbeat } from "./heartbeat.js";
 import { type RunPaths, runPaths } from "./paths.js";
 import { readJsonFile } from "./read-json.js";
 import { readStopRecord } from "./stop-record.js";
-import { readLastSummaryEvent } from "./summary-tail.js";
+import { checkTimeline, type TimelineIntegrity } from "./timeline-integrity.js";
 
 export interface RunView {
   runId: string;
@@ -54,6 +55,11 @@ export interface RunView {
    * run-end event in run_summary.jsonl; null while it runs or when nothing says.
    */
   endedAt: string | null;
+  /**
+   * Whether run_summary.jsonl keeps its contract (see {@link ReadRunOptions.timeline}); null
+   * when it was not checked, does not exist or cannot be read (then said in `problems`).
+   */
+  timeline: TimelineIntegrity | null;
   /** Non-fatal problems: each names the file and, where it applies, the field. */
   problems: string[];
 }
@@ -65,6 +71,13 @@ export interface ReadRunOptions extends ClassifyOptions {
    * (of at most the summary's last 64 KiB) per run.
    */
   readEnd?: boolean;
+  /**
+   * How run_summary.jsonl's integrity is checked: "tail" (default; the read `readEnd` does,
+   * plus a count of the lines of a summary up to 1 MiB), "full" (every line: for one run, not
+   * a listing) or "none" (for readers that poll and show no verdict; the end is then read
+   * only when the classification needs it).
+   */
+  timeline?: "tail" | "full" | "none";
 }
 
 /** The end executor.log records when not even run-end could be written (a full disk). */
@@ -87,7 +100,7 @@ async function readStoppedEnd(path: string, problems: string[]): Promise<Summary
 
 /** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
 export async function readRun(directory: string, options: ReadRunOptions = {}): Promise<RunView> {
-  const { readEnd = false, ...classifyOptions } = options;
+  const { readEnd = false, timeline: depth = "tail", ...classifyOptions } = options;
   const paths = runPaths(directory);
   const problems: string[] = [];
   const meta = await readJsonFile(paths.meta, (input) => check(LenientRunMetaSchema, input));
@@ -116,20 +129,37 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
   let classified = classifyRun(meta.value, heartbeatAt, classifyOptions);
   let summaryEnd: SummaryEnd | null = null;
   let lastEventAt: string | null = null;
-  if (readEnd || wantsSummaryEnd(meta.value, classified)) {
+  let timeline: TimelineIntegrity | null = null;
+  let distrusted = "";
+  const wantsEnd = readEnd || wantsSummaryEnd(meta.value, classified);
+  if (wantsEnd || depth !== "none") {
     try {
-      const last = await readLastSummaryEvent(paths.summary);
+      const report = await checkTimeline(
+        paths.summary,
+        {
+          runId: meta.value.runId,
+          finalStatus: meta.value.finalStatus,
+          statusSeq: status?.seq ?? null,
+          statusFailed: status?.steps.some((step) => step.status === "failed") ?? false,
+        },
+        depth === "full" ? "full" : "tail",
+      );
+      timeline = report?.integrity ?? null;
+      const last = report?.last ?? null;
       // An event of a type this version does not know has whatever `ts` it was given.
       if (last !== null && !Number.isNaN(Date.parse(last.ts))) lastEventAt = last.ts;
-      if (last?.type === "run-end") {
+      const end = report?.end ?? null;
+      if (wantsEnd && end !== null) {
         summaryEnd = {
-          finalStatus: last.finalStatus,
-          ts: last.ts,
-          durationMs: last.durationMs,
-          ...(last.reason === undefined ? {} : { reason: last.reason }),
-          ...(last.error?.code === undefined ? {} : { code: last.error.code }),
+          finalStatus: end.finalStatus,
+          ts: end.ts,
+          durationMs: end.durationMs,
+          ...(end.reason === undefined ? {} : { reason: end.reason }),
+          ...(end.error?.code === undefined ? {} : { code: end.error.code }),
         };
         classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
+      } else if (report?.endDistrusted && wantsSummaryEnd(meta.value, classified)) {
+        distrusted = "; run_summary.jsonl has a run-end, not taken: the timeline is damaged";
       }
     } catch (error) {
       problems.push(`${paths.summary}: ${describeSystemError(error)}`);
@@ -140,7 +170,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
     if (summaryEnd) classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
   }
   const { classification } = classified;
-  const reason = newer ? `${classified.reason}; meta.json was ${newerProblem}` : classified.reason;
+  const reason = `${classified.reason}${distrusted}${newer ? `; meta.json was ${newerProblem}` : ""}`;
   return {
     runId: meta.value.runId,
     directory,
@@ -153,6 +183,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
     summaryEnd,
     lastEventAt,
     endedAt: meta.value.endedAt ?? summaryEnd?.ts ?? null,
+    timeline,
     problems,
   };
 }

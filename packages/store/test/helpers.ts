@@ -27,6 +27,23 @@ export function startMeta(overrides: Partial<RunMeta> = {}): Omit<RunMeta, "runI
   };
 }
 
+/** The run-start line every timeline begins with (seq 1), for run_summary.jsonl fixtures. */
+export function runStartLine(runId: string, ts = "2026-06-05T14:23:00.000Z"): string {
+  const event = {
+    type: "run-start",
+    runId,
+    seq: 1,
+    ts,
+    workflowId: "5f0c7a4e-2d1b-4c8e-9a3f-6b7e8d9c0a1b",
+    workflowName: "hello",
+    workflowFile: "/home/user/hello.yaml",
+    pid: 1,
+    host: "login01",
+    steps: [],
+  };
+  return `${JSON.stringify(event)}\n`;
+}
+
 /** Runs `body` with the process umask set to `mask`, restoring it afterwards. */
 export async function withUmask<T>(mask: number, body: () => Promise<T>): Promise<T> {
   const previous = process.umask(mask);

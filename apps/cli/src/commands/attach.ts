@@ -5,6 +5,7 @@ import { fromRunError } from "@runyard/protocol";
 import type { Command } from "../command.js";
 import { paint } from "../output.js";
 import { runArgument } from "../runs-root.js";
+import { safeText } from "../safe-text.js";
 import { exitForOutcome, watchRun } from "../watch-run.js";
 
 export const attachCommand: Command = {
@@ -63,7 +64,7 @@ Examples:
     if (outcome.kind === "ended" && outcome.error !== undefined) {
       const why = fromRunError(outcome.error);
       context.output.err(
-        `${paint(context.output, "red", "error:")} the executor could not keep the run's record: ${why.message}\n`,
+        `${paint(context.output, "red", "error:")} the executor could not keep the run's record: ${safeText(why.message)}\n`,
       );
     }
     return exitForOutcome(outcome, runId, context.output);

@@ -6,6 +6,7 @@ import type { Command } from "../command.js";
 import { EXIT } from "../errors.js";
 import { paint } from "../output.js";
 import { runArgument } from "../runs-root.js";
+import { safeText } from "../safe-text.js";
 import { cancelRun, waitForEnd } from "../stop-run.js";
 import { shortRunId } from "../table.js";
 
@@ -72,7 +73,7 @@ Examples:
         ? `run ${shortRunId(runId)}`
         : `step ${stepId} of run ${shortRunId(runId)}`;
     output.err(
-      `${paint(output, "yellow", force ? "killing" : "cancelling")} ${what} (${view.meta.workflowName}): the executor took the ${force ? "kill" : "cancel"}\n`,
+      `${paint(output, "yellow", force ? "killing" : "cancelling")} ${what} (${safeText(view.meta.workflowName)}): the executor took the ${force ? "kill" : "cancel"}\n`,
     );
     if (values.wait !== true) return EXIT.ok;
     const ended = await waitForEnd(view, {

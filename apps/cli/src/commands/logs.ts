@@ -13,6 +13,7 @@ import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { followCaptures } from "../follow-captures.js";
 import { paint } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
+import { safeText } from "../safe-text.js";
 
 export const logsCommand: Command = {
   name: "logs",
@@ -99,7 +100,7 @@ Examples:
       for (const [index, capture] of captures.entries()) {
         if (signal.aborted) return EXIT.cancelled;
         if (index > 0) output.out("\n");
-        output.out(`${paint(output, "bold", `==> ${capture.name} <==`)}\n`);
+        output.out(`${paint(output, "bold", `==> ${safeText(capture.name)} <==`)}\n`);
         const endsWithNewline = await copyCapture(capture.path, output, signal);
         if (!endsWithNewline) output.out("\n");
       }

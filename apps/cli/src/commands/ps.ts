@@ -11,12 +11,13 @@ import {
   shortRunIds,
 } from "@runyard/store";
 import type { Command } from "../command.js";
-import { runDurationMs, STATE_STYLE, shortRunReason } from "../describe-run.js";
+import { DAMAGED_MARK, runDurationMs, STATE_STYLE, shortRunReason } from "../describe-run.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { PsLineJson } from "../json/ps.js";
 import { ago, formatDuration, type Output, paint, tildify } from "../output.js";
 import { type RunJsonContext, runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
+import { safeText } from "../safe-text.js";
 import { headerRow, renderTable, type TableRow } from "../table.js";
 
 /** Marks a run started on another host, in the HOST column. */
@@ -72,16 +73,18 @@ function printTable(output: Output, runs: RunView[], context: RunJsonContext): v
   ];
   for (const view of runs) {
     const elsewhere = view.meta.startedOn !== context.host;
+    const damaged = view.timeline?.state === "damaged";
+    const why = shortRunReason(view);
     rows.push({
       cells: [
         context.shortId(view.runId),
         view.meta.workflowName,
-        view.classification,
+        `${view.classification}${damaged ? DAMAGED_MARK : ""}`,
         ago(view.meta.startedAt, context.now),
         formatDuration(runDurationMs(view, context.now)),
         `${view.meta.startedOn}${elsewhere ? OTHER_HOST_MARK : ""}`,
         stepsCell(view),
-        shortRunReason(view),
+        damaged ? `timeline damaged${why === "" ? "" : `; ${why}`}` : why,
       ],
       styles: [
         undefined,
@@ -96,6 +99,16 @@ function printTable(output: Output, runs: RunView[], context: RunJsonContext): v
     });
   }
   output.out(`${renderTable(output, rows)}\n`);
+  const damaged = runs.find((view) => view.timeline?.state === "damaged");
+  if (damaged !== undefined) {
+    output.err(
+      paint(
+        output,
+        "yellow",
+        `(${DAMAGED_MARK} the run's timeline, run_summary.jsonl, is damaged: something other than the executor wrote to it, and a run-end after the damage is not believed; runyard show ${context.shortId(damaged.runId)} names the line)\n`,
+      ),
+    );
+  }
   if (runs.some((view) => view.meta.startedOn !== context.host)) {
     output.err(
       paint(
@@ -116,11 +129,11 @@ function printWarnings(output: Output, runs: RunView[], broken: BrokenRun[]): vo
       const short = problem.startsWith(`${view.directory}/`)
         ? problem.slice(view.directory.length + 1)
         : problem;
-      output.err(`${warning} run ${view.runId}: ${short}\n`);
+      output.err(`${warning} run ${view.runId}: ${safeText(short)}\n`);
     }
   }
   for (const entry of broken) {
-    output.err(`${warning} unreadable run ${entry.runId}: ${entry.error.message}\n`);
+    output.err(`${warning} unreadable run ${entry.runId}: ${safeText(entry.error.message)}\n`);
   }
 }
 
@@ -136,6 +149,8 @@ characters, which every command takes. A host marked * is not this one: such a r
 by its heartbeat, and its live updates reach only that host. A crashed run's duration stops at
 its last sign of life. Only the runs shown are read. What is wrong with a run (an unreadable
 status.json, a run directory written by a newer Runyard) is printed as a warning on stderr.
+A state marked ! (success!) has a damaged timeline: run_summary.jsonl has lines the executor
+did not write, or lacks some; 'runyard show' names the first.
 
 Options:
   -n, --limit <n>      Show at most n runs (default 20; 0 shows all)

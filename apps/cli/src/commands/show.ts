@@ -11,12 +11,13 @@ import {
   shortRunIds,
 } from "@runyard/store";
 import type { Command } from "../command.js";
-import { runClockEnd, STATE_STYLE, stepDurationMs } from "../describe-run.js";
+import { damageWords, runClockEnd, STATE_STYLE, stepDurationMs } from "../describe-run.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { ShowJson, ShowStepJson } from "../json/show.js";
 import { ago, formatBytes, formatDuration, type Output, paint, tildify } from "../output.js";
 import { runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
+import { safeText } from "../safe-text.js";
 import { headerRow, renderTable, type TableRow } from "../table.js";
 
 const USAGE = "runyard show <run> [options]";
@@ -91,16 +92,22 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   const lines: string[] = [];
   lines.push(`${label("run")}${json.runId}  ${paint(output, "dim", `(${json.shortId})`)}`);
   lines.push(
-    `${label("workflow")}${paint(output, "bold", json.workflowName)}  ${json.workflowFile}`,
+    `${label("workflow")}${paint(output, "bold", safeText(json.workflowName))}  ${safeText(json.workflowFile)}`,
   );
   const state = paint(output, STATE_STYLE[json.state] ?? "bold", json.state);
-  lines.push(`${label("state")}${state}: ${json.reason}`);
+  lines.push(`${label("state")}${state}: ${safeText(json.reason)}`);
+  const { damage } = json.timeline;
+  if (damage !== null) {
+    const words = `run_summary.jsonl is damaged at ${damageWords(damage)}`;
+    lines.push(`${label("timeline")}${paint(output, "red", safeText(words))}`);
+  }
   const live = json.state === "running" ? ": live updates only there" : "";
+  const startedOn = safeText(json.startedOn);
   const where = json.otherHost
-    ? `${json.startedOn} ${paint(output, "yellow", `(another host than ${host}${live})`)}`
-    : json.startedOn;
-  const who = json.user === null ? "" : ` by ${json.user}`;
-  const from = json.cwd === null ? "" : ` in ${tildify(json.cwd)}`;
+    ? `${startedOn} ${paint(output, "yellow", `(another host than ${host}${live})`)}`
+    : startedOn;
+  const who = json.user === null ? "" : ` by ${safeText(json.user)}`;
+  const from = json.cwd === null ? "" : ` in ${safeText(tildify(json.cwd))}`;
   lines.push(
     `${label("started")}${json.startedAt} (${ago(json.startedAt, now)}) on ${where}${who}${from}`,
   );
@@ -111,8 +118,10 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   else lines.push(`${label("running")}for ${duration}`);
   const params = Object.entries(json.params);
   if (params.length > 0)
-    lines.push(`${label("params")}${params.map(([name, value]) => `${name}=${value}`).join(" ")}`);
-  lines.push(`${label("directory")}${json.directory}`);
+    lines.push(
+      `${label("params")}${params.map(([name, value]) => safeText(`${name}=${value}`)).join(" ")}`,
+    );
+  lines.push(`${label("directory")}${safeText(json.directory)}`);
   output.out(`${lines.join("\n")}\n\n`);
   if (json.steps.length === 0) {
     output.out(`${paint(output, "dim", "no steps yet: status.json has not been written")}\n`);
@@ -120,6 +129,11 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   const failed = json.steps.find((step) => step.status === "failed" && step.captures.length > 0);
   const hint = failed === undefined ? "" : ` ${failed.id}`;
   output.err(paint(output, "dim", `output: runyard logs ${json.shortId}${hint}\n`));
+  if (damage !== null) {
+    output.err(
+      `${paint(output, "dim", "hint:")} something other than the executor wrote to run_summary.jsonl (a step can: it knows the path). Believe meta.json, status.json and the captures over the timeline; a run-end after the damage was not taken. Keep the directory to find what wrote it; run the workflow again for a record you can trust.\n`,
+    );
+  }
 }
 
 export const showCommand: Command = {
@@ -130,7 +144,8 @@ export const showCommand: Command = {
 (the failed step and its exit code, the cancel's reason, why it is judged crashed), its
 params, a table of its steps (status, attempt, exit code or signal, duration, capture files
 and their sizes) and where its run directory is. <run> is a run id, a unique prefix or
-suffix of one (the last 8 characters, as 'runyard ps' shows them), or 'latest'.
+suffix of one (the last 8 characters, as 'runyard ps' shows them), or 'latest'. Every line
+of the run's timeline (run_summary.jsonl) is checked; a damaged one is named.
 
 Options:
       --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
@@ -152,7 +167,8 @@ Examples:
     const runsRoot = await runsRootFor(values, context);
     const { directory } = await resolveRunReference(runsRoot, reference);
     const host = shortHostname(context.env);
-    const view = await readRun(directory, { host, readEnd: true });
+    // One run: every line of its timeline is checked, not only its end.
+    const view = await readRun(directory, { host, readEnd: true, timeline: "full" });
     const [captures, runIds] = await Promise.all([listCaptures(directory), listRunIds(runsRoot)]);
     const now = Date.now();
     const json: ShowJson = {
@@ -172,7 +188,7 @@ Examples:
     }
     printShow(output, json, host, now);
     const warning = paint(output, "yellow", "warning:");
-    for (const problem of view.problems) output.err(`${warning} ${problem}\n`);
+    for (const problem of view.problems) output.err(`${warning} ${safeText(problem)}\n`);
     return EXIT.ok;
   },
 };

@@ -1,8 +1,40 @@
 // The fields every run-reading command's `--json` gives about a run (`ps` and `show`), so a
 // script reads `state` or `durationMs` the same way whichever command it asked.
 import { TimestampSchema, UuidSchema } from "@runyard/schema";
-import { RUN_CLASSIFICATIONS } from "@runyard/store";
+import { RUN_CLASSIFICATIONS, TIMELINE_DAMAGE_KINDS } from "@runyard/store";
 import { z } from "zod";
+
+/** Whether run_summary.jsonl keeps its contract (docs/run-directory.md, "Timeline integrity"). */
+export const TimelineJsonSchema = z
+  .strictObject({
+    state: z
+      .enum(["intact", "damaged", "unchecked"])
+      .describe(
+        "damaged: lines were added, lost or changed by something other than the executor; unchecked: no run_summary.jsonl, or it cannot be read",
+      ),
+    checked: z
+      .enum(["tail", "full"])
+      .nullable()
+      .describe(
+        "full: every line (show); tail: the first line, the line count and the end (ps); null when unchecked",
+      ),
+    damage: z
+      .strictObject({
+        kind: z.enum(TIMELINE_DAMAGE_KINDS),
+        line: z
+          .number()
+          .int()
+          .positive()
+          .nullable()
+          .describe("The line of run_summary.jsonl; null when a tail check cannot tell which"),
+        found: z.string().describe("What is there, e.g. seq 999"),
+        expected: z.string().describe("What the contract wants there, e.g. seq 42"),
+      })
+      .nullable()
+      .describe("The first damage; null when intact or unchecked"),
+  })
+  .describe("The integrity of the run's timeline, run_summary.jsonl");
+export type TimelineJson = z.infer<typeof TimelineJsonSchema>;
 
 export const RunJsonShape = {
   runId: UuidSchema.describe("The run id"),
@@ -38,6 +70,7 @@ export const RunJsonShape = {
   problems: z
     .array(z.string())
     .describe("What is wrong with the run directory (a broken status.json), each naming its file"),
+  timeline: TimelineJsonSchema,
 };
 
 export type RunJson = z.infer<z.ZodObject<typeof RunJsonShape>>;
