@@ -1,10 +1,10 @@
 // Copies a capture file, or a byte range of one, to stdout unchanged (a step's output need not
 // be UTF-8), a chunk at a time and no faster than the reader takes it, so a capture of
-// gigabytes costs no memory. A symlink is never opened (O_NOFOLLOW): a capture is a file the
-// executor made, and a link put in its place must not make runyard print what it points to.
+// gigabytes costs no memory. It is opened as the store opens every file of a run directory
+// (openRunFile): a capture is a file the executor made, and a link, a named pipe or a hard
+// link put in its place must not make runyard print what it leads to, or wait on it.
 import { once } from "node:events";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { openRunFile } from "@runyard/store";
 import type { Output } from "./output.js";
 
 const NEWLINE = 0x0a;
@@ -29,7 +29,7 @@ export async function copyCapture(
   let last = NEWLINE;
   const stdout = output.stdout;
   const decoder = new TextDecoder();
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const { handle } = await openRunFile(path);
   try {
     const stream = handle.createReadStream({
       signal,

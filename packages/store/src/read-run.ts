@@ -20,10 +20,11 @@ import {
   type SummaryEnd,
   wantsSummaryEnd,
 } from "./classify.js";
-import { describeSystemError } from "./errors.js";
+import { describeSystemError, RunFileError } from "./errors.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { type RunPaths, runPaths } from "./paths.js";
 import { readJsonFile } from "./read-json.js";
+import { MAX_META_BYTES } from "./run-file.js";
 import { readLastSummaryEvent } from "./summary-tail.js";
 
 export interface RunView {
@@ -66,12 +67,21 @@ export interface ReadRunOptions extends ClassifyOptions {
   readEnd?: boolean;
 }
 
+/** A RunFileError names its file already; a bare system error gets it. */
+function problemOf(path: string, error: unknown): string {
+  return error instanceof RunFileError ? error.message : `${path}: ${describeSystemError(error)}`;
+}
+
 /** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
 export async function readRun(directory: string, options: ReadRunOptions = {}): Promise<RunView> {
   const { readEnd = false, ...classifyOptions } = options;
   const paths = runPaths(directory);
   const problems: string[] = [];
-  const meta = await readJsonFile(paths.meta, (input) => check(LenientRunMetaSchema, input));
+  const meta = await readJsonFile(
+    paths.meta,
+    (input) => check(LenientRunMetaSchema, input),
+    MAX_META_BYTES,
+  );
   if (!meta.ok) throw meta.error;
   if (meta.value.runId !== basename(directory)) {
     problems.push(`${paths.meta}: runId: ${meta.value.runId} does not match the directory name`);
@@ -91,7 +101,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
   try {
     heartbeatAt = await readHeartbeat(paths.heartbeat);
   } catch (error) {
-    problems.push(`${paths.heartbeat}: ${describeSystemError(error)}`);
+    problems.push(problemOf(paths.heartbeat, error));
   }
 
   let classified = classifyRun(meta.value, heartbeatAt, classifyOptions);
@@ -112,7 +122,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
         classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
       }
     } catch (error) {
-      problems.push(`${paths.summary}: ${describeSystemError(error)}`);
+      problems.push(problemOf(paths.summary, error));
     }
   }
   const { classification } = classified;

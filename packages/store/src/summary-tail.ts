@@ -1,9 +1,10 @@
 // The last committed event of run_summary.jsonl, read from the end of the file: a reader that
 // wants to know how a run ended must not read a summary of gigabytes from the start. Only the
 // last `maxBytes` are read; a last line longer than that is not looked at.
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { createSummaryDecoder, type DecodedEvent } from "@runyard/protocol";
+import type { RunFileError } from "./errors.js";
+import { openRunFile } from "./run-file.js";
 
 /** How much of the end of a summary is read by default. */
 export const SUMMARY_TAIL_BYTES = 64 * 1024;
@@ -19,21 +20,22 @@ export async function readLastSummaryEvent(
   path: string,
   maxBytes: number = SUMMARY_TAIL_BYTES,
 ): Promise<DecodedEvent | null> {
-  let handle: import("node:fs/promises").FileHandle;
+  let handle: FileHandle;
+  let size: number;
   try {
-    // Without blocking and not through a link: a named pipe in the summary's place would
-    // otherwise hang the reader (every `runyard ps`) for good.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    // A regular file with one name, reached by no link, opened without blocking: a named pipe
+    // in the summary's place would otherwise hang the reader (every `runyard ps`) for good.
+    ({
+      handle,
+      stats: { size },
+    } = await openRunFile(path));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
     throw error;
   }
   let tail: Buffer;
   let start: number;
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new Error("not a regular file");
-    const { size } = stats;
     start = Math.max(0, size - maxBytes);
     tail = Buffer.alloc(size - start);
     let filled = 0;

@@ -2,11 +2,11 @@
 // ended, its params, a table of its steps with their capture files, and where its directory is.
 import {
   type CaptureFile,
-  listCaptures,
   listRunIds,
   type RunView,
   readRun,
   resolveRunReference,
+  scanCaptures,
   shortHostname,
   shortRunIds,
 } from "@runyard/store";
@@ -153,10 +153,16 @@ Examples:
     const { directory } = await resolveRunReference(runsRoot, reference);
     const host = shortHostname(context.env);
     const view = await readRun(directory, { host, readEnd: true });
-    const [captures, runIds] = await Promise.all([listCaptures(directory), listRunIds(runsRoot)]);
+    const [{ captures, refused }, runIds] = await Promise.all([
+      scanCaptures(directory),
+      listRunIds(runsRoot),
+    ]);
     const now = Date.now();
+    // Entries named like a capture that are not read (a link, a pipe) are the run's problems too.
+    const problems = [...view.problems, ...refused.map((entry) => entry.error.message)];
     const json: ShowJson = {
       ...runJson(view, { host, now, shortId: shortRunIds(runIds) }),
+      problems,
       workflowId: view.meta.workflowId,
       pid: view.meta.executor?.pid ?? view.meta.pid,
       user: view.meta.user ?? null,
@@ -172,7 +178,7 @@ Examples:
     }
     printShow(output, json, host, now);
     const warning = paint(output, "yellow", "warning:");
-    for (const problem of view.problems) output.err(`${warning} ${problem}\n`);
+    for (const problem of problems) output.err(`${warning} ${problem}\n`);
     return EXIT.ok;
   },
 };
