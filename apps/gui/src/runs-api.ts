@@ -12,6 +12,8 @@ export interface RunRow {
   endedAt: string | null;
   startedOn: string;
   steps: { total: number; done: number; failed: number; running: number };
+  /** What is wrong with the run's files, each naming its file (see RunView.problems). */
+  problems: string[];
 }
 
 export interface RunsResponse {
@@ -40,6 +42,7 @@ export function toRow(view: RunView): RunRow {
       failed: count("failed"),
       running: count("running"),
     },
+    problems: view.problems,
   };
 }
 

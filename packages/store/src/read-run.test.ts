@@ -186,6 +186,22 @@ describe("readRun with readEnd", () => {
   });
 });
 
+describe("readRun of a meta.json naming another run", () => {
+  it("keeps the directory's id, and says what meta.json claims", async () => {
+    const run = await runWith(here);
+    const other = "01a20000-0000-7000-8000-0000000000ff";
+    await writeMeta(run.directory, { ...run.meta, runId: other });
+    const view = await readRun(run.directory);
+    expect(view.runId).toBe(run.runId);
+    expect(view.meta.runId).toBe(other);
+    expect(view.problems).toEqual([
+      `${run.paths.meta}: runId: names run ${other}, not ${run.runId} as its directory does; the run is listed under its directory's id`,
+    ]);
+    const list = await listRuns(join(run.directory, ".."));
+    expect(list.runs.map((listed) => listed.runId)).toEqual([run.runId]);
+  });
+});
+
 describe("readRun of a newer run directory", () => {
   it("says meta.json was written by a newer Runyard", async () => {
     const run = await runWith({

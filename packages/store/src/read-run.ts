@@ -28,6 +28,10 @@ import { MAX_META_BYTES } from "./run-file.js";
 import { readLastSummaryEvent } from "./summary-tail.js";
 
 export interface RunView {
+  /**
+   * The run's id: its directory's name, which is what finds it. meta.json's `runId` is in
+   * `meta`; when the two differ, `problems` says so.
+   */
   runId: string;
   directory: string;
   paths: RunPaths;
@@ -83,8 +87,13 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
     MAX_META_BYTES,
   );
   if (!meta.ok) throw meta.error;
-  if (meta.value.runId !== basename(directory)) {
-    problems.push(`${paths.meta}: runId: ${meta.value.runId} does not match the directory name`);
+  // The directory's name is the run's id: it is what `logs`, `show` and `rm` find it by. A
+  // meta.json naming another run (copied, or forged) is said, not believed.
+  const runId = basename(directory);
+  if (meta.value.runId !== runId) {
+    problems.push(
+      `${paths.meta}: runId: names run ${meta.value.runId}, not ${runId} as its directory does; the run is listed under its directory's id`,
+    );
   }
   const newer = meta.value.schemaVersion > SCHEMA_VERSION;
   const newerProblem = `written by a newer Runyard (schema version ${meta.value.schemaVersion}); upgrade runyard`;
@@ -128,7 +137,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
   const { classification } = classified;
   const reason = newer ? `${classified.reason}; meta.json was ${newerProblem}` : classified.reason;
   return {
-    runId: meta.value.runId,
+    runId,
     directory,
     paths,
     meta: meta.value,
