@@ -89,6 +89,22 @@ describe("readRun classification", () => {
     expect((await readRun(none.directory, { now })).classification).toBe("unknown");
   });
 
+  it("says unknown for a live pid without executor identity or heartbeat, as the docs say", async () => {
+    // An older or foreign writer: a pid and nothing to tell it from a recycled one.
+    const bare = { ...here, pid: process.pid };
+    const run = await runWith(bare);
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("unknown");
+    expect(view.reason).toBe(
+      `pid ${process.pid} is alive, but meta.json has no executor identity to check it by and there is no heartbeat`,
+    );
+    const now = Date.now();
+    const beating = await runWith(bare, now - 5_000);
+    expect((await readRun(beating.directory, { now })).classification).toBe("running");
+    const stale = await runWith(bare, now - 120_000);
+    expect((await readRun(stale.directory, { now })).classification).toBe("crashed");
+  });
+
   it("takes an ended run's final status from meta.json", async () => {
     const run = await runWith(here);
     await writeMeta(run.directory, {
