@@ -2,11 +2,12 @@
 // be UTF-8), a chunk at a time and no faster than the reader takes it, so a capture of
 // gigabytes costs no memory. To a terminal it goes through the TerminalFilter instead (colours
 // pass, other escape sequences are shown, not obeyed; see safe-text.ts): a step's output must
-// not be able to retitle, clear or drive the user's terminal. A symlink is never opened (O_NOFOLLOW): a capture is a file the
-// executor made, and a link put in its place must not make runyard print what it points to.
+// not be able to retitle, clear or drive the user's terminal. It is opened as the store opens
+// every file of a run directory (openRunFile): a capture is a file the executor made, and a
+// link, a named pipe or a hard link put in its place must not make runyard print what it
+// leads to, or wait on it.
 import { once } from "node:events";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { openRunFile } from "@runyard/store";
 import type { Output } from "./output.js";
 import { TerminalFilter } from "./safe-text.js";
 
@@ -33,7 +34,7 @@ export async function copyCapture(
   const stdout = output.stdout;
   const decoder = new TextDecoder();
   const filter = output.terminal === true ? new TerminalFilter() : undefined;
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const { handle } = await openRunFile(path);
   try {
     const stream = handle.createReadStream({
       signal,

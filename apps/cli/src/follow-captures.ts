@@ -5,7 +5,7 @@
 // inotify does not: on NFS, and for a run that lives on another login node.
 import { setTimeout as sleep } from "node:timers/promises";
 import { RunyardError, StepTerminalStatuses } from "@runyard/schema";
-import { type CaptureFileStream, listCaptures, readRun } from "@runyard/store";
+import { type CaptureFileStream, readRun, scanCaptures } from "@runyard/store";
 import { copyCapture } from "./capture-copy.js";
 import type { CommandContext } from "./command.js";
 import { runReason, stepEnding } from "./describe-run.js";
@@ -57,16 +57,23 @@ export async function followCaptures(
 ): Promise<number> {
   const { output, signal } = context;
   const printed = new Map<string, number>();
+  /** Entries refused so far, each said once. */
+  const refusedSaid = new Set<string>();
   let current: string | undefined;
   let atLineStart = true;
   try {
     for (;;) {
       // Looked at before the captures: once it says ended, what the captures hold is final.
       const end = await endOf(target);
-      const captures = await listCaptures(target.directory, {
+      const { captures, refused } = await scanCaptures(target.directory, {
         streams: target.streams,
         ...(target.stepId === undefined ? {} : { stepId: target.stepId }),
       });
+      for (const entry of refused) {
+        if (refusedSaid.has(entry.name)) continue;
+        refusedSaid.add(entry.name);
+        output.err(`${paint(output, "yellow", "warning:")} ${entry.error.message}\n`);
+      }
       for (const capture of captures) {
         const start = printed.get(capture.name) ?? 0;
         if (capture.size <= start) continue;

@@ -17,6 +17,8 @@ export interface RunRow {
    * integrity"): "damaged" with the first damage, "unchecked" without a readable summary.
    */
   timeline: { state: "intact" | "damaged" | "unchecked"; damage: TimelineDamage | null };
+  /** What is wrong with the run's files, each naming its file (see RunView.problems). */
+  problems: string[];
 }
 
 export interface RunsResponse {
@@ -49,6 +51,7 @@ export function toRow(view: RunView): RunRow {
       state: view.timeline?.state ?? "unchecked",
       damage: view.timeline?.damage ?? null,
     },
+    problems: view.problems,
   };
 }
 

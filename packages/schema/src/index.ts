@@ -9,6 +9,7 @@ export {
   type InputFileResult,
   MAX_INPUT_FILE_BYTES,
   readInputFile,
+  readUpTo,
 } from "./input-file.js";
 export { isRecord } from "./is-record.js";
 export {

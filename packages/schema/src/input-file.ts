@@ -2,7 +2,7 @@
 // file of bounded size. `runyard validate /dev/zero` would otherwise read until memory runs
 // out, and opening a FIFO would wait forever for a writer.
 import { constants, type Stats } from "node:fs";
-import { lstat, open, stat } from "node:fs/promises";
+import { type FileHandle, lstat, open, stat } from "node:fs/promises";
 
 /** The largest workflow or config file Runyard reads: 10 MiB, far past any real one. */
 export const MAX_INPUT_FILE_BYTES = 10 * 1024 * 1024;
@@ -80,6 +80,34 @@ export interface InputFileOptions {
 }
 
 /**
+ * Reads an open file from where it stands to its end, or undefined once it holds more than
+ * `maxBytes` (no more than `maxBytes + 1` are ever read). `capacity` is the first buffer's
+ * size (the file's size + 1 reads it in one go); a file that grows, or that reports size 0 as
+ * /proc files do, is still bounded.
+ */
+export async function readUpTo(
+  handle: FileHandle,
+  capacity: number,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  let buffer = new Uint8Array(Math.max(1, Math.min(capacity, maxBytes + 1)));
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > maxBytes) return undefined;
+      const grown = new Uint8Array(Math.min(buffer.length * 2, maxBytes + 1));
+      grown.set(buffer);
+      buffer = grown;
+    }
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  if (length > maxBytes) return undefined;
+  return buffer.slice(0, length);
+}
+
+/**
  * The bytes of `path`, if it is a regular file of at most `maxBytes`. The path is stat'ed
  * before it is opened (opening a device can have effects), opened without blocking (a FIFO
  * swapped in meanwhile is caught by the second stat), and read no further than the limit
@@ -107,21 +135,9 @@ export async function readInputFile(
     if (after !== undefined) return { ok: false, reason: after, code: undefined };
     if (stats.size > maxBytes)
       return { ok: false, reason: tooLarge(maxBytes, stats.size), code: undefined };
-    let buffer = new Uint8Array(Math.min(Math.max(stats.size + 1, 64 * 1024), maxBytes + 1));
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        if (length > maxBytes) return { ok: false, reason: tooLarge(maxBytes), code: undefined };
-        const grown = new Uint8Array(Math.min(buffer.length * 2, maxBytes + 1));
-        grown.set(buffer);
-        buffer = grown;
-      }
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) return { ok: false, reason: tooLarge(maxBytes), code: undefined };
-    return { ok: true, bytes: buffer.slice(0, length) };
+    const bytes = await readUpTo(handle, Math.max(stats.size + 1, 64 * 1024), maxBytes);
+    if (bytes === undefined) return { ok: false, reason: tooLarge(maxBytes), code: undefined };
+    return { ok: true, bytes };
   } catch (error) {
     return failure(error);
   } finally {

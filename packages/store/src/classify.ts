@@ -140,7 +140,17 @@ function classifyLive(
     }
     return { classification: "running", reason: `executor pid ${pid} is running` };
   }
-  // The pid is alive but we cannot prove it is the executor: let the heartbeat decide.
+  // The pid is alive but we cannot prove it is the executor: let the heartbeat decide, as on
+  // another host. Without one, a live pid proves nothing (pids are reused): unknown.
+  if (heartbeatAge === null) {
+    return {
+      classification: "unknown",
+      reason: `pid ${pid} is alive, but meta.json has no executor identity to check it by and there is no heartbeat`,
+    };
+  }
   if (stale) return { classification: "crashed", reason: staleReason };
-  return { classification: "running", reason: `pid ${pid} is alive (identity not verifiable)` };
+  return {
+    classification: "running",
+    reason: `pid ${pid} is alive and the heartbeat is recent (identity not verifiable)`,
+  };
 }

@@ -11,12 +11,24 @@ export class RunDirectoryError extends RunyardError {
   }
 }
 
-/** A file of a run directory is missing, unreadable or not valid JSON. */
+/**
+ * A file of a run directory is missing, unreadable, refused (E_RUN_FILE_REFUSED: see
+ * openRunFile) or not valid JSON.
+ */
 export class RunFileError extends RunyardError {
   readonly file: string;
 
-  constructor(file: string, message: string, options?: { cause?: unknown; code?: string }) {
-    super(options?.code ?? "E_RUN_FILE", `${file}: ${message}`, options);
+  /** `standalone`: the message names the file itself and is not prefixed with it. */
+  constructor(
+    file: string,
+    message: string,
+    options?: { cause?: unknown; code?: string; standalone?: boolean },
+  ) {
+    super(
+      options?.code ?? "E_RUN_FILE",
+      options?.standalone === true ? message : `${file}: ${message}`,
+      options,
+    );
     this.file = file;
   }
 }

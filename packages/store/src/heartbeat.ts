@@ -1,8 +1,9 @@
 // The heartbeat file: wall-clock epoch milliseconds, rewritten about every 10 s while the
 // executor lives. Best effort: a failed write is reported once, then retried quietly at each
 // beat, because liveness must never stop a run.
-import { readInputFile } from "@runyard/schema";
 import { writeFileAtomic } from "./atomic-write.js";
+import type { RunFileError } from "./errors.js";
+import { MAX_HEARTBEAT_BYTES, readRunFile } from "./run-file.js";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
@@ -56,15 +57,19 @@ export function startHeartbeat(path: string, options: HeartbeatOptions = {}): He
   };
 }
 
-/** Epoch ms of the last beat, or null when there is no (readable, numeric) heartbeat. */
+/**
+ * Epoch ms of the last beat, or null when there is no heartbeat or it holds no number. Throws
+ * RunFileError for a heartbeat that cannot be read or is refused (see openRunFile).
+ */
 export async function readHeartbeat(path: string): Promise<number | null> {
-  // A regular file only, not through a link, opened without blocking (see readJsonFile).
-  const read = await readInputFile(path, 4096, { followSymlinks: false });
-  if (!read.ok) {
-    if (read.code === "ENOENT") return null;
-    throw read.cause ?? new Error(read.reason);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRunFile(path, MAX_HEARTBEAT_BYTES);
+  } catch (error) {
+    if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
+    throw error;
   }
-  const text = new TextDecoder().decode(read.bytes);
+  const text = new TextDecoder().decode(bytes);
   const value = Number(text.trim());
   return Number.isFinite(value) && value > 0 ? value : null;
 }

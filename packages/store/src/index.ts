@@ -39,14 +39,18 @@ export {
 export {
   type CaptureFile,
   type CaptureFileStream,
+  type CaptureScan,
   type ListCapturesOptions,
   listCaptures,
+  type RefusedCapture,
+  scanCaptures,
 } from "./list-captures.js";
 export {
   type BrokenRun,
   LIST_RUNS_CONCURRENCY,
   type ListRunsOptions,
   listRuns,
+  RUN_READ_DEADLINE_MS,
   type RunList,
 } from "./list-runs.js";
 export {
@@ -106,6 +110,14 @@ export {
   stageRunDirectory,
   writeMeta,
 } from "./run-directory.js";
+export {
+  MAX_HEARTBEAT_BYTES,
+  MAX_META_BYTES,
+  MAX_STATUS_BYTES,
+  type OpenedRunFile,
+  openRunFile,
+  readRunFile,
+} from "./run-file.js";
 export { listRunIds } from "./run-ids.js";
 export {
   type MeasuredRemoval,

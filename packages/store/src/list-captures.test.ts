@@ -1,8 +1,9 @@
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { linkSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { temporaryDirectory } from "../test/helpers.js";
-import { listCaptures } from "./list-captures.js";
+import { listCaptures, scanCaptures } from "./list-captures.js";
 
 function runWithCaptures(): string {
   const directory = temporaryDirectory();
@@ -65,5 +66,27 @@ describe("listCaptures", () => {
     await expect(listCaptures(missing)).rejects.toThrow(
       `${missing}: cannot list captures: no such file or directory`,
     );
+  });
+
+  it("refuses what is named like a capture but is not the executor's, each with its reason", async () => {
+    const directory = runWithCaptures();
+    const outside = join(temporaryDirectory(), "secret.txt");
+    writeFileSync(outside, "CANARY\n");
+    linkSync(outside, join(directory, "000006-hard.out"));
+    execFileSync("mkfifo", [join(directory, "000007-pipe.err")]);
+    const { captures, refused } = await scanCaptures(directory);
+    expect(captures.map((capture) => capture.name)).not.toContain("000006-hard.out");
+    expect(refused.map((entry) => [entry.name, entry.error.code])).toEqual([
+      ["000004-dir.out", "E_RUN_FILE_REFUSED"],
+      ["000005-link.out", "E_RUN_FILE_REFUSED"],
+      ["000006-hard.out", "E_RUN_FILE_REFUSED"],
+      ["000007-pipe.err", "E_RUN_FILE_REFUSED"],
+    ]);
+    expect(refused.map((entry) => entry.error.message.slice(directory.length + 1))).toEqual([
+      "000004-dir.out is a directory, not a regular file; a run directory holds only files the executor wrote",
+      "000005-link.out is a symbolic link, which is not followed: a run directory holds only files the executor wrote, and a link may lead anywhere",
+      "000006-hard.out is a file with 2 hard links: it has another name, maybe outside the runs root, so the executor did not make it; it is not read",
+      "000007-pipe.err is a named pipe, not a regular file; a run directory holds only files the executor wrote",
+    ]);
   });
 });

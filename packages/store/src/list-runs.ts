@@ -3,10 +3,12 @@
 // are returned in `broken` with the reason, so a GUI can offer to clean them instead of hiding
 // them. A run removed while it is listed (`runyard rm` renames it aside first) is left out, not
 // called broken. Runs are read a few at a time: a root of thousands must not exhaust file
-// descriptors.
+// descriptors. One run cannot stall the listing: a run not read within a deadline (a file on a
+// hung network file system) is listed as broken with that reason, and the others go on.
 import { lstat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { RunyardError } from "@runyard/schema";
+import { withDeadline } from "./deadline.js";
 import { describeSystemError, RunFileError } from "./errors.js";
 import { mapBounded } from "./map-bounded.js";
 import { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
@@ -33,6 +35,13 @@ export interface RunList {
 /** Run directories read at once by default. */
 export const LIST_RUNS_CONCURRENCY = 32;
 
+/**
+ * How long one run directory may take to read before the listing gives up on it: far past
+ * what a healthy one takes (milliseconds, on NFS a few hundred), short enough that a run on a
+ * hung file system does not hold up `runyard ps` or the GUI.
+ */
+export const RUN_READ_DEADLINE_MS = 5_000;
+
 export interface ListRunsOptions extends ReadRunOptions {
   /**
    * Read only the newest `limit` run directories (with `filter`: read until `limit` runs
@@ -47,6 +56,8 @@ export interface ListRunsOptions extends ReadRunOptions {
   filter?: (view: RunView) => boolean;
   /** How many run directories are read at once (default LIST_RUNS_CONCURRENCY). */
   concurrency?: number;
+  /** How long one run may take to read before it is listed as broken (RUN_READ_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
 type ReadResult =
@@ -55,10 +66,27 @@ type ReadResult =
   /** Removed (or moved aside) while it was listed. */
   | { ok: "gone" };
 
-async function readOne(root: string, runId: string, options: ReadRunOptions): Promise<ReadResult> {
+/** The run read, or a RunFileError (E_RUN_READ_TIMEOUT) once `deadlineMs` have passed. */
+function readWithin(directory: string, options: ReadRunOptions, deadlineMs: number) {
+  return withDeadline(readRun(directory, options), deadlineMs, () => {
+    const seconds = deadlineMs / 1000;
+    return new RunFileError(
+      directory,
+      `not read within ${seconds} s (a file on a hung or slow file system?); skipped so the other runs are listed`,
+      { code: "E_RUN_READ_TIMEOUT" },
+    );
+  });
+}
+
+async function readOne(
+  root: string,
+  runId: string,
+  options: ReadRunOptions,
+  deadlineMs: number,
+): Promise<ReadResult> {
   const directory = join(root, runId);
   try {
-    return { ok: true, view: await readRun(directory, options) };
+    return { ok: true, view: await readWithin(directory, options, deadlineMs) };
   } catch (error) {
     if (await isGone(directory)) return { ok: "gone" };
     const wrapped =
@@ -70,7 +98,13 @@ async function readOne(root: string, runId: string, options: ReadRunOptions): Pr
 }
 
 export async function listRuns(runsRoot: string, options: ListRunsOptions = {}): Promise<RunList> {
-  const { limit = 0, concurrency = LIST_RUNS_CONCURRENCY, filter, ...readOptions } = options;
+  const {
+    limit = 0,
+    concurrency = LIST_RUNS_CONCURRENCY,
+    deadlineMs = RUN_READ_DEADLINE_MS,
+    filter,
+    ...readOptions
+  } = options;
   if (!Number.isSafeInteger(limit) || limit < 0)
     throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
   if (!Number.isSafeInteger(concurrency) || concurrency < 1)
@@ -97,7 +131,7 @@ export async function listRuns(runsRoot: string, options: ListRunsOptions = {}):
     );
     next += page.length;
     const results = await mapBounded(page, concurrency, (runId) =>
-      readOne(root, runId, readOptions),
+      readOne(root, runId, readOptions, deadlineMs),
     );
     for (const result of results) {
       if (result.ok === "gone") list.total -= 1;

@@ -1,7 +1,8 @@
 // Reads one JSON file of a run directory and validates it; every failure names the file and,
 // for a mismatch, each field and what was expected.
-import { readInputFile, ValidationError, type ValidationProblem } from "@runyard/schema";
-import { describeSystemError, RunFileError } from "./errors.js";
+import { ValidationError, type ValidationProblem } from "@runyard/schema";
+import { RunFileError } from "./errors.js";
+import { MAX_STATUS_BYTES, readRunFile } from "./run-file.js";
 
 /** A validator in the shape of @runyard/schema's `check` bound to one schema. */
 export type Validate<T> = (
@@ -9,41 +10,53 @@ export type Validate<T> = (
 ) => { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
 
 /**
- * Largest JSON file of a run directory read: far past any real one (a status.json of 100 000
- * steps is some 20 MB); a bound all the same, as these files are read by every `runyard ps`.
+ * Largest JSON file of a run directory read by default: status.json's cap, the largest of
+ * them (meta.json is read with MAX_META_BYTES).
  */
-export const MAX_RUN_JSON_BYTES = 256 * 1024 * 1024;
+export const MAX_RUN_JSON_BYTES = MAX_STATUS_BYTES;
 
 export type JsonReadResult<T> =
   | { ok: true; value: T }
   | { ok: false; missing: boolean; error: RunFileError | ValidationError };
 
+/**
+ * JSON.parse's complaint without the text it quotes: the file may be anything (junk, a
+ * binary, terminal escapes), and none of it is shown.
+ */
+function describeJsonError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/, ".*is not valid JSON$/s, "")
+    .replace(/^Unexpected token .*$/s, "unexpected character")
+    .replace(/[^\x20-\x7e]/g, "?")
+    .slice(0, 200);
+}
+
+/**
+ * Reads a JSON file of a run directory and validates it: only a regular file with one name,
+ * reached by no link, of at most `maxBytes` (see openRunFile).
+ */
 export async function readJsonFile<T>(
   path: string,
   validate: Validate<T>,
+  maxBytes: number = MAX_RUN_JSON_BYTES,
 ): Promise<JsonReadResult<T>> {
-  // Only a regular file, opened without blocking and never through a link: a named pipe in a
-  // run directory (a step can make one there) would otherwise hang every reader for good, past
-  // Ctrl-C, and a link to /dev/zero would read until memory runs out.
-  const read = await readInputFile(path, MAX_RUN_JSON_BYTES, { followSymlinks: false });
-  if (!read.ok) {
-    const missing = read.code === "ENOENT";
-    const reason = read.cause === undefined ? read.reason : describeSystemError(read.cause);
-    return {
-      ok: false,
-      missing,
-      error: new RunFileError(path, missing ? "missing" : reason, {
-        cause: read.cause,
-        code: missing ? "E_RUN_FILE_MISSING" : "E_RUN_FILE",
-      }),
-    };
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRunFile(path, maxBytes);
+  } catch (error) {
+    const wrapped =
+      error instanceof RunFileError
+        ? error
+        : new RunFileError(path, String(error), { cause: error });
+    return { ok: false, missing: wrapped.code === "E_RUN_FILE_MISSING", error: wrapped };
   }
-  const text = new TextDecoder().decode(read.bytes);
+  const text = new TextDecoder().decode(bytes);
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (error) {
-    const torn = text.trim() === "" ? "empty file" : `invalid JSON: ${(error as Error).message}`;
+    const torn = text.trim() === "" ? "empty file" : `invalid JSON: ${describeJsonError(error)}`;
     return {
       ok: false,
       missing: false,

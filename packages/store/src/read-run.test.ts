@@ -91,6 +91,22 @@ describe("readRun classification", () => {
     expect((await readRun(none.directory, { now })).classification).toBe("unknown");
   });
 
+  it("says unknown for a live pid without executor identity or heartbeat, as the docs say", async () => {
+    // An older or foreign writer: a pid and nothing to tell it from a recycled one.
+    const bare = { ...here, pid: process.pid };
+    const run = await runWith(bare);
+    const view = await readRun(run.directory);
+    expect(view.classification).toBe("unknown");
+    expect(view.reason).toBe(
+      `pid ${process.pid} is alive, but meta.json has no executor identity to check it by and there is no heartbeat`,
+    );
+    const now = Date.now();
+    const beating = await runWith(bare, now - 5_000);
+    expect((await readRun(beating.directory, { now })).classification).toBe("running");
+    const stale = await runWith(bare, now - 120_000);
+    expect((await readRun(stale.directory, { now })).classification).toBe("crashed");
+  });
+
   it("takes an ended run's final status from meta.json", async () => {
     const run = await runWith(here);
     await writeMeta(run.directory, {
@@ -233,6 +249,22 @@ describe("readRun with readEnd", () => {
     expect(view.classification).toBe("crashed");
     expect(view.summaryEnd).toBeNull();
     expect(view.lastEventAt).toBe("2026-06-05T14:25:00.000Z");
+  });
+});
+
+describe("readRun of a meta.json naming another run", () => {
+  it("keeps the directory's id, and says what meta.json claims", async () => {
+    const run = await runWith(here);
+    const other = "01a20000-0000-7000-8000-0000000000ff";
+    await writeMeta(run.directory, { ...run.meta, runId: other });
+    const view = await readRun(run.directory);
+    expect(view.runId).toBe(run.runId);
+    expect(view.meta.runId).toBe(other);
+    expect(view.problems).toEqual([
+      `${run.paths.meta}: runId: names run ${other}, not ${run.runId} as its directory does; the run is listed under its directory's id`,
+    ]);
+    const list = await listRuns(join(run.directory, ".."));
+    expect(list.runs.map((listed) => listed.runId)).toEqual([run.runId]);
   });
 });
 

@@ -21,14 +21,19 @@ import {
   type SummaryEnd,
   wantsSummaryEnd,
 } from "./classify.js";
-import { describeSystemError } from "./errors.js";
+import { describeSystemError, RunFileError } from "./errors.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { type RunPaths, runPaths } from "./paths.js";
 import { readJsonFile } from "./read-json.js";
+import { MAX_META_BYTES } from "./run-file.js";
 import { readStopRecord } from "./stop-record.js";
 import { checkTimeline, type TimelineIntegrity } from "./timeline-integrity.js";
 
 export interface RunView {
+  /**
+   * The run's id: its directory's name, which is what finds it. meta.json's `runId` is in
+   * `meta`; when the two differ, `problems` says so.
+   */
   runId: string;
   directory: string;
   paths: RunPaths;
@@ -98,15 +103,29 @@ async function readStoppedEnd(path: string, problems: string[]): Promise<Summary
   }
 }
 
+/** A RunFileError names its file already; a bare system error gets it. */
+function problemOf(path: string, error: unknown): string {
+  return error instanceof RunFileError ? error.message : `${path}: ${describeSystemError(error)}`;
+}
+
 /** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
 export async function readRun(directory: string, options: ReadRunOptions = {}): Promise<RunView> {
   const { readEnd = false, timeline: depth = "tail", ...classifyOptions } = options;
   const paths = runPaths(directory);
   const problems: string[] = [];
-  const meta = await readJsonFile(paths.meta, (input) => check(LenientRunMetaSchema, input));
+  const meta = await readJsonFile(
+    paths.meta,
+    (input) => check(LenientRunMetaSchema, input),
+    MAX_META_BYTES,
+  );
   if (!meta.ok) throw meta.error;
-  if (meta.value.runId !== basename(directory)) {
-    problems.push(`${paths.meta}: runId: ${meta.value.runId} does not match the directory name`);
+  // The directory's name is the run's id: it is what `logs`, `show` and `rm` find it by. A
+  // meta.json naming another run (copied, or forged) is said, not believed.
+  const runId = basename(directory);
+  if (meta.value.runId !== runId) {
+    problems.push(
+      `${paths.meta}: runId: names run ${meta.value.runId}, not ${runId} as its directory does; the run is listed under its directory's id`,
+    );
   }
   const newer = meta.value.schemaVersion > SCHEMA_VERSION;
   const newerProblem = `written by a newer Runyard (schema version ${meta.value.schemaVersion}); upgrade runyard`;
@@ -123,7 +142,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
   try {
     heartbeatAt = await readHeartbeat(paths.heartbeat);
   } catch (error) {
-    problems.push(`${paths.heartbeat}: ${describeSystemError(error)}`);
+    problems.push(problemOf(paths.heartbeat, error));
   }
 
   let classified = classifyRun(meta.value, heartbeatAt, classifyOptions);
@@ -162,7 +181,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
         distrusted = "; run_summary.jsonl has a run-end, not taken: the timeline is damaged";
       }
     } catch (error) {
-      problems.push(`${paths.summary}: ${describeSystemError(error)}`);
+      problems.push(problemOf(paths.summary, error));
     }
   }
   if (summaryEnd === null && wantsSummaryEnd(meta.value, classified)) {
@@ -172,7 +191,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
   const { classification } = classified;
   const reason = `${classified.reason}${distrusted}${newer ? `; meta.json was ${newerProblem}` : ""}`;
   return {
-    runId: meta.value.runId,
+    runId,
     directory,
     paths,
     meta: meta.value,

@@ -6,8 +6,8 @@
 // cut short leaves only the dot name, which the next gc finishes. fs.rm deletes a symlink inside
 // the run as the link itself and never follows it, so nothing outside the runs root is touched.
 import { randomBytes } from "node:crypto";
-import type { Stats } from "node:fs";
-import { chmod, lstat, readdir, rename, rm } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, lstat, open, readdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isRunId, parseRunId, RunyardError } from "@runyard/schema";
 import type { ClassifyOptions, RunClassification } from "./classify.js";
@@ -158,11 +158,29 @@ export async function deleteRemoval(directory: string): Promise<DiskUsage> {
   return usage;
 }
 
-/** chmod u+rwx every directory under `directory` (found with lstat: links are not followed). */
+/**
+ * chmod u+rwx every directory under `directory`. Each is opened without following a link and
+ * changed through its descriptor (fchmod): a directory swapped for a link to one outside the
+ * runs root meanwhile is never changed, where chmod(path) would follow the link.
+ */
 async function makeWritable(directory: string): Promise<void> {
-  const stats = await lstat(directory).catch(() => undefined);
-  if (!stats?.isDirectory()) return;
-  await chmod(directory, (stats.mode & 0o7777) | 0o700).catch(() => undefined);
+  let handle: FileHandle;
+  try {
+    handle = await open(
+      directory,
+      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
+  } catch {
+    return; // not a directory, a link, or gone: nothing of ours to open up
+  }
+  try {
+    const stats = await handle.stat();
+    await handle.chmod((stats.mode & 0o7777) | 0o700);
+  } catch {
+    // Not ours to change (another owner): the rm that follows says what it could not remove.
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
   const names = await readdir(directory).catch(() => [] as string[]);
   for (const name of names) await makeWritable(join(directory, name));
 }

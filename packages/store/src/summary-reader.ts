@@ -2,7 +2,7 @@
 // streamSummary. The newline commits a line: a last line without it is a write in progress
 // (or cut by a crash), reported as torn even when it is complete JSON, never as an error. A
 // bad line in the middle is reported with its line number and the reading goes on.
-import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import {
   DECODE_ERROR_CODES,
   type DecodedEvent,
@@ -10,6 +10,7 @@ import {
   decodeStream,
   readRunSummary,
 } from "@runyard/protocol";
+import { openRunFile } from "./run-file.js";
 
 export type SummaryRecord =
   | { kind: "event"; line: number; event: DecodedEvent }
@@ -46,6 +47,16 @@ function toRecord(result: DecodeResult<DecodedEvent>): SummaryRecord | undefined
 }
 
 /**
+ * The summary's bytes as a stream, opened as every file of a run directory is (see
+ * openRunFile: a named pipe, a device or a link in its place is refused, never waited on).
+ * The stream closes the file when it ends or is destroyed.
+ */
+async function openSummary(path: string): Promise<Readable> {
+  const { handle } = await openRunFile(path);
+  return handle.createReadStream();
+}
+
+/**
  * Streams the records of a summary file, each line decoded and (unless `validate` is false)
  * checked against its schema; events outside the range are skipped, and reading stops at the
  * first event past `toSeq`. An event of a type this version does not know is kept (see
@@ -57,7 +68,7 @@ export async function* streamSummary(
 ): AsyncGenerator<SummaryRecord> {
   const fromSeq = options.fromSeq ?? 1;
   const toSeq = options.toSeq ?? Number.POSITIVE_INFINITY;
-  const results = decodeStream(createReadStream(path), {
+  const results = decodeStream(await openSummary(path), {
     content: "event",
     source: path,
     validate: options.validate ?? true,
@@ -89,7 +100,7 @@ export async function readSummary(
   options: SummaryOptions = {},
 ): Promise<SummaryReadResult> {
   const toSeq = options.toSeq ?? Number.POSITIVE_INFINITY;
-  const summary = await readRunSummary(createReadStream(path), {
+  const summary = await readRunSummary(await openSummary(path), {
     source: path,
     fromSeq: options.fromSeq ?? 1,
     validate: options.validate ?? true,

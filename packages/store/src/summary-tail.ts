@@ -1,9 +1,10 @@
 // The last committed event of run_summary.jsonl, read from the end of the file: a reader that
 // wants to know how a run ended must not read a summary of gigabytes from the start. Only the
 // last `maxBytes` are read; a last line longer than that is not looked at.
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { createSummaryDecoder, type DecodedEvent } from "@runyard/protocol";
+import type { RunFileError } from "./errors.js";
+import { openRunFile } from "./run-file.js";
 
 /** How much of the end of a summary is read by default. */
 export const SUMMARY_TAIL_BYTES = 64 * 1024;
@@ -37,25 +38,27 @@ export async function readLastSummaryEvent(
 }
 
 /**
- * The last `maxBytes` of a regular file and where they start in it; null when it is missing.
- * Without blocking and not through a link: a named pipe in the file's place would otherwise
- * hang the reader (every `runyard ps`) for good.
+ * The last `maxBytes` of a run's file and where they start in it; null when it is missing.
+ * Opened as every file of a run directory is (openRunFile): a regular file with one name,
+ * reached by no link, without blocking — a named pipe in the file's place would otherwise hang
+ * the reader (every `runyard ps`) for good.
  */
 export async function readFileTail(
   path: string,
   maxBytes: number,
 ): Promise<{ tail: Buffer; start: number } | null> {
-  let handle: import("node:fs/promises").FileHandle;
+  let handle: FileHandle;
+  let size: number;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    ({
+      handle,
+      stats: { size },
+    } = await openRunFile(path));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
     throw error;
   }
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new Error("not a regular file");
-    const { size } = stats;
     const start = Math.max(0, size - maxBytes);
     const tail = Buffer.alloc(size - start);
     let filled = 0;

@@ -10,8 +10,7 @@
 //   or lost anywhere shows as a count that differs from the last seq. A bigger summary is read
 //   only at its end, where the lines must follow each other seq by seq.
 // - "full", for one run (`runyard show`): every line is decoded and checked, streamed.
-import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import {
   createSummaryDecoder,
   DECODE_ERROR_CODES,
@@ -21,6 +20,8 @@ import {
   type LineDecoder,
 } from "@runyard/protocol";
 import type { FinalStatus } from "@runyard/schema";
+import type { RunFileError } from "./errors.js";
+import { openRunFile } from "./run-file.js";
 import { SUMMARY_TAIL_BYTES } from "./summary-tail.js";
 
 /** A summary up to this size is read whole by a tail check, to count its lines. */
@@ -259,20 +260,13 @@ function countNewlines(buffer: Buffer, from: number, to: number): number {
 }
 
 /** Opens the summary without blocking on a FIFO and not through a link; null when missing. */
+/** The summary opened as every run file is (openRunFile); null when it is missing. */
 async function openSummary(path: string): Promise<{ handle: FileHandle; size: number } | null> {
-  let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new Error("not a regular file");
+    const { handle, stats } = await openRunFile(path);
     return { handle, size: stats.size };
   } catch (error) {
-    await handle.close();
+    if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
     throw error;
   }
 }

@@ -3,8 +3,8 @@
 import { RunyardError } from "@runyard/schema";
 import {
   type CaptureFileStream,
-  listCaptures,
   resolveRunReference,
+  scanCaptures,
   shortHostname,
 } from "@runyard/store";
 import { copyCapture } from "../capture-copy.js";
@@ -78,11 +78,13 @@ Examples:
         context,
       );
     }
-    const captures = await listCaptures(directory, {
+    const { captures, refused } = await scanCaptures(directory, {
       streams,
       ...(step === undefined ? {} : { stepId: step }),
     });
-    if (captures.length === 0) {
+    const warning = paint(context.output, "yellow", "warning:");
+    for (const entry of refused) context.output.err(`${warning} ${entry.error.message}\n`);
+    if (captures.length === 0 && refused.length === 0) {
       if (step !== undefined) {
         throw new RunyardError(
           "E_STEP_NOT_FOUND",
@@ -93,6 +95,10 @@ Examples:
         );
       }
       context.output.err(`run ${runId} has no captured output yet\n`);
+      return EXIT.ok;
+    }
+    if (captures.length === 0) {
+      context.output.err(`run ${runId} has no output that can be printed\n`);
       return EXIT.ok;
     }
     const { output, signal } = context;

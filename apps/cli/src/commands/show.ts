@@ -2,11 +2,11 @@
 // ended, its params, a table of its steps with their capture files, and where its directory is.
 import {
   type CaptureFile,
-  listCaptures,
   listRunIds,
   type RunView,
   readRun,
   resolveRunReference,
+  scanCaptures,
   shortHostname,
   shortRunIds,
 } from "@runyard/store";
@@ -169,10 +169,16 @@ Examples:
     const host = shortHostname(context.env);
     // One run: every line of its timeline is checked, not only its end.
     const view = await readRun(directory, { host, readEnd: true, timeline: "full" });
-    const [captures, runIds] = await Promise.all([listCaptures(directory), listRunIds(runsRoot)]);
+    const [{ captures, refused }, runIds] = await Promise.all([
+      scanCaptures(directory),
+      listRunIds(runsRoot),
+    ]);
     const now = Date.now();
+    // Entries named like a capture that are not read (a link, a pipe) are the run's problems too.
+    const problems = [...view.problems, ...refused.map((entry) => entry.error.message)];
     const json: ShowJson = {
       ...runJson(view, { host, now, shortId: shortRunIds(runIds) }),
+      problems,
       workflowId: view.meta.workflowId,
       pid: view.meta.executor?.pid ?? view.meta.pid,
       user: view.meta.user ?? null,
@@ -188,7 +194,7 @@ Examples:
     }
     printShow(output, json, host, now);
     const warning = paint(output, "yellow", "warning:");
-    for (const problem of view.problems) output.err(`${warning} ${safeText(problem)}\n`);
+    for (const problem of problems) output.err(`${warning} ${safeText(problem)}\n`);
     return EXIT.ok;
   },
 };

@@ -1,0 +1,198 @@
+// The one way the store opens a file of a run directory to read it. A run directory is
+// writable by its steps (and, in a shared runs root, by a group), so what sits there under
+// meta.json's name need not be what the executor wrote: a named pipe would hang a reader for
+// good, a link to /dev/zero or a sparse file of gigabytes would eat its memory, and a symbolic
+// or hard link could make `runyard ps`, `logs` or the GUI show a file from outside the runs
+// root. Every check is made on the open descriptor (fstat, /proc/self/fd), so a file swapped
+// between a check and the open is caught; the lstat before the open only spares a device the
+// open itself.
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, lstat, open, readlink, realpath } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { readUpTo } from "@runyard/schema";
+import { RunFileError } from "./errors.js";
+import { explainSystemError } from "./system-errors.js";
+
+/** Largest meta.json read: a real one is under 1 KiB plus its params. */
+export const MAX_META_BYTES = 1024 * 1024;
+/** Largest status.json read: some 200 bytes a step, room for well over 100 000 steps. */
+export const MAX_STATUS_BYTES = 32 * 1024 * 1024;
+/** Largest heartbeat read: one number. */
+export const MAX_HEARTBEAT_BYTES = 4096;
+
+/**
+ * Bytes of file contents one process holds at once across all its reads (a listing reads 32
+ * runs at a time): a root full of files just under their caps costs this much memory, not
+ * 32 times the cap. A read larger than the budget still goes, alone.
+ */
+const READ_BUDGET_BYTES = 64 * 1024 * 1024;
+
+const WHY = "a run directory holds only files the executor wrote";
+const SYMBOLIC_LINK = `a symbolic link, which is not followed: ${WHY}, and a link may lead anywhere`;
+
+/** The words "<path> is …" for a file that is not a regular file. */
+function kindOf(stats: Stats): string {
+  if (stats.isSymbolicLink()) return "a symbolic link";
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  return "an unusual kind of file";
+}
+
+function mebibytes(bytes: number): string {
+  const value = bytes / (1024 * 1024);
+  if (value < 1) return `${Math.ceil(bytes / 1024)} KiB`;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} MiB`;
+}
+
+/** A file of a run directory that a reader will not read, and why (code E_RUN_FILE_REFUSED). */
+export function refusedFile(path: string, reason: string): RunFileError {
+  return new RunFileError(path, `${path} is ${reason}`, {
+    code: "E_RUN_FILE_REFUSED",
+    standalone: true,
+  });
+}
+
+/** Why a file with these stats is not read ("<path> is …"), or undefined when it may be. */
+export function refusalOf(stats: Stats, maxBytes: number): string | undefined {
+  if (stats.isSymbolicLink()) return SYMBOLIC_LINK;
+  if (!stats.isFile()) return `${kindOf(stats)}, not a regular file; ${WHY}`;
+  if (stats.nlink > 1) {
+    return `a file with ${stats.nlink} hard links: it has another name, maybe outside the runs root, so the executor did not make it; it is not read`;
+  }
+  if (stats.size > maxBytes) {
+    return `${mebibytes(stats.size)}, more than the ${mebibytes(maxBytes)} such a file may hold; it is not read`;
+  }
+  return undefined;
+}
+
+/**
+ * Where the open descriptor really leads, on Linux; undefined where /proc is not there. A
+ * file opened through a symbolic link anywhere on its path shows its real place here.
+ */
+async function descriptorPath(handle: FileHandle): Promise<string | undefined> {
+  try {
+    return await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `path` (a file in a run directory) was opened where it lies: its directory is a
+ * real directory, not a link, in a real place under the runs root (the directory above it,
+ * which may itself be reached through links the user chose).
+ */
+async function openedInPlace(path: string, handle: FileHandle): Promise<boolean> {
+  const directory = dirname(path);
+  const directoryStats = await lstat(directory);
+  if (!directoryStats.isDirectory()) return false;
+  const actual = await descriptorPath(handle);
+  if (actual === undefined) return true;
+  // Removed since it was opened (an atomic replace, a clean-up): where it was is all we know.
+  if (actual.endsWith(" (deleted)")) return true;
+  const expected = join(await realpath(dirname(directory)), basename(directory), basename(path));
+  return actual === expected;
+}
+
+export interface OpenedRunFile {
+  handle: FileHandle;
+  stats: Stats;
+}
+
+/**
+ * Opens a file of a run directory for reading, if it is a regular file with one name, at most
+ * `maxBytes` long, reached by no symbolic link: opened without blocking (a named pipe never
+ * waits) and without following a link. Throws RunFileError: E_RUN_FILE_MISSING when there is
+ * no such file, E_RUN_FILE_REFUSED with the reason for a file that is not read, E_RUN_FILE for
+ * any other failure. The caller closes the handle.
+ */
+export async function openRunFile(
+  path: string,
+  maxBytes: number = Number.POSITIVE_INFINITY,
+): Promise<OpenedRunFile> {
+  const absolute = resolve(path);
+  let handle: FileHandle;
+  try {
+    const before = refusalOf(await lstat(absolute), Number.POSITIVE_INFINITY);
+    if (before !== undefined) throw refusedFile(absolute, before);
+    handle = await open(
+      absolute,
+      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY,
+    );
+  } catch (error) {
+    throw failure(absolute, error);
+  }
+  try {
+    const stats = await handle.stat();
+    const after = refusalOf(stats, maxBytes);
+    if (after !== undefined) throw refusedFile(absolute, after);
+    if (!(await openedInPlace(absolute, handle))) {
+      throw refusedFile(
+        absolute,
+        `reached through a symbolic link on its path, which is not followed: ${WHY}`,
+      );
+    }
+    return { handle, stats };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw failure(absolute, error);
+  }
+}
+
+function failure(path: string, error: unknown): RunFileError {
+  if (error instanceof RunFileError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT")
+    return new RunFileError(path, "missing", { cause: error, code: "E_RUN_FILE_MISSING" });
+  // O_NOFOLLOW met a link swapped in after the lstat.
+  if (code === "ELOOP") return refusedFile(path, SYMBOLIC_LINK);
+  // O_NONBLOCK met a lease another process holds: never waited for.
+  if (code === "EAGAIN" || code === "EWOULDBLOCK")
+    return refusedFile(path, "held by another process (a lease); it is not waited for");
+  const reason = explainSystemError(error)?.reason ?? String(error);
+  return new RunFileError(path, reason, { cause: error });
+}
+
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+/** Waits until `bytes` fit in the read budget, and takes them; the returned call gives back. */
+async function reserve(bytes: number): Promise<() => void> {
+  while (inFlight > 0 && inFlight + bytes > READ_BUDGET_BYTES) {
+    await new Promise<void>((resolvePromise) => waiting.push(resolvePromise));
+  }
+  inFlight += bytes;
+  return () => {
+    inFlight -= bytes;
+    for (const wake of waiting.splice(0)) wake();
+  };
+}
+
+/**
+ * The whole of a file of a run directory (see openRunFile for what is refused), read no
+ * further than `maxBytes` even when it grows meanwhile.
+ */
+export async function readRunFile(path: string, maxBytes: number): Promise<Uint8Array> {
+  const { handle, stats } = await openRunFile(path, maxBytes);
+  const capacity = Math.min(stats.size, maxBytes) + 1;
+  const release = await reserve(capacity);
+  try {
+    // Read on past the fstat's size (it may have grown since), never past the cap.
+    const bytes = await readUpTo(handle, capacity, maxBytes);
+    if (bytes === undefined) {
+      throw refusedFile(
+        resolve(path),
+        `more than the ${mebibytes(maxBytes)} such a file may hold; it is not read`,
+      );
+    }
+    return bytes;
+  } catch (error) {
+    throw failure(resolve(path), error);
+  } finally {
+    release();
+    await handle.close().catch(() => undefined);
+  }
+}
