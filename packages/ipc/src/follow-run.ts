@@ -8,7 +8,11 @@
 //   const follower = followRun(runDirectory, { output: true, signal });
 //   for await (const message of follower) render(message);
 //   follower.finalStatus;   // "success" | "failed" | "cancelled", or undefined if stopped
-import type { DecodedServerMessage, WelcomeMessage } from "@runyard/protocol";
+import {
+  type DecodedServerMessage,
+  PROTOCOL_ERROR_CODES,
+  type WelcomeMessage,
+} from "@runyard/protocol";
 import type { FinalStatus } from "@runyard/schema";
 import type { CancelAnswer } from "./cancel-answers.js";
 import {
@@ -17,7 +21,7 @@ import {
   type IpcClient,
   type IpcClientOptions,
 } from "./client.js";
-import { IpcConnectError, NoExecutorError, OtherHostError } from "./errors.js";
+import { IpcConnectError, IpcProtocolError, NoExecutorError, OtherHostError } from "./errors.js";
 import { type RunTransportOptions, runTransport } from "./run-transport.js";
 import type { IpcTransport } from "./transport.js";
 
@@ -173,6 +177,14 @@ export function followRun(
             return { lost: new Error(`events jumped from seq ${lastSeq} to ${seq}`) };
           }
           lastSeq = seq;
+        } else if (
+          message.type === "error" &&
+          message.code === PROTOCOL_ERROR_CODES.timelineDamaged
+        ) {
+          // Every connection would replay the same damaged file: following live cannot go on.
+          throw new IpcProtocolError(message.code, message.message, {
+            hint: "read the run's files instead: runyard show and runyard logs",
+          });
         } else if (message.type === "bye") {
           // bye without a status: the server is going away but the run has not ended.
           if (message.finalStatus === null) return { lost: new Error("the server said bye") };
