@@ -21,7 +21,7 @@ import {
   type IpcClient,
   type IpcClientOptions,
 } from "./client.js";
-import { IpcConnectError, IpcProtocolError, NoExecutorError, OtherHostError } from "./errors.js";
+import { IpcConnectError, NoExecutorError, OtherHostError } from "./errors.js";
 import { type RunTransportOptions, runTransport } from "./run-transport.js";
 import type { IpcTransport } from "./transport.js";
 
@@ -65,7 +65,8 @@ export interface FollowRunOptions extends IpcClientOptions, RunTransportOptions 
  * then one per reconnection, with the run's meta and status then), every durable `event`
  * exactly once and in seq order, `output` if asked for, server `error`s, and finally `bye`.
  * The iteration ends after `bye` with the run's final status, or quietly when the signal is
- * aborted or close() is called; it throws NoExecutorError when the executor is gone for good,
+ * aborted or close() is called, or right after an `error` E_TIMELINE_DAMAGED (the run's
+ * timeline cannot be replayed live: read the rest from its files; finalStatus stays undefined); it throws NoExecutorError when the executor is gone for good,
  * OtherHostError, ProtocolVersionError, or another error that retrying cannot cure.
  */
 export interface RunFollower extends AsyncIterable<DecodedServerMessage> {
@@ -182,9 +183,9 @@ export function followRun(
           message.code === PROTOCOL_ERROR_CODES.timelineDamaged
         ) {
           // Every connection would replay the same damaged file: following live cannot go on.
-          throw new IpcProtocolError(message.code, message.message, {
-            hint: "read the run's files instead: runyard show and runyard logs",
-          });
+          // The consumer hears why, and reads the rest from the files as for an ended run.
+          yield message;
+          return undefined;
         } else if (message.type === "bye") {
           // bye without a status: the server is going away but the run has not ended.
           if (message.finalStatus === null) return { lost: new Error("the server said bye") };
