@@ -141,9 +141,11 @@ export async function createIpcServer(
     void connection.closed.then(() => connections.delete(connection));
     admit(connection);
   });
-  // Accept can fail (EMFILE, ENFILE: out of descriptors). net.Server reports it here and goes
-  // on listening: libuv closes the connections it could not accept (a spare descriptor lets
-  // it), so the executor neither dies nor spins. The executor's log counts the repeats.
+  // Accept can fail (EMFILE, ENFILE: out of descriptors). libuv then frees a spare descriptor,
+  // accepts and closes the pending connections (no descriptor, no way to tell them why) and
+  // goes on listening, so the executor neither dies nor spins; only when that trick fails
+  // does net.Server emit 'error', which must have this listener or the executor would die.
+  // The executor's log counts the repeats. maxClients keeps the server well below this.
   server.on("error", (error) => diagnostic(`server: ${error.message}`));
   await listen(server, socketPath);
   // The second guard: 0600 exactly. The run directory is 0700 besides, so nobody else could
