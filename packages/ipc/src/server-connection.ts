@@ -2,8 +2,8 @@
 // limits that keep one client from hurting the executor or the other clients.
 //
 // Backpressure: the executor must never wait for a client. What is sent to a client waits in
-// its SendQueue (plus, while a replay runs, a list of live messages held back so they follow
-// the replay in seq order). When the two together pass `maxQueueBytes` the client is too slow:
+// its SendQueue (plus, while a replay runs, the live messages its Subscription holds back so
+// they follow the replay in seq order). When the two together pass `maxQueueBytes` the client is too slow:
 // the backlog is discarded, and the client reads E_CLIENT_TOO_SLOW and `bye` next. It can
 // reconnect and resume with subscribe{fromSeq} from the last seq it saw.
 //
@@ -25,20 +25,10 @@ import {
   toServerMessage,
 } from "@runyard/protocol";
 import { type FinalStatus, RunyardError } from "@runyard/schema";
-import { TimelineDamagedError } from "./errors.js";
 import { RequestBudget } from "./request-budget.js";
 import { SendQueue } from "./send-queue.js";
 import type { IpcServerHandlers } from "./server-types.js";
-
-/** While replaying, how much may wait for the client before the replay waits for it. */
-const REPLAY_WINDOW_BYTES = 256 * 1024;
-
-interface Subscription {
-  fromSeq: number;
-  output: boolean | ReadonlySet<string>;
-  /** Live messages held back while the replay runs. */
-  pending: string[] | undefined;
-}
+import { Subscription } from "./subscription.js";
 
 export interface ConnectionSettings {
   handlers: IpcServerHandlers;
@@ -58,8 +48,6 @@ export class ServerConnection {
   readonly #budget: RequestBudget;
   #version: number | undefined;
   #subscription: Subscription | undefined;
-  #pendingBytes = 0;
-  #replay: Promise<void> = Promise.resolve();
   #closed = false;
   /** Said its last words: reads nothing more, sends nothing more. */
   #leaving = false;
@@ -114,25 +102,14 @@ export class ServerConnection {
 
   /** Whether this client asked for `stepId`'s output. */
   wantsOutput(stepId: string): boolean {
-    const output = this.#subscription?.output;
-    if (this.leaving || output === undefined || output === false) return false;
-    return output === true || output.has(stepId);
+    return !this.leaving && this.#subscription?.wantsOutput(stepId) === true;
   }
 
   /** Delivers a published event if the client subscribed to it. */
   deliver(event: RunEvent): void {
     const subscription = this.#subscription;
-    if (this.leaving || subscription === undefined) return;
-    const wanted =
-      event.type === "step-output"
-        ? this.wantsOutput(event.stepId)
-        : event.seq >= subscription.fromSeq;
-    if (!wanted) return;
-    const line = encodeMessage(toServerMessage(event));
-    if (subscription.pending) {
-      subscription.pending.push(line);
-      this.#pendingBytes += Buffer.byteLength(line);
-    } else this.#queue.push(line);
+    if (this.leaving || subscription === undefined || !subscription.wants(event)) return;
+    subscription.deliver(encodeMessage(toServerMessage(event)));
     this.#checkQueue();
   }
 
@@ -144,7 +121,7 @@ export class ServerConnection {
   async finish(finalStatus: FinalStatus | null, error?: RunError): Promise<void> {
     if (this.leaving) return this.closed;
     this.#watchProgress();
-    await this.#replay;
+    await this.#subscription?.replayed;
     if (this.leaving) return this.closed;
     this.#leaving = true;
     clearTimeout(this.#helloTimer);
@@ -222,56 +199,18 @@ export class ServerConnection {
       this.#error(PROTOCOL_ERROR_CODES.protocolState, "already subscribed");
       return;
     }
-    const lastSeq = this.#settings.handlers.snapshot().lastSeq;
-    const replaying = fromSeq <= lastSeq;
-    this.#subscription = {
-      fromSeq,
-      output: typeof output === "boolean" ? output : new Set(output),
-      pending: replaying ? [] : undefined,
-    };
-    if (replaying) this.#replay = this.#runReplay(fromSeq, lastSeq);
-  }
-
-  /** Sends events fromSeq..toSeq from the durable record, then the live ones held meanwhile. */
-  async #runReplay(fromSeq: number, toSeq: number): Promise<void> {
-    let next = fromSeq;
-    try {
-      for await (const event of this.#settings.handlers.replay(fromSeq, toSeq)) {
-        if (this.leaving) return;
-        if (event.type === "step-output" || event.seq < next) continue;
-        if (event.seq !== next) {
-          throw new TimelineDamagedError(
-            `the run's timeline (run_summary.jsonl) jumps from seq ${next - 1} to ${event.seq}: seq ${next} is missing`,
-          );
-        }
-        this.#queue.push(encodeMessage({ type: "event", event }));
-        next += 1;
-        if (next > toSeq) break;
-        if (this.#queue.bytes > REPLAY_WINDOW_BYTES) await this.#queue.room(REPLAY_WINDOW_BYTES);
-      }
-      if (next !== toSeq + 1) {
-        throw new TimelineDamagedError(
-          `the run's timeline (run_summary.jsonl) ends at seq ${next - 1}, but the executor has recorded events up to seq ${toSeq}`,
-        );
-      }
-    } catch (error) {
-      if (this.leaving) return;
-      if (error instanceof TimelineDamagedError) this.#leave(error.code, error.message);
-      else {
-        this.#leave(
-          PROTOCOL_ERROR_CODES.replay,
-          `cannot replay the run's events: ${(error as Error).message}`,
-        );
-      }
-      return;
-    }
-    if (this.leaving) return;
-    const subscription = this.#subscription;
-    const pending = subscription?.pending ?? [];
-    if (subscription) subscription.pending = undefined;
-    this.#pendingBytes = 0;
-    for (const line of pending) this.#queue.push(line);
-    this.#checkQueue();
+    const { handlers } = this.#settings;
+    const lastSeq = handlers.snapshot().lastSeq;
+    this.#subscription = new Subscription(
+      { fromSeq, output, lastSeq },
+      (from, to) => handlers.replay(from, to),
+      this.#queue,
+      {
+        leaving: () => this.leaving,
+        fail: (code, message) => this.#leave(code, message),
+        queued: () => this.#checkQueue(),
+      },
+    );
   }
 
   /** Decides a cancel at once; with an id, answers cancel-ok or an error with that id. */
@@ -312,7 +251,7 @@ export class ServerConnection {
 
   #checkQueue(): void {
     if (this.leaving) return;
-    const queued = this.#queue.bytes + this.#pendingBytes;
+    const queued = this.#queue.bytes + (this.#subscription?.heldBytes ?? 0);
     const limit = this.#settings.maxQueueBytes;
     if (queued <= limit) return;
     this.#leave(
@@ -333,8 +272,7 @@ export class ServerConnection {
     this.#leaving = true;
     clearTimeout(this.#helloTimer);
     this.#socket.pause();
-    if (this.#subscription) this.#subscription.pending = undefined;
-    this.#pendingBytes = 0;
+    this.#subscription?.drop();
     if (options.discard) this.#queue.discard();
     this.#queue.push(encodeMessage({ type: "error", code, message }));
     if (this.#version !== undefined) {
