@@ -268,7 +268,7 @@ export class ServerConnection {
    */
   #leave(code: string, message: string, options: { discard?: boolean } = {}): void {
     if (this.leaving) return;
-    this.#settings.diagnostic(`client dropped ${code}: ${message}`);
+    this.#settings.diagnostic(`dropped a client, ${code}: ${message}`);
     this.#leaving = true;
     clearTimeout(this.#helloTimer);
     this.#socket.pause();

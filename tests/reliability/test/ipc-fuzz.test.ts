@@ -211,7 +211,7 @@ describe("IPC fuzzing", () => {
         },
         cancel: () => undefined,
         diagnostic: (message) => {
-          const code = /^client (?:dropped|error) (E_[A-Z_]+)/.exec(message)?.[1];
+          const code = /^(?:dropped a client,|client error) (E_[A-Z_]+)/.exec(message)?.[1];
           if (code) drops.set(code, (drops.get(code) ?? 0) + 1);
         },
       },
