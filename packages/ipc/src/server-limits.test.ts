@@ -139,7 +139,10 @@ describe("the flood limit", () => {
     const received = types(flooder);
     expect(received[0]).toBe("welcome");
     // The burst (50, hello included) is answered; then the reason, and bye: the run goes on.
-    expect(received.filter((type) => type === "pong")).toHaveLength(49);
+    // (The bucket refills at 10 a second meanwhile: a slow machine may answer one or two more.)
+    const pongs = received.filter((type) => type === "pong").length;
+    expect(pongs).toBeGreaterThanOrEqual(49);
+    expect(pongs).toBeLessThan(60);
     expect(flooder.messages.slice(-2)).toEqual([
       {
         type: "error",
@@ -159,7 +162,9 @@ describe("the flood limit", () => {
     garbage.socket.write("not json\n".repeat(1000));
     await garbage.closed;
     const codes = garbage.messages.map((message) => message.code);
-    expect(codes.filter((code) => code === "E_BAD_MESSAGE")).toHaveLength(20);
+    const bad = codes.filter((code) => code === "E_BAD_MESSAGE").length;
+    expect(bad).toBeGreaterThanOrEqual(20);
+    expect(bad).toBeLessThan(30);
     // Never welcomed: the reason, and no bye.
     expect(codes.at(-1)).toBe("E_TOO_MANY_REQUESTS");
     expect(types(garbage)).not.toContain("bye");
