@@ -80,6 +80,30 @@ describe("the connection limit", () => {
     expect(await seqs).toEqual([range(1, 3), range(1, 3)]);
   });
 
+  it("lets followRun wait for a place: it retries E_TOO_MANY_CLIENTS like a lost connection", async () => {
+    const { server, socketPath, run } = await serve({ maxClients: 1 });
+    const holder = await subscriber(socketPath);
+    const retries: unknown[] = [];
+    const follower = followRun(socketTransport(socketPath), {
+      reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+      onRetry: ({ error }) => retries.push(error),
+    });
+    const seqs: number[] = [];
+    const following = (async () => {
+      for await (const message of follower)
+        if (message.type === "event") seqs.push(message.event.seq);
+    })();
+    await vi.waitFor(() => expect(retries.length).toBeGreaterThan(0));
+    expect(retries[0]).toMatchObject({ code: "E_TOO_MANY_CLIENTS" });
+    await holder.close();
+    run.append(2);
+    await vi.waitFor(() => expect(server.clientCount).toBe(1));
+    await vi.waitFor(() => expect(seqs).toEqual([1, 2]));
+    await server.close("success");
+    await following;
+    expect(follower.finalStatus).toBe("success");
+  });
+
   it("makes a silent connection give way to a new client, so squatters cannot lock it out", async () => {
     const { server, socketPath, run } = await serve({ maxClients: 3 });
     const viewer = await subscriber(socketPath);
