@@ -6,8 +6,9 @@
 // timeline grow. A forced cancel (kill) SIGKILLs at once, also what a cancel is already
 // stopping: it is what a user sends when the grace period is too long to wait.
 
-import type { IpcServerHandlers, IpcSnapshot } from "@runyard/ipc";
-import { PROTOCOL_ERROR_CODES } from "@runyard/protocol";
+import { basename } from "node:path";
+import { type IpcServerHandlers, type IpcSnapshot, TimelineDamagedError } from "@runyard/ipc";
+import { type DecodedEvent, PROTOCOL_ERROR_CODES } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
 import type { ExecutorLog } from "@runyard/store";
 import { streamSummary } from "@runyard/store";
@@ -32,15 +33,7 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
     snapshot: context.snapshot,
     replay: async function* (fromSeq, toSeq) {
       context.onSubscribe?.();
-      // Events up to toSeq are whole lines by now; a torn last line is a later event being
-      // appended, not yet part of the timeline. Every line was checked against its schema as
-      // this executor appended it (SummaryWriter refuses an invalid event): checking it again
-      // for each client that subscribes would only cost time.
-      const records = streamSummary(summaryPath, { fromSeq, toSeq, validate: false });
-      for await (const record of records) {
-        if (record.kind === "event") yield record.event;
-        else if (record.kind === "problem") throw new Error(record.message);
-      }
+      yield* replaySummary(summaryPath, fromSeq, toSeq);
     },
     cancel: ({ stepId, reason, force }) => {
       if (context.ended()) throw new RunyardError("E_RUN_ENDED", "the run has already ended");
@@ -86,4 +79,58 @@ export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
     },
     diagnostic: (message) => context.log.write("info", `ipc: ${message}`),
   };
+}
+
+/** What a client can still do when live replay cannot go on. */
+const READ_THE_FILES =
+  "a process other than the executor may have written to it (a step knows its path); live replay stops here. The run's files still hold what was recorded: read them with `runyard show <run>` and `runyard logs <run>`";
+
+function damaged(path: string, line: number, found: string, expected: string) {
+  return new TimelineDamagedError(
+    `the run's timeline is damaged: ${basename(path)} line ${line}: found ${found}, expected ${expected}; ${READ_THE_FILES}`,
+  );
+}
+
+/**
+ * Events fromSeq..toSeq of the summary, checking the whole file up to toSeq against the seq
+ * rule (line n holds seq n): a step can append to run_summary.jsonl, and a client must hear
+ * that the timeline is damaged, where and how, rather than get a forged event or a generic
+ * failure. Reading starts at line 1 for that reason; events before fromSeq are only counted.
+ */
+export async function* replaySummary(
+  path: string,
+  fromSeq: number,
+  toSeq: number,
+): AsyncGenerator<DecodedEvent> {
+  // Events up to toSeq are whole lines by now; a torn last line is a later event being
+  // appended, not yet part of the timeline. Every line was checked against its schema as
+  // this executor appended it (SummaryWriter refuses an invalid event): checking it again
+  // for each client that subscribes would only cost time. The seq rule is checked here.
+  let expected = 1;
+  let line = 0;
+  for await (const record of streamSummary(path, { validate: false })) {
+    line = record.line;
+    if (record.kind === "torn") break;
+    if (record.kind === "problem") {
+      throw damaged(
+        path,
+        record.line,
+        `a line that is not an event (${record.message})`,
+        `seq ${expected}`,
+      );
+    }
+    const { seq, type } = record.event;
+    if (seq !== expected) {
+      throw damaged(path, record.line, `a ${type} event with seq ${seq}`, `seq ${expected}`);
+    }
+    if (seq >= fromSeq) yield record.event;
+    if (seq === toSeq) return;
+    expected += 1;
+  }
+  throw damaged(
+    path,
+    line + 1,
+    "the end of the file",
+    `seq ${expected}: the executor has recorded events up to seq ${toSeq}`,
+  );
 }

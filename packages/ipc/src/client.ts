@@ -111,7 +111,12 @@ function closedError(target: string, what: string): IpcConnectError {
 }
 
 /** The server's refusal of our hello, as the error a caller can branch on. */
-function refusal(code: string, message: string, offered: readonly number[]): RunyardError {
+function refusal(
+  target: string,
+  code: string,
+  message: string,
+  offered: readonly number[],
+): RunyardError {
   if (code === PROTOCOL_ERROR_CODES.protocolVersion) {
     // The server's versions are in its message, not in a field: unknown here.
     return new ProtocolVersionError(
@@ -120,6 +125,14 @@ function refusal(code: string, message: string, offered: readonly number[]): Run
       [],
       "use the same runyard version here and on the executor's host",
     );
+  }
+  if (code === PROTOCOL_ERROR_CODES.tooManyClients) {
+    // The executor is alive, only full: an IpcConnectError, so followRun tries again.
+    return new IpcConnectError(target, undefined, {
+      code,
+      message: `${target}: server refused: ${message}`,
+      hint: "the executor serves a limited number of clients at once; close other viewers of this run, or read its files meanwhile",
+    });
   }
   return new IpcProtocolError(code, `server refused: ${message}`);
 }
@@ -168,7 +181,8 @@ async function startClient(
             },
           ),
         );
-      } else if (message.type === "error") fail(refusal(message.code, message.message, offered));
+      } else if (message.type === "error")
+        fail(refusal(target, message.code, message.message, offered));
       // Anything else before the welcome (a pong) is not for the iterator.
       return;
     }

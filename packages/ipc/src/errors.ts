@@ -116,3 +116,17 @@ export class RunMetaError extends RunyardError {
 
 /** The server answered with an error, or broke the protocol. */
 export class IpcProtocolError extends RunyardError {}
+
+/**
+ * The run's timeline (run_summary.jsonl) breaks the seq rule where a replay reached it: a
+ * gap, a repeat, a line that is not an event. A replay source throws it with a message that
+ * names the file, the line, what was found and what was expected; the server sends that
+ * message to the client under code E_TIMELINE_DAMAGED. Retrying cannot cure it.
+ */
+export class TimelineDamagedError extends RunyardError {
+  constructor(message: string) {
+    super("E_TIMELINE_DAMAGED", message, {
+      hint: "the run's files still hold what was recorded: runyard show and runyard logs read them",
+    });
+  }
+}

@@ -8,7 +8,11 @@
 //   const follower = followRun(runDirectory, { output: true, signal });
 //   for await (const message of follower) render(message);
 //   follower.finalStatus;   // "success" | "failed" | "cancelled", or undefined if stopped
-import type { DecodedServerMessage, WelcomeMessage } from "@runyard/protocol";
+import {
+  type DecodedServerMessage,
+  PROTOCOL_ERROR_CODES,
+  type WelcomeMessage,
+} from "@runyard/protocol";
 import type { FinalStatus } from "@runyard/schema";
 import type { CancelAnswer } from "./cancel-answers.js";
 import {
@@ -61,7 +65,8 @@ export interface FollowRunOptions extends IpcClientOptions, RunTransportOptions 
  * then one per reconnection, with the run's meta and status then), every durable `event`
  * exactly once and in seq order, `output` if asked for, server `error`s, and finally `bye`.
  * The iteration ends after `bye` with the run's final status, or quietly when the signal is
- * aborted or close() is called; it throws NoExecutorError when the executor is gone for good,
+ * aborted or close() is called, or right after an `error` E_TIMELINE_DAMAGED (the run's
+ * timeline cannot be replayed live: read the rest from its files; finalStatus stays undefined); it throws NoExecutorError when the executor is gone for good,
  * OtherHostError, ProtocolVersionError, or another error that retrying cannot cure.
  */
 export interface RunFollower extends AsyncIterable<DecodedServerMessage> {
@@ -173,6 +178,14 @@ export function followRun(
             return { lost: new Error(`events jumped from seq ${lastSeq} to ${seq}`) };
           }
           lastSeq = seq;
+        } else if (
+          message.type === "error" &&
+          message.code === PROTOCOL_ERROR_CODES.timelineDamaged
+        ) {
+          // Every connection would replay the same damaged file: following live cannot go on.
+          // The consumer hears why, and reads the rest from the files as for an ended run.
+          yield message;
+          return undefined;
         } else if (message.type === "bye") {
           // bye without a status: the server is going away but the run has not ended.
           if (message.finalStatus === null) return { lost: new Error("the server said bye") };

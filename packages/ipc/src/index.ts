@@ -1,7 +1,7 @@
 // @runyard/ipc — ipc.sock: the executor's Unix-socket server and the client that the CLI, the
 // GUI and integrators use to follow a live run. The client alone: `@runyard/ipc/client`.
 export * from "./client-entry.js";
-export { SocketInUseError } from "./errors.js";
+export { SocketInUseError, TimelineDamagedError } from "./errors.js";
 export { createIpcServer } from "./server.js";
 export type {
   CancelRequest,

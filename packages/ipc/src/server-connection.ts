@@ -1,10 +1,16 @@
-// One client of the executor's IPC server: its handshake, its subscription, and its queue.
+// One client of the executor's IPC server: its handshake, its subscription, its queue, and the
+// limits that keep one client from hurting the executor or the other clients.
 //
-// Backpressure: the executor must never wait for a client. Everything sent to a client goes
-// into the socket's own write buffer (plus, while a replay runs, a list of live messages held
-// back so they follow the replay in seq order). When the two together pass `maxQueueBytes`
-// the client is too slow: it gets an `error` (E_CLIENT_TOO_SLOW) and is disconnected. It can
+// Backpressure: the executor must never wait for a client. What is sent to a client waits in
+// its SendQueue (plus, while a replay runs, the live messages its Subscription holds back so
+// they follow the replay in seq order). When the two together pass `maxQueueBytes` the client is too slow:
+// the backlog is discarded, and the client reads E_CLIENT_TOO_SLOW and `bye` next. It can
 // reconnect and resume with subscribe{fromSeq} from the last seq it saw.
+//
+// Leaving: whoever the server drops is told why first (an `error`), and, once welcomed, gets
+// `bye` with a null finalStatus (the run goes on; the connection does not). From then on the
+// connection reads nothing more; it is cut when the client takes none of what waits for it
+// for `stallTimeoutMs`.
 import type { Socket } from "node:net";
 import {
   type ClientMessage,
@@ -19,44 +25,63 @@ import {
   toServerMessage,
 } from "@runyard/protocol";
 import { type FinalStatus, RunyardError } from "@runyard/schema";
+import { RequestBudget } from "./request-budget.js";
+import { SendQueue } from "./send-queue.js";
 import type { IpcServerHandlers } from "./server-types.js";
-
-interface Subscription {
-  fromSeq: number;
-  output: boolean | ReadonlySet<string>;
-  /** Live messages held back while the replay runs. */
-  pending: string[] | undefined;
-}
+import { Subscription } from "./subscription.js";
 
 export interface ConnectionSettings {
   handlers: IpcServerHandlers;
-  maxQueueBytes: number;
   diagnostic: (message: string) => void;
+  maxQueueBytes: number;
+  helloTimeoutMs: number;
+  stallTimeoutMs: number;
+  requestsPerSecond: number;
+  requestBurst: number;
 }
 
 export class ServerConnection {
   readonly #socket: Socket;
   readonly #settings: ConnectionSettings;
   readonly #decoder = new LineDecoder({ content: "client-message", framing: "json-lines" });
+  readonly #queue: SendQueue;
+  readonly #budget: RequestBudget;
   #version: number | undefined;
   #subscription: Subscription | undefined;
-  #pendingBytes = 0;
-  #replay: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Said its last words: reads nothing more, sends nothing more. */
+  #leaving = false;
+  #helloTimer: NodeJS.Timeout | undefined;
+  #stallTimer: NodeJS.Timeout | undefined;
   readonly closed: Promise<void>;
 
   constructor(socket: Socket, settings: ConnectionSettings) {
     this.#socket = socket;
     this.#settings = settings;
+    this.#queue = new SendQueue(socket, () => this.#stallTimer?.refresh());
+    this.#budget = new RequestBudget(settings.requestsPerSecond, settings.requestBurst);
     this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("close", () => {
       this.#closed = true;
+      clearTimeout(this.#helloTimer);
+      clearTimeout(this.#stallTimer);
     });
     // A client resetting the connection is its business; the close handler cleans up.
     socket.on("error", (error) => settings.diagnostic(`client socket: ${error.message}`));
+    // Everything is in the kernel once the socket has finished: a Unix socket keeps what the
+    // client has not read yet, so closing now loses nothing and frees the descriptor.
+    socket.once("finish", () => socket.destroy());
+    this.#helloTimer = setTimeout(() => this.#helloMissing(), settings.helloTimeoutMs);
+    this.#helloTimer.unref();
     // A line cut short by the client closing is not a message; the decoder is never ended.
     socket.on("data", (chunk: Buffer) => {
+      if (this.#leaving) return;
       for (const result of this.#decoder.push(chunk)) {
+        if (this.#leaving) return;
+        if (!this.#budget.take()) {
+          this.#flooded();
+          return;
+        }
         if (result.kind === "message") this.#receive(result.value);
         else if (result.kind === "error") {
           this.#error(PROTOCOL_ERROR_CODES.badMessage, result.error.message);
@@ -65,42 +90,55 @@ export class ServerConnection {
     });
   }
 
+  /** Whether the client has said hello (and was welcomed). */
+  get greeted(): boolean {
+    return this.#version !== undefined;
+  }
+
+  /** Whether the connection is on its way out (told why, or said bye). */
+  get leaving(): boolean {
+    return this.#leaving || this.#closed;
+  }
+
   /** Whether this client asked for `stepId`'s output. */
   wantsOutput(stepId: string): boolean {
-    const output = this.#subscription?.output;
-    if (this.#closed || output === undefined || output === false) return false;
-    return output === true || output.has(stepId);
+    return !this.leaving && this.#subscription?.wantsOutput(stepId) === true;
   }
 
   /** Delivers a published event if the client subscribed to it. */
   deliver(event: RunEvent): void {
     const subscription = this.#subscription;
-    if (this.#closed || subscription === undefined) return;
-    const wanted =
-      event.type === "step-output"
-        ? this.wantsOutput(event.stepId)
-        : event.seq >= subscription.fromSeq;
-    if (!wanted) return;
-    const line = encodeMessage(toServerMessage(event));
-    if (subscription.pending) {
-      subscription.pending.push(line);
-      this.#pendingBytes += Buffer.byteLength(line);
-      this.#checkQueue();
-    } else this.#write(line);
+    if (this.leaving || subscription === undefined || !subscription.wants(event)) return;
+    subscription.deliver(encodeMessage(toServerMessage(event)));
+    this.#checkQueue();
   }
 
-  /** Sends `bye` once the replay (if any) is through, then ends the connection. */
+  /**
+   * Sends `bye` once the replay (if any) is through and the client has taken what waits for
+   * it, then closes; resolves when the connection is closed. A client that takes nothing for
+   * stallTimeoutMs is cut.
+   */
   async finish(finalStatus: FinalStatus | null, error?: RunError): Promise<void> {
-    await this.#replay;
-    if (this.#closed) return;
+    if (this.leaving) return this.closed;
+    this.#watchProgress();
+    await this.#subscription?.replayed;
+    if (this.leaving) return this.closed;
+    this.#leaving = true;
+    clearTimeout(this.#helloTimer);
     this.#send(
       error === undefined ? { type: "bye", finalStatus } : { type: "bye", finalStatus, error },
     );
-    this.#socket.end();
+    this.#queue.end();
+    return this.closed;
+  }
+
+  /** Turns the client away: E_TOO_MANY_CLIENTS, then close. */
+  refuse(message: string): void {
+    this.#leave(PROTOCOL_ERROR_CODES.tooManyClients, message);
   }
 
   destroy(): void {
-    this.#closed = true;
+    this.#leaving = true;
     this.#socket.destroy();
   }
 
@@ -111,11 +149,10 @@ export class ServerConnection {
     }
     if (this.#version === undefined) {
       // The protocol closes the connection: a client that skips hello speaks something else.
-      this.#error(
+      this.#leave(
         PROTOCOL_ERROR_CODES.helloRequired,
         `the first message must be hello, not ${message.type}`,
       );
-      this.#drop();
       return;
     }
     if (message.type === "ping") {
@@ -132,13 +169,29 @@ export class ServerConnection {
     const negotiation = negotiateProtocolVersion(versions);
     if (!negotiation.ok) {
       const { code, message } = toErrorMessage(negotiation.error);
-      this.#error(code, message);
-      this.#socket.end();
+      this.#leave(code, message);
       return;
     }
+    clearTimeout(this.#helloTimer);
     this.#version = negotiation.version;
     const snapshot = this.#settings.handlers.snapshot();
     this.#send({ type: "welcome", protocolVersion: negotiation.version, ...snapshot });
+  }
+
+  #helloMissing(): void {
+    const seconds = this.#settings.helloTimeoutMs / 1000;
+    this.#leave(
+      PROTOCOL_ERROR_CODES.helloTimeout,
+      `no hello within ${seconds} s of connecting: a client says hello first (docs/protocol.md); connect again and say it at once`,
+    );
+  }
+
+  #flooded(): void {
+    const { requestsPerSecond, requestBurst } = this.#settings;
+    this.#leave(
+      PROTOCOL_ERROR_CODES.tooManyRequests,
+      `the client sent more than ${requestBurst} messages at once, or more than ${requestsPerSecond} a second for a while; the server reads no more from this connection. Connect again and send fewer`,
+    );
   }
 
   #subscribe(fromSeq: number, output: boolean | readonly string[]): void {
@@ -146,55 +199,18 @@ export class ServerConnection {
       this.#error(PROTOCOL_ERROR_CODES.protocolState, "already subscribed");
       return;
     }
-    const lastSeq = this.#settings.handlers.snapshot().lastSeq;
-    const replaying = fromSeq <= lastSeq;
-    this.#subscription = {
-      fromSeq,
-      output: typeof output === "boolean" ? output : new Set(output),
-      pending: replaying ? [] : undefined,
-    };
-    if (replaying) this.#replay = this.#runReplay(fromSeq, lastSeq);
-  }
-
-  /** Sends events fromSeq..toSeq from the durable record, then the live ones held meanwhile. */
-  async #runReplay(fromSeq: number, toSeq: number): Promise<void> {
-    let next = fromSeq;
-    try {
-      for await (const event of this.#settings.handlers.replay(fromSeq, toSeq)) {
-        if (this.#closed) return;
-        if (event.type === "step-output" || event.seq < next) continue;
-        if (event.seq > toSeq) break;
-        if (event.seq !== next)
-          throw new Error(`replay jumped from seq ${next - 1} to ${event.seq}`);
-        if (!this.#socket.write(encodeMessage({ type: "event", event }))) await this.#drained();
-        next += 1;
-      }
-      if (next !== toSeq + 1) throw new Error(`replay ended at seq ${next - 1} of ${toSeq}`);
-    } catch (error) {
-      this.#error(
-        PROTOCOL_ERROR_CODES.replay,
-        `cannot replay the run's events: ${(error as Error).message}`,
-      );
-      this.#drop();
-      return;
-    }
-    const subscription = this.#subscription;
-    const pending = subscription?.pending ?? [];
-    if (subscription) subscription.pending = undefined;
-    this.#pendingBytes = 0;
-    for (const line of pending) this.#write(line);
-  }
-
-  #drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#socket.off("drain", done);
-        this.#socket.off("close", done);
-        resolve();
-      };
-      this.#socket.on("drain", done);
-      this.#socket.on("close", done);
-    });
+    const { handlers } = this.#settings;
+    const lastSeq = handlers.snapshot().lastSeq;
+    this.#subscription = new Subscription(
+      { fromSeq, output, lastSeq },
+      (from, to) => handlers.replay(from, to),
+      this.#queue,
+      {
+        leaving: () => this.leaving,
+        fail: (code, message) => this.#leave(code, message),
+        queued: () => this.#checkQueue(),
+      },
+    );
   }
 
   /** Decides a cancel at once; with an id, answers cancel-ok or an error with that id. */
@@ -221,7 +237,8 @@ export class ServerConnection {
   }
 
   #send(message: ServerMessage): void {
-    this.#write(encodeMessage(message));
+    this.#queue.push(encodeMessage(message));
+    this.#checkQueue();
   }
 
   /** Sends an error; `id` is that of the request it answers, when the request had one. */
@@ -232,35 +249,54 @@ export class ServerConnection {
     );
   }
 
-  #write(line: string): void {
-    if (this.#closed) return;
-    this.#socket.write(line);
-    this.#checkQueue();
-  }
-
   #checkQueue(): void {
-    if (this.#closed) return;
-    const queued = this.#socket.writableLength + this.#pendingBytes;
-    if (queued <= this.#settings.maxQueueBytes) return;
-    // Past the bound the error may not arrive either; it is sent for a client that is merely
-    // slow, and the connection is cut regardless so the executor's memory stays bounded.
-    this.#socket.write(
-      encodeMessage({
-        type: "error",
-        code: PROTOCOL_ERROR_CODES.clientTooSlow,
-        message: `client fell ${queued} bytes behind (limit ${this.#settings.maxQueueBytes}); reconnect and subscribe from the last seq seen`,
-      }),
+    if (this.leaving) return;
+    const queued = this.#queue.bytes + (this.#subscription?.heldBytes ?? 0);
+    const limit = this.#settings.maxQueueBytes;
+    if (queued <= limit) return;
+    this.#leave(
+      PROTOCOL_ERROR_CODES.clientTooSlow,
+      `client fell ${queued} bytes behind (limit ${limit}); what it had not read was discarded: reconnect and subscribe from the last seq seen`,
+      { discard: true },
     );
-    this.#settings.diagnostic(`dropped a client ${queued} bytes behind`);
-    this.#drop();
   }
 
-  #drop(): void {
-    this.#closed = true;
-    if (this.#subscription) this.#subscription.pending = undefined;
-    this.#pendingBytes = 0;
-    this.#socket.end();
-    // A client that does not read never lets end() finish: cut it after a moment.
-    setTimeout(() => this.#socket.destroy(), 1000).unref();
+  /**
+   * Tells the client why it is dropped (and says bye to a welcomed one: the run goes on
+   * without it), then closes. `discard`: drop the backlog first, so that the client reads the
+   * reason next instead of after everything it has not read.
+   */
+  #leave(code: string, message: string, options: { discard?: boolean } = {}): void {
+    if (this.leaving) return;
+    this.#settings.diagnostic(`dropped a client, ${code}: ${message}`);
+    this.#leaving = true;
+    clearTimeout(this.#helloTimer);
+    this.#socket.pause();
+    this.#subscription?.drop();
+    if (options.discard) this.#queue.discard();
+    this.#queue.push(encodeMessage({ type: "error", code, message }));
+    if (this.#version !== undefined) {
+      this.#queue.push(encodeMessage({ type: "bye", finalStatus: null }));
+    }
+    this.#queue.end();
+    this.#watchProgress();
+  }
+
+  /** From now on, a client that takes none of what waits for it for stallTimeoutMs is cut. */
+  #watchProgress(): void {
+    if (this.#stallTimer !== undefined || this.#closed) return;
+    const stallMs = this.#settings.stallTimeoutMs;
+    this.#stallTimer = setTimeout(() => {
+      // Nothing waiting for the client (a replay still reading the file): not its fault.
+      if (this.#queue.bytes === 0) {
+        this.#stallTimer?.refresh();
+        return;
+      }
+      this.#settings.diagnostic(
+        `client cut: it took none of the ${this.#queue.bytes} bytes waiting for it in ${stallMs} ms`,
+      );
+      this.destroy();
+    }, stallMs);
+    this.#stallTimer.unref();
   }
 }

@@ -42,10 +42,33 @@ export interface IpcServerHandlers {
   diagnostic?(message: string): void;
 }
 
+/** The server's limits; docs/protocol.md ("Limits and deadlines") says what a client sees. */
 export interface IpcServerOptions {
-  /** Bytes a client may fall behind before it is dropped (default 8 MiB). */
+  /**
+   * Connections served at once (default 256). When full, a new connection takes the place of
+   * the oldest one that has not said hello; if all have, the new one is turned away. Either
+   * way the one that goes gets E_TOO_MANY_CLIENTS.
+   */
+  maxClients?: number;
+  /** How long a connection may stay without saying hello (default 10 000 ms): E_HELLO_TIMEOUT. */
+  helloTimeoutMs?: number;
+  /**
+   * Messages a client may send per second, on average (default 20), and at once (default
+   * 200); past that it gets E_TOO_MANY_REQUESTS and is closed. Bad lines count too.
+   */
+  requestsPerSecond?: number;
+  requestBurst?: number;
+  /** Bytes a client may fall behind before it is dropped (default 8 MiB): E_CLIENT_TOO_SLOW. */
   maxQueueBytes?: number;
-  /** How long close() waits for clients to take their `bye` (default 2000 ms). */
+  /**
+   * How long a client that is being closed (by close(), or dropped) may take none of what
+   * waits for it before it is cut (default 2000 ms).
+   */
+  stallTimeoutMs?: number;
+  /**
+   * The longest close() waits for clients that are still reading their backlog and `bye`
+   * (default 30 000 ms); clients that read nothing are cut sooner (stallTimeoutMs).
+   */
   closeTimeoutMs?: number;
 }
 

@@ -1,6 +1,8 @@
 // The executor's side of ipc.sock: listens (mode 0600) in the run directory, greets clients,
 // replays the durable timeline from any seq and then streams live events, without a gap or a
-// duplicate, and routes cancel requests to the executor.
+// duplicate, and routes cancel requests to the executor. Nothing a client does may kill or
+// wedge the executor: connections are limited in number, in silence before hello, in the
+// messages they send and in how far they fall behind (server-connection.ts).
 import { chmod, lstat, unlink } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { RunEvent } from "@runyard/protocol";
@@ -10,7 +12,15 @@ import { ServerConnection } from "./server-connection.js";
 import type { IpcServer, IpcServerHandlers, IpcServerOptions } from "./server-types.js";
 import { checkSocketPath } from "./socket-path.js";
 
-const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
+const DEFAULTS = {
+  maxClients: 256,
+  helloTimeoutMs: 10_000,
+  requestsPerSecond: 20,
+  requestBurst: 200,
+  maxQueueBytes: 8 * 1024 * 1024,
+  stallTimeoutMs: 2000,
+  closeTimeoutMs: 30_000,
+} satisfies Required<IpcServerOptions>;
 
 /** Whether something answers on `path`: true (live), false (a leftover of a dead process). */
 function probeSocket(path: string): Promise<boolean> {
@@ -47,6 +57,28 @@ async function claimSocketPath(path: string): Promise<void> {
   await unlink(path);
 }
 
+/**
+ * Binds `path` with a 0077 umask, so the socket is born 0600-ish (0700) rather than 0777 until
+ * a chmod: for a path, net.Server.listen() binds synchronously (bind(2) happens inside the
+ * call, 'listening' only follows on the next tick), and nothing else runs on this thread in
+ * between. The mask is the process's, so a file that a libuv worker thread happens to create
+ * in that instant gets it too: the executor's files are 0600 anyway. In a worker thread,
+ * where the umask cannot be set, the run directory's 0700 and the chmod after are the guard.
+ */
+export function listenPrivately(server: Server, path: string): void {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    previous = undefined;
+  }
+  try {
+    server.listen(path);
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
+}
+
 function listen(server: Server, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -59,7 +91,7 @@ function listen(server: Server, path: string): Promise<void> {
     };
     server.once("error", onError);
     server.once("listening", onListening);
-    server.listen(path);
+    listenPrivately(server, path);
   });
 }
 
@@ -72,12 +104,33 @@ export async function createIpcServer(
   await claimSocketPath(socketPath);
   const connections = new Set<ServerConnection>();
   const diagnostic = handlers.diagnostic ?? (() => undefined);
-  const settings = {
-    handlers,
-    maxQueueBytes: options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES,
-    diagnostic,
-  };
+  const limits = { ...DEFAULTS, ...options };
+  const settings = { handlers, diagnostic, ...limits };
   let closing = false;
+
+  /** Keeps at most maxClients connections that are not on their way out. */
+  const admit = (newcomer: ServerConnection) => {
+    let active = 0;
+    let oldestSilent: ServerConnection | undefined;
+    for (const connection of connections) {
+      if (connection.leaving) continue;
+      active += 1;
+      if (oldestSilent === undefined && !connection.greeted && connection !== newcomer) {
+        oldestSilent = connection;
+      }
+    }
+    if (active <= limits.maxClients) return;
+    // A client says hello at once: a connection that has not may be an idle squatter, and
+    // giving way to the newcomer keeps the server reachable by real clients (attach, the GUI)
+    // while someone holds every slot. Welcomed clients are never pushed out.
+    const limit = `the server has ${limits.maxClients} clients, as many as it serves`;
+    if (oldestSilent) {
+      oldestSilent.refuse(
+        `${limit}, and this connection had not said hello yet: it gave way to a newer one; connect again and say hello at once`,
+      );
+    } else newcomer.refuse(`${limit}; try again later`);
+  };
+
   const server = createServer((socket: Socket) => {
     if (closing) {
       socket.destroy();
@@ -86,10 +139,17 @@ export async function createIpcServer(
     const connection = new ServerConnection(socket, settings);
     connections.add(connection);
     void connection.closed.then(() => connections.delete(connection));
+    admit(connection);
   });
+  // Accept can fail (EMFILE, ENFILE: out of descriptors). libuv then frees a spare descriptor,
+  // accepts and closes the pending connections (no descriptor, no way to tell them why) and
+  // goes on listening, so the executor neither dies nor spins; only when that trick fails
+  // does net.Server emit 'error', which must have this listener or the executor would die.
+  // The executor's log counts the repeats. maxClients keeps the server well below this.
   server.on("error", (error) => diagnostic(`server: ${error.message}`));
   await listen(server, socketPath);
-  // The run directory is 0700, so nobody else could reach the socket before this chmod.
+  // The second guard: 0600 exactly. The run directory is 0700 besides, so nobody else could
+  // reach the socket even before.
   await chmod(socketPath, FILE_MODE);
 
   return {
@@ -109,19 +169,16 @@ export async function createIpcServer(
       closing = true;
       // Node removes the socket file when the server closes; the name dies with the executor.
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      const timeoutMs = options.closeTimeoutMs ?? 2000;
+      // Clients that keep reading get their backlog and bye within this; the others are cut
+      // after stallTimeoutMs without progress (see ServerConnection.finish).
+      const timeoutMs = limits.closeTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, timeoutMs);
       });
       const all = [...connections];
       await Promise.race([
-        Promise.all(
-          all.map(async (connection) => {
-            await connection.finish(finalStatus, error);
-            await connection.closed;
-          }),
-        ),
+        Promise.all(all.map((connection) => connection.finish(finalStatus, error))),
         timeout,
       ]);
       clearTimeout(timer);

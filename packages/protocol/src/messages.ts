@@ -28,8 +28,19 @@ export const PROTOCOL_ERROR_CODES = {
   badMessage: "E_BAD_MESSAGE",
   /** The server could not replay run_summary.jsonl; it closes, the client may retry. */
   replay: "E_REPLAY",
+  /**
+   * run_summary.jsonl breaks the seq rule (a gap, a forged or garbled line): the replay stops
+   * there; the server closes. Retrying cannot help; read the run's files instead.
+   */
+  timelineDamaged: "E_TIMELINE_DAMAGED",
   /** The client fell too far behind; the server closes. Reconnect, subscribe from the last seq. */
   clientTooSlow: "E_CLIENT_TOO_SLOW",
+  /** The server has as many clients as it serves; it closes. Retry later. */
+  tooManyClients: "E_TOO_MANY_CLIENTS",
+  /** No hello within the server's deadline after connecting; the server closes. */
+  helloTimeout: "E_HELLO_TIMEOUT",
+  /** The client sent more messages than the server's rate limit allows; the server closes. */
+  tooManyRequests: "E_TOO_MANY_REQUESTS",
   /** This server does not accept the request (e.g. cancel on a read-only server). */
   unsupported: "E_UNSUPPORTED",
   /** cancel named a step the run does not have. */
