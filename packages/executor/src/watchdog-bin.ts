@@ -2,8 +2,8 @@
 // the crash watchdog (watchdog.ts) becomes when the executor is gone without finishing its run.
 // Stops every process of the run's unfinished steps and says so in executor.log (its stdout and
 // stderr). The last argument is when the watchdog noticed; the SIGKILL that follows the SIGTERM
-// goes out at most 0.8 s after it (and at least 0.1 s after the SIGTERM), however slowly this
-// process started, so that no step outlives its executor by more than about 1.5 s.
+// goes out at most 0.5 s after it (and at least 0.1 s after the SIGTERM), however slowly this
+// process started, so that no step outlives its executor by more than about 1 s.
 import { reapStrayProcesses } from "./crash-reaper.js";
 
 const [runDirectory, runId, executorPid, noticed] = process.argv.slice(2);
@@ -11,7 +11,7 @@ const [runDirectory, runId, executorPid, noticed] = process.argv.slice(2);
 const noticedAt = Number((noticed ?? "").replace(",", ".")) * 1000;
 const graceMs =
   Number.isFinite(noticedAt) && noticedAt > 0
-    ? Math.max(100, Math.min(500, noticedAt + 800 - Date.now()))
+    ? Math.max(100, Math.min(500, noticedAt + 500 - Date.now()))
     : 500;
 if (runDirectory === undefined || runId === undefined || executorPid === undefined) {
   process.stderr.write("usage: watchdog-bin.js <run directory> <run id> <executor pid>\n");

@@ -156,7 +156,7 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
       const report = await checkTimeline(
         paths.summary,
         {
-          runId: meta.value.runId,
+          runId,
           finalStatus: meta.value.finalStatus,
           statusSeq: status?.seq ?? null,
           statusFailed: status?.steps.some((step) => step.status === "failed") ?? false,

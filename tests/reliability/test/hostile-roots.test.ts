@@ -132,6 +132,14 @@ function copyRun(runsDir: string, runId: string, meta: Record<string, unknown> =
   const merged = { ...original, runId, ...meta };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
   writeFileSync(join(directory, "meta.json"), JSON.stringify(merged));
+  // The timeline names its run and how it ended too: a copy's must agree with its meta.json,
+  // or readers rightly call its timeline damaged.
+  for (const file of ["run_summary.jsonl", "status.json"]) {
+    let text = readFileSync(join(directory, file), "utf8").replaceAll(original.runId, runId);
+    if (typeof meta.finalStatus === "string")
+      text = text.replaceAll('"finalStatus":"success"', `"finalStatus":"${meta.finalStatus}"`);
+    writeFileSync(join(directory, file), text);
+  }
   return directory;
 }
 
