@@ -18,8 +18,11 @@ export function runyardProject(name, overrides = {}) {
       name,
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       environment: "node",
-      testTimeout: 20_000,
-      hookTimeout: 30_000,
+      // A timeout catches a hang, not slowness: many tests start real processes, and a loaded
+      // CI machine has run them 6-7 times slower than a quiet one (a test that measures
+      // time belongs in bench/).
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
       ...test,
     },
   });

@@ -63,6 +63,36 @@ async function notAnswering(view: RunView, error: unknown): Promise<RunyardError
   });
 }
 
+/** How often a cancel turned away by a full executor tries again. */
+const FULL_RETRY_MS = 250;
+
+/**
+ * Turned away by a live executor: E_TOO_MANY_CLIENTS, or the connection closed under our hello
+ * (EPIPE, ECONNRESET: accepted, then closed at once, as a full server may do).
+ */
+function isServerFull(error: unknown): boolean {
+  if (!(error instanceof RunyardError)) return false;
+  if (error.code === "E_TOO_MANY_CLIENTS") return true;
+  const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return error.code === "E_IPC_CONNECT" && (cause === "EPIPE" || cause === "ECONNRESET");
+}
+
+/** The executor answered but serves as many clients as it can, for the whole answer timeout. */
+function serverFull(view: RunView, error: unknown, stepId: string | undefined): RunyardError {
+  const pid = pidOf(view);
+  return new RunyardError(
+    "E_CANCEL_FAILED",
+    `cannot cancel run ${view.runId}: its executor is alive but serves as many clients as it can, and no place freed`,
+    {
+      cause: error,
+      hint:
+        stepId === undefined
+          ? `close other viewers of this run (attach, the GUI) and try again; or cancel the run by signal: kill -TERM ${pid} on ${view.meta.startedOn} (the executor cancels the run on SIGTERM)`
+          : "close other viewers of this run (attach, the GUI) and try again; a single step can be cancelled only through the executor's socket",
+    },
+  );
+}
+
 /**
  * Sends the cancel and resolves once the executor has taken it. Throws E_RUN_ELSEWHERE (another
  * host, no --ssh), E_RUN_ENDED (nothing left to cancel), E_CANCEL_REFUSED (the executor said
@@ -71,17 +101,29 @@ async function notAnswering(view: RunView, error: unknown): Promise<RunyardError
 export async function cancelRun(view: RunView, options: CancelRunOptions): Promise<void> {
   const transport = transportFor(view, options);
   const timeoutMs = options.answerTimeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
   let client: Awaited<ReturnType<typeof createIpcClient>>;
-  try {
-    client = await createIpcClient(transport, { client: `runyard-cli/${VERSION}`, timeoutMs });
-  } catch (error) {
-    if (error instanceof NoExecutorError && error.finalStatus !== undefined) {
-      throw new RunyardError(
-        "E_RUN_ENDED",
-        `run ${view.runId} has already ended: ${error.finalStatus}`,
-      );
+  for (;;) {
+    try {
+      client = await createIpcClient(transport, { client: `runyard-cli/${VERSION}`, timeoutMs });
+      break;
+    } catch (error) {
+      if (error instanceof NoExecutorError && error.finalStatus !== undefined) {
+        throw new RunyardError(
+          "E_RUN_ENDED",
+          `run ${view.runId} has already ended: ${error.finalStatus}`,
+        );
+      }
+      // The executor is alive and answered, only full: a place frees as viewers leave.
+      if (isServerFull(error)) {
+        if (Date.now() < deadline) {
+          await sleep(FULL_RETRY_MS);
+          continue;
+        }
+        throw serverFull(view, error, options.stepId);
+      }
+      throw await notAnswering(view, error);
     }
-    throw await notAnswering(view, error);
   }
   try {
     let timer: NodeJS.Timeout | undefined;

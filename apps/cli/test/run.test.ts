@@ -370,9 +370,13 @@ describe("runyard run", () => {
       expect(result.code).toBe(0);
       // Holding it all for the reader took 575 MB for 100 MB of output.
       expect(peakKilobytes).toBeLessThan(256 * 1024);
-      const notice = NOTICE.exec(result.stderr);
-      expect(notice?.[2]).toBe(ended.runId.slice(-8));
-      expect(Number(notice?.[1])).toBeGreaterThan(90);
+      // One notice, or more when the executor also dropped this slow reader (then the output
+      // it never received is said at once, and what was left out afterwards at the end).
+      const notices = [...result.stderr.matchAll(new RegExp(NOTICE.source, "g"))];
+      expect(notices.length).toBeGreaterThan(0);
+      for (const notice of notices) expect(notice[2]).toBe(ended.runId.slice(-8));
+      const notShown = notices.reduce((sum, notice) => sum + Number(notice[1]), 0);
+      expect(notShown).toBeGreaterThan(90);
       expect(result.stderr.length).toBeLessThan(8_000_000);
       expect(result.stderr.indexOf("not shown")).toBeLessThan(result.stderr.indexOf("success in"));
       // What is shown is whole lines, or a line cut where output was left out, marked so.
@@ -383,7 +387,7 @@ describe("runyard run", () => {
       }
       const capture = readdirSync(ended.runDirectory).find((name) => name.endsWith("flood.out"));
       expect(statSync(join(ended.runDirectory, capture as string)).size).toBe(FLOOD_BYTES);
-    }, 30_000);
+    }, 120_000);
 
     it("--events: leaves out step-output lines, never a durable event", async () => {
       const { ended, peakKilobytes, result } = await runStalled(["--events"]);
@@ -409,7 +413,7 @@ describe("runyard run", () => {
       }
       expect(end).toBeGreaterThan(0);
       expect(end).toBeLessThan(FLOOD_BYTES / 10);
-    }, 30_000);
+    }, 120_000);
   });
 
   it.runIf(canMountTmpfs())(

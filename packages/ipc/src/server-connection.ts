@@ -30,6 +30,9 @@ import { SendQueue } from "./send-queue.js";
 import type { IpcServerHandlers } from "./server-types.js";
 import { Subscription } from "./subscription.js";
 
+/** How long a connection turned away on arrival stays open for the client's first write. */
+const REFUSED_LINGER_MS = 500;
+
 export interface ConnectionSettings {
   handlers: IpcServerHandlers;
   diagnostic: (message: string) => void;
@@ -51,6 +54,8 @@ export class ServerConnection {
   #closed = false;
   /** Said its last words: reads nothing more, sends nothing more. */
   #leaving = false;
+  /** Turned away on arrival: see the finish handler. */
+  #lingerOnFinish = false;
   #helloTimer: NodeJS.Timeout | undefined;
   #stallTimer: NodeJS.Timeout | undefined;
   readonly closed: Promise<void>;
@@ -69,8 +74,19 @@ export class ServerConnection {
     // A client resetting the connection is its business; the close handler cleans up.
     socket.on("error", (error) => settings.diagnostic(`client socket: ${error.message}`));
     // Everything is in the kernel once the socket has finished: a Unix socket keeps what the
-    // client has not read yet, so closing now loses nothing and frees the descriptor.
-    socket.once("finish", () => socket.destroy());
+    // client has not read yet, so closing now loses nothing and frees the descriptor. Except
+    // for a client turned away at once: it may not have written its hello yet, and a write to
+    // a closed socket fails (EPIPE) before the client reads why it was refused. Such a
+    // connection lingers a moment, reading and dropping what the client sends.
+    socket.once("finish", () => {
+      if (!this.#lingerOnFinish) {
+        socket.destroy();
+        return;
+      }
+      socket.once("end", () => socket.destroy());
+      socket.resume();
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+    });
     this.#helloTimer = setTimeout(() => this.#helloMissing(), settings.helloTimeoutMs);
     this.#helloTimer.unref();
     // A line cut short by the client closing is not a message; the decoder is never ended.
@@ -134,6 +150,7 @@ export class ServerConnection {
 
   /** Turns the client away: E_TOO_MANY_CLIENTS, then close. */
   refuse(message: string): void {
+    this.#lingerOnFinish = !this.greeted;
     this.#leave(PROTOCOL_ERROR_CODES.tooManyClients, message);
   }
 
@@ -249,9 +266,20 @@ export class ServerConnection {
     );
   }
 
+  /** Bytes waiting for this client: its queue plus live messages held behind its replay. */
+  get backlogBytes(): number {
+    if (this.#closed) return 0;
+    return this.#queue.bytes + (this.#subscription?.heldBytes ?? 0);
+  }
+
+  /** Drops the client for the server's sake (all clients together hold too much). */
+  dropTooSlow(message: string): void {
+    this.#leave(PROTOCOL_ERROR_CODES.clientTooSlow, message, { discard: true });
+  }
+
   #checkQueue(): void {
     if (this.leaving) return;
-    const queued = this.#queue.bytes + (this.#subscription?.heldBytes ?? 0);
+    const queued = this.backlogBytes;
     const limit = this.#settings.maxQueueBytes;
     if (queued <= limit) return;
     this.#leave(

@@ -246,6 +246,54 @@ describe("a client that falls behind", () => {
     expect(await rest).toEqual([2]);
   });
 
+  it("drops the clients furthest behind when all of them together pass the server's limit", async () => {
+    // Each may fall 1 MiB behind; together only 2 MiB: 6 stopped readers cannot make the
+    // executor hold 6 MiB for them. A reader that keeps up is never the one dropped.
+    const { server, socketPath, run } = await serve({
+      maxQueueBytes: 1024 * 1024,
+      maxTotalQueueBytes: 2 * 1024 * 1024,
+    });
+    const slow = [];
+    for (let i = 0; i < 6; i += 1) slow.push(await pausedReader(server, socketPath));
+    const reader = new RawClient(socketPath);
+    reader.hello();
+    reader.send({ type: "subscribe", fromSeq: 1, output: true });
+    await vi.waitFor(() => expect(reader.messages.length).toBeGreaterThan(0));
+    run.append(1);
+    const chunk = "x".repeat(4096);
+    // 900 KiB each: every one under its own limit, 5.3 MiB for the six together.
+    for (let i = 0; i < 225; i += 1) {
+      server.publish(outputEvent(1, "a", chunk, i * 4096));
+      if (i % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    run.append(1);
+    for (const client of slow) client.socket.resume();
+    const closeAll = server.close("success");
+    await Promise.all(slow.map((client) => client.closed));
+    await closeAll;
+    const errors = slow.map(
+      (client) =>
+        client.messages.find((message) => message.type === "error") as
+          | { code: string; message: string }
+          | undefined,
+    );
+    const dropped = errors.filter((error) => error !== undefined);
+    expect(dropped.length).toBeGreaterThanOrEqual(4);
+    for (const error of dropped) {
+      expect(error).toMatchObject({
+        code: "E_CLIENT_TOO_SLOW",
+        message: expect.stringMatching(/clients together fell \d+ bytes behind \(limit 2097152\)/),
+      });
+    }
+    // The ones kept got everything, and so did the reader that kept up.
+    for (const [index, client] of slow.entries()) {
+      if (errors[index] !== undefined) continue;
+      expect(client.messages.filter((message) => message.type === "output")).toHaveLength(225);
+    }
+    expect(reader.messages.filter((message) => message.type === "output")).toHaveLength(225);
+    expect(reader.messages.at(-1)).toEqual({ type: "bye", finalStatus: "success" });
+  });
+
   it("at close, gives a client that keeps reading its whole backlog and bye, past the old 2 s", async () => {
     const { server, socketPath, run } = await serve({ stallTimeoutMs: 500 });
     const reader = await pausedReader(server, socketPath);

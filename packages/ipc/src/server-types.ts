@@ -61,6 +61,11 @@ export interface IpcServerOptions {
   /** Bytes a client may fall behind before it is dropped (default 8 MiB): E_CLIENT_TOO_SLOW. */
   maxQueueBytes?: number;
   /**
+   * Bytes all clients together may fall behind (default 64 MiB); past it, the clients furthest
+   * behind are dropped with E_CLIENT_TOO_SLOW until the others fit.
+   */
+  maxTotalQueueBytes?: number;
+  /**
    * How long a client that is being closed (by close(), or dropped) may take none of what
    * waits for it before it is cut (default 2000 ms).
    */

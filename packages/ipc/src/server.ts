@@ -18,6 +18,7 @@ const DEFAULTS = {
   requestsPerSecond: 20,
   requestBurst: 200,
   maxQueueBytes: 8 * 1024 * 1024,
+  maxTotalQueueBytes: 64 * 1024 * 1024,
   stallTimeoutMs: 2000,
   closeTimeoutMs: 30_000,
 } satisfies Required<IpcServerOptions>;
@@ -131,6 +132,28 @@ export async function createIpcServer(
     } else newcomer.refuse(`${limit}; try again later`);
   };
 
+  /**
+   * Each client may fall maxQueueBytes behind, but 256 of them doing so at once would hold
+   * 2 GiB in the executor. Past maxTotalQueueBytes for all of them together, the clients
+   * furthest behind are dropped (E_CLIENT_TOO_SLOW) until the rest fit; they can reconnect
+   * and resume from the last seq they saw, as any dropped client can.
+   */
+  const shedBacklog = (total: number) => {
+    const limit = limits.maxTotalQueueBytes;
+    const behind = [...connections]
+      .filter((connection) => !connection.leaving && connection.backlogBytes > 0)
+      .sort((a, b) => b.backlogBytes - a.backlogBytes);
+    let backlog = total;
+    for (const connection of behind) {
+      if (backlog <= limit) break;
+      const bytes = connection.backlogBytes;
+      connection.dropTooSlow(
+        `the server's clients together fell ${backlog} bytes behind (limit ${limit}), and this one furthest (${bytes} bytes); what it had not read was discarded: reconnect and subscribe from the last seq seen`,
+      );
+      backlog -= bytes;
+    }
+  };
+
   const server = createServer((socket: Socket) => {
     if (closing) {
       socket.destroy();
@@ -158,7 +181,12 @@ export async function createIpcServer(
       return connections.size;
     },
     publish(event: RunEvent) {
-      for (const connection of connections) connection.deliver(event);
+      let backlog = 0;
+      for (const connection of connections) {
+        connection.deliver(event);
+        backlog += connection.backlogBytes;
+      }
+      if (backlog > limits.maxTotalQueueBytes) shedBacklog(backlog);
     },
     wantsOutput(stepId: string) {
       for (const connection of connections) if (connection.wantsOutput(stepId)) return true;
