@@ -1,5 +1,6 @@
 // Resources: the machine runs short, and the run ends in its documented state all the same.
-// - Descriptors: the executor under `ulimit -n 128` with 40 parallel steps. The steps it has
+// - Descriptors: the CLI under a limit too low to load it says so in words (exit 74). The
+//   executor under `ulimit -n 128` with 40 parallel steps. The steps it has
 //   no descriptors for fail with the reason (EMFILE); the rest run; the executor lives until
 //   run-end and leaves no step process behind.
 // - Disk: a runs root on a 2 MiB tmpfs that a step (or another process) fills. The run stops
@@ -7,10 +8,10 @@
 //   executor.log saying so — never "crashed".
 // (The IPC connection flood of the same suite lives with the IPC server's tests.)
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BIN, cli, isAlive, sleep, useScratch } from "./support.js";
+import { BIN, cli, isAlive, REPO, sleep, useScratch } from "./support.js";
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
@@ -57,6 +58,22 @@ function psLine(runsDir: string, runId: string) {
 
 describe("resources: open files", () => {
   const scratch = useScratch("ry-rel-fd-");
+
+  it("under a limit too low to load runyard at all, says so in words and what to do, exit 74", async () => {
+    for (const limit of [24, 64]) {
+      const result = await cli(["run", "--quiet", join(REPO, "examples/hello.yaml")], {
+        runsDir: scratch.runsDir,
+        shell: `ulimit -n ${limit}`,
+      });
+      expect(result.code, result.stderr).toBe(74);
+      expect(result.stderr).toBe(
+        `runyard: cannot start: too many open files while loading (ulimit -n is ${limit})\n` +
+          "  hint: runyard needs at least 128 open files, and each running step a few more; raise the limit (ulimit -n 1024) and try again\n",
+      );
+    }
+    // Nothing was started, so nothing was left behind.
+    expect(existsSync(scratch.runsDir) ? readdirSync(scratch.runsDir) : []).toEqual([]);
+  });
 
   it("40 parallel steps under ulimit -n 128: each completes or fails with EMFILE, and the run ends in order", async () => {
     const steps = Array.from(
