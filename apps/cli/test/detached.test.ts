@@ -150,9 +150,12 @@ describe("runyard attach", () => {
   it("resumes after the executor drops it for falling behind: every durable event still once", async () => {
     // A flood of output while the viewer is stopped: the executor drops a client that falls
     // more than 8 MiB behind. Resumed, the viewer reconnects from the last seq it printed.
+    // The flood waits for the viewer to be attached and stopped (a gate file): on a slow
+    // machine the viewer may take longer to start than the flood to pass.
+    const gate = join(scratch.directory, "flood-gate");
     const file = workflow(
       "flood.yaml",
-      "steps:\n  flood:\n    run: sleep 0.5; head -c 40000000 /dev/zero | tr '\\0' x\n  after:\n    needs: flood\n    run: sleep 0.5; echo after\n",
+      `steps:\n  flood:\n    run: while [ ! -e '${gate}' ]; do sleep 0.05; done; head -c 40000000 /dev/zero | tr '\\0' x\n  after:\n    needs: flood\n    run: sleep 0.5; echo after\n`,
     );
     const { runId, runDirectory } = await detach(file);
     const { child, done } = startCli(["attach", runId, "--events", "--output"], {
@@ -161,6 +164,7 @@ describe("runyard attach", () => {
     // Attached (it has printed the step's start) before it stops reading.
     await printed(child, "flood    started");
     child.kill("SIGSTOP");
+    writeFileSync(gate, "");
     await vi.waitFor(
       () => {
         if (!readFileSync(join(runDirectory, "run_summary.jsonl"), "utf8").includes('"flood"')) {
