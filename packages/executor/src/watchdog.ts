@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { withoutStepVariables } from "./step-env.js";
 
 /** The watchdog's program, the built one even when this module runs from source (tests). */
 export const WATCHDOG_BIN = fileURLToPath(
@@ -33,11 +34,12 @@ const SCRIPT =
 /**
  * The executor's environment without what slows a Node start and is of no use to the reaper:
  * extra CA certificates (parsed at every start; ~60 ms on some machines) and NODE_OPTIONS
- * (preloads, inspector flags).
+ * (preloads, inspector flags); nor the step-scoped RUNYARD_* variables of an enclosing run,
+ * whose reaper would otherwise take this watchdog for a process of its step.
  */
 function watchdogEnvironment(): NodeJS.ProcessEnv {
   const { NODE_EXTRA_CA_CERTS: _certs, NODE_OPTIONS: _options, ...env } = process.env;
-  return env;
+  return withoutStepVariables(env);
 }
 
 export interface Watchdog {
