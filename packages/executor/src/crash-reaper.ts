@@ -17,10 +17,12 @@
 //
 // It runs in a fresh process while the machine may be busy (that is often why the executor
 // died), and must be done within 2 s: so it imports nothing but node: modules and this
-// package's process table — no zod, no schema — and reads the timeline with JSON.parse alone.
+// package's process table — no zod, no schema — and reads the timeline with JSON.parse alone,
+// believing only the executor's own unbroken run of lines (reaper-timeline.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { listProcesses, type ProcessEntry } from "./process-table.js";
+import { readTimeline, type Timeline } from "./reaper-timeline.js";
 
 /**
  * The environment names (REAPER_NAMES.runId, REAPER_NAMES.stepSeq in @runyard/schema) and the timeline's file
@@ -36,54 +38,6 @@ export const REAPER_NAMES = {
 /** A process of an unfinished step, and which step it belongs to (when known). */
 export interface StrayProcess extends ProcessEntry {
   stepId: string | undefined;
-}
-
-interface Timeline {
-  /** Session id → step id, for steps that started with a session and did not end. */
-  running: Map<number, string>;
-  /** Step id by capture number, for every attempt that started. */
-  started: Map<number, string>;
-  /** Capture numbers of the attempts that ended. */
-  ended: Set<number>;
-}
-
-interface TimelineLine {
-  type?: unknown;
-  stepId?: unknown;
-  captureSeq?: unknown;
-  pgid?: unknown;
-}
-
-function readTimeline(runDirectory: string): Timeline {
-  const timeline: Timeline = { running: new Map(), started: new Map(), ended: new Set() };
-  let text: string;
-  try {
-    text = readFileSync(join(runDirectory, REAPER_NAMES.summary), "utf8");
-  } catch {
-    return timeline; // no timeline: the environment still finds the steps
-  }
-  const sessions = new Map<number, { stepId: string; session: number }>();
-  for (const line of text.split("\n")) {
-    // Only the two kinds of line that matter are looked at; a torn or foreign line is skipped.
-    if (!line.includes('"step-start"') && !line.includes('"step-end"')) continue;
-    let event: TimelineLine;
-    try {
-      event = JSON.parse(line) as TimelineLine;
-    } catch {
-      continue;
-    }
-    const { type, stepId, captureSeq, pgid } = event;
-    if (typeof captureSeq !== "number" || typeof stepId !== "string") continue;
-    if (type === "step-start") {
-      timeline.started.set(captureSeq, stepId);
-      if (typeof pgid === "number") sessions.set(captureSeq, { stepId, session: pgid });
-    } else if (type === "step-end") {
-      timeline.ended.add(captureSeq);
-      sessions.delete(captureSeq);
-    }
-  }
-  for (const { stepId, session } of sessions.values()) timeline.running.set(session, stepId);
-  return timeline;
 }
 
 /** RUNYARD_RUN_ID and RUNYARD_STEP_SEQ from a process's initial environment, if it has them. */
@@ -124,7 +78,7 @@ export function findStrayProcesses(
   runId: string,
   exclude: ReadonlySet<number> = new Set(),
 ): StrayProcess[] {
-  return scan(readTimeline(runDirectory), runId, exclude);
+  return scan(readTimeline(join(runDirectory, REAPER_NAMES.summary), runId), runId, exclude);
 }
 
 function scan(timeline: Timeline, runId: string, exclude: ReadonlySet<number>): StrayProcess[] {
@@ -176,7 +130,7 @@ export async function reapStrayProcesses(
   const signalled = new Set<number>();
   const steps = new Set<string>();
   // The executor is gone: the timeline is complete, read once; /proc is read every round.
-  const timeline = readTimeline(runDirectory);
+  const timeline = readTimeline(join(runDirectory, REAPER_NAMES.summary), runId);
   let strays = scan(timeline, runId, exclude);
   for (const stray of strays) {
     signal(stray.pid, "SIGTERM");
