@@ -19,20 +19,21 @@
 // died), and must be done within 2 s: so it imports nothing but node: modules and this
 // package's process table — no zod, no schema — and reads the timeline with JSON.parse alone,
 // believing only the executor's own unbroken run of lines (reaper-timeline.ts).
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listProcesses, type ProcessEntry } from "./process-table.js";
 import { readTimeline, type Timeline } from "./reaper-timeline.js";
 
 /**
- * The environment names (REAPER_NAMES.runId, REAPER_NAMES.stepSeq in @runyard/schema) and the timeline's file
- * name (RUN_FILES.summary), spelled out so as not to load the schema package; a test checks
+ * The environment names (REAPER_NAMES.runId, REAPER_NAMES.stepSeq in @runyard/schema) and the timeline's and
+ * meta.json's file names (RUN_FILES.summary, RUN_FILES.meta), spelled out so as not to load the schema package; a test checks
  * they agree.
  */
 export const REAPER_NAMES = {
   runId: "RUNYARD_RUN_ID",
   stepSeq: "RUNYARD_STEP_SEQ",
   summary: "run_summary.jsonl",
+  meta: "meta.json",
 } as const;
 
 /** A process of an unfinished step, and which step it belongs to (when known). */
@@ -40,7 +41,21 @@ export interface StrayProcess extends ProcessEntry {
   stepId: string | undefined;
 }
 
-/** RUNYARD_RUN_ID and RUNYARD_STEP_SEQ from a process's initial environment, if it has them. */
+/** Whether process `pid` runs as this process's user: root may read any environment. */
+function sameUser(pid: number): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return false;
+  try {
+    return statSync(`/proc/${pid}`).uid === uid;
+  } catch {
+    return false; // gone
+  }
+}
+
+/**
+ * RUNYARD_RUN_ID and RUNYARD_STEP_SEQ from a process's initial environment, if it has them and
+ * is this user's: another user's process is none of this run's, whatever its environment says.
+ */
 function stepMarker(pid: number): { runId: string; captureSeq: number } | undefined {
   let text: string;
   try {
@@ -59,7 +74,32 @@ function stepMarker(pid: number): { runId: string; captureSeq: number } | undefi
   }
   if (runId === undefined || captureSeq === undefined || !Number.isSafeInteger(captureSeq))
     return undefined;
-  return { runId, captureSeq };
+  return sameUser(pid) ? { runId, captureSeq } : undefined;
+}
+
+/**
+ * SIGKILLs, now, every process of this user whose environment says it belongs to the attempt
+ * with one of `captureSeqs` of run `runId`: what a forced stop of those steps must also reach,
+ * as killing their sessions misses a process that called setsid(). Best effort, synchronous
+ * (for a process about to exit): looks again while it finds any, for what forked meanwhile, a
+ * few times at most. Returns how many were signalled.
+ */
+export function killMarkedProcesses(runId: string, captureSeqs: ReadonlySet<number>): number {
+  if (captureSeqs.size === 0) return 0;
+  const signalled = new Set<number>();
+  for (let round = 0; round < 3; round += 1) {
+    let found = 0;
+    for (const entry of listProcesses() ?? []) {
+      if (entry.pid === process.pid) continue;
+      const marker = stepMarker(entry.pid);
+      if (marker?.runId !== runId || !captureSeqs.has(marker.captureSeq)) continue;
+      signal(entry.pid, "SIGKILL");
+      signalled.add(entry.pid);
+      found += 1;
+    }
+    if (found === 0) break;
+  }
+  return signalled.size;
 }
 
 /**

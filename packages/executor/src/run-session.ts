@@ -29,6 +29,7 @@ import {
 } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import type { Backend } from "./backend.js";
+import { killMarkedProcesses } from "./crash-reaper.js";
 import { EventPipeline } from "./event-pipeline.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
@@ -390,7 +391,17 @@ export class RunSession {
       }
     };
     if (scheduler && pipeline && !this.#ended) {
+      const running = new Set(
+        this.#status.steps.flatMap((step) =>
+          step.status === "running" && step.seq !== undefined ? [step.seq] : [],
+        ),
+      );
       attempt("killing the steps", () => scheduler.abandon(reason));
+      // Killing the steps' sessions misses what left them (setsid): their environment says
+      // whose they are.
+      attempt("killing what left the steps' sessions", () =>
+        killMarkedProcesses(this.#options.created.runId, running),
+      );
       const steps = this.#status.steps;
       const { finalStatus, reason: why } = outcome(
         this.#fatal,

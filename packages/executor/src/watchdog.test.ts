@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ENV, RUN_FILES } from "@runyard/schema";
 import { describe, expect, it, vi } from "vitest";
-import { workflowFile } from "../test/helpers.js";
+import { watchdogsOf, workflowFile } from "../test/helpers.js";
 import { findStrayProcesses, processesOfRun, REAPER_NAMES } from "./crash-reaper.js";
 import { launchRun } from "./launch.js";
 import { listProcesses } from "./process-table.js";
+import { WATCHDOG_BIN } from "./watchdog.js";
 
 /** The built reaper, for a process of its own. */
 const REAPER_BUILT = fileURLToPath(new URL("../dist/crash-reaper.js", import.meta.url));
@@ -44,6 +45,7 @@ describe("the crash watchdog", () => {
       runId: ENV.runId,
       stepSeq: ENV.stepSeq,
       summary: RUN_FILES.summary,
+      meta: RUN_FILES.meta,
     });
   });
 
@@ -163,6 +165,52 @@ const spawnStep = (runId: string, seq: number) =>
     stdio: "ignore",
     env: { ...process.env, [ENV.runId]: runId, [ENV.stepSeq]: String(seq) },
   });
+
+describe("the crash watchdog, released", () => {
+  it("is released, and the steps' escaped processes killed, when the executor exits at a second SIGTERM", async () => {
+    const { file, runsRoot } = workflowFile(
+      [
+        "steps:",
+        "  escaped:", // deaf to the first SIGTERM; its sleep leaves the step's session
+        "    run: trap '' TERM; setsid sleep 60 & wait",
+        "  plain:",
+        "    run: trap '' TERM; sleep 60 & wait",
+      ].join("\n"),
+    );
+    const run = await launchRun({ workflowFile: file, runsRoot, maxParallel: 2 });
+    await startedSteps(run.directory, 2);
+    await vi.waitFor(() => expect(processesOfRun(run.runId).length).toBe(4));
+    const log = join(run.directory, RUN_FILES.executorLog);
+    process.kill(run.pid, "SIGTERM");
+    await vi.waitFor(() => expect(readFileSync(log, "utf8")).toContain("cancelling the run"));
+    process.kill(run.pid, "SIGTERM");
+    await vi.waitFor(() => expect(alive(run.pid)).toBe(false), { timeout: 5000 });
+    // The executor killed every process of its steps, the escaped sleep too, before it went.
+    await vi.waitFor(() => expect(processesOfRun(run.runId)).toEqual([]), { timeout: 2000 });
+    await vi.waitFor(() => expect(watchdogsOf(run.runId)).toEqual([]), { timeout: 5000 });
+    expect(readJson(join(run.directory, RUN_FILES.meta)).finalStatus).toBe("cancelled");
+    expect(readFileSync(log, "utf8")).not.toContain("runyard-watchdog");
+  });
+
+  it("says nothing when meta.json has the end and no step process was left", () => {
+    const { directory } = workflowFile("steps: {}\n");
+    const runId = "01a20000-0000-7000-8000-000000000004";
+    const watchdog = (finalStatus: string | null) => {
+      writeFileSync(join(directory, RUN_FILES.meta), JSON.stringify({ runId, finalStatus }));
+      return spawnSync(process.execPath, [WATCHDOG_BIN, directory, runId, "1"], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+    };
+    const ended = watchdog("failed");
+    expect([ended.status, ended.stdout, ended.stderr]).toEqual([0, "", ""]);
+    // Without the end recorded, the executor died: that is said, even with nothing to stop.
+    const crashed = watchdog(null);
+    expect(crashed.stderr).toContain(
+      "the executor (pid 1) ended without finishing the run: no step process was left",
+    );
+  });
+});
 
 describe("findStrayProcesses", () => {
   it("finds a step's session from the timeline and a step's process from its environment", async () => {
