@@ -192,6 +192,34 @@ describe("the crash watchdog, released", () => {
     expect(readFileSync(log, "utf8")).not.toContain("runyard-watchdog");
   });
 
+  it("is restarted once, and says so, when it exits while the run goes on", async () => {
+    const { file, runsRoot } = workflowFile("steps:\n  long:\n    run: sleep 60\n");
+    const run = await launchRun({ workflowFile: file, runsRoot });
+    await startedSteps(run.directory, 1);
+    const first = await vi.waitFor(() => {
+      const [pid] = watchdogsOf(run.runId);
+      if (pid === undefined) throw new Error("no watchdog yet");
+      return pid;
+    });
+    process.kill(first, "SIGKILL");
+    const log = join(run.directory, RUN_FILES.executorLog);
+    await vi.waitFor(() =>
+      expect(readFileSync(log, "utf8")).toContain(
+        `the crash watchdog (pid ${first}) exited unexpectedly (killed by SIGKILL); restarting it`,
+      ),
+    );
+    const second = await vi.waitFor(() => {
+      const [pid] = watchdogsOf(run.runId);
+      if (pid === undefined || pid === first) throw new Error("not restarted yet");
+      return pid;
+    });
+    expect(second).not.toBe(first);
+    // The new one does the job: the executor's death still stops the step.
+    process.kill(run.pid, "SIGKILL");
+    await vi.waitFor(() => expect(processesOfRun(run.runId)).toEqual([]), { timeout: 2000 });
+    expect(readFileSync(log, "utf8")).toMatch(/runyard-watchdog\[\d+\]: the executor/);
+  });
+
   it("says nothing when meta.json has the end and no step process was left", () => {
     const { directory } = workflowFile("steps: {}\n");
     const runId = "01a20000-0000-7000-8000-000000000004";
