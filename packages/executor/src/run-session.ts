@@ -14,7 +14,7 @@ import type {
   RunMeta,
   RunStatus,
 } from "@runyard/schema";
-import { now } from "@runyard/schema";
+import { now, RUN_FILES } from "@runyard/schema";
 import {
   type CreatedRunDirectory,
   createInitialStatus,
@@ -64,7 +64,14 @@ export interface RunSessionOptions {
   holdStartMs?: number | undefined;
 }
 
-import { captureExists, describe, outcome, STOP_MARKER, storageError } from "./run-outcome.js";
+import {
+  captureExists,
+  describe,
+  outcome,
+  RunFileWriteError,
+  STOP_MARKER,
+  storageError,
+} from "./run-outcome.js";
 
 export class RunSession {
   readonly #options: RunSessionOptions;
@@ -132,9 +139,12 @@ export class RunSession {
     return freed;
   };
 
-  /** A background write (status.json, the heartbeat) failed: a full disk stops the run. */
+  /**
+   * A background write (status.json, the heartbeat) failed: a full disk stops the run, and the
+   * reason names the file that found no room.
+   */
   #onWriteError(what: string, error: unknown): void {
-    if (storageFailure(error)) this.#onFatal(error);
+    if (storageFailure(error)) this.#onFatal(new RunFileWriteError(what, error));
     else this.#log.write("warn", `${what}: ${describe(error)}`);
   }
 
@@ -142,7 +152,7 @@ export class RunSession {
     const { created, workflow, signal } = this.#options;
     const paths = created.paths;
     const statusWriter = new StatusWriter(paths.status, () => structuredClone(this.#status), {
-      onError: (error) => this.#onWriteError("status.json", error),
+      onError: (error) => this.#onWriteError(RUN_FILES.status, error),
     });
     let summary: SummaryWriter;
     try {
@@ -159,7 +169,7 @@ export class RunSession {
       throw error;
     }
     const heartbeat = startHeartbeat(paths.heartbeat, {
-      onError: (error) => this.#onWriteError("heartbeat", error),
+      onError: (error) => this.#onWriteError(RUN_FILES.heartbeat, error),
     });
     const pipeline = new EventPipeline({
       runId: created.runId,
@@ -247,7 +257,16 @@ export class RunSession {
         closing.push(error);
       }
     };
-    await attempt(() => statusWriter.close());
+    // The last snapshot may be the write that finds the disk full (when run-end came in the
+    // same turn as the step-end before it): its error names the file, as a background one does.
+    await attempt(() =>
+      statusWriter.close().catch((error: unknown) => {
+        const storage = storageFailure(error);
+        throw storage
+          ? storageError(storage, new RunFileWriteError(RUN_FILES.status, error))
+          : error;
+      }),
+    );
     await attempt(() => summary.close());
     // After killNow, meta.json already says how the run ended, and when.
     if (!this.#killed) await attempt(() => this.#writeEndMeta(finalStatus));

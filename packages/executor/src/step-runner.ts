@@ -7,6 +7,7 @@ import type { ResolvedStep, StepStatus } from "@runyard/schema";
 import { type CaptureStream, CaptureWriter, storageFailure } from "@runyard/store";
 import type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
 import type { EventPipeline } from "./event-pipeline.js";
+import { RunFileWriteError } from "./run-outcome.js";
 import { describeStartFailure } from "./start-failure.js";
 import { Utf8Chunker } from "./utf8-chunker.js";
 
@@ -67,13 +68,6 @@ export class CaptureOpenError extends Error {
   }
 }
 
-/** A chunk of output could not be appended to its capture. */
-export class CaptureWriteError extends Error {
-  constructor(name: string, cause: unknown) {
-    super(`cannot write ${name}: ${describeStartFailure(cause)}`, { cause });
-  }
-}
-
 function openCaptures(runDirectory: string, seq: number, stepId: string): CaptureWriter {
   try {
     return CaptureWriter.open(runDirectory, seq, stepId);
@@ -125,7 +119,7 @@ export function startStep(
       offset = captures.write(stream, chunk);
     } catch (error) {
       dropped += chunk.length;
-      const failure = new CaptureWriteError(
+      const failure = new RunFileWriteError(
         stream === "stdout" ? captures.outName : captures.errName,
         error,
       );
