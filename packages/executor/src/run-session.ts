@@ -90,6 +90,8 @@ export class RunSession {
   /** The run's final status, once run-end is out. */
   #finalStatus: FinalStatus | undefined;
   #startedAt = 0;
+  /** Attempts killed at once whose escaped processes (setsid) are still to be SIGKILLed. */
+  #escaped = new Set<number>();
   /** The last capture number taken. */
   #captureSeq = 0;
 
@@ -320,6 +322,22 @@ export class RunSession {
     this.#meta = meta;
   }
 
+  /**
+   * SIGKILLs the processes of the attempts in #escaped that left their step's session, found
+   * by the run id and step seq in their environment (crash-reaper.ts). Best effort: a failure
+   * is logged, never thrown.
+   */
+  #killEscapedNow(): void {
+    const seqs = this.#escaped;
+    if (seqs.size === 0) return;
+    this.#escaped = new Set();
+    try {
+      killMarkedProcesses(this.#options.created.runId, seqs);
+    } catch (error) {
+      this.#log.write("warn", `killing what left the steps' sessions: ${describe(error)}`);
+    }
+  }
+
   #stepContext(pipeline: EventPipeline): StepRunnerContext {
     const { created, workflow, backends, env, params, killGraceMs } = this.#options;
     return {
@@ -341,6 +359,11 @@ export class RunSession {
         }),
       onFatal: this.#onFatal,
       keepsOutput: () => this.#storage === undefined,
+      killEscaped: (captureSeq) => {
+        // Steps killed together (a forced cancel of the run) share one pass over /proc.
+        if (this.#escaped.size === 0) queueMicrotask(() => this.#killEscapedNow());
+        this.#escaped.add(captureSeq);
+      },
     };
   }
 
@@ -410,17 +433,9 @@ export class RunSession {
       }
     };
     if (scheduler && pipeline && !this.#ended) {
-      const running = new Set(
-        this.#status.steps.flatMap((step) =>
-          step.status === "running" && step.seq !== undefined ? [step.seq] : [],
-        ),
-      );
       attempt("killing the steps", () => scheduler.abandon(reason));
-      // Killing the steps' sessions misses what left them (setsid): their environment says
-      // whose they are.
-      attempt("killing what left the steps' sessions", () =>
-        killMarkedProcesses(this.#options.created.runId, running),
-      );
+      // Now, not in a microtask: this process is about to exit.
+      attempt("killing what left the steps' sessions", () => this.#killEscapedNow());
       const steps = this.#status.steps;
       const { finalStatus, reason: why } = outcome(
         this.#fatal,

@@ -38,6 +38,11 @@ export interface StepRunnerContext {
    * does not take the space freed for the end of the run.
    */
   keepsOutput(): boolean;
+  /**
+   * The attempt `captureSeq` was killed at once: SIGKILL also what left its session (setsid),
+   * found by its environment.
+   */
+  killEscaped(captureSeq: number): void;
 }
 
 function describeExit(exit: StepExit): string {
@@ -222,6 +227,7 @@ export function startStep(
       if (abandoned) return;
       abandoned = true;
       handle?.kill("SIGKILL");
+      if (handle) context.killEscaped(captureSeq);
       end("cancelled", { exitCode: null, signal: "SIGKILL" }, reason);
     },
   };

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createIpcClient } from "@runyard/ipc";
 import { ENV, RUN_FILES } from "@runyard/schema";
 import { describe, expect, it, vi } from "vitest";
 import { watchdogsOf, workflowFile } from "../test/helpers.js";
@@ -192,6 +193,23 @@ describe("the crash watchdog, released", () => {
     expect(readFileSync(log, "utf8")).not.toContain("runyard-watchdog");
   });
 
+  it("a forced cancel over ipc.sock also kills what left the step's session", async () => {
+    const { file, runsRoot } = workflowFile(
+      "steps:\n  escaped:\n    run: setsid sleep 60 & wait\n",
+    );
+    const run = await launchRun({ workflowFile: file, runsRoot });
+    await startedSteps(run.directory, 1);
+    await vi.waitFor(() => expect(processesOfRun(run.runId).length).toBe(2));
+    const client = await createIpcClient(join(run.directory, RUN_FILES.socket));
+    expect(await client.cancel({ force: true })).toEqual({ accepted: true });
+    await client.close();
+    await vi.waitFor(
+      () => expect(readJson(join(run.directory, RUN_FILES.meta)).finalStatus).toBe("cancelled"),
+      { timeout: 10_000, interval: 25 },
+    );
+    await vi.waitFor(() => expect(processesOfRun(run.runId)).toEqual([]), { timeout: 2000 });
+  });
+
   it("is restarted once, and says so, when it exits while the run goes on", async () => {
     const { file, runsRoot } = workflowFile("steps:\n  long:\n    run: sleep 60\n");
     const run = await launchRun({ workflowFile: file, runsRoot });
@@ -217,7 +235,9 @@ describe("the crash watchdog, released", () => {
     // The new one does the job: the executor's death still stops the step.
     process.kill(run.pid, "SIGKILL");
     await vi.waitFor(() => expect(processesOfRun(run.runId)).toEqual([]), { timeout: 2000 });
-    expect(readFileSync(log, "utf8")).toMatch(/runyard-watchdog\[\d+\]: the executor/);
+    await vi.waitFor(() =>
+      expect(readFileSync(log, "utf8")).toMatch(/runyard-watchdog\[\d+\]: the executor/),
+    );
   });
 
   it("says nothing when meta.json has the end and no step process was left", () => {
