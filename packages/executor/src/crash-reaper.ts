@@ -17,20 +17,23 @@
 //
 // It runs in a fresh process while the machine may be busy (that is often why the executor
 // died), and must be done within 2 s: so it imports nothing but node: modules and this
-// package's process table — no zod, no schema — and reads the timeline with JSON.parse alone.
-import { readFileSync } from "node:fs";
+// package's process table — no zod, no schema — and reads the timeline with JSON.parse alone,
+// believing only the executor's own unbroken run of lines (reaper-timeline.ts).
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listProcesses, type ProcessEntry } from "./process-table.js";
+import { readTimeline, type Timeline } from "./reaper-timeline.js";
 
 /**
- * The environment names (REAPER_NAMES.runId, REAPER_NAMES.stepSeq in @runyard/schema) and the timeline's file
- * name (RUN_FILES.summary), spelled out so as not to load the schema package; a test checks
+ * The environment names (REAPER_NAMES.runId, REAPER_NAMES.stepSeq in @runyard/schema) and the timeline's and
+ * meta.json's file names (RUN_FILES.summary, RUN_FILES.meta), spelled out so as not to load the schema package; a test checks
  * they agree.
  */
 export const REAPER_NAMES = {
   runId: "RUNYARD_RUN_ID",
   stepSeq: "RUNYARD_STEP_SEQ",
   summary: "run_summary.jsonl",
+  meta: "meta.json",
 } as const;
 
 /** A process of an unfinished step, and which step it belongs to (when known). */
@@ -38,55 +41,21 @@ export interface StrayProcess extends ProcessEntry {
   stepId: string | undefined;
 }
 
-interface Timeline {
-  /** Session id → step id, for steps that started with a session and did not end. */
-  running: Map<number, string>;
-  /** Step id by capture number, for every attempt that started. */
-  started: Map<number, string>;
-  /** Capture numbers of the attempts that ended. */
-  ended: Set<number>;
-}
-
-interface TimelineLine {
-  type?: unknown;
-  stepId?: unknown;
-  captureSeq?: unknown;
-  pgid?: unknown;
-}
-
-function readTimeline(runDirectory: string): Timeline {
-  const timeline: Timeline = { running: new Map(), started: new Map(), ended: new Set() };
-  let text: string;
+/** Whether process `pid` runs as this process's user: root may read any environment. */
+function sameUser(pid: number): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return false;
   try {
-    text = readFileSync(join(runDirectory, REAPER_NAMES.summary), "utf8");
+    return statSync(`/proc/${pid}`).uid === uid;
   } catch {
-    return timeline; // no timeline: the environment still finds the steps
+    return false; // gone
   }
-  const sessions = new Map<number, { stepId: string; session: number }>();
-  for (const line of text.split("\n")) {
-    // Only the two kinds of line that matter are looked at; a torn or foreign line is skipped.
-    if (!line.includes('"step-start"') && !line.includes('"step-end"')) continue;
-    let event: TimelineLine;
-    try {
-      event = JSON.parse(line) as TimelineLine;
-    } catch {
-      continue;
-    }
-    const { type, stepId, captureSeq, pgid } = event;
-    if (typeof captureSeq !== "number" || typeof stepId !== "string") continue;
-    if (type === "step-start") {
-      timeline.started.set(captureSeq, stepId);
-      if (typeof pgid === "number") sessions.set(captureSeq, { stepId, session: pgid });
-    } else if (type === "step-end") {
-      timeline.ended.add(captureSeq);
-      sessions.delete(captureSeq);
-    }
-  }
-  for (const { stepId, session } of sessions.values()) timeline.running.set(session, stepId);
-  return timeline;
 }
 
-/** RUNYARD_RUN_ID and RUNYARD_STEP_SEQ from a process's initial environment, if it has them. */
+/**
+ * RUNYARD_RUN_ID and RUNYARD_STEP_SEQ from a process's initial environment, if it has them and
+ * is this user's: another user's process is none of this run's, whatever its environment says.
+ */
 function stepMarker(pid: number): { runId: string; captureSeq: number } | undefined {
   let text: string;
   try {
@@ -105,7 +74,32 @@ function stepMarker(pid: number): { runId: string; captureSeq: number } | undefi
   }
   if (runId === undefined || captureSeq === undefined || !Number.isSafeInteger(captureSeq))
     return undefined;
-  return { runId, captureSeq };
+  return sameUser(pid) ? { runId, captureSeq } : undefined;
+}
+
+/**
+ * SIGKILLs, now, every process of this user whose environment says it belongs to the attempt
+ * with one of `captureSeqs` of run `runId`: what a forced stop of those steps must also reach,
+ * as killing their sessions misses a process that called setsid(). Best effort, synchronous
+ * (for a process about to exit): looks again while it finds any, for what forked meanwhile, a
+ * few times at most. Returns how many were signalled.
+ */
+export function killMarkedProcesses(runId: string, captureSeqs: ReadonlySet<number>): number {
+  if (captureSeqs.size === 0) return 0;
+  const signalled = new Set<number>();
+  for (let round = 0; round < 3; round += 1) {
+    let found = 0;
+    for (const entry of listProcesses() ?? []) {
+      if (entry.pid === process.pid) continue;
+      const marker = stepMarker(entry.pid);
+      if (marker?.runId !== runId || !captureSeqs.has(marker.captureSeq)) continue;
+      signal(entry.pid, "SIGKILL");
+      signalled.add(entry.pid);
+      found += 1;
+    }
+    if (found === 0) break;
+  }
+  return signalled.size;
 }
 
 /**
@@ -124,7 +118,7 @@ export function findStrayProcesses(
   runId: string,
   exclude: ReadonlySet<number> = new Set(),
 ): StrayProcess[] {
-  return scan(readTimeline(runDirectory), runId, exclude);
+  return scan(readTimeline(join(runDirectory, REAPER_NAMES.summary), runId), runId, exclude);
 }
 
 function scan(timeline: Timeline, runId: string, exclude: ReadonlySet<number>): StrayProcess[] {
@@ -176,7 +170,7 @@ export async function reapStrayProcesses(
   const signalled = new Set<number>();
   const steps = new Set<string>();
   // The executor is gone: the timeline is complete, read once; /proc is read every round.
-  const timeline = readTimeline(runDirectory);
+  const timeline = readTimeline(join(runDirectory, REAPER_NAMES.summary), runId);
   let strays = scan(timeline, runId, exclude);
   for (const stray of strays) {
     signal(stray.pid, "SIGTERM");

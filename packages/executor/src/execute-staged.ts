@@ -27,6 +27,7 @@ import {
 import type { Backend } from "./backend.js";
 import { checkRunnable } from "./check-runnable.js";
 import { RunOptionsError } from "./errors.js";
+import { trackLiveRun } from "./live-runs.js";
 import { createLocalBackend } from "./local-backend.js";
 import { startMeta } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
@@ -96,6 +97,9 @@ export async function executeStagedRun(
       : startWatchdog(resolve(dirname(staging), runId), runId, (message) => {
           process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`);
         });
+  // A process that exits at once (a second SIGTERM) has killed the steps and recorded the end
+  // itself (killAllNow): the watchdog has nothing left to do.
+  const untrack = watchdog && trackLiveRun({ killNow: () => watchdog.release() });
   let result: RunResult;
   try {
     result = await session.run();
@@ -103,6 +107,8 @@ export async function executeStagedRun(
     // The watchdog is not released: once this process exits it stops what the run left.
     report({ ok: false, error });
     throw error;
+  } finally {
+    untrack?.();
   }
   watchdog?.release();
   return result;

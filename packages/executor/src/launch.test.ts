@@ -4,9 +4,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RunyardError } from "@runyard/schema";
+import { ENV, RunyardError } from "@runyard/schema";
 import { describe, expect, it, vi } from "vitest";
-import { workflowFile } from "../test/helpers.js";
+import { environmentOf, watchdogsOf, workflowFile } from "../test/helpers.js";
 import { EXECUTOR_BIN, ExecutorStartError, launchRun } from "./launch.js";
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
@@ -58,6 +58,42 @@ describe("launchRun", () => {
     expect(readFileSync(join(launched.directory, "workflow.yaml"), "utf8")).toBe(
       readFileSync(file, "utf8"),
     );
+  });
+
+  it("gives the executor and its watchdog none of an enclosing step's RUNYARD_* variables", async () => {
+    const { file, runsRoot, directory } = workflowFile("steps:\n  a:\n    run: sleep 30\n");
+    // As `runyard run` sees it when called from a step of another run.
+    const enclosing = {
+      ...process.env,
+      [ENV.runId]: "01a20000-0000-7000-8000-00000000000e",
+      [ENV.stepSeq]: "3",
+      [ENV.stepId]: "outer",
+      [ENV.runDir]: "/elsewhere/run",
+      [ENV.summaryFile]: "/elsewhere/run/run_summary.jsonl",
+      [ENV.runsDir]: runsRoot,
+      [ENV.home]: directory,
+      [ENV.config]: join(directory, "config.yaml"),
+    };
+    const launched = await launchRun({ workflowFile: file, runsRoot, env: enclosing });
+    try {
+      const watchdog = await vi.waitFor(() => {
+        const [pid] = watchdogsOf(launched.runId);
+        if (pid === undefined) throw new Error("no watchdog yet");
+        return pid;
+      });
+      for (const pid of [launched.pid, watchdog]) {
+        const env = environmentOf(pid);
+        expect(env.size).toBeGreaterThan(0);
+        for (const name of [ENV.runId, ENV.stepSeq, ENV.stepId, ENV.runDir, ENV.summaryFile])
+          expect(env.has(name), `${name} of pid ${pid}`).toBe(false);
+        expect(env.get(ENV.runsDir)).toBe(runsRoot);
+        expect(env.get(ENV.home)).toBe(directory);
+        expect(env.get(ENV.config)).toBe(join(directory, "config.yaml"));
+      }
+    } finally {
+      process.kill(launched.pid, "SIGTERM");
+      await ended(launched.directory);
+    }
   });
 
   it("reports a refused run as the executor's error, and leaves nothing behind", async () => {

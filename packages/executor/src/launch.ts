@@ -32,6 +32,7 @@ import {
 } from "@runyard/store";
 import { RunOptionsError } from "./errors.js";
 import type { StartReport } from "./start-report.js";
+import { withoutStepVariables } from "./step-env.js";
 import { executorVersion } from "./version.js";
 
 /** The executor's entry point: the built file beside this one (tests run from src/). */
@@ -173,7 +174,10 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
     report = await spawnExecutor(
       staged.staging,
       cwd,
-      env,
+      // Launched from a step of another run, the executor must not carry that step's
+      // RUNYARD_RUN_ID and RUNYARD_STEP_SEQ: the enclosing run's crash reaper would take it for
+      // one of its step's processes. (The steps' environment drops them too: step-env.ts.)
+      withoutStepVariables(env),
       log,
       options.startTimeoutMs ?? 60_000,
       options.onSpawn,

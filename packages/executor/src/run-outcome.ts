@@ -2,11 +2,23 @@
 import { lstatSync } from "node:fs";
 import { type FinalStatus, RunyardError } from "@runyard/schema";
 import { capturePaths, STOP_MARKER, type StorageFailure, storageFailure } from "@runyard/store";
+import { describeStartFailure } from "./start-failure.js";
 
 export { STOP_MARKER };
 
 export const describe = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
+
+/**
+ * A write to one of the run's files failed, named: "cannot write status.json: no space left on
+ * device (ENOSPC)". On a full disk it becomes the run's reason, "disk full: cannot write …",
+ * which tells the user which write found no room.
+ */
+export class RunFileWriteError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(`cannot write ${name}: ${describeStartFailure(cause)}`, { cause });
+  }
+}
 
 /** Whether anything exists under a capture name (a file, or whatever was in the way). */
 export function captureExists(directory: string, seq: number, stepId: string): boolean {

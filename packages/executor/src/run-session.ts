@@ -14,7 +14,7 @@ import type {
   RunMeta,
   RunStatus,
 } from "@runyard/schema";
-import { now } from "@runyard/schema";
+import { now, RUN_FILES } from "@runyard/schema";
 import {
   type CreatedRunDirectory,
   createInitialStatus,
@@ -29,6 +29,7 @@ import {
 } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import type { Backend } from "./backend.js";
+import { killMarkedProcesses } from "./crash-reaper.js";
 import { EventPipeline } from "./event-pipeline.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
@@ -63,7 +64,14 @@ export interface RunSessionOptions {
   holdStartMs?: number | undefined;
 }
 
-import { captureExists, describe, outcome, STOP_MARKER, storageError } from "./run-outcome.js";
+import {
+  captureExists,
+  describe,
+  outcome,
+  RunFileWriteError,
+  STOP_MARKER,
+  storageError,
+} from "./run-outcome.js";
 
 export class RunSession {
   readonly #options: RunSessionOptions;
@@ -82,6 +90,8 @@ export class RunSession {
   /** The run's final status, once run-end is out. */
   #finalStatus: FinalStatus | undefined;
   #startedAt = 0;
+  /** Attempts killed at once whose escaped processes (setsid) are still to be SIGKILLed. */
+  #escaped = new Set<number>();
   /** The last capture number taken. */
   #captureSeq = 0;
 
@@ -131,9 +141,12 @@ export class RunSession {
     return freed;
   };
 
-  /** A background write (status.json, the heartbeat) failed: a full disk stops the run. */
+  /**
+   * A background write (status.json, the heartbeat) failed: a full disk stops the run, and the
+   * reason names the file that found no room.
+   */
   #onWriteError(what: string, error: unknown): void {
-    if (storageFailure(error)) this.#onFatal(error);
+    if (storageFailure(error)) this.#onFatal(new RunFileWriteError(what, error));
     else this.#log.write("warn", `${what}: ${describe(error)}`);
   }
 
@@ -141,7 +154,7 @@ export class RunSession {
     const { created, workflow, signal } = this.#options;
     const paths = created.paths;
     const statusWriter = new StatusWriter(paths.status, () => structuredClone(this.#status), {
-      onError: (error) => this.#onWriteError("status.json", error),
+      onError: (error) => this.#onWriteError(RUN_FILES.status, error),
     });
     let summary: SummaryWriter;
     try {
@@ -158,7 +171,7 @@ export class RunSession {
       throw error;
     }
     const heartbeat = startHeartbeat(paths.heartbeat, {
-      onError: (error) => this.#onWriteError("heartbeat", error),
+      onError: (error) => this.#onWriteError(RUN_FILES.heartbeat, error),
     });
     const pipeline = new EventPipeline({
       runId: created.runId,
@@ -246,7 +259,16 @@ export class RunSession {
         closing.push(error);
       }
     };
-    await attempt(() => statusWriter.close());
+    // The last snapshot may be the write that finds the disk full (when run-end came in the
+    // same turn as the step-end before it): its error names the file, as a background one does.
+    await attempt(() =>
+      statusWriter.close().catch((error: unknown) => {
+        const storage = storageFailure(error);
+        throw storage
+          ? storageError(storage, new RunFileWriteError(RUN_FILES.status, error))
+          : error;
+      }),
+    );
     await attempt(() => summary.close());
     // After killNow, meta.json already says how the run ended, and when.
     if (!this.#killed) await attempt(() => this.#writeEndMeta(finalStatus));
@@ -300,6 +322,22 @@ export class RunSession {
     this.#meta = meta;
   }
 
+  /**
+   * SIGKILLs the processes of the attempts in #escaped that left their step's session, found
+   * by the run id and step seq in their environment (crash-reaper.ts). Best effort: a failure
+   * is logged, never thrown.
+   */
+  #killEscapedNow(): void {
+    const seqs = this.#escaped;
+    if (seqs.size === 0) return;
+    this.#escaped = new Set();
+    try {
+      killMarkedProcesses(this.#options.created.runId, seqs);
+    } catch (error) {
+      this.#log.write("warn", `killing what left the steps' sessions: ${describe(error)}`);
+    }
+  }
+
   #stepContext(pipeline: EventPipeline): StepRunnerContext {
     const { created, workflow, backends, env, params, killGraceMs } = this.#options;
     return {
@@ -321,6 +359,11 @@ export class RunSession {
         }),
       onFatal: this.#onFatal,
       keepsOutput: () => this.#storage === undefined,
+      killEscaped: (captureSeq) => {
+        // Steps killed together (a forced cancel of the run) share one pass over /proc.
+        if (this.#escaped.size === 0) queueMicrotask(() => this.#killEscapedNow());
+        this.#escaped.add(captureSeq);
+      },
     };
   }
 
@@ -391,6 +434,8 @@ export class RunSession {
     };
     if (scheduler && pipeline && !this.#ended) {
       attempt("killing the steps", () => scheduler.abandon(reason));
+      // Now, not in a microtask: this process is about to exit.
+      attempt("killing what left the steps' sessions", () => this.#killEscapedNow());
       const steps = this.#status.steps;
       const { finalStatus, reason: why } = outcome(
         this.#fatal,

@@ -15,18 +15,30 @@ export interface StepEnvironmentInput {
   attempt: number;
 }
 
+/**
+ * `env` without Runyard's step-scoped variables (RUNYARD_RUN_ID, RUNYARD_STEP_SEQ, …): what a
+ * process started from a step of another run (`runyard run` in a step) inherited, and which
+ * would point into that run's directory — or, for the crash reaper's scan of environments,
+ * make this run's executor and watchdog look like processes of the enclosing run's step. Where
+ * runs live and the user's settings (RUNYARD_RUNS_DIR, RUNYARD_HOME, RUNYARD_CONFIG) are kept.
+ */
+export function withoutStepVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const result = { ...env };
+  for (const name of Object.values(ENV)) {
+    if (name !== ENV.runsDir && name !== ENV.home && name !== ENV.config) delete result[name];
+  }
+  return result;
+}
+
 export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
+  // Variables this run does not set must not leak in from an enclosing run (a workflow started
+  // from a step of another): they would point into someone else's run directory.
+  const env = withoutStepVariables({
     ...input.base,
     ...input.workflow.env,
     ...input.params,
     ...input.step.env,
-  };
-  // Variables this run does not set must not leak in from an enclosing run (a workflow started
-  // from a step of another): they would point into someone else's run directory.
-  for (const name of Object.values(ENV)) {
-    if (name !== ENV.runsDir && name !== ENV.home && name !== ENV.config) delete env[name];
-  }
+  });
   return {
     ...env,
     [ENV.runId]: input.runId,

@@ -7,6 +7,7 @@ import type { ResolvedStep, StepStatus } from "@runyard/schema";
 import { type CaptureStream, CaptureWriter, storageFailure } from "@runyard/store";
 import type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
 import type { EventPipeline } from "./event-pipeline.js";
+import { RunFileWriteError } from "./run-outcome.js";
 import { describeStartFailure } from "./start-failure.js";
 import { Utf8Chunker } from "./utf8-chunker.js";
 
@@ -37,6 +38,11 @@ export interface StepRunnerContext {
    * does not take the space freed for the end of the run.
    */
   keepsOutput(): boolean;
+  /**
+   * The attempt `captureSeq` was killed at once: SIGKILL also what left its session (setsid),
+   * found by its environment.
+   */
+  killEscaped(captureSeq: number): void;
 }
 
 function describeExit(exit: StepExit): string {
@@ -64,13 +70,6 @@ export class CaptureOpenError extends Error {
         : `cannot create its captures: ${describeStartFailure(cause)}`,
       { cause },
     );
-  }
-}
-
-/** A chunk of output could not be appended to its capture. */
-export class CaptureWriteError extends Error {
-  constructor(name: string, cause: unknown) {
-    super(`cannot write ${name}: ${describeStartFailure(cause)}`, { cause });
   }
 }
 
@@ -125,7 +124,7 @@ export function startStep(
       offset = captures.write(stream, chunk);
     } catch (error) {
       dropped += chunk.length;
-      const failure = new CaptureWriteError(
+      const failure = new RunFileWriteError(
         stream === "stdout" ? captures.outName : captures.errName,
         error,
       );
@@ -228,6 +227,7 @@ export function startStep(
       if (abandoned) return;
       abandoned = true;
       handle?.kill("SIGKILL");
+      if (handle) context.killEscaped(captureSeq);
       end("cancelled", { exitCode: null, signal: "SIGKILL" }, reason);
     },
   };

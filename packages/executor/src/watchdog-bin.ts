@@ -4,7 +4,9 @@
 // stderr). The last argument is when the watchdog noticed; the SIGKILL that follows the SIGTERM
 // goes out at most 0.5 s after it (and at least 0.1 s after the SIGTERM), however slowly this
 // process started, so that no step outlives its executor by more than about 1 s.
-import { reapStrayProcesses } from "./crash-reaper.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REAPER_NAMES, reapStrayProcesses } from "./crash-reaper.js";
 
 const [runDirectory, runId, executorPid, noticed] = process.argv.slice(2);
 /** EPOCHREALTIME, in the locale's decimal notation (a comma in some). */
@@ -29,7 +31,23 @@ function stamp(message: string): void {
 }
 for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 
+/**
+ * Whether meta.json says the run ended (its finalStatus, read without the schema package, like
+ * the timeline): then the executor recorded the end before it went.
+ */
+function recordedEnd(): boolean {
+  try {
+    const meta = JSON.parse(readFileSync(join(runDirectory as string, REAPER_NAMES.meta), "utf8"));
+    return typeof meta?.finalStatus === "string";
+  } catch {
+    return false;
+  }
+}
+
 const result = await reapStrayProcesses(runDirectory, runId, { graceMs });
+// The executor exited after recording the end (a failure it reported, an exit it could not
+// announce to the watchdog) and left nothing running: nothing to say.
+if (result.stopped === 0 && recordedEnd()) process.exit(0);
 const what =
   result.stopped === 0
     ? "no step process was left"

@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { withoutStepVariables } from "./step-env.js";
 
 /** The watchdog's program, the built one even when this module runs from source (tests). */
 export const WATCHDOG_BIN = fileURLToPath(
@@ -33,11 +34,12 @@ const SCRIPT =
 /**
  * The executor's environment without what slows a Node start and is of no use to the reaper:
  * extra CA certificates (parsed at every start; ~60 ms on some machines) and NODE_OPTIONS
- * (preloads, inspector flags).
+ * (preloads, inspector flags); nor the step-scoped RUNYARD_* variables of an enclosing run,
+ * whose reaper would otherwise take this watchdog for a process of its step.
  */
 function watchdogEnvironment(): NodeJS.ProcessEnv {
   const { NODE_EXTRA_CA_CERTS: _certs, NODE_OPTIONS: _options, ...env } = process.env;
-  return env;
+  return withoutStepVariables(env);
 }
 
 export interface Watchdog {
@@ -47,46 +49,76 @@ export interface Watchdog {
   release(): void;
 }
 
+/** How often a watchdog that exited unexpectedly (killed by a user, the OOM killer) is restarted. */
+const RESTARTS = 1;
+
 /**
  * Starts the watchdog of the run in `runDirectory`. Never throws: a watchdog that cannot start
  * (no bash, no process slots) is reported through `onProblem` and the run goes on without one.
+ * One that exits before it is released is reported and started again, once: a second loss
+ * most likely has a cause a third start would meet too.
  */
 export function startWatchdog(
   runDirectory: string,
   runId: string,
   onProblem: (message: string) => void,
 ): Watchdog {
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      "bash",
-      ["-c", SCRIPT, process.execPath, WATCHDOG_BIN, runDirectory, runId, String(process.pid)],
-      {
-        detached: true,
-        stdio: ["pipe", "inherit", "inherit"],
-        env: watchdogEnvironment(),
-        // Holds no directory busy (an unmount of the user's working directory).
-        cwd: "/",
-      },
-    );
-  } catch (error) {
-    onProblem(`no crash watchdog: ${(error as Error).message}`);
-    return { pid: undefined, release: () => undefined };
-  }
-  child.on("error", (error) => onProblem(`no crash watchdog: ${error.message}`));
-  const stdin = child.stdin as Writable & { unref?: () => void };
-  // Writing "done" to a watchdog that died already must not end the executor.
-  stdin.on("error", () => undefined);
-  // Neither the watchdog nor its pipe keeps the executor alive.
-  child.unref();
-  stdin.unref?.();
   let released = false;
+  let restarts = 0;
+  let current: { child: ChildProcess; stdin: Writable } | undefined;
+  const start = (): void => {
+    let child: ChildProcess;
+    try {
+      child = spawn(
+        "bash",
+        ["-c", SCRIPT, process.execPath, WATCHDOG_BIN, runDirectory, runId, String(process.pid)],
+        {
+          detached: true,
+          stdio: ["pipe", "inherit", "inherit"],
+          env: watchdogEnvironment(),
+          // Holds no directory busy (an unmount of the user's working directory).
+          cwd: "/",
+        },
+      );
+    } catch (error) {
+      onProblem(`no crash watchdog: ${(error as Error).message}`);
+      current = undefined;
+      return;
+    }
+    child.on("error", (error) => onProblem(`no crash watchdog: ${error.message}`));
+    child.on("exit", (code, signal) => {
+      if (released || current?.child !== child) return;
+      current = undefined;
+      const how = signal === null ? `with code ${code}` : `killed by ${signal}`;
+      if (restarts >= RESTARTS) {
+        onProblem(
+          `the crash watchdog (pid ${child.pid}) exited unexpectedly again (${how}); the run goes on without one`,
+        );
+        return;
+      }
+      restarts += 1;
+      onProblem(
+        `the crash watchdog (pid ${child.pid}) exited unexpectedly (${how}); restarting it`,
+      );
+      start();
+    });
+    const stdin = child.stdin as Writable & { unref?: () => void };
+    // Writing "done" to a watchdog that died already must not end the executor.
+    stdin.on("error", () => undefined);
+    // Neither the watchdog nor its pipe keeps the executor alive.
+    child.unref();
+    stdin.unref?.();
+    current = { child, stdin };
+  };
+  start();
   return {
-    pid: child.pid,
+    get pid() {
+      return current?.child.pid;
+    },
     release() {
       if (released) return;
       released = true;
-      stdin.end("done\n");
+      current?.stdin.end("done\n");
     },
   };
 }

@@ -115,3 +115,33 @@ export function startCancellable(yaml: string, options: Partial<RunWorkflowOptio
   });
   return { runsRoot, directory, log, controller, running };
 }
+
+/** The environment process `pid` was started with, by name (empty once it is gone). */
+export function environmentOf(pid: number): Map<string, string> {
+  let text = "";
+  try {
+    text = readFileSync(`/proc/${pid}/environ`, "latin1");
+  } catch {
+    // gone
+  }
+  const env = new Map<string, string>();
+  for (const entry of text.split("\0")) {
+    const equals = entry.indexOf("=");
+    if (equals > 0) env.set(entry.slice(0, equals), entry.slice(equals + 1));
+  }
+  return env;
+}
+
+/** Pids of the live crash watchdogs of run `runId` (its bash, or the reaper it became). */
+export function watchdogsOf(runId: string): number[] {
+  return livingProcesses()
+    .map((entry) => entry.pid)
+    .filter((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, "latin1");
+        return command.includes("watchdog-bin") && command.includes(runId);
+      } catch {
+        return false;
+      }
+    });
+}
