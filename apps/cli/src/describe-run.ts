@@ -80,9 +80,12 @@ function endWords(view: RunView, short: boolean): string {
 /** Marks a run whose timeline is damaged, after its state in `ps`. */
 export const DAMAGED_MARK = "!";
 
-/** `line 7: found seq 999, expected seq 7`; where a tail check could not tell the line, `near its end`. */
+/**
+ * `at line 7: found seq 999, expected seq 7`; where a tail check could not tell the line,
+ * `near its end: …`. Follows "run_summary.jsonl is damaged".
+ */
 export function damageWords(damage: TimelineDamage): string {
-  const where = damage.line === null ? "near its end" : `line ${damage.line}`;
+  const where = damage.line === null ? "near its end" : `at line ${damage.line}`;
   return `${where}: found ${damage.found}, expected ${damage.expected}`;
 }
 

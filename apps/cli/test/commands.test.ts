@@ -3,6 +3,8 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, REPO, unprivilegedUser, useScratch } from "./cli.js";
+import { fabricateRun } from "./fabricate.js";
+import { runIdFor } from "./fixtures.js";
 
 const scratch = useScratch();
 
@@ -234,6 +236,50 @@ describe("ps, logs, validate", () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toBe(`cannot read workflow ${scratch.directory}: it is a directory\n`);
     expect(result.stdout).toBe("ok examples/hello.yaml: hello, 3 steps\n");
+  });
+});
+
+describe("terminal escapes in validate, rm and gc", () => {
+  const ESC = "\u001b";
+
+  it("shows a name or path with control characters instead of sending them", async () => {
+    const options = { runsDir: scratch.runsDir, cwd: scratch.directory };
+    // A workflow's name defaults to its file's: both come back in validate's line.
+    writeFileSync(join(scratch.directory, `${ESC}[31mred.yaml`), "steps:\n  a: {run: x}\n");
+    const good = await cli(["validate", `${ESC}[31mred.yaml`], options);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toBe("ok \\e[31mred.yaml: \\e[31mred, 1 step\n");
+    writeFileSync(
+      join(scratch.directory, `${ESC}]0;title\u0007.yaml`),
+      "steps:\n  a: {run: x, needs: b}\n  b: {run: y, needs: a}\n",
+    );
+    const bad = await cli(["validate", `${ESC}]0;title\u0007.yaml`, `${ESC}[2Jgone.yaml`], options);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain("\\e]0;title\\x07.yaml");
+    expect(bad.stderr).toContain("\\e[2Jgone.yaml");
+    expect(bad.stderr).not.toContain(ESC);
+
+    const runId = runIdFor(7);
+    fabricateRun(scratch.runsDir, {
+      runId,
+      startedAt: "2026-06-05T14:23:00.000Z",
+      meta: {
+        workflowName: `${ESC}[2J${ESC}]0;pwned\u0007evil`,
+        finalStatus: "success",
+        endedAt: "2026-06-05T14:25:00.000Z",
+      },
+      steps: [],
+    });
+    const rm = await cli(["rm", runId.slice(-8)], options);
+    expect(rm.code).toBe(0);
+    expect(rm.stdout).toMatch(/^removed \w+ \(\\e\[2J\\e\]0;pwned\\x07evil, success, /);
+    expect(rm.stdout + rm.stderr).not.toContain(ESC);
+
+    const runsDir = join(scratch.directory, `runs${ESC}[2J`);
+    const gc = await cli(["gc"], { ...options, runsDir });
+    expect(gc.code).toBe(0);
+    expect(gc.stdout).toContain(`nothing to remove in ${join(scratch.directory, "runs\\e[2J")};`);
+    expect(gc.stdout + gc.stderr).not.toContain(ESC);
   });
 });
 

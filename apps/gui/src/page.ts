@@ -62,7 +62,7 @@ async function refresh() {
       badge.textContent = run.state + (run.timeline.state === "damaged" ? "!" : "");
       if (run.timeline.damage) {
         const damage = run.timeline.damage;
-        badge.title = "run_summary.jsonl is damaged" + (damage.line === null ? "" : " at line " + damage.line) + ": found " + damage.found + ", expected " + damage.expected;
+        badge.title = "run_summary.jsonl is damaged " + (damage.line === null ? "near its end" : "at line " + damage.line) + ": found " + damage.found + ", expected " + damage.expected;
       }
       const stateCell = document.createElement("td");
       stateCell.append(badge);

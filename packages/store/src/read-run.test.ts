@@ -38,6 +38,23 @@ const line = (runId: string, event: object) =>
 
 const start = (runId: string) => runStartLine(runId);
 
+/** status.json as the executor leaves it after the run-end: its seq and outcome. */
+function writeStatus(
+  run: { runId: string; meta: { workflowId: string }; paths: { status: string } },
+  seq: number,
+  finalStatus?: "success" | "failed" | "cancelled",
+): void {
+  const status = {
+    runId: run.runId,
+    workflowId: run.meta.workflowId,
+    updatedAt: "2026-06-05T14:25:00.000Z",
+    seq,
+    steps: [],
+    ...(finalStatus === undefined ? {} : { outcome: { finalStatus } }),
+  };
+  writeFileSync(run.paths.status, JSON.stringify(status));
+}
+
 describe("readRun classification", () => {
   it("says running for a live executor whose identity matches", async () => {
     const run = await runWith({ ...here, executor: currentExecutorIdentity() });
@@ -136,11 +153,44 @@ describe("readRun when meta.json was not finalised", () => {
         line(run.runId, { type: "log", seq: 2, level: "info", message: "x" }) +
         line(run.runId, { type: "run-end", seq: 3, finalStatus: "failed", durationMs: 9 }),
     );
+    writeStatus(run, 3, "failed");
     const view = await readRun(run.directory);
     expect(view.classification).toBe("failed");
     expect(view.reason).toBe("meta.json was not finalised; run_summary.jsonl says failed");
     expect(view.endedAt).toBe("2026-06-05T14:25:00.000Z");
     expect(view.meta.finalStatus).toBeNull();
+    expect(view.problems).toEqual([]);
+  });
+
+  it("keeps a run crashed when status.json does not confirm the timeline's run-end", async () => {
+    // A step knows run_summary.jsonl's path and appends the run-end the executor never wrote;
+    // status.json, which only the executor replaces, still shows the run before it.
+    const run = await runOfDeadExecutor();
+    writeFileSync(
+      run.paths.summary,
+      start(run.runId) +
+        line(run.runId, { type: "log", seq: 2, level: "info", message: "x" }) +
+        line(run.runId, { type: "run-end", seq: 3, finalStatus: "success", durationMs: 9 }),
+    );
+    const notTaken =
+      "run_summary.jsonl has a run-end success, not taken: the timeline's end is not confirmed by status.json";
+    const cases: [() => void, string][] = [
+      [() => rmSync(run.paths.status, { force: true }), "it is missing or unreadable"],
+      [() => writeStatus(run, 2), "it reflects seq 2, the run-end is seq 3"],
+      [() => writeStatus(run, 3, "failed"), "its outcome is failed"],
+      [() => writeStatus(run, 3), "its outcome is not recorded"],
+    ];
+    for (const [arrange, why] of cases) {
+      arrange();
+      const view = await readRun(run.directory);
+      expect(view.classification).toBe("crashed");
+      expect(view.reason).toMatch(/^executor pid \d+ is not running; /);
+      expect(view.reason).toContain(`; ${notTaken} (${why})`);
+      expect(view.summaryEnd).toBeNull();
+      expect(view.endedAt).toBeNull();
+    }
+    writeStatus(run, 3, "success");
+    expect((await readRun(run.directory)).classification).toBe("success");
   });
 
   it("still says crashed when the summary has no committed run-end", async () => {

@@ -4,7 +4,8 @@
 // final status and the executor is gone, the end of run_summary.jsonl is read to see whether
 // the run did end (see classify.ts); asked to (`readEnd`), it reads it for every run, to say
 // why an ended run ended. The timeline's integrity is checked on the way (timeline-integrity.ts):
-// a run-end found after damage is never taken for the executor's word.
+// a run-end found after damage, or one status.json does not confirm, is never taken for the
+// executor's word.
 import { basename } from "node:path";
 import {
   check,
@@ -103,6 +104,26 @@ async function readStoppedEnd(path: string, problems: string[]): Promise<Summary
   }
 }
 
+/**
+ * Why status.json does not confirm the timeline's run-end, or null when it does. A step can
+ * append a line to run_summary.jsonl but not replace status.json as the executor does (it
+ * snapshots the status after the run-end, before meta.json): a run-end is the executor's only
+ * when the snapshot reflects that very event and records the same outcome.
+ */
+function unconfirmedEnd(
+  end: { seq: number; finalStatus: string },
+  status: RunStatus | null,
+): string | null {
+  if (status === null) return "it is missing or unreadable";
+  if (status.seq !== end.seq) {
+    return `it reflects ${status.seq === undefined ? "no seq" : `seq ${status.seq}`}, the run-end is seq ${end.seq}`;
+  }
+  if (status.outcome?.finalStatus !== end.finalStatus) {
+    return `its outcome is ${status.outcome?.finalStatus ?? "not recorded"}`;
+  }
+  return null;
+}
+
 /** A RunFileError names its file already; a bare system error gets it. */
 function problemOf(path: string, error: unknown): string {
   return error instanceof RunFileError ? error.message : `${path}: ${describeSystemError(error)}`;
@@ -168,7 +189,15 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
       // An event of a type this version does not know has whatever `ts` it was given.
       if (last !== null && !Number.isNaN(Date.parse(last.ts))) lastEventAt = last.ts;
       const end = report?.end ?? null;
-      if (wantsEnd && end !== null) {
+      // An end that would decide the state is the executor's word only when status.json,
+      // which no step writes, agrees with it.
+      const unconfirmed =
+        end !== null && wantsSummaryEnd(meta.value, classified)
+          ? unconfirmedEnd(end, status)
+          : null;
+      if (end !== null && unconfirmed !== null) {
+        distrusted = `; run_summary.jsonl has a run-end ${end.finalStatus}, not taken: the timeline's end is not confirmed by status.json (${unconfirmed})`;
+      } else if (wantsEnd && end !== null) {
         summaryEnd = {
           finalStatus: end.finalStatus,
           ts: end.ts,

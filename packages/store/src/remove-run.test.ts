@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -105,6 +106,32 @@ describe("removeRun", () => {
     expect(readdirSync(root)).toEqual([]);
     expectOutsideIntact(outside);
   });
+
+  it("removes a directory chain 4,000 deep, far past PATH_MAX, and follows no link out", async () => {
+    const root = temporaryDirectory();
+    const outside = outsideTree();
+    const run = await fabricateRun(root, { state: "success" });
+    // What a step can leave: mkdir and cd, over and over, a file and links to outside on the way.
+    const script = `
+      const fs = require("node:fs");
+      for (let i = 0; i < 4000; i++) {
+        fs.mkdirSync("d");
+        process.chdir("d");
+        if (i % 1000 === 999) {
+          fs.symlinkSync(process.argv[1], "to-directory");
+          fs.symlinkSync(process.argv[2], "to-file");
+          fs.writeFileSync("file", "x");
+        }
+      }`;
+    execFileSync(process.execPath, ["-e", script, outside.directory, outside.file], {
+      cwd: run.paths.artifacts,
+    });
+    const removed = await removeRun(root, run.runId);
+    expect(removed.state).toBe("success");
+    expect(readdirSync(root)).toEqual([]);
+    expectOutsideIntact(outside);
+    expect(readdirSync(outside.directory).sort()).toEqual(["data", "precious.txt"]);
+  }, 180_000);
 
   it("takes nothing but a run id, and says when there is no such run", async () => {
     const root = join(temporaryDirectory(), "runs");

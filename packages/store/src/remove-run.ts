@@ -3,11 +3,12 @@
 // store's), a run that may still be going is refused unless forced, and the directory is first
 // renamed aside to `.removing-<runId>-<random>` in the runs root, then deleted. The rename is
 // atomic, and readers skip dot names, so a half-deleted run is never listed as a run; a removal
-// cut short leaves only the dot name, which the next gc finishes. fs.rm deletes a symlink inside
-// the run as the link itself and never follows it, so nothing outside the runs root is touched.
+// cut short leaves only the dot name, which the next gc finishes. removeTree deletes a symlink
+// inside the run as the link itself and never follows it, so nothing outside the runs root is
+// touched, and it removes a directory chain of any depth (remove-tree.ts).
 import { randomBytes } from "node:crypto";
-import { constants, type Stats } from "node:fs";
-import { type FileHandle, lstat, open, readdir, rename, rm } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { lstat, readdir, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isRunId, parseRunId, RunyardError } from "@runyard/schema";
 import type { ClassifyOptions, RunClassification } from "./classify.js";
@@ -15,6 +16,7 @@ import { fsyncDirectory } from "./directories.js";
 import { type DiskUsage, diskUsage } from "./disk-usage.js";
 import { describeSystemError, RunFileError } from "./errors.js";
 import { type RunView, readRun } from "./read-run.js";
+import { removeTree } from "./remove-tree.js";
 import { RunReferenceError } from "./resolve-run-reference.js";
 
 export type RemoveRunErrorCode = "E_RUN_RUNNING" | "E_RUN_STATE_UNKNOWN" | "E_RUN_NOT_REMOVABLE";
@@ -143,46 +145,12 @@ export async function listPendingRemovals(
 /**
  * Deletes a directory renamed aside (by removeRun, or one it left when cut short) and
  * returns its disk usage. Directories a step made read-only (a Go module cache) are made
- * writable first, as `rm -rf` would otherwise fail on them.
+ * writable on the way, and a chain of any depth is removed (see removeTree).
  */
 export async function deleteRemoval(directory: string): Promise<DiskUsage> {
   const usage = await diskUsage(directory);
-  try {
-    await rm(directory, { recursive: true, force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EACCES" && code !== "EPERM") throw error;
-    await makeWritable(directory);
-    await rm(directory, { recursive: true, force: true });
-  }
+  await removeTree(directory);
   return usage;
-}
-
-/**
- * chmod u+rwx every directory under `directory`. Each is opened without following a link and
- * changed through its descriptor (fchmod): a directory swapped for a link to one outside the
- * runs root meanwhile is never changed, where chmod(path) would follow the link.
- */
-async function makeWritable(directory: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(
-      directory,
-      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-    );
-  } catch {
-    return; // not a directory, a link, or gone: nothing of ours to open up
-  }
-  try {
-    const stats = await handle.stat();
-    await handle.chmod((stats.mode & 0o7777) | 0o700);
-  } catch {
-    // Not ours to change (another owner): the rm that follows says what it could not remove.
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-  const names = await readdir(directory).catch(() => [] as string[]);
-  for (const name of names) await makeWritable(join(directory, name));
 }
 
 function notRemovable(runId: string, directory: string, stats: Stats): RemoveRunError {

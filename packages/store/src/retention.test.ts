@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from "node:path";
 import { RetentionPolicySchema } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
-import { fabricateRun, startMeta, temporaryDirectory } from "../test/helpers.js";
+import { fabricateRun, runStartLine, startMeta, temporaryDirectory } from "../test/helpers.js";
 import { diskUsage } from "./disk-usage.js";
 import { currentExecutorIdentity, shortHostname } from "./process-identity.js";
 import { applyRetention, planRetention, type RetentionDecision } from "./retention.js";
@@ -117,6 +117,29 @@ describe("planRetention and applyRetention", () => {
     expect(later.remove.map((decision) => decision.runId).sort()).toEqual(
       [oldFailed, oldSuccess, newSuccess, oldCrash, newCrash].map((run) => run.runId).sort(),
     );
+  });
+
+  it("keeps a crashed run crashed when a step appended a run-end status.json does not confirm", async () => {
+    const root = temporaryDirectory();
+    const heartbeatAt = daysAgo(2);
+    const crashed = await fabricateRun(root, { state: "crashed", endedAt: heartbeatAt });
+    const forged = { runId: crashed.runId, seq: 2, ts: new Date().toISOString() };
+    writeFileSync(
+      crashed.paths.summary,
+      runStartLine(crashed.runId) +
+        `${JSON.stringify({ type: "run-end", ...forged, finalStatus: "success", durationMs: 1 })}\n`,
+    );
+    const plan = await planRetention(root);
+    expect(plan.remove).toEqual([]);
+    expect(plan.keep).toMatchObject([
+      {
+        runId: crashed.runId,
+        state: "crashed",
+        reason: "retention.crashed: keep",
+        // Its last heartbeat, not the forged run-end's time.
+        endedAt: new Date(heartbeatAt).toISOString(),
+      },
+    ]);
   });
 
   it("under maxTotalSize removes the runs that ended longest ago, never a running one", async () => {

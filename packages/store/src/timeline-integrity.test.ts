@@ -5,6 +5,7 @@ import { deadPid, runStartLine, startMeta, temporaryDirectory } from "../test/he
 import { shortHostname } from "./process-identity.js";
 import { readRun } from "./read-run.js";
 import { createRunDirectory, writeMeta } from "./run-directory.js";
+import { SUMMARY_TAIL_BYTES } from "./summary-tail.js";
 import { checkTimeline, SUMMARY_COUNT_BYTES, type TimelineFacts } from "./timeline-integrity.js";
 
 const runId = "019a1b2c-3d4e-7f00-8a00-0123456789ab";
@@ -196,6 +197,58 @@ describe("checkTimeline's tail check of a big summary", () => {
     expect((await check(text + log(events + 1), "full")).integrity.damage).toMatchObject({
       kind: "after-end",
       line: events + 1,
+    });
+  });
+
+  it.each([600, 1500])(
+    "decodes the line that straddles the start of the window (%i lines)",
+    async (events) => {
+      const lines = timeline(events, filler).split(/(?<=\n)/);
+      const size = lines.join("").length;
+      // The line holding the first byte of the last 64 KiB, replaced by garbage of its length.
+      let offset = 0;
+      const straddling = lines.findIndex((text) => {
+        offset += text.length;
+        return offset > size - SUMMARY_TAIL_BYTES;
+      });
+      expect(offset - (lines[straddling]?.length ?? 0)).toBeLessThan(size - SUMMARY_TAIL_BYTES);
+      lines[straddling] =
+        `${"garbage ".repeat(200).slice(0, (lines[straddling]?.length ?? 1) - 1)}\n`;
+      const damaged = lines.join("");
+      expect(damaged.length).toBe(size);
+      const report = await check(damaged, "tail");
+      expect(report.integrity.damage).toEqual({
+        kind: "invalid-line",
+        // A summary up to 1 MiB is read whole, so the line's number is known.
+        line: size > SUMMARY_COUNT_BYTES ? null : straddling + 1,
+        found: expect.stringMatching(/^a line that is not JSON/),
+        expected: "an event",
+      });
+      expect(report.end).toBeNull();
+      expect(report.endDistrusted).toBe(true);
+    },
+  );
+
+  it("reads back past a last line still being written that fills the whole window", async () => {
+    const events = 1500;
+    const text = timeline(events, filler);
+    const torn = `${text}{"type":"log","message":"${"y".repeat(SUMMARY_TAIL_BYTES + 100)}`;
+    const report = await check(torn, "tail", { statusSeq: events });
+    expect(report.integrity).toEqual({ state: "intact", checked: "tail", damage: null });
+    expect(report.end?.seq).toBe(events);
+  });
+
+  it("calls a line that begins more than 1 MiB before the window damaged", async () => {
+    // One long line, then under 64 KiB of lines after it: the window starts inside it.
+    const after = Array.from({ length: 40 }, (_, i) => log(i + 3, filler)).join("");
+    expect(after.length).toBeLessThan(SUMMARY_TAIL_BYTES);
+    const text = runStart() + log(2, "z".repeat(SUMMARY_COUNT_BYTES + 40_000)) + after;
+    const report = await check(text, "tail");
+    expect(report.integrity.damage).toEqual({
+      kind: "invalid-line",
+      line: null,
+      found: "a line longer than 1 MiB",
+      expected: "an event",
     });
   });
 });

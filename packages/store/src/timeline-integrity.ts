@@ -8,7 +8,10 @@
 // - "tail", for listings: a summary of up to SUMMARY_COUNT_BYTES is read whole but only its
 //   first line and last SUMMARY_TAIL_BYTES are decoded; its lines are counted, so a line added
 //   or lost anywhere shows as a count that differs from the last seq. A bigger summary is read
-//   only at its end, where the lines must follow each other seq by seq.
+//   only at its end, where the lines must follow each other seq by seq. Either way the line
+//   the window's start falls in is decoded whole (read back up to SUMMARY_COUNT_BYTES): a
+//   forged or torn line just before the window is not missed, and one longer than that is
+//   damage (the executor never writes such a line).
 // - "full", for one run (`runyard show`): every line is decoded and checked, streamed.
 import type { FileHandle } from "node:fs/promises";
 import {
@@ -190,11 +193,12 @@ class TimelineChecker {
       this.#fail(
         "behind-status",
         null,
-        `a timeline that ends at seq ${lastSeq}`,
+        this.last === null ? "no event" : `a timeline that ends at seq ${lastSeq}`,
         `seq ${statusSeq} or later, as status.json reflects`,
       );
     }
-    if (lines !== null && lines !== lastSeq) {
+    // Without an event every line read was not one, and is the damage already.
+    if (lines !== null && this.last !== null && lines !== lastSeq) {
       this.#fail(
         "line-count",
         null,
@@ -282,34 +286,74 @@ async function readRange(handle: FileHandle, start: number, length: number): Pro
   return buffer.subarray(0, filled);
 }
 
+/**
+ * Where the line holding the byte at `position` starts: just after the last newline before
+ * it. Read backwards a window at a time, never below `floor`; null when the line starts
+ * before `floor` (a line too long to be the executor's).
+ */
+async function lineStart(handle: FileHandle, position: number, floor: number) {
+  let end = position;
+  while (end > floor) {
+    const from = Math.max(floor, end - SUMMARY_TAIL_BYTES);
+    const newline = (await readRange(handle, from, end - from)).lastIndexOf(NEWLINE);
+    if (newline !== -1) return from + newline + 1;
+    end = from;
+  }
+  return floor === 0 ? 0 : null;
+}
+
+/**
+ * A summary too big to be read whole: its last SUMMARY_TAIL_BYTES, from the start of the line
+ * that straddles the window's start (read up to SUMMARY_COUNT_BYTES back), so that a forged or
+ * torn line just before the window is decoded too. Lines are checked by their seqs alone
+ * (their numbers are not known).
+ */
+async function checkEnd(handle: FileHandle, size: number, checker: TimelineChecker, path: string) {
+  const windowStart = size - SUMMARY_TAIL_BYTES;
+  const floor = Math.max(0, windowStart - SUMMARY_COUNT_BYTES);
+  const window = await readRange(handle, windowStart, SUMMARY_TAIL_BYTES);
+  // No newline in the window: its bytes are one line still being written, and the line to
+  // start from is the last committed one, before the window.
+  let position: number | null = windowStart;
+  if (window.indexOf(NEWLINE) === -1) {
+    const after = await lineStart(handle, windowStart, floor);
+    position = after === null ? null : Math.max(0, after - 1);
+  }
+  const start = position === null ? null : await lineStart(handle, position, floor);
+  const buffer =
+    start === null || start === windowStart ? window : await readRange(handle, start, size - start);
+  const decoder = createSummaryDecoder({ source: path });
+  let from = 0;
+  if (start === null) {
+    checker.invalid(null, `a line longer than ${SUMMARY_COUNT_BYTES / 1024 / 1024} MiB`);
+    from = buffer.indexOf(NEWLINE) + 1;
+    if (from === 0) from = buffer.length;
+  }
+  const committed = buffer.lastIndexOf(NEWLINE) + 1;
+  while (from < committed) {
+    const bytes = buffer.subarray(from, buffer.indexOf(NEWLINE, from) + 1);
+    checkLine(checker, decoder, null, bytes);
+    from += bytes.length;
+  }
+  checker.finish(null);
+}
+
 async function checkTail(
   handle: FileHandle,
   size: number,
   checker: TimelineChecker,
   path: string,
 ): Promise<void> {
-  const whole = size <= SUMMARY_COUNT_BYTES;
-  const start = whole ? 0 : size - SUMMARY_TAIL_BYTES;
-  const buffer = await readRange(handle, start, size - start);
+  if (size > SUMMARY_COUNT_BYTES) return checkEnd(handle, size, checker, path);
+  const buffer = await readRange(handle, 0, size);
   // Bytes after the last newline are a line still being written: not looked at.
   const committed = buffer.lastIndexOf(NEWLINE) + 1;
   const decoder = createSummaryDecoder({ source: path });
   const lineAt = (from: number) => buffer.subarray(from, buffer.indexOf(NEWLINE, from) + 1);
-  if (!whole) {
-    // The window's first line began before it: lines are checked from the next one on, by
-    // their seqs alone (their numbers are not known).
-    let from = buffer.indexOf(NEWLINE) + 1;
-    while (from > 0 && from < committed) {
-      const bytes = lineAt(from);
-      checkLine(checker, decoder, null, bytes);
-      from += bytes.length;
-    }
-    checker.finish(null);
-    return;
-  }
-  // Read whole: line numbers are known. Decode the first line and the last lines; count all.
+  // Read whole: line numbers are known. Decode the first line and the last lines, from the
+  // start of the line the window's start falls in; count all.
   let from = Math.max(0, committed - SUMMARY_TAIL_BYTES);
-  if (from > 0) from = buffer.indexOf(NEWLINE, from - 1) + 1;
+  if (from > 0) from = buffer.lastIndexOf(NEWLINE, from - 1) + 1;
   let line = countNewlines(buffer, 0, from) + 1;
   if (from > 0 && committed > 0) {
     checkLine(checker, decoder, 1, lineAt(0));

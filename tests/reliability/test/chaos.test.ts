@@ -196,8 +196,17 @@ async function killOne(
     filesChecked = 3 + (view.heartbeatAt === null ? 0 : 1);
     linesChecked = summary.events.length;
     const ended = summary.events.find((event) => event.type === "run-end");
+    // A run-end counts when meta.json was finalised or status.json confirms it (same seq, same
+    // outcome): a kill between the run-end and the status.json snapshot leaves a crashed run.
+    const confirmed =
+      ended !== undefined &&
+      (view.meta.finalStatus !== null ||
+        (view.status?.seq === ended.seq &&
+          view.status.outcome?.finalStatus === (ended as { finalStatus?: string }).finalStatus));
     const expected =
-      ended && "finalStatus" in ended ? (ended as { finalStatus: string }).finalStatus : "crashed";
+      confirmed && "finalStatus" in ended
+        ? (ended as { finalStatus: string }).finalStatus
+        : "crashed";
     if (state !== expected) problems.push(`classified ${state}, expected ${expected}`);
   }
   return { delayMs, state, survivors, problems, goneAfterMs, filesChecked, linesChecked };

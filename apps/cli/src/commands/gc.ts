@@ -16,6 +16,7 @@ import { EXIT, exitStatusFor, refuseExtraArguments } from "../errors.js";
 import type { GcResultJson } from "../json/retention.js";
 import { ago, formatBytes, type Output, paint, tildify } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
+import { safeText } from "../safe-text.js";
 import { countOf, headerRow, renderTable, shortRunId, type TableRow } from "../table.js";
 
 function policyLine(policy: RetentionPolicy): string {
@@ -144,7 +145,7 @@ Examples:
       };
       output.out(`${JSON.stringify(json)}\n`);
     } else {
-      const source = configFile === null ? "the default" : `from ${tildify(configFile)}`;
+      const source = configFile === null ? "the default" : `from ${safeText(tildify(configFile))}`;
       output.err(paint(output, "dim", `policy (${source}): ${policyLine(policy)}\n`));
       if (removed.length > 0) {
         output.out(`${dryRun ? "would remove" : "removed"} ${countOf(removed.length, "run")}:\n`);
@@ -170,7 +171,7 @@ Examples:
       const kept = `${countOf(plan.keep.length + failedDecisions.length, "run")} kept (${formatBytes(keptBytes)})`;
       const freed = formatBytes(result.freedBytes);
       if (removed.length === 0 && pending.length === 0) {
-        output.out(`nothing to remove in ${tildify(plan.runsRoot)}; ${kept}\n`);
+        output.out(`nothing to remove in ${safeText(tildify(plan.runsRoot))}; ${kept}\n`);
       } else if (dryRun) {
         output.out(`would free ${freed}; ${kept}; nothing was removed (--dry-run)\n`);
       } else {
@@ -184,10 +185,10 @@ Examples:
     }
     for (const failure of result.failed) {
       output.err(
-        `${paint(output, "red", "error:")} run ${failure.runId} was not removed: ${failure.error.message}\n`,
+        `${paint(output, "red", "error:")} run ${failure.runId} was not removed: ${safeText(failure.error.message)}\n`,
       );
       if (failure.error.hint)
-        output.err(`${paint(output, "dim", "hint:")} ${failure.error.hint}\n`);
+        output.err(`${paint(output, "dim", "hint:")} ${safeText(failure.error.hint)}\n`);
     }
     const [first] = result.failed;
     return first === undefined ? EXIT.ok : exitStatusFor(first.error);

@@ -10,6 +10,7 @@ import { EXIT, exitStatusFor, reportError, UsageError } from "../errors.js";
 import type { RmResultJson } from "../json/retention.js";
 import { formatBytes, paint } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
+import { safeText } from "../safe-text.js";
 import { stopRun } from "../stop-run.js";
 import { shortRunId } from "../table.js";
 
@@ -44,7 +45,9 @@ async function removeOne(
   const view = await readRun(join(runsRoot, runId)).catch(() => undefined);
   let cancelled = false;
   if (force && view?.classification === "running") {
-    context.output.err(`cancelling run ${shortRunId(runId)} (${view.meta.workflowName})…\n`);
+    context.output.err(
+      `cancelling run ${shortRunId(runId)} (${safeText(view.meta.workflowName)})…\n`,
+    );
     await stopRun(view, {
       timeoutMs: waitMs,
       signal: context.signal,
@@ -134,7 +137,7 @@ Examples:
             removed.state,
             formatBytes(removed.bytes),
           ];
-          output.out(`removed ${shortRunId(runId)} (${what.join(", ")})\n`);
+          output.out(`removed ${shortRunId(runId)} (${safeText(what.join(", "))})\n`);
         }
       } catch (error) {
         if (status === EXIT.ok) status = exitStatusFor(error);

@@ -98,7 +98,7 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   lines.push(`${label("state")}${state}: ${safeText(json.reason)}`);
   const { damage } = json.timeline;
   if (damage !== null) {
-    const words = `run_summary.jsonl is damaged at ${damageWords(damage)}`;
+    const words = `run_summary.jsonl is damaged ${damageWords(damage)}`;
     lines.push(`${label("timeline")}${paint(output, "red", safeText(words))}`);
   }
   const live = json.state === "running" ? ": live updates only there" : "";

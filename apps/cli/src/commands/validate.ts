@@ -17,6 +17,7 @@ import type { Command } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { ValidateLineJson, ValidateProblemJson } from "../json/validate.js";
 import { type Output, paint } from "../output.js";
+import { safeText } from "../safe-text.js";
 
 /**
  * The backends `runyard run` has: runWorkflow's default set, which the CLI runs with (the
@@ -81,17 +82,21 @@ async function check(file: string, cwd: string): Promise<Checked> {
   }
 }
 
+/** The file name comes from the command line and the rest from the file: shown, never sent. */
 function printText(output: Output, file: string, checked: Checked): void {
   if (!checked.ok) {
-    output.err(`${checked.error.message}\n`);
+    // One line per problem: the newlines are kept, every other control is shown.
+    output.err(`${safeText(checked.error.message, { lines: true })}\n`);
     return;
   }
   const { workflow, warnings } = checked;
   output.out(
-    `${paint(output, "green", "ok")} ${file}: ${workflow.name}, ${workflow.steps.length} step${workflow.steps.length === 1 ? "" : "s"}\n`,
+    `${paint(output, "green", "ok")} ${safeText(file)}: ${safeText(workflow.name)}, ${workflow.steps.length} step${workflow.steps.length === 1 ? "" : "s"}\n`,
   );
   for (const problem of warnings) {
-    output.err(`${paint(output, "yellow", "warning:")} ${formatProblem(file, problem)}\n`);
+    output.err(
+      `${paint(output, "yellow", "warning:")} ${safeText(formatProblem(file, problem))}\n`,
+    );
   }
 }
 
