@@ -86,7 +86,11 @@ async function readOne(
 ): Promise<ReadResult> {
   const directory = join(root, runId);
   try {
-    return { ok: true, view: await readWithin(directory, options, deadlineMs) };
+    const view = await readWithin(directory, options, deadlineMs);
+    // A run removed while it was read (renamed away, then deleted) shows problems that are
+    // only the removal's doing: it is gone, not damaged.
+    if (view.problems.length > 0 && (await isGone(directory))) return { ok: "gone" };
+    return { ok: true, view };
   } catch (error) {
     if (await isGone(directory)) return { ok: "gone" };
     const wrapped =

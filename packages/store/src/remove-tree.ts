@@ -36,8 +36,13 @@ const MAX_PATH_LENGTH = 2048;
 const PROC_FD = "/proc/self/fd";
 const DIRECTORY_FLAGS =
   constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-/** Directories removed between two turns of the event loop (the calls are synchronous). */
-const DIRECTORIES_PER_TURN = 256;
+/**
+ * The longest the synchronous calls hold the event loop before letting it turn, so that a
+ * process removing a run (the GUI's server, a listing beside it) keeps answering.
+ */
+const TURN_MS = 5;
+/** Entries removed between two looks at the clock. */
+const ENTRIES_PER_LOOK = 32;
 /** How much of each end of a long path an error message keeps. */
 const PATH_END_CHARACTERS = 60;
 
@@ -82,7 +87,8 @@ class TreeRemover {
   /** Names of subtrees moved up into the top directory, still to remove. */
   readonly #deep: string[] = [];
   #moved = 0;
-  #sinceTurn = 0;
+  #sinceLook = 0;
+  #turnedAt = performance.now();
 
   constructor(top: Frame) {
     this.#top = top;
@@ -146,7 +152,7 @@ class TreeRemover {
   }
 
   /** Opens the directory up (a Go module cache is read-only), unlinks its files, notes its subdirectories. */
-  #empty(frame: Frame): void {
+  async #empty(frame: Frame): Promise<void> {
     let entries: Dirent[];
     try {
       const { mode } = fstatSync(frame.fd);
@@ -157,7 +163,10 @@ class TreeRemover {
     }
     for (const entry of entries) {
       if (entry.isDirectory()) frame.pending.push(entry.name);
-      else this.#unlink(frame, entry.name);
+      else {
+        this.#unlink(frame, entry.name);
+        await this.#pace();
+      }
     }
   }
 
@@ -189,19 +198,21 @@ class TreeRemover {
     }
   }
 
-  /** Lets the event loop turn now and then: a server removing a run keeps answering. */
+  /** Lets the event loop turn every TURN_MS: a server removing a run keeps answering. */
   async #pace(): Promise<void> {
-    this.#sinceTurn += 1;
-    if (this.#sinceTurn < DIRECTORIES_PER_TURN) return;
-    this.#sinceTurn = 0;
+    this.#sinceLook += 1;
+    if (this.#sinceLook < ENTRIES_PER_LOOK) return;
+    this.#sinceLook = 0;
+    if (performance.now() - this.#turnedAt < TURN_MS) return;
     await setImmediate();
+    this.#turnedAt = performance.now();
   }
 
   /** Empties `start` (not removing it), depth first, with at most MAX_OPEN directories open. */
   async #removeContents(start: Frame): Promise<void> {
     const frames: Frame[] = [start];
     try {
-      this.#empty(start);
+      await this.#empty(start);
       for (;;) {
         const top = frames.at(-1) as Frame;
         const name = top.pending.pop();
@@ -223,7 +234,7 @@ class TreeRemover {
         const child = this.#open(top, name);
         if (child === null) continue;
         frames.push(child);
-        this.#empty(child);
+        await this.#empty(child);
       }
     } finally {
       for (const frame of frames.slice(1)) closeQuietly(frame.fd);

@@ -130,6 +130,8 @@ export async function openRunFile(
     const after = refusalOf(stats, maxBytes);
     if (after !== undefined) throw refusedFile(absolute, after);
     if (!(await openedInPlace(absolute, handle))) {
+      // Moved away since it was opened (its run renamed for removal): missing, not a link.
+      await lstat(absolute);
       throw refusedFile(
         absolute,
         `reached through a symbolic link on its path, which is not followed: ${WHY}`,
