@@ -63,6 +63,18 @@ function workflow(name: string, text: string): string {
   return file;
 }
 
+/**
+ * A gate a step waits at until the test opens it (a file appearing; the step gives up after
+ * 60 s): a run that is surely still going when the test acts, however slow the machine.
+ */
+function gate(name: string): { wait: string; open: () => void } {
+  const path = join(scratch.directory, `${name}.gate`);
+  return {
+    wait: `i=0; while [ ! -e '${path}' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done`,
+    open: () => writeFileSync(path, ""),
+  };
+}
+
 /** Starts `file` with run --detach and returns the run id and directory from --json. */
 async function detach(file: string, env: Record<string, string> = {}) {
   const result = await cli(["run", "-d", file, "--json"], { runsDir: scratch.runsDir, env });
@@ -73,15 +85,16 @@ async function detach(file: string, env: Record<string, string> = {}) {
 
 describe("runyard run --detach", () => {
   it("returns as soon as the run has started, and the run goes on to its end", async () => {
-    const file = workflow("nap.yaml", "steps:\n  nap:\n    run: sleep 1; echo rested\n");
-    const began = Date.now();
+    // The step waits for the test: run -d must return while it does.
+    const napping = gate("nap");
+    const file = workflow("nap.yaml", `steps:\n  nap:\n    run: ${napping.wait}; echo rested\n`);
     const { runId, runDirectory, pid, result } = await detach(file);
-    expect(Date.now() - began).toBeLessThan(5_000);
     expect(result.stderr).toContain(`runyard attach ${runId.slice(-8)}`);
     expect(runDirectory).toBe(join(scratch.runsDir, runId));
     // Started, not finished: the executor is alive and is the process meta.json names.
     expect(readJson(join(runDirectory, "meta.json"))).toMatchObject({ pid, finalStatus: null });
     expect(existsSync(join(runDirectory, "ipc.sock"))).toBe(true);
+    napping.open();
     expect(await endedMeta(runDirectory)).toMatchObject({ finalStatus: "success" });
     expect(readFileSync(join(runDirectory, "000001-nap.out"), "utf8")).toBe("rested\n");
     // Nothing but the run itself under the runs root: no staged leftovers.
@@ -135,7 +148,8 @@ describe("runyard attach", () => {
   });
 
   it("leaves on Ctrl-C while the run goes on, and the run completes", async () => {
-    const file = workflow("nap.yaml", "steps:\n  nap:\n    run: sleep 1.5; echo rested\n");
+    const napping = gate("nap");
+    const file = workflow("nap.yaml", `steps:\n  nap:\n    run: ${napping.wait}; echo rested\n`);
     const { runId, runDirectory } = await detach(file);
     const { child, done } = startCli(["attach", runId], { runsDir: scratch.runsDir });
     await printed(child, "nap      started");
@@ -144,7 +158,9 @@ describe("runyard attach", () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toContain(`detached; the run goes on (runyard attach ${runId.slice(-8)}`);
     expect(readJson(join(runDirectory, "meta.json"))).toMatchObject({ finalStatus: null });
+    napping.open();
     expect(await endedMeta(runDirectory)).toMatchObject({ finalStatus: "success" });
+    expect(readFileSync(join(runDirectory, "000001-nap.out"), "utf8")).toBe("rested\n");
   });
 
   it("resumes after the executor drops it for falling behind: every durable event still once", async () => {
@@ -308,16 +324,22 @@ function sshStandIn(name: string, before = ""): string {
 
 describe("another login node", () => {
   it("attach warns that the socket cannot be reached from here, then follows the files to the end", async () => {
+    const held = gate("held");
     const file = workflow(
       "ticks.yaml",
-      "steps:\n  a:\n    run: sleep 1.2\n  b:\n    needs: a\n    run: sleep 0.5\n",
+      `steps:\n  a:\n    run: ${held.wait}\n  b:\n    needs: a\n    run: sleep 0.5\n`,
     );
     const { runDirectory } = await detach(file);
-    const attached = await cli(["attach", "latest", "--events"], {
+    const viewer = startCli(["attach", "latest", "--events"], {
       runsDir: scratch.runsDir,
       env: { RUNYARD_HOSTNAME: "login02" },
     });
-    expect(attached.code).toBe(0);
+    // It warns while the run goes on, then follows the files as the run ends.
+    await printed(viewer.child, "live socket updates are not available");
+    expect(readJson(join(runDirectory, "meta.json"))).toMatchObject({ finalStatus: null });
+    held.open();
+    const attached = await viewer.done;
+    expect(attached.code, attached.stderr).toBe(0);
     expect(attached.stderr).toMatch(
       /warning: this run was started on \S+; live socket updates are not available from login02/,
     );
@@ -334,8 +356,9 @@ describe("another login node", () => {
   it("with --ssh, says that something on the other side prints to stdout, not that it refused", async () => {
     // A login script on the other host that greets on stdout, before the bridge starts.
     const chattySsh = sshStandIn("chatty-ssh", 'echo "Welcome to $1"');
-    const file = workflow("wait.yaml", "steps:\n  wait:\n    run: sleep 3\n");
-    await detach(file, { RUNYARD_HOSTNAME: "login01" });
+    const waiting = gate("wait");
+    const file = workflow("wait.yaml", `steps:\n  wait:\n    run: ${waiting.wait}\n`);
+    const { runDirectory } = await detach(file, { RUNYARD_HOSTNAME: "login01" });
     const attached = await cli(["attach", "--ssh", "latest"], {
       runsDir: scratch.runsDir,
       env: {
@@ -343,7 +366,8 @@ describe("another login node", () => {
         RUNYARD_SSH: chattySsh,
         RUNYARD_REMOTE_CLI: `${process.execPath} ${BIN}`,
       },
-    });
+    }).finally(() => waiting.open());
+    await endedMeta(runDirectory);
     expect(attached.code).toBe(1);
     expect(attached.stderr).not.toContain("server refused");
     expect(attached.stderr).toContain("did not answer as runyard does");
