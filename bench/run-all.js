@@ -14,7 +14,7 @@ import { formatMiB, formatRatio, formatTime, renderTable } from "./lib/stats.js"
 import { WORKLOADS } from "./lib/workloads.js";
 import { runPackageBenches } from "./package-benches.js";
 
-const HELP = `Usage: pnpm bench [-- options]    (or: node bench/run-all.js [options])
+const HELP = `Usage: pnpm bench [options]    (or: node bench/run-all.js [options])
 
 Times whole processes (wall, CPU of the process tree, peak RSS of the tree), interleaved
 round-robin after a warm-up, against each workload's floor; prints tables with the targets
@@ -35,7 +35,10 @@ const CLI = fileURLToPath(new URL("../apps/cli/dist/bin.js", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
 function main() {
+  // `pnpm … bench -- --quick` hands the `--` on; it means nothing here.
+  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
   const { values } = parseArgs({
+    args,
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string", multiple: true },
@@ -133,6 +136,13 @@ async function runAll({ quick, chosen, rounds, install, save, packages }) {
     console.log(`  peer ${name}: ${peer.available ? peer.version : `skipped — ${peer.reason}`}`);
   }
   const root = mkdtempSync(join(tmpdir(), "runyard-bench-"));
+  // Ctrl-C ends the timed command (same process group); the temporary directory goes too.
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      rmSync(root, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const env = { ...process.env, NO_COLOR: "1" };
   const context = { quick, peers, cli: CLI, env, root };
   const workloads = {};
