@@ -1,116 +1,205 @@
-// One command for every Runyard benchmark: `pnpm --filter @runyard/bench bench` (after a
-// build; it runs the built packages). RUNYARD_BENCH_EVENTS and RUNYARD_BENCH_ROUNDS shrink it.
-import { runCancelBench } from "./cancel.js";
-import { runCodecBench } from "./codec.js";
-import { runStartupBench } from "./startup.js";
-import { runWatchdogBench } from "./watchdog.js";
+// One command for every Runyard benchmark: `pnpm bench` at the root (builds first), or
+// `pnpm --filter @runyard/bench bench` after a build. Times Runyard against the floor and
+// the peers from Debian on the workloads of issue 8 (docs/performance.md), then, in a full
+// run, the package benchmarks. Exits 0 whatever the timings; 1 only when the bench broke.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, hostname, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { SAMPLE_INTERVAL_MS } from "./lib/measure.js";
+import { ensurePeers } from "./lib/peers.js";
+import { runWorkload } from "./lib/runner.js";
+import { formatMiB, formatRatio, formatTime, renderTable } from "./lib/stats.js";
+import { WORKLOADS } from "./lib/workloads.js";
+import { runPackageBenches } from "./package-benches.js";
 
-const count = Number(process.env.RUNYARD_BENCH_EVENTS ?? 1_000_000);
-const rounds = Number(process.env.RUNYARD_BENCH_ROUNDS ?? 3);
-const TARGETS = { trusted: 1.3, validated: 3 };
+const HELP = `Usage: pnpm bench [options]    (or: node bench/run-all.js [options])
 
-const format = (seconds) => `${seconds.toFixed(2)} s`;
-const perEvent = (seconds) => `${((seconds / count) * 1e9).toFixed(0)} ns/event`;
+Times whole processes (wall, CPU of the process tree, peak RSS of the tree), interleaved
+round-robin after a warm-up, against each workload's floor; prints tables with the targets
+of issue 8 and writes JSON to bench/results/. Nothing fails on a timing.
 
-console.log(
-  `codec: ${count.toLocaleString("en")} mixed events, 64 KiB chunks, ${rounds} interleaved rounds (node ${process.version})`,
-);
-const { rounds: all, median, peakRss } = runCodecBench({ count, rounds });
-const { baseline, trusted, validated } = median.seconds;
-console.log(`  data: ${(median.bytes / 1e6).toFixed(0)} MB of UTF-8 JSON lines per pass`);
-console.log(
-  `  every round, seconds (baseline / validation off / on): ${all
-    .map(
-      ({ seconds }) =>
-        `${seconds.baseline.toFixed(2)} / ${seconds.trusted.toFixed(2)} / ${seconds.validated.toFixed(2)}`,
-    )
-    .join(", ")}`,
-);
-console.log("  median round:");
-console.log(
-  `  baseline (JSON.stringify + join + split + JSON.parse)  ${format(baseline)}  ${perEvent(baseline)}`,
-);
-let allMet = true;
-for (const [name, seconds, label] of [
-  ["trusted", trusted, "codec, validation off"],
-  ["validated", validated, "codec, validation on "],
-]) {
-  const ratio = seconds / baseline;
-  const met = ratio <= TARGETS[name];
-  allMet &&= met;
-  console.log(
-    `  ${label}  ${format(seconds)}  ${perEvent(seconds)}  ratio ${ratio.toFixed(2)}x  target <= ${TARGETS[name]}x  ${met ? "MET" : "NOT MET"}`,
+Options:
+  --quick           Fewer rounds, smaller sizes, no 10,000-step run, no 1 GiB write and
+                    no package benchmarks (under 2 minutes on an idle 2-core machine)
+  --only <name>     Run one workload (repeatable): ${WORKLOADS.map((workload) => workload.name).join(", ")}, packages
+  --rounds <n>      Timed rounds per workload (default 5, 3 with --quick)
+  --no-install      Do not apt-get missing peers; skip them
+  --no-save         Do not write bench/results/*.json
+  -h, --help        This text
+
+Workloads: docs/performance.md.`;
+
+const CLI = fileURLToPath(new URL("../apps/cli/dist/bin.js", import.meta.url));
+const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
+
+function main() {
+  // `pnpm … bench -- --quick` hands the `--` on; it means nothing here.
+  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string", multiple: true },
+      rounds: { type: "string" },
+      "no-install": { type: "boolean", default: false },
+      "no-save": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const names = new Set([...WORKLOADS.map((workload) => workload.name), "packages"]);
+  for (const name of values.only ?? []) {
+    if (!names.has(name))
+      throw new Error(`--only ${name}: no such workload (${[...names].join(", ")})`);
+  }
+  const quick = values.quick;
+  const only = values.only ? new Set(values.only) : null;
+  const rounds = values.rounds === undefined ? (quick ? 3 : 5) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds ${values.rounds}: a whole number ≥ 1`);
+  const chosen = WORKLOADS.filter((workload) =>
+    only ? only.has(workload.name) : !(quick && workload.full),
   );
+  return runAll({
+    quick,
+    chosen,
+    rounds,
+    install: !values["no-install"],
+    save: !values["no-save"],
+    packages: only ? only.has("packages") : !quick,
+  });
 }
-console.log(`  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 
-// Stopping many stubborn steps: CPU while it waits out the grace period, and how late the
-// SIGKILL lands, next to an idle timer of the same length in the same run.
-const steps = Number(process.env.RUNYARD_BENCH_CANCEL_STEPS ?? 40);
-const { baseline: idle, cancel } = await runCancelBench({ steps });
-const late = cancel.elapsed - 1000;
-const idleLate = idle.elapsed - 1000;
-const percent = (fraction) => `${(fraction * 100).toFixed(0)}% of a core`;
-console.log(
-  `cancel: ${steps} steps that ignore SIGTERM, 1 s grace period (node ${process.version})`,
-);
-console.log(
-  `  idle 1 s timer (baseline)  ${percent(idle.core)}  ends +${idleLate.toFixed(0)} ms late`,
-);
-console.log(
-  `  cancel                      ${percent(cancel.core)}  last step ends +${late.toFixed(0)} ms after the deadline`,
-);
-const cancelMet = cancel.core <= 0.3 && late <= 500;
-allMet &&= cancelMet;
-console.log(`  target: <= 30% of a core and <= 500 ms late  ${cancelMet ? "MET" : "NOT MET"}`);
+function describeMachine() {
+  const cpu = cpus();
+  return {
+    host: hostname(),
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? "unknown",
+    node: process.version,
+    nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS),
+    loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+  };
+}
 
-// A one-step workflow from the command line: the detached executor costs one more Node start,
-// which runs while the CLI waits; the target keeps the rest of the difference small.
-const startupRounds = Number(process.env.RUNYARD_BENCH_STARTUP ?? 15);
-const startup = runStartupBench({ rounds: startupRounds });
-const ms = (value) => `${value.toFixed(0)} ms`;
-console.log(
-  `start-up: a one-step workflow, ${startupRounds} interleaved rounds, wall clock to exit (node ${process.version}${process.env.NODE_EXTRA_CA_CERTS ? ", NODE_EXTRA_CA_CERTS set" : ""})`,
-);
-console.log(`  node -e 0 (floor)                         ${ms(startup.node)}`);
-console.log(`  in-process executor (before)              ${ms(startup.inProcess)}`);
-console.log(
-  `  runyard run (detached executor + watch)   ${ms(startup.run)}  +${ms(startup.run - startup.node)} over node -e 0, +${ms(startup.run - startup.inProcess)} over in-process`,
-);
-console.log(
-  `  runyard run -d (returns once started)     ${ms(startup.detach)}  +${ms(startup.detach - startup.node)} over node -e 0`,
-);
-// One more Node process is started (the executor) and loads its modules while the CLI waits.
-const startupMet = startup.run - startup.inProcess <= 250;
-allMet &&= startupMet;
-console.log(
-  `  target: run <= in-process + 250 ms (one more Node start and its module loading)  ${startupMet ? "MET" : "NOT MET"}`,
-);
-// The crash watchdog: nothing per step, so its cost must not grow with the run; and how fast
-// a SIGKILLed executor's steps are gone.
-const watchdogRounds = Number(process.env.RUNYARD_BENCH_WATCHDOG ?? 3);
-const watchdog = await runWatchdogBench({ rounds: watchdogRounds });
-console.log(
-  `watchdog: fan-outs of \`true\` at p=2, ${watchdogRounds} interleaved rounds, with and without it; then 20 steps holding 30 processes, the executor SIGKILLed`,
-);
-let watchdogMet = true;
-for (const [steps, { with: on, without: off }] of Object.entries(watchdog.cost)) {
-  const ratio = on / off;
-  watchdogMet &&= ratio <= 1.05;
+function printWorkload(title, result, targets) {
+  const header = [
+    "candidate",
+    "wall median",
+    "wall min–max",
+    "× floor",
+    "CPU median",
+    "CPU × floor",
+    "peak RSS (tree)",
+  ];
+  const rows = Object.entries(result.candidates).map(([name, summary]) => {
+    const label = summary.floor ? `${name} (floor)` : name;
+    if (summary.failed) return [label, "failed", "", "", "", "", ""];
+    return [
+      label,
+      formatTime(summary.wallMs.median),
+      `${formatTime(summary.wallMs.min)}–${formatTime(summary.wallMs.max)}`,
+      formatRatio(summary.wallRatio),
+      formatTime(summary.cpuMs.median),
+      formatRatio(summary.cpuRatio),
+      formatMiB(summary.peakRssKb.median),
+    ];
+  });
+  console.log(`\n${title}`);
+  console.log(renderTable(header, rows, new Set([1, 3, 4, 5, 6])));
+  for (const [name, summary] of Object.entries(result.candidates)) {
+    if (summary.failed) console.log(`  ${name} failed: ${summary.failed}`);
+  }
+  for (const target of targets)
+    console.log(`  target: ${target.text} — ${target.met ? "met" : "NOT MET"}`);
+}
+
+async function runAll({ quick, chosen, rounds, install, save, packages }) {
+  const machine = describeMachine();
+  const startedAt = new Date();
   console.log(
-    `  ${steps.padStart(5)} steps  without ${ms(off)}  with ${ms(on)}  ratio ${ratio.toFixed(3)}x`,
+    `runyard bench${quick ? " --quick" : ""}: ${rounds} interleaved rounds after a warm-up; ${machine.cpus} CPUs, node ${machine.node}` +
+      `${machine.nodeExtraCaCerts ? ", NODE_EXTRA_CA_CERTS set (every Node start pays for it)" : ""}; load average ${machine.loadAverageAtStart.join(" ")}`,
   );
+  const log = (line) => console.log(line);
+  const peers = chosen.some((workload) =>
+    ["fan-out", "chain", "write-1g", "one-step"].includes(workload.name),
+  )
+    ? ensurePeers(["parallel", "make", "snakemake"], { install, log })
+    : {};
+  for (const [name, peer] of Object.entries(peers)) {
+    console.log(`  peer ${name}: ${peer.available ? peer.version : `skipped — ${peer.reason}`}`);
+  }
+  const root = mkdtempSync(join(tmpdir(), "runyard-bench-"));
+  // Ctrl-C ends the timed command (same process group); the temporary directory goes too.
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      rmSync(root, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
+  const env = { ...process.env, NO_COLOR: "1" };
+  const context = { quick, peers, cli: CLI, env, root };
+  const workloads = {};
+  let broken = false;
+  try {
+    for (const workload of chosen) {
+      const title = workload.title(quick);
+      console.log(`\n${title}…`);
+      const began = performance.now();
+      const result = runWorkload(workload, context, { rounds, warmUp: 1, log });
+      result.title = title;
+      result.perStep = workload.perStep?.(context);
+      result.seconds = Number(((performance.now() - began) / 1000).toFixed(1));
+      workloads[workload.name] = result;
+      result.targets = workload.targets(result.candidates, workloads);
+      printWorkload(title, result, result.targets);
+      for (const [name, summary] of Object.entries(result.candidates)) {
+        if (summary.failed && (summary.floor || name.startsWith("runyard"))) broken = true;
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const targets = Object.values(workloads).flatMap((result) => result.targets);
+  if (targets.length > 0) {
+    console.log(
+      `\ntargets: ${targets.filter((target) => target.met).length} of ${targets.length} met`,
+    );
+    for (const target of targets)
+      console.log(`  ${target.met ? "met    " : "NOT MET"}  ${target.text}`);
+  }
+  if (save && chosen.length > 0) {
+    mkdirSync(RESULTS, { recursive: true });
+    const date = startedAt.toISOString().slice(0, 10);
+    const file = join(RESULTS, `${date}-${machine.host}${quick ? "-quick" : ""}.json`);
+    const report = {
+      startedAt: startedAt.toISOString(),
+      quick,
+      rounds,
+      sampleIntervalMs: SAMPLE_INTERVAL_MS,
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))) },
+      peers,
+      workloads,
+    };
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwritten: ${file}`);
+  }
+  if (packages) {
+    console.log("\npackage benchmarks");
+    await runPackageBenches();
+  }
+  return broken ? 1 : 0;
 }
-console.log(
-  `  watchdog while the run goes on: ${(watchdog.watchdogRss / 2 ** 20).toFixed(1)} MiB RSS`,
-);
-const reapMet = watchdog.reapMaxMs <= 2000;
-watchdogMet &&= reapMet;
-console.log(
-  `  SIGKILL of the executor to the last step process gone: median ${ms(watchdog.reapMs)}, max ${ms(watchdog.reapMaxMs)}`,
-);
-allMet &&= watchdogMet;
-console.log(
-  `  target: ratio <= 1.05x at both sizes, every step process gone <= 2 s  ${watchdogMet ? "MET" : "NOT MET"}`,
-);
-console.log(allMet ? "all targets met" : "some targets NOT met");
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(`bench: ${error.message}`);
+  process.exitCode = 1;
+}
