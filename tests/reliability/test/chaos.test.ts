@@ -2,15 +2,18 @@
 // some in its first milliseconds, before it has even loaded its modules, most while steps run,
 // a few after the run ended. After each kill: whatever the runs root lists is a valid run whose
 // every file parses and which classifies as crashed (or as what it is, when the kill came
-// after its end), and no process of its steps is alive 2 s after the kill (the watchdog).
+// after its end), and no process of its steps is alive 2 s after the kill (the watchdog) —
+// 2 s plus a bare Node start at that moment, which is what the watchdog's reaper needs first
+// and which a machine saturated by other work stretches to seconds.
 //
 // RUNYARD_CHAOS_SEED replays a failure; RUNYARD_CHAOS_RUNS changes the number of runs.
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchRun } from "@runyard/executor";
 import { newRunId, readRun, readSummary } from "@runyard/store";
 import { describe, expect, it } from "vitest";
-import { sleep, useScratch } from "./support.js";
+import { isAlive, sleep, useScratch } from "./support.js";
 
 const RUNS = Number(process.env.RUNYARD_CHAOS_RUNS ?? 100);
 const SEED = Number(process.env.RUNYARD_CHAOS_SEED ?? Date.now() % 2 ** 31);
@@ -94,13 +97,33 @@ function processesOfRun(runId: string): number[] {
   return found;
 }
 
+/**
+ * Times a bare Node start (`node -e 0`) begun now, in the environment the watchdog gives its
+ * reaper (no extra CA certificates, no NODE_OPTIONS): how long the machine takes at this moment
+ * to start the program that stops the steps. Until it has exited, what has elapsed so far.
+ */
+function probeNodeStart(): { elapsedMs: () => number } {
+  const began = performance.now();
+  let tookMs: number | undefined;
+  const { NODE_EXTRA_CA_CERTS: _certs, NODE_OPTIONS: _options, ...env } = process.env;
+  const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore", env });
+  const settle = () => {
+    tookMs ??= performance.now() - began;
+  };
+  child.on("exit", settle);
+  child.on("error", settle);
+  return { elapsedMs: () => tookMs ?? performance.now() - began };
+}
+
 interface Outcome {
   delayMs: number;
   state: string;
   survivors: number[];
   problems: string[];
-  /** Time from the kill until no step process was left (undefined: some survived 2 s). */
+  /** Time from the kill until no step process was left (undefined: some survived the bound). */
   goneAfterMs: number | undefined;
+  /** 2 s plus a bare Node start at the moment of the kill. */
+  boundMs: number;
   /** meta.json, status.json, run_summary.jsonl and the heartbeat, when the run existed. */
   filesChecked: number;
   linesChecked: number;
@@ -116,6 +139,7 @@ async function killOne(
   runId: string,
 ): Promise<Outcome> {
   let killedAt = 0;
+  let executorPid = 0;
   const delayMs = "afterSpawnMs" in moment ? moment.afterSpawnMs : moment.afterStartMs;
   const killed = new Promise<void>((resolve) => {
     let executor = 0;
@@ -137,6 +161,7 @@ async function killOne(
       client: "chaos-suite",
       onSpawn: (pid) => {
         executor = pid;
+        executorPid = pid;
         if ("afterSpawnMs" in moment) setTimeout(kill, moment.afterSpawnMs);
       },
     });
@@ -151,25 +176,43 @@ async function killOne(
     );
   });
   await killed;
-  // Watch the step processes go; whatever is left at 2 s survived.
+  // The watchdog's reaper is a Node program started at the kill: on a machine saturated by
+  // other work its start alone can take seconds. The promise is 2 s on a machine with a core
+  // to spare, so the bound is 2 s plus how long a bare Node start takes at this moment (a probe
+  // started with the kill, in the watchdog's environment), which is ~0.1 s on an idle machine.
+  const startProbe = probeNodeStart();
+  const allowanceMs = () => 2000 + startProbe.elapsedMs();
+  // Watch the step processes go; whatever is left at the bound survived.
   let survivors = processesOfRun(runId);
-  while (survivors.length > 0 && performance.now() - killedAt < 2000) {
+  while (survivors.length > 0 && performance.now() - killedAt < allowanceMs()) {
     await sleep(25);
     survivors = processesOfRun(runId);
   }
   const goneAfterMs = survivors.length > 0 ? undefined : performance.now() - killedAt;
-  // The last look may come a little after 2 s on a busy machine: it counts only if it was in time.
-  const late = goneAfterMs !== undefined && goneAfterMs > 2000;
+  const boundMs = allowanceMs();
+  // The last look may come a little after the bound on a busy machine: it counts only if it was in time.
+  const late = goneAfterMs !== undefined && goneAfterMs > boundMs;
   const problems: string[] = [];
-  if (late) problems.push(`step processes were still alive at 2 s (gone after ${goneAfterMs} ms)`);
+  if (late)
+    problems.push(
+      `step processes were still alive at ${boundMs.toFixed(0)} ms (gone after ${goneAfterMs} ms)`,
+    );
+  // A SIGKILLed process is not gone at once: the kernel must schedule its exit, which on a
+  // loaded machine takes a moment. Readers are judged once it has (what a user sees).
+  if (executorPid > 0) {
+    const deadline = performance.now() + 10_000;
+    while (isAlive(executorPid) && performance.now() < deadline) await sleep(10);
+  }
   if (survivors.length > 0) {
     // Say what survived and what the watchdog wrote, so a failure explains itself.
     for (const pid of survivors) {
       try {
         const command = readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ");
-        problems.push(`step process ${pid} alive 2 s after the kill: ${command.trim()}`);
+        problems.push(
+          `step process ${pid} alive ${boundMs.toFixed(0)} ms after the kill: ${command.trim()}`,
+        );
       } catch {
-        problems.push(`step process ${pid} alive 2 s after the kill`);
+        problems.push(`step process ${pid} alive ${boundMs.toFixed(0)} ms after the kill`);
       }
     }
     for (const name of [runId, `.launch-${runId}`]) {
@@ -209,7 +252,16 @@ async function killOne(
         : "crashed";
     if (state !== expected) problems.push(`classified ${state}, expected ${expected}`);
   }
-  return { delayMs, state, survivors, problems, goneAfterMs, filesChecked, linesChecked };
+  return {
+    delayMs,
+    state,
+    survivors,
+    problems,
+    goneAfterMs,
+    boundMs,
+    filesChecked,
+    linesChecked,
+  };
 }
 
 describe("chaos: the executor SIGKILLed at random moments", () => {
@@ -241,11 +293,13 @@ describe("chaos: the executor SIGKILLed at random moments", () => {
     const states = new Map<string, number>();
     for (const outcome of outcomes) states.set(outcome.state, (states.get(outcome.state) ?? 0) + 1);
     const gone = outcomes.flatMap((o) => (o.goneAfterMs === undefined ? [] : [o.goneAfterMs]));
+    const bounds = outcomes.map((o) => o.boundMs);
     const sum = (pick: (o: Outcome) => number) => outcomes.reduce((t, o) => t + pick(o), 0);
     console.log(
       `chaos: seed ${SEED}, ${RUNS} runs killed; states ${JSON.stringify(Object.fromEntries(states))}; ` +
         `${sum((o) => o.filesChecked)} files and ${sum((o) => o.linesChecked)} timeline lines checked; ` +
-        `step processes gone after ${percentile(gone, 0.5)} ms (median), ${percentile(gone, 0.9)} ms (90th percentile), ${percentile(gone, 1)} ms (max); failures ${bad.length}`,
+        `step processes gone after ${percentile(gone, 0.5)} ms (median), ${percentile(gone, 0.9)} ms (90th percentile), ${percentile(gone, 1)} ms (max); ` +
+        `bound (2 s + a Node start at the kill) ${percentile(bounds, 0.5)} ms (median), ${percentile(bounds, 1)} ms (max); failures ${bad.length}`,
     );
     expect(bad).toEqual([]);
     // The kills did land at every stage: before the run existed, while it ran, after it ended.
