@@ -1,6 +1,6 @@
 // How `runyard run` ends when it is told to: a hangup, a second Ctrl-C, and a workflow it
 // cannot run as written. Real processes throughout; the run directory is what is checked.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -126,8 +126,10 @@ describe("runyard run, ended from outside", () => {
   it("survives SIGHUP of the CLI: the view ends by SIGHUP, the run goes on and completes", async () => {
     writeFileSync(
       join(scratch.directory, "wf.yaml"),
-      "steps:\n  nap:\n    run: echo $$ > pgid; sleep 1; echo rested\n  after:\n    needs: nap\n    run: echo after\n",
+      "steps:\n  nap:\n    run: echo $$ > pgid; timeout 120 cat gate; echo rested\n  after:\n    needs: nap\n    run: echo after\n",
     );
+    // The step waits at a named pipe until the test opens it: still running, however slow the machine.
+    execFileSync("mkfifo", [join(scratch.directory, "gate")]);
     const { child, done } = startCli(["run", "wf.yaml"], {
       runsDir: scratch.runsDir,
       cwd: scratch.directory,
@@ -148,6 +150,7 @@ describe("runyard run, ended from outside", () => {
     // The view is gone, the step is not: the run is still going when its viewer has ended.
     expect(livingSessionMembers(group).length).toBeGreaterThan(0);
     expect(readJson(join(directory, "meta.json"))).toMatchObject({ finalStatus: null });
+    writeFileSync(join(scratch.directory, "gate"), "");
     expect(await endedMeta(directory)).toMatchObject({ finalStatus: "success" });
     expect(existsSync(join(directory, "ipc.sock"))).toBe(false);
     expect(lastEvent(directory)).toMatchObject({ type: "run-end", finalStatus: "success" });
@@ -158,8 +161,10 @@ describe("runyard run, ended from outside", () => {
     // `timeout` moves itself and its sleep out of the step's process group (not its session).
     writeFileSync(
       join(scratch.directory, "wf.yaml"),
-      "steps:\n  nap:\n    run: echo $$ > pgid; timeout 300 sleep 1.5; echo rested\n  after:\n    needs: nap\n    run: echo after\n",
+      "steps:\n  nap:\n    run: echo $$ > pgid; timeout 120 cat gate; echo rested\n  after:\n    needs: nap\n    run: echo after\n",
     );
+    // The step's `cat` waits at a named pipe until the test opens it.
+    execFileSync("mkfifo", [join(scratch.directory, "gate")]);
     const python = spawn(
       "python3",
       ["-c", IN_A_TERMINAL, process.execPath, BIN, "run", "wf.yaml"],
@@ -189,6 +194,8 @@ describe("runyard run, ended from outside", () => {
     expect(JSON.parse(report), terminal).toEqual({ code: null, signal: "SIGHUP" });
     expect(livingSessionMembers(group)).toHaveLength(3);
     const directory = onlyRun();
+    expect(readJson(join(directory, "meta.json"))).toMatchObject({ finalStatus: null });
+    writeFileSync(join(scratch.directory, "gate"), "");
     const attached = await cli(["attach", "latest"], { runsDir: scratch.runsDir });
     expect(attached.code, attached.stderr).toBe(0);
     expect(attached.stderr).toMatch(/✓ nap +completed[\s\S]*✓ after +completed[\s\S]*success in/);
