@@ -153,7 +153,7 @@ export class RunSession {
   async run(): Promise<RunResult> {
     const { created, workflow, signal } = this.#options;
     const paths = created.paths;
-    const statusWriter = new StatusWriter(paths.status, () => structuredClone(this.#status), {
+    const statusWriter = new StatusWriter(paths.status, () => this.#status, {
       onError: (error) => this.#onWriteError(RUN_FILES.status, error),
     });
     let summary: SummaryWriter;
@@ -447,7 +447,7 @@ export class RunSession {
     }
     const directory = this.#options.created.directory;
     const finalStatus = this.#finalStatus ?? "cancelled";
-    attempt("status.json", () => writeStatusNow(directory, structuredClone(this.#status)));
+    attempt("status.json", () => writeStatusNow(directory, this.#status));
     attempt("meta.json", () => {
       const meta: RunMeta = { ...this.#meta, endedAt: now(), finalStatus };
       writeMetaNow(directory, meta);

@@ -104,10 +104,10 @@ describe("runWorkflow", () => {
       expectWellFormed(summary.events, ["a", "b", "c"]);
       expect(log.durable()).toEqual(summary.events);
 
-      // status.json and meta.json at the end.
-      const status = RunStatusSchema.parse(
-        JSON.parse(readFileSync(join(directory, "status.json"), "utf8")),
-      );
+      // status.json and meta.json at the end; status.json valid and in the schema's key order.
+      const statusText = readFileSync(join(directory, "status.json"), "utf8");
+      const status = RunStatusSchema.parse(JSON.parse(statusText));
+      expect(statusText).toBe(`${JSON.stringify(status, null, 2)}\n`);
       expect(status.seq).toBe(summary.events.length);
       expect(status.steps.map((step) => [step.nodeId, step.status, step.exitCode])).toEqual([
         ["a", "completed", 0],

@@ -96,4 +96,38 @@ describe("Scheduler", () => {
       'skipped c (needs "b", which was cancelled)',
     ]);
   });
+
+  it("when a slot frees, starts the earliest ready step in workflow order", async () => {
+    const { scheduler, trace, end } = harness(
+      [step("late", ["a"]), step("b"), step("a"), step("c")],
+      1,
+    );
+    const done = scheduler.run();
+    expect(trace).toEqual(["start b"]);
+    await end("b", "completed");
+    expect(trace.at(-1)).toBe("start a");
+    await end("a", "completed");
+    // "late" became ready after "c", but comes first in the workflow.
+    expect(trace.at(-1)).toBe("start late");
+    await end("late", "completed");
+    expect(trace.at(-1)).toBe("start c");
+    await end("c", "completed");
+    await done;
+  });
+
+  it("skips a dependent listed before what it needs on the next pass, in workflow order", async () => {
+    const { scheduler, trace, end } = harness(
+      [step("c", ["b"]), step("a"), step("b", ["a"]), step("d", ["a"])],
+      4,
+    );
+    const done = scheduler.run();
+    await end("a", "failed");
+    expect(trace).toEqual([
+      "start a",
+      'skipped b (needs "a", which failed)',
+      'skipped d (needs "a", which failed)',
+      'skipped c (needs "b", which was skipped)',
+    ]);
+    expect((await done).get("c")).toBe("skipped");
+  });
 });

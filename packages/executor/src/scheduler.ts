@@ -2,7 +2,15 @@
 // maxParallel at once; a step whose need failed, was skipped or was cancelled is skipped; on
 // cancel, pending steps are cancelled and running ones are told to stop. Resolves when every
 // step has reached a terminal state. It decides; the hooks act (and emit the events).
+//
+// A settle costs in proportion to the settled step's dependents, not to the workflow: each
+// step counts its needs not yet completed, a step whose count reaches zero joins the ready
+// queue, and one whose need ended otherwise is queued to be skipped. Both queues are ordered
+// by workflow position, and a pump visits them as the full scan of earlier versions did (one
+// pass in workflow order, a step queued behind the pass waits for the next pass), so starts,
+// skips and cancels come in the same order as they always have.
 import type { ResolvedStep, StepStatus } from "@runyard/schema";
+import { IndexHeap } from "./index-heap.js";
 import type { RunningStep } from "./step-runner.js";
 
 export type SchedulerState = Extract<
@@ -28,13 +36,26 @@ export class Scheduler {
   readonly #maxParallel: number;
   readonly #hooks: SchedulerHooks;
   readonly #states = new Map<string, SchedulerState>();
+  /** Position of each step in the workflow, by id. */
+  readonly #positions = new Map<string, number>();
+  /** For each step, the positions of the steps that need it (once per listing). */
+  readonly #dependents: number[][] = [];
+  /** For each step, how many of its needs have not completed yet. */
+  readonly #waiting: number[] = [];
+  #pending: number;
+  /** Pending steps whose needs all completed, waiting for a free slot. */
+  readonly #ready = new IndexHeap();
+  /** Pending steps with a need that ended without completing: this pass, and the next. */
+  #blocked = new IndexHeap();
+  #blockedNextPass = new IndexHeap();
+  /** Position of the step a pump is visiting; -1 outside a pump. */
+  #cursor = -1;
   readonly #running = new Map<string, RunningStep>();
   /** Running steps that were told to stop (a cancel of the step or of the run). */
   readonly #stopping = new Set<string>();
   #cancelReason: string | undefined;
-  /** A pump is under way; a cancel from within it (a hook) lets that pump do the rest. */
+  /** A pump is under way; a change from within it (a hook) is queued for that pump. */
   #pumping = false;
-  #pumpAgain = false;
   #finished!: () => void;
   readonly #done: Promise<ReadonlyMap<string, SchedulerState>>;
 
@@ -42,7 +63,18 @@ export class Scheduler {
     this.#steps = steps;
     this.#maxParallel = maxParallel;
     this.#hooks = hooks;
-    for (const step of steps) this.#states.set(step.id, "pending");
+    this.#pending = steps.length;
+    for (const [position, step] of steps.entries()) {
+      this.#states.set(step.id, "pending");
+      this.#positions.set(step.id, position);
+      this.#dependents.push([]);
+    }
+    for (const [position, step] of steps.entries()) {
+      this.#waiting.push(step.needs.length);
+      for (const need of step.needs)
+        this.#dependents[this.#positions.get(need) ?? -1]?.push(position);
+      if (step.needs.length === 0) this.#ready.push(position);
+    }
     this.#done = new Promise((resolve) => {
       this.#finished = () => resolve(this.#states);
     });
@@ -86,16 +118,17 @@ export class Scheduler {
 
   /** Cancels one step; its dependents are skipped. False if it has already ended or is unknown. */
   cancelStep(stepId: string, reason: string): boolean {
+    const position = this.#positions.get(stepId);
+    const step = position === undefined ? undefined : this.#steps[position];
+    if (position === undefined || !step) return false;
     const state = this.#states.get(stepId);
-    const step = this.#steps.find((candidate) => candidate.id === stepId);
-    if (!step) return false;
     if (state === "running") {
       this.#stopping.add(stepId);
       this.#running.get(stepId)?.cancel(reason);
       return true;
     }
     if (state !== "pending") return false;
-    this.#states.set(stepId, "cancelled");
+    this.#setState(position, "cancelled");
     this.#hooks.settle(step, "cancelled", `not started: ${reason}`);
     this.#pump();
     return true;
@@ -128,79 +161,137 @@ export class Scheduler {
   }
 
   #pump(): void {
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
+    if (this.#pumping) return;
     this.#pumping = true;
     try {
       this.#pumpSteps();
     } finally {
       this.#pumping = false;
+      this.#cursor = -1;
     }
-    if (this.#running.size === 0 && ![...this.#states.values()].includes("pending")) {
-      this.#finished();
+    if (this.#running.size === 0 && this.#pending === 0) this.#finished();
+  }
+
+  /** Passes in workflow order over the steps that may change, until none does. */
+  #pumpSteps(): void {
+    this.#cursor = -1;
+    for (;;) {
+      const position = this.#nextVisit();
+      if (position !== undefined) {
+        this.#cursor = position;
+        this.#visit(position);
+        continue;
+      }
+      const again =
+        this.#cancelReason === undefined ? this.#blockedNextPass.size > 0 : this.#pending > 0;
+      if (!again) return;
+      [this.#blocked, this.#blockedNextPass] = [this.#blockedNextPass, this.#blocked];
+      this.#cursor = -1;
     }
   }
 
-  #pumpSteps(): void {
-    let changed = true;
-    while (changed || this.#pumpAgain) {
-      changed = false;
-      this.#pumpAgain = false;
-      for (const step of this.#steps) {
-        if (this.#states.get(step.id) !== "pending") continue;
-        if (this.#cancelReason !== undefined) {
-          this.#states.set(step.id, "cancelled");
-          this.#hooks.settle(step, "cancelled", notStarted(this.#cancelReason));
-          changed = true;
-          continue;
-        }
-        const blocker = step.needs.find((need) => {
-          const state = this.#states.get(need);
-          return state === "failed" || state === "skipped" || state === "cancelled";
-        });
-        if (blocker !== undefined) {
-          this.#states.set(step.id, "skipped");
-          const why =
-            this.#states.get(blocker) === "failed" ? "failed" : `was ${this.#states.get(blocker)}`;
-          this.#hooks.settle(step, "skipped", `needs "${blocker}", which ${why}`);
-          changed = true;
-          continue;
-        }
-        const ready = step.needs.every((need) => this.#states.get(need) === "completed");
-        if (ready && this.#running.size < this.#maxParallel) {
-          this.#start(step);
-          changed = true;
-        }
+  /** The next step after the cursor that this pass has something to do with. */
+  #nextVisit(): number | undefined {
+    if (this.#cancelReason !== undefined) {
+      // Every pending step is cancelled: once per run, so a scan is fine.
+      for (let position = this.#cursor + 1; position < this.#steps.length; position++) {
+        if (this.#isPending(position)) return position;
+      }
+      return undefined;
+    }
+    const blocked = this.#peekPending(this.#blocked);
+    const ready =
+      this.#running.size < this.#maxParallel ? this.#peekPending(this.#ready) : undefined;
+    if (ready === undefined || (blocked !== undefined && blocked < ready)) {
+      return this.#blocked.pop();
+    }
+    return this.#ready.pop();
+  }
+
+  /** The queue's first step still pending (the others were settled meanwhile, and go). */
+  #peekPending(queue: IndexHeap): number | undefined {
+    let position = queue.peek();
+    while (position !== undefined && !this.#isPending(position)) {
+      queue.pop();
+      position = queue.peek();
+    }
+    return position;
+  }
+
+  #isPending(position: number): boolean {
+    const step = this.#steps[position];
+    return step !== undefined && this.#states.get(step.id) === "pending";
+  }
+
+  #visit(position: number): void {
+    const step = this.#steps[position];
+    if (!step || this.#states.get(step.id) !== "pending") return;
+    if (this.#cancelReason !== undefined) {
+      this.#setState(position, "cancelled");
+      this.#hooks.settle(step, "cancelled", notStarted(this.#cancelReason));
+      return;
+    }
+    const blocker = step.needs.find((need) => {
+      const state = this.#states.get(need);
+      return state === "failed" || state === "skipped" || state === "cancelled";
+    });
+    if (blocker !== undefined) {
+      this.#setState(position, "skipped");
+      const why =
+        this.#states.get(blocker) === "failed" ? "failed" : `was ${this.#states.get(blocker)}`;
+      this.#hooks.settle(step, "skipped", `needs "${blocker}", which ${why}`);
+      return;
+    }
+    if (this.#waiting[position] !== 0) return;
+    if (this.#running.size < this.#maxParallel) this.#start(position, step);
+    else this.#ready.push(position);
+  }
+
+  /** Records a step's new state and tells the steps that need it. */
+  #setState(position: number, state: SchedulerState): void {
+    const step = this.#steps[position];
+    if (!step) return;
+    if (this.#states.get(step.id) === "pending") this.#pending -= 1;
+    this.#states.set(step.id, state);
+    if (state === "pending" || state === "running") return;
+    for (const dependent of this.#dependents[position] ?? []) {
+      if (!this.#isPending(dependent)) continue;
+      if (state === "completed") {
+        const waiting = (this.#waiting[dependent] ?? 0) - 1;
+        this.#waiting[dependent] = waiting;
+        if (waiting === 0) this.#ready.push(dependent);
+      } else if (dependent > this.#cursor) {
+        this.#blocked.push(dependent);
+      } else {
+        this.#blockedNextPass.push(dependent);
       }
     }
   }
 
-  #start(step: ResolvedStep): void {
+  #start(position: number, step: ResolvedStep): void {
     let running: RunningStep;
     try {
       running = this.#hooks.start(step);
     } catch (error) {
-      this.#states.set(step.id, "failed");
+      this.#setState(position, "failed");
       this.#hooks.settle(step, "failed", `could not start: ${(error as Error).message}`);
       return;
     }
-    this.#states.set(step.id, "running");
+    this.#setState(position, "running");
     this.#running.set(step.id, running);
     void running.done.then(
-      (outcome) => this.#settled(step, outcome),
+      (outcome) => this.#settled(position, step, outcome),
       (error: unknown) => {
         this.#hooks.settle(step, "failed", `lost: ${(error as Error).message}`);
-        this.#settled(step, "failed");
+        this.#settled(position, step, "failed");
       },
     );
   }
 
-  #settled(step: ResolvedStep, outcome: SchedulerState): void {
+  #settled(position: number, step: ResolvedStep, outcome: SchedulerState): void {
     this.#running.delete(step.id);
     this.#stopping.delete(step.id);
-    this.#states.set(step.id, outcome);
+    this.#setState(position, outcome);
     this.#pump();
   }
 }

@@ -11,18 +11,17 @@ import {
   type RunMeta,
   RunMetaSchema,
   type RunStatus,
-  RunStatusSchema,
   ValidationError,
 } from "@runyard/schema";
-import { runPaths } from "@runyard/store";
+import { runPaths, statusJson } from "@runyard/store";
 
-function writeJsonNow(path: string, value: unknown): void {
+function writeTextNow(path: string, text: string): void {
   const temporary = join(
     dirname(path),
     `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
   );
   try {
-    writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, {
+    writeFileSync(temporary, text, {
       flag: "wx",
       mode: FILE_MODE,
     });
@@ -40,13 +39,10 @@ export function writeMetaNow(directory: string, meta: RunMeta): void {
   const path = runPaths(directory).meta;
   const result = check(RunMetaSchema, meta);
   if (!result.ok) throw new ValidationError(path, result.problems, "E_META_INVALID");
-  writeJsonNow(path, result.value);
+  writeTextNow(path, `${JSON.stringify(result.value, null, 2)}\n`);
 }
 
-/** status.json, now; checked against its schema first, as the store's StatusWriter does. */
+/** status.json, now, from the live status: the same text as the store's StatusWriter writes. */
 export function writeStatusNow(directory: string, status: RunStatus): void {
-  const path = runPaths(directory).status;
-  const result = check(RunStatusSchema, status);
-  if (!result.ok) throw new ValidationError(path, result.problems, "E_STATUS_INVALID");
-  writeJsonNow(path, result.value);
+  writeTextNow(runPaths(directory).status, statusJson(status));
 }

@@ -125,6 +125,7 @@ export {
   measureRuns,
   type RunsUsage,
 } from "./runs-usage.js";
+export { statusJson } from "./status-json.js";
 export { applyEvent, createInitialStatus, type StatusStep } from "./status-reducer.js";
 export { StatusWriter, type StatusWriterOptions } from "./status-writer.js";
 export { readStopRecord, STOP_MARKER, type StopRecord } from "./stop-record.js";

@@ -87,6 +87,28 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
   }
 }
 
+/**
+ * Each steps array's positions by node id, built at its first lookup, so that applying an event
+ * costs the same at 10 steps and at 10,000. Keyed by the array itself: a status whose steps
+ * are replaced gets a new index, and one whose array changed in place is reindexed on a miss.
+ */
+const positions = new WeakMap<readonly StepState[], Map<string, number>>();
+
+function indexSteps(steps: readonly StepState[]): Map<string, number> {
+  const byId = new Map<string, number>();
+  // The first step with an id wins, as a search from the front would find it.
+  for (const [position, step] of steps.entries()) {
+    if (!byId.has(step.nodeId)) byId.set(step.nodeId, position);
+  }
+  positions.set(steps, byId);
+  return byId;
+}
+
 function findStep(status: RunStatus, nodeId: string): StepState | undefined {
-  return status.steps.find((step) => step.nodeId === nodeId);
+  const steps = status.steps;
+  const position = (positions.get(steps) ?? indexSteps(steps)).get(nodeId);
+  const step = position === undefined ? undefined : steps[position];
+  if (step?.nodeId === nodeId) return step;
+  const again = indexSteps(steps).get(nodeId);
+  return again === undefined ? undefined : steps[again];
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type RunStatus, RunStatusSchema } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
 import { temporaryDirectory } from "../test/helpers.js";
+import { mergeKeyOrders } from "./status-json.js";
 import { applyEvent, createInitialStatus } from "./status-reducer.js";
 import { StatusWriter } from "./status-writer.js";
 
@@ -16,6 +17,30 @@ function status(): RunStatus {
     workflowId,
     updatedAt: ts,
     steps: Array.from({ length: 50 }, (_, i) => ({ nodeId: `s${i}`, name: `Step ${i}` })),
+  });
+}
+
+/** Applies the step-start of step `s<index>` (first attempt, local). */
+function startStep(
+  current: RunStatus,
+  start: { seq: number; index: number; captureSeq: number; pid?: number; pgid?: number },
+): void {
+  const { seq, index, captureSeq, ...process } = start;
+  const capture = `${String(captureSeq).padStart(6, "0")}-s${index}`;
+  applyEvent(current, {
+    type: "step-start",
+    runId,
+    seq,
+    ts,
+    stepId: `s${index}`,
+    name: `Step ${index}`,
+    nodeId: `s${index}`,
+    captureSeq,
+    attempt: 1,
+    out: `${capture}.out`,
+    err: `${capture}.err`,
+    backend: "local",
+    ...process,
   });
 }
 
@@ -49,31 +74,71 @@ describe("StatusWriter", () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
-  it("refuses to write an invalid status, naming the field", async () => {
+  it("writes the live status as the schema would, byte for byte, and it reads back", async () => {
     const path = join(temporaryDirectory(), "status.json");
-    const bad = { ...status(), updatedAt: "soon" };
-    const writer = new StatusWriter(path, () => bad);
-    await expect(writer.flush()).rejects.toThrow(/status\.json: updatedAt: expected/);
+    const current = status();
+    // The reducer adds keys in event order, not in the schema's: the text must not show it.
+    startStep(current, { seq: 1, index: 2, captureSeq: 1, pid: 4242, pgid: 4242 });
+    applyEvent(current, {
+      type: "step-end",
+      runId,
+      seq: 2,
+      ts,
+      stepId: "s2",
+      captureSeq: 1,
+      attempt: 1,
+      status: "failed",
+      exitCode: null,
+      signal: "SIGTERM",
+      durationMs: 5,
+      reason: "killed by SIGTERM",
+    });
+    applyEvent(current, {
+      type: "run-end",
+      runId,
+      seq: 3,
+      ts,
+      finalStatus: "failed",
+      durationMs: 9,
+      reason: "failed: s2",
+      error: { code: "E_STEP_FAILED", message: "failed: s2" },
+    });
+    const writer = new StatusWriter(path, () => current);
+    await writer.flush();
+    const text = readFileSync(path, "utf8");
+    expect(text).toBe(`${JSON.stringify(RunStatusSchema.parse(current), null, 2)}\n`);
+    const written = RunStatusSchema.parse(JSON.parse(text));
+    expect(written.steps[2]).toMatchObject({ status: "failed", signal: "SIGTERM", pid: 4242 });
+    expect(written.outcome).toEqual({
+      finalStatus: "failed",
+      reason: "failed: s2",
+      code: "E_STEP_FAILED",
+    });
+  });
+});
+
+describe("mergeKeyOrders", () => {
+  it("keeps every object's key order, and refuses orders that contradict each other", () => {
+    expect(
+      mergeKeyOrders([
+        ["a", "seq", "steps"],
+        ["name", "seq", "reason"],
+        ["final", "reason"],
+      ]),
+    ).toEqual(["a", "name", "seq", "steps", "final", "reason"]);
+    expect(() =>
+      mergeKeyOrders([
+        ["a", "b"],
+        ["b", "a"],
+      ]),
+    ).toThrow(/order/);
   });
 });
 
 describe("applyEvent", () => {
   it("follows a step from start to end", () => {
     const current = status();
-    applyEvent(current, {
-      type: "step-start",
-      runId,
-      seq: 1,
-      ts,
-      stepId: "s1",
-      name: "Step 1",
-      nodeId: "s1",
-      captureSeq: 3,
-      attempt: 1,
-      out: "000003-s1.out",
-      err: "000003-s1.err",
-      backend: "local",
-    });
+    startStep(current, { seq: 1, index: 1, captureSeq: 3 });
     expect(current.steps[1]).toMatchObject({
       status: "running",
       seq: 3,
@@ -126,5 +191,26 @@ describe("applyEvent", () => {
       code: "E_DISK_FULL",
     });
     expect(RunStatusSchema.parse(current).outcome?.code).toBe("E_DISK_FULL");
+  });
+
+  it("finds a step added to the status after its first event, and ignores unknown ones", () => {
+    const current = status();
+    const end = (seq: number, stepId: string) =>
+      applyEvent(current, {
+        type: "step-end",
+        runId,
+        seq,
+        ts,
+        stepId,
+        status: "completed",
+        exitCode: 0,
+        signal: null,
+        durationMs: 1,
+      });
+    expect(end(1, "s0")).toBe(true);
+    expect(end(2, "later")).toBe(false);
+    current.steps.push({ name: "Later", nodeId: "later", status: "pending" });
+    expect(end(3, "later")).toBe(true);
+    expect(current.steps.at(-1)?.status).toBe("completed");
   });
 });
