@@ -1,45 +1,16 @@
 // The `runyard` command line: global flags, subcommand dispatch, help and exit status.
 import { parseArgs } from "node:util";
-import { RunyardError } from "@runyard/schema";
-import { findSystemError } from "@runyard/store";
-import type { Command, CommandContext, SignalSource } from "./command.js";
-import { attachCommand } from "./commands/attach.js";
-import { bridgeCommand } from "./commands/bridge.js";
-import { cancelCommand } from "./commands/cancel.js";
-import { completeCommand, completionCommand } from "./commands/completion.js";
-import { duCommand } from "./commands/du.js";
-import { gcCommand } from "./commands/gc.js";
-import { guiCommand } from "./commands/gui.js";
-import { logsCommand } from "./commands/logs.js";
-import { psCommand } from "./commands/ps.js";
-import { rmCommand } from "./commands/rm.js";
-import { runCommand } from "./commands/run.js";
-import { showCommand } from "./commands/show.js";
-import { validateCommand } from "./commands/validate.js";
+// Only what help, --version and flag parsing need: each command's code is imported when it runs.
+import { RunyardError } from "@runyard/schema/errors";
+import { findSystemError } from "@runyard/store/system-errors";
+import type { Command, CommandContext, CommandRun, SignalSource } from "./command.js";
+import { COMMANDS, findCommand } from "./command-table/index.js";
 import { EXIT, fromSystemError, reportError, UsageError } from "./errors.js";
+import { openFilesLimit, outOfFilesMessage } from "./load-guard.js";
 import { isReaderGone, type Output, paint, terminalOutput } from "./output.js";
 import { VERSION } from "./version.js";
 
-export const COMMANDS: readonly Command[] = [
-  runCommand,
-  attachCommand,
-  cancelCommand,
-  psCommand,
-  showCommand,
-  logsCommand,
-  validateCommand,
-  guiCommand,
-  rmCommand,
-  gcCommand,
-  duCommand,
-  completionCommand(() => COMMANDS),
-  bridgeCommand,
-  completeCommand,
-];
-
-function findCommand(name: string): Command | undefined {
-  return COMMANDS.find((command) => command.name === name || command.aliases?.includes(name));
-}
+export { COMMANDS };
 
 function mainHelp(): string {
   const shown = COMMANDS.filter((command) => !command.hidden);
@@ -179,5 +150,15 @@ async function dispatch(
     signals: options.signals ?? NO_SIGNALS,
     debug,
   };
-  return await command.run(parsed.values, parsed.positionals, context);
+  const limit = openFilesLimit();
+  let run: CommandRun;
+  try {
+    run = await command.load();
+  } catch (error) {
+    const message = outOfFilesMessage(error, limit);
+    if (message === undefined) throw error;
+    output.err(message);
+    return EXIT.io;
+  }
+  return await run(parsed.values, parsed.positionals, context);
 }
