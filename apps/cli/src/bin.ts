@@ -4,8 +4,8 @@
 // the first SIGINT, SIGTERM or SIGHUP aborts the command's signal and a second one exits at once.
 // After a hangup the process ends by SIGHUP once the command is done (see endByHangup). Runs are
 // not in this process (the executor is detached), so nothing here can lose one.
-import { readFileSync } from "node:fs";
 import type { TerminalSignal } from "./command.js";
+import { openFilesLimit, outOfFilesMessage } from "./load-guard.js";
 
 // After a hangup (an ssh session dropped) the terminal is gone: a write to it fails with EIO,
 // to a pipe whose reader went away with EPIPE. That must not end the process before it has
@@ -53,41 +53,18 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
-/** The soft limit of open files (`ulimit -n`), from /proc; undefined where there is none. */
-function openFilesLimit(): number | undefined {
-  try {
-    const limit = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1];
-    return limit === undefined ? undefined : Number(limit);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Fewer open files than this and the commands cannot even be loaded. */
-const FILES_NEEDED = 128;
-
 /**
- * Loads the commands. Node's module loader opens its ~300 files at once; under a low limit of
- * open files that fails (EMFILE, or a module "not found" when the failed open was a
- * package.json) before any of runyard runs, which Node reports as a stack trace of its own
- * internals. Said here in words, with what to do. The limit is read first: once the files have
- * run out, /proc cannot be opened either.
+ * Loads main.ts and the command table (see load-guard.ts); a command's own code is loaded by
+ * main() when it runs, under the same guard.
  */
 async function loadMain(): Promise<typeof import("./main.js").main> {
   const limit = openFilesLimit();
   try {
     return (await import("./main.js")).main;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const outOfFiles =
-      code === "EMFILE" ||
-      code === "ENFILE" ||
-      (code === "ERR_MODULE_NOT_FOUND" && limit !== undefined && limit < FILES_NEEDED);
-    if (!outOfFiles) throw error;
-    process.stderr.write(
-      `runyard: cannot start: too many open files while loading${limit === undefined ? "" : ` (ulimit -n is ${limit})`}\n` +
-        `  hint: runyard needs at least ${FILES_NEEDED} open files, and each running step a few more; raise the limit (ulimit -n 1024) and try again\n`,
-    );
+    const message = outOfFilesMessage(error, limit);
+    if (message === undefined) throw error;
+    process.stderr.write(message);
     process.exit(74); // EXIT.io, as for any other EMFILE (errors.ts is not loaded yet)
   }
 }

@@ -1,4 +1,4 @@
-// What every subcommand is: a name, its help text, the flags it takes and what it does.
+// What every subcommand is: a name, its help text, the flags it takes, and its code to load.
 import type { ParseArgsConfig } from "node:util";
 import type { Output } from "./output.js";
 
@@ -24,6 +24,21 @@ export interface CommandContext {
   debug: boolean;
 }
 
+/** The flags a command was given, as node:util's parseArgs returns them. */
+export type CommandValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** What a command does, once its flags are parsed; resolves to the exit status. */
+export type CommandRun = (
+  values: CommandValues,
+  positionals: string[],
+  context: CommandContext,
+) => Promise<number>;
+
+/**
+ * A command as the command table knows it: what help, completion and the flag parser need,
+ * and how to load its code. The table is all that `--help`, `--version` and completion load;
+ * a command's code (and the packages it uses) is imported only when that command runs.
+ */
 export interface Command {
   name: string;
   aliases?: readonly string[];
@@ -34,9 +49,6 @@ export interface Command {
   /** Full help: what it does, its options and an example or two. */
   help: string;
   options: NonNullable<ParseArgsConfig["options"]>;
-  run(
-    values: Record<string, string | boolean | (string | boolean)[] | undefined>,
-    positionals: string[],
-    context: CommandContext,
-  ): Promise<number>;
+  /** Imports the command's code. */
+  load(): Promise<CommandRun>;
 }

@@ -1,8 +1,10 @@
 // Maps errors to exit status and a one-line message plus a hint; stacks only with --debug.
 // Node's system errors (a `code` such as EACCES and maybe a `path`) are said in words with the
 // file they concern ("cannot read /tmp: it is a directory"), never as "a bug in runyard".
-import { RunyardError } from "@runyard/schema";
-import { findSystemError, type SystemErrorFacts } from "@runyard/store";
+// The subpaths, not the packages' indexes: every command loads this file, `--help` included,
+// and neither may cost it zod or yaml.
+import { RunyardError } from "@runyard/schema/errors";
+import { findSystemError, type SystemErrorFacts } from "@runyard/store/system-errors";
 import { type Output, paint } from "./output.js";
 import { safeText } from "./safe-text.js";
 

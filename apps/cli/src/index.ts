@@ -2,6 +2,7 @@
 // exported for embedding and tests, and the schemas of what `--json` prints, for scripts
 // (docs/cli-json.md).
 
+export { COMMANDS } from "./command-table/index.js";
 export { EXIT } from "./errors.js";
 export {
   type PsLineJson,
@@ -41,4 +42,4 @@ export {
   type ValidateProblemJson,
   ValidateProblemJsonSchema,
 } from "./json/validate.js";
-export { COMMANDS, type MainOptions, main } from "./main.js";
+export { type MainOptions, main } from "./main.js";

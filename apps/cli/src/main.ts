@@ -1,48 +1,18 @@
 // The `runyard` command line: global flags, subcommand dispatch, help and exit status.
 import { parseArgs } from "node:util";
-import { RunyardError } from "@runyard/schema";
-import { findSystemError } from "@runyard/store";
+// Only what --version and reporting an error need: the command table is imported for anything
+// else, and a command's code when it runs.
+import { RunyardError } from "@runyard/schema/errors";
+import { findSystemError } from "@runyard/store/system-errors";
 import type { Command, CommandContext, SignalSource } from "./command.js";
-import { attachCommand } from "./commands/attach.js";
-import { bridgeCommand } from "./commands/bridge.js";
-import { cancelCommand } from "./commands/cancel.js";
-import { completeCommand, completionCommand } from "./commands/completion.js";
-import { duCommand } from "./commands/du.js";
-import { gcCommand } from "./commands/gc.js";
-import { guiCommand } from "./commands/gui.js";
-import { logsCommand } from "./commands/logs.js";
-import { psCommand } from "./commands/ps.js";
-import { rmCommand } from "./commands/rm.js";
-import { runCommand } from "./commands/run.js";
-import { showCommand } from "./commands/show.js";
-import { validateCommand } from "./commands/validate.js";
+import type { COMMANDS } from "./command-table/index.js";
 import { EXIT, fromSystemError, reportError, UsageError } from "./errors.js";
+import { openFilesLimit, outOfFilesMessage } from "./load-guard.js";
 import { isReaderGone, type Output, paint, terminalOutput } from "./output.js";
 import { VERSION } from "./version.js";
 
-export const COMMANDS: readonly Command[] = [
-  runCommand,
-  attachCommand,
-  cancelCommand,
-  psCommand,
-  showCommand,
-  logsCommand,
-  validateCommand,
-  guiCommand,
-  rmCommand,
-  gcCommand,
-  duCommand,
-  completionCommand(() => COMMANDS),
-  bridgeCommand,
-  completeCommand,
-];
-
-function findCommand(name: string): Command | undefined {
-  return COMMANDS.find((command) => command.name === name || command.aliases?.includes(name));
-}
-
-function mainHelp(): string {
-  const shown = COMMANDS.filter((command) => !command.hidden);
+function mainHelp(commands: typeof COMMANDS): string {
+  const shown = commands.filter((command) => !command.hidden);
   const width = Math.max(...shown.map((command) => command.name.length));
   const lines = shown.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
   return `runyard ${VERSION} — run workflows of shell steps, locally or on Slurm, with a durable
@@ -118,6 +88,22 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   return afterStdoutClosed(output, () => status);
 }
 
+/**
+ * Imports code, saying in words when the open files ran out (see load-guard.ts): undefined
+ * then, and the command ends with EXIT.io.
+ */
+async function guardedImport<T>(load: () => Promise<T>, output: Output): Promise<T | undefined> {
+  const limit = openFilesLimit();
+  try {
+    return await load();
+  } catch (error) {
+    const message = outOfFilesMessage(error, limit);
+    if (message === undefined) throw error;
+    output.err(message);
+    return undefined;
+  }
+}
+
 async function dispatch(
   argv: readonly string[],
   output: Output,
@@ -126,19 +112,23 @@ async function dispatch(
 ): Promise<number> {
   const args = argv.filter((arg) => arg !== "--debug");
   const [first, ...rest] = args;
+  if (first === "-V" || first === "--version") {
+    output.out(`runyard ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  // Everything else needs the command table (and --version not even that).
+  const table = await guardedImport(() => import("./command-table/index.js"), output);
+  if (table === undefined) return EXIT.io;
+  const { COMMANDS, findCommand } = table;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" && rest[0] ? findCommand(rest[0]) : undefined;
     // Asked for, help is the output (stdout, exit 0); given no command, it is a usage error
     // (stderr, exit 2), so scripts can tell the two apart.
     if (first === undefined) {
-      output.err(mainHelp());
+      output.err(mainHelp(COMMANDS));
       return EXIT.usage;
     }
-    output.out(topic ? commandHelp(topic) : mainHelp());
-    return EXIT.ok;
-  }
-  if (first === "-V" || first === "--version") {
-    output.out(`runyard ${VERSION}\n`);
+    output.out(topic ? commandHelp(topic) : mainHelp(COMMANDS));
     return EXIT.ok;
   }
   const command = findCommand(first);
@@ -179,5 +169,7 @@ async function dispatch(
     signals: options.signals ?? NO_SIGNALS,
     debug,
   };
-  return await command.run(parsed.values, parsed.positionals, context);
+  const run = await guardedImport(() => command.load(), output);
+  if (run === undefined) return EXIT.io;
+  return await run(parsed.values, parsed.positionals, context);
 }

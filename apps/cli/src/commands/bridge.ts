@@ -5,11 +5,10 @@
 // BRIDGE_NO_EXECUTOR_STATUS, which the client's side turns back into NoExecutorError.
 import { resolve } from "node:path";
 import type { Duplex, Readable } from "node:stream";
-import type { Command } from "../command.js";
+import type { CommandRun } from "../command.js";
+import { bridgeCommand } from "../command-table/bridge.js";
 import { EXIT, UsageError } from "../errors.js";
 import { type Output, paint } from "../output.js";
-
-const USAGE = "runyard bridge <run-directory>";
 
 /** Copies `socket` to `output` and `input` to `socket` until either side ends. */
 function relay(
@@ -54,45 +53,26 @@ function reportTo(output: Output): (message: string) => void {
   return (message) => output.err(`${paint(output, "red", "error:")} ${message}\n`);
 }
 
-export const bridgeCommand: Command = {
-  name: "bridge",
-  summary: "Relay a run's ipc.sock over stdin/stdout (internal, used over ssh)",
-  usage: USAGE,
-  help: `Internal: runyard runs this on the login node of a run started there, through
-'ssh <host> runyard bridge <run-directory>', to follow and cancel the run from another
-node. It connects to <run-directory>/ipc.sock and relays bytes both ways between the socket
-and stdin/stdout until either side closes. Nothing else is written to stdout.
-
-Exit status: 0 when a side closed; 69 when no executor answers (the run has finished or
-crashed); otherwise an error is printed on stderr. A run started on another host is refused,
-naming that host.
-
-The client side reads RUNYARD_SSH (the ssh command, default "ssh") and RUNYARD_REMOTE_CLI
-(how the remote shell runs runyard, default "runyard"); see docs/protocol.md.
-
-Example:
-  ssh login02 runyard bridge ~/.runyard/runs/019ab3c2-3d4e-7f00-8a00-3841a144abec`,
-  options: {},
-  async run(_values, positionals, context) {
-    const [directory, ...extra] = positionals;
-    if (directory === undefined || extra.length > 0) {
-      throw new UsageError(
-        directory === undefined ? "missing the run directory" : `unexpected argument "${extra[0]}"`,
-        `usage: ${USAGE}`,
-      );
-    }
-    const ipc = await import("@runyard/ipc/client");
-    const report = reportTo(context.output);
-    let socket: Duplex;
-    try {
-      const transport = ipc.runTransport(resolve(context.cwd, directory), { env: context.env });
-      socket = await transport.open(context.signal);
-    } catch (error) {
-      if (!(error instanceof ipc.NoExecutorError)) throw error;
-      report(error.message);
-      return ipc.BRIDGE_NO_EXECUTOR_STATUS;
-    }
-    const stdout = context.output.stdout ?? process.stdout;
-    return relay(socket, process.stdin, stdout, context.signal, report);
-  },
+/** `runyard bridge`, once its flags are parsed (its help and flags: command-table/bridge.ts). */
+export const run: CommandRun = async (_values, positionals, context) => {
+  const [directory, ...extra] = positionals;
+  if (directory === undefined || extra.length > 0) {
+    throw new UsageError(
+      directory === undefined ? "missing the run directory" : `unexpected argument "${extra[0]}"`,
+      `usage: ${bridgeCommand.usage}`,
+    );
+  }
+  const ipc = await import("@runyard/ipc/client");
+  const report = reportTo(context.output);
+  let socket: Duplex;
+  try {
+    const transport = ipc.runTransport(resolve(context.cwd, directory), { env: context.env });
+    socket = await transport.open(context.signal);
+  } catch (error) {
+    if (!(error instanceof ipc.NoExecutorError)) throw error;
+    report(error.message);
+    return ipc.BRIDGE_NO_EXECUTOR_STATUS;
+  }
+  const stdout = context.output.stdout ?? process.stdout;
+  return relay(socket, process.stdin, stdout, context.signal, report);
 };

@@ -2,7 +2,7 @@
 // terminal — the answer says whether it was taken. --force kills at once; --wait waits for the
 // run to end and exits with its status.
 import { readRun } from "@runyard/store";
-import type { Command } from "../command.js";
+import type { CommandRun } from "../command.js";
 import { EXIT } from "../errors.js";
 import { paint } from "../output.js";
 import { runArgument } from "../runs-root.js";
@@ -10,81 +10,45 @@ import { safeText } from "../safe-text.js";
 import { cancelRun, waitForEnd } from "../stop-run.js";
 import { shortRunId } from "../table.js";
 
-export const cancelCommand: Command = {
-  name: "cancel",
-  summary: "Cancel a running run, or one of its steps",
-  usage: "runyard cancel <run> [step] [options]",
-  help: `Asks the run's executor to cancel the run, as Ctrl-C in 'runyard run' does: nothing new
-starts, and every running step gets SIGTERM, then SIGKILL after the grace period (5 s). With
-a STEP, only that step is cancelled; the steps that need it are skipped. The executor answers
-at once, and this command says whether the cancel was taken; the run then ends on its own.
-
-RUN is a run id, its last characters (as 'runyard ps' shows them) or 'latest'.
-
-Options:
-  -f, --force          Kill at once (SIGKILL to every process of the run or step), no grace
-                       period; also when a cancel is already under way
-  -w, --wait           Wait for the run to end, and exit with its status
-      --reason <text>  Why, for the run's timeline (default: "cancelled with runyard cancel")
-      --ssh            For a run started on another login node: reach its executor through
-                       'ssh <host> runyard bridge' (see docs/login-node.md)
-      --runs-dir <dir> Where run directories are (default as for 'runyard run')
-
-Exit status: 0 the cancel was taken (with --wait: the run has ended, cancelled or, if it
-finished first, successfully); 1 it was refused (the run or step has already ended, a cancel
-is already under way), the executor does not answer, or (with --wait) the run ended failed;
-4 no such run; 130 --wait was interrupted (the cancel stands).
-
-Examples:
-  runyard cancel latest
-  runyard cancel 5e0c41d2 align --force
-  runyard cancel latest --wait`,
-  options: {
-    force: { type: "boolean", short: "f" },
-    wait: { type: "boolean", short: "w" },
-    reason: { type: "string" },
-    ssh: { type: "boolean" },
-    "runs-dir": { type: "string" },
-  },
-  async run(values, positionals, context) {
-    const [reference, stepId, ...extra] = positionals;
-    const { runId, directory } = await runArgument(
-      reference,
-      extra,
-      "runyard cancel <run> [step]",
-      values,
-      context,
-    );
-    const view = await readRun(directory);
-    const force = values.force === true;
-    await cancelRun(view, {
-      reason:
-        typeof values.reason === "string" && values.reason.trim() !== ""
-          ? values.reason
-          : `${force ? "killed" : "cancelled"} with runyard cancel`,
-      ...(stepId === undefined ? {} : { stepId }),
-      force,
-      ssh: values.ssh === true,
-      env: context.env,
-    });
-    const { output } = context;
-    const what =
-      stepId === undefined
-        ? `run ${shortRunId(runId)}`
-        : `step ${stepId} of run ${shortRunId(runId)}`;
-    output.err(
-      `${paint(output, "yellow", force ? "killing" : "cancelling")} ${what} (${safeText(view.meta.workflowName)}): the executor took the ${force ? "kill" : "cancel"}\n`,
-    );
-    if (values.wait !== true) return EXIT.ok;
-    const ended = await waitForEnd(view, {
-      timeoutMs: Number.POSITIVE_INFINITY,
-      signal: context.signal,
-    });
-    output.err(`run ${shortRunId(runId)} ended ${ended.classification}\n`);
-    return ended.classification === "success"
+/** `runyard cancel`, once its flags are parsed (its help and flags: command-table/cancel.ts). */
+export const run: CommandRun = async (values, positionals, context) => {
+  const [reference, stepId, ...extra] = positionals;
+  const { runId, directory } = await runArgument(
+    reference,
+    extra,
+    "runyard cancel <run> [step]",
+    values,
+    context,
+  );
+  const view = await readRun(directory);
+  const force = values.force === true;
+  await cancelRun(view, {
+    reason:
+      typeof values.reason === "string" && values.reason.trim() !== ""
+        ? values.reason
+        : `${force ? "killed" : "cancelled"} with runyard cancel`,
+    ...(stepId === undefined ? {} : { stepId }),
+    force,
+    ssh: values.ssh === true,
+    env: context.env,
+  });
+  const { output } = context;
+  const what =
+    stepId === undefined
+      ? `run ${shortRunId(runId)}`
+      : `step ${stepId} of run ${shortRunId(runId)}`;
+  output.err(
+    `${paint(output, "yellow", force ? "killing" : "cancelling")} ${what} (${safeText(view.meta.workflowName)}): the executor took the ${force ? "kill" : "cancel"}\n`,
+  );
+  if (values.wait !== true) return EXIT.ok;
+  const ended = await waitForEnd(view, {
+    timeoutMs: Number.POSITIVE_INFINITY,
+    signal: context.signal,
+  });
+  output.err(`run ${shortRunId(runId)} ended ${ended.classification}\n`);
+  return ended.classification === "success"
+    ? EXIT.ok
+    : ended.classification === "cancelled"
       ? EXIT.ok
-      : ended.classification === "cancelled"
-        ? EXIT.ok
-        : EXIT.failed;
-  },
+      : EXIT.failed;
 };

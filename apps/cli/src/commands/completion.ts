@@ -4,7 +4,8 @@
 // hidden `runyard __complete runs`, which only lists the runs root), `<workflow…>` completes
 // YAML and JSON files. Flags that take a value complete files for `--runs-dir` and nothing else.
 import { listRunIds, shortRunIds } from "@runyard/store";
-import type { Command } from "../command.js";
+import type { Command, CommandRun } from "../command.js";
+import { COMMANDS } from "../command-table/index.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { runsRootFor } from "../runs-root.js";
 
@@ -161,50 +162,28 @@ if [[ \${funcstack[1]} == _runyard ]]; then _runyard "$@"; else compdef _runyard
 `;
 }
 
-export function completionCommand(commands: () => readonly Command[]): Command {
-  return {
-    name: "completion",
-    summary: "Print a shell completion script (bash or zsh)",
-    usage: "runyard completion <bash|zsh>",
-    help: `Prints a script that completes runyard's commands, flags, workflow files and run ids
-(the last characters 'runyard ps' shows, and 'latest').
-
-Examples:
-  source <(runyard completion bash)          # this shell only
-  runyard completion bash > ~/.local/share/bash-completion/completions/runyard
-  runyard completion zsh > "\${fpath[1]}/_runyard"`,
-    options: {},
-    async run(_values, positionals, context) {
-      const [shell, ...extra] = positionals;
-      refuseExtraArguments(extra, "runyard completion <bash|zsh>");
-      const visible = commands().filter((command) => !command.hidden);
-      if (shell === "bash") context.output.out(bashScript(visible));
-      else if (shell === "zsh") context.output.out(zshScript(visible));
-      else {
-        throw new UsageError(
-          shell === undefined ? "missing the shell" : `no completion for "${shell}"`,
-          "usage: runyard completion <bash|zsh>",
-        );
-      }
-      return EXIT.ok;
-    },
-  };
-}
+/** `runyard completion bash|zsh` (its help: command-table/completion.ts). */
+export const run: CommandRun = async (_values, positionals, context) => {
+  const [shell, ...extra] = positionals;
+  refuseExtraArguments(extra, "runyard completion <bash|zsh>");
+  const visible = COMMANDS.filter((command) => !command.hidden);
+  if (shell === "bash") context.output.out(bashScript(visible));
+  else if (shell === "zsh") context.output.out(zshScript(visible));
+  else {
+    throw new UsageError(
+      shell === undefined ? "missing the shell" : `no completion for "${shell}"`,
+      "usage: runyard completion <bash|zsh>",
+    );
+  }
+  return EXIT.ok;
+};
 
 /** `runyard __complete runs`: what completion offers for a run, newest first. */
-export const completeCommand: Command = {
-  name: "__complete",
-  hidden: true,
-  summary: "Candidates for shell completion (internal)",
-  usage: "runyard __complete runs",
-  help: "Used by the scripts 'runyard completion' prints; not for people.",
-  options: { "runs-dir": { type: "string" } },
-  async run(values, positionals, context) {
-    if (positionals[0] !== "runs") throw new UsageError("usage: runyard __complete runs");
-    const runIds = await listRunIds(await runsRootFor(values, context)).catch(() => []);
-    // The short ids ps shows: unique, so that a completed one names one run.
-    const short = shortRunIds(runIds);
-    context.output.out(`${["latest", ...runIds.map(short)].join("\n")}\n`);
-    return EXIT.ok;
-  },
+export const runComplete: CommandRun = async (values, positionals, context) => {
+  if (positionals[0] !== "runs") throw new UsageError("usage: runyard __complete runs");
+  const runIds = await listRunIds(await runsRootFor(values, context)).catch(() => []);
+  // The short ids ps shows: unique, so that a completed one names one run.
+  const short = shortRunIds(runIds);
+  context.output.out(`${["latest", ...runIds.map(short)].join("\n")}\n`);
+  return EXIT.ok;
 };

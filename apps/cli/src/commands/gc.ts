@@ -10,7 +10,7 @@ import {
   type RetentionDecision,
   type RetentionResult,
 } from "@runyard/store";
-import type { Command } from "../command.js";
+import type { CommandRun } from "../command.js";
 import { STATE_STYLE } from "../describe-run.js";
 import { EXIT, exitStatusFor, refuseExtraArguments } from "../errors.js";
 import type { GcResultJson } from "../json/retention.js";
@@ -56,141 +56,104 @@ function printRemovals(output: Output, decisions: readonly RetentionDecision[], 
   output.out(`${renderTable(output, rows, { alignRight: [4] })}\n`);
 }
 
-export const gcCommand: Command = {
-  name: "gc",
-  summary: "Remove ended runs as the retention policy says, and print the space freed",
-  usage: "runyard gc [options]",
-  help: `Applies the retention policy to the runs root: each ended run is kept, removed, or removed
-once it ended longer ago than a duration, by how it ended; then, if the runs still take more
-than maxTotalSize, the runs that ended longest ago go too. Running runs, runs whose state
-cannot be told from here (started on another host) and unreadable runs are never removed.
-Prints each run removed (id, workflow, state, when it ended, size, why) and the space freed.
-Removals an earlier rm or gc did not finish (.removing-… directories) are finished, and
-launches abandoned an hour or more ago (.launch-… directories no executor committed) removed.
+/** `runyard gc`, once its flags are parsed (its help and flags: command-table/gc.ts). */
+export const run: CommandRun = async (values, positionals, context) => {
+  refuseExtraArguments(positionals, "runyard gc [options]");
+  const runsRoot = await runsRootFor(values, context);
+  const { policy, configFile } = await findRetentionPolicy({ env: context.env });
+  const plan = await planRetention(runsRoot, policy);
+  const dryRun = values["dry-run"] === true;
+  const result: RetentionResult = dryRun
+    ? { removed: [], finishedRemovals: [], failed: [], freedBytes: plan.totals.freedBytes }
+    : await applyRetention(plan);
+  const failedIds = new Set(result.failed.map((failure) => failure.runId));
+  // What this gc removed: not the runs it failed to, nor those something else removed first.
+  const removedIds = new Set(result.removed.map((run) => run.runId));
+  const removed = dryRun
+    ? plan.remove
+    : plan.remove.filter((decision) => removedIds.has(decision.runId));
+  const failedDecisions = plan.remove.filter((decision) => failedIds.has(decision.runId));
+  const keptBytes = plan.totals.keptBytes + failedDecisions.reduce((sum, d) => sum + d.bytes, 0);
+  const { output } = context;
 
-The policy is the 'retention:' block of ~/.runyard/config.yaml; without one, the default:
-success and cancelled runs are removed, failed and crashed runs kept.
-
-  retention:
-    success: delete        # keep, delete, or a duration: delete once ended that long ago
-    cancelled: 1d
-    failed: 30d
-    crashed: keep
-    maxTotalSize: 10GiB    # optional: B, kB, MB, GB, TB, KiB, MiB, GiB, TiB
-
-Options:
-  -n, --dry-run        Print what would be removed, and remove nothing
-      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
-                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
-                       ~/.runyard/runs)
-      --json           Print the plan and what was done as one JSON object (runyard's
-                       GcResultJsonSchema)
-
-Examples:
-  runyard gc --dry-run
-  runyard gc
-  runyard gc --json | jq '.freedBytes'`,
-  options: {
-    "dry-run": { type: "boolean", short: "n" },
-    "runs-dir": { type: "string" },
-    json: { type: "boolean" },
-  },
-  async run(values, positionals, context) {
-    refuseExtraArguments(positionals, "runyard gc [options]");
-    const runsRoot = await runsRootFor(values, context);
-    const { policy, configFile } = await findRetentionPolicy({ env: context.env });
-    const plan = await planRetention(runsRoot, policy);
-    const dryRun = values["dry-run"] === true;
-    const result: RetentionResult = dryRun
-      ? { removed: [], finishedRemovals: [], failed: [], freedBytes: plan.totals.freedBytes }
-      : await applyRetention(plan);
-    const failedIds = new Set(result.failed.map((failure) => failure.runId));
-    // What this gc removed: not the runs it failed to, nor those something else removed first.
-    const removedIds = new Set(result.removed.map((run) => run.runId));
-    const removed = dryRun
-      ? plan.remove
-      : plan.remove.filter((decision) => removedIds.has(decision.runId));
-    const failedDecisions = plan.remove.filter((decision) => failedIds.has(decision.runId));
-    const keptBytes = plan.totals.keptBytes + failedDecisions.reduce((sum, d) => sum + d.bytes, 0);
-    const { output } = context;
-
-    if (values.json === true) {
-      const json: GcResultJson = {
-        dryRun,
-        runsRoot: plan.runsRoot,
-        policy: {
-          configFile,
-          success: policy.success.setting,
-          cancelled: policy.cancelled.setting,
-          failed: policy.failed.setting,
-          crashed: policy.crashed.setting,
-          maxTotalSize: policy.maxTotalSize?.setting ?? null,
-        },
-        removed: removed.map(decisionJson),
-        kept: [...failedDecisions, ...plan.keep]
-          .sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
-          .map(decisionJson),
-        pendingRemovals: (dryRun ? plan.pendingRemovals : result.finishedRemovals).map(
-          (pending) => ({ name: pending.name, runId: pending.runId, bytes: pending.bytes }),
-        ),
-        failed: result.failed.map((failure) => ({
-          runId: failure.runId,
-          directory: failure.directory,
-          code: failure.error.code,
-          message: failure.error.message,
-        })),
-        freedBytes: result.freedBytes,
-        keptBytes,
-        overCap: plan.totals.overCap,
-      };
-      output.out(`${JSON.stringify(json)}\n`);
+  if (values.json === true) {
+    const json: GcResultJson = {
+      dryRun,
+      runsRoot: plan.runsRoot,
+      policy: {
+        configFile,
+        success: policy.success.setting,
+        cancelled: policy.cancelled.setting,
+        failed: policy.failed.setting,
+        crashed: policy.crashed.setting,
+        maxTotalSize: policy.maxTotalSize?.setting ?? null,
+      },
+      removed: removed.map(decisionJson),
+      kept: [...failedDecisions, ...plan.keep]
+        .sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
+        .map(decisionJson),
+      pendingRemovals: (dryRun ? plan.pendingRemovals : result.finishedRemovals).map((pending) => ({
+        name: pending.name,
+        runId: pending.runId,
+        bytes: pending.bytes,
+      })),
+      failed: result.failed.map((failure) => ({
+        runId: failure.runId,
+        directory: failure.directory,
+        code: failure.error.code,
+        message: failure.error.message,
+      })),
+      freedBytes: result.freedBytes,
+      keptBytes,
+      overCap: plan.totals.overCap,
+    };
+    output.out(`${JSON.stringify(json)}\n`);
+  } else {
+    const source = configFile === null ? "the default" : `from ${safeText(tildify(configFile))}`;
+    output.err(paint(output, "dim", `policy (${source}): ${policyLine(policy)}\n`));
+    if (removed.length > 0) {
+      output.out(`${dryRun ? "would remove" : "removed"} ${countOf(removed.length, "run")}:\n`);
+      printRemovals(output, removed, plan.now);
+    }
+    const pending = dryRun ? plan.pendingRemovals : result.finishedRemovals;
+    const sizeOf = (list: readonly MeasuredRemoval[]) =>
+      formatBytes(list.reduce((sum, removal) => sum + removal.bytes, 0));
+    const cutShort = pending.filter((removal) => removal.kind === "removal");
+    if (cutShort.length > 0) {
+      const verb = dryRun ? "would finish" : "finished";
+      output.out(
+        `${verb} ${countOf(cutShort.length, "removal")} cut short earlier (${sizeOf(cutShort)})\n`,
+      );
+    }
+    const launches = pending.filter((removal) => removal.kind === "launch");
+    if (launches.length > 0) {
+      const verb = dryRun ? "would remove" : "removed";
+      output.out(
+        `${verb} ${launches.length} abandoned ${launches.length === 1 ? "launch" : "launches"} (${sizeOf(launches)})\n`,
+      );
+    }
+    const kept = `${countOf(plan.keep.length + failedDecisions.length, "run")} kept (${formatBytes(keptBytes)})`;
+    const freed = formatBytes(result.freedBytes);
+    if (removed.length === 0 && pending.length === 0) {
+      output.out(`nothing to remove in ${safeText(tildify(plan.runsRoot))}; ${kept}\n`);
+    } else if (dryRun) {
+      output.out(`would free ${freed}; ${kept}; nothing was removed (--dry-run)\n`);
     } else {
-      const source = configFile === null ? "the default" : `from ${safeText(tildify(configFile))}`;
-      output.err(paint(output, "dim", `policy (${source}): ${policyLine(policy)}\n`));
-      if (removed.length > 0) {
-        output.out(`${dryRun ? "would remove" : "removed"} ${countOf(removed.length, "run")}:\n`);
-        printRemovals(output, removed, plan.now);
-      }
-      const pending = dryRun ? plan.pendingRemovals : result.finishedRemovals;
-      const sizeOf = (list: readonly MeasuredRemoval[]) =>
-        formatBytes(list.reduce((sum, removal) => sum + removal.bytes, 0));
-      const cutShort = pending.filter((removal) => removal.kind === "removal");
-      if (cutShort.length > 0) {
-        const verb = dryRun ? "would finish" : "finished";
-        output.out(
-          `${verb} ${countOf(cutShort.length, "removal")} cut short earlier (${sizeOf(cutShort)})\n`,
-        );
-      }
-      const launches = pending.filter((removal) => removal.kind === "launch");
-      if (launches.length > 0) {
-        const verb = dryRun ? "would remove" : "removed";
-        output.out(
-          `${verb} ${launches.length} abandoned ${launches.length === 1 ? "launch" : "launches"} (${sizeOf(launches)})\n`,
-        );
-      }
-      const kept = `${countOf(plan.keep.length + failedDecisions.length, "run")} kept (${formatBytes(keptBytes)})`;
-      const freed = formatBytes(result.freedBytes);
-      if (removed.length === 0 && pending.length === 0) {
-        output.out(`nothing to remove in ${safeText(tildify(plan.runsRoot))}; ${kept}\n`);
-      } else if (dryRun) {
-        output.out(`would free ${freed}; ${kept}; nothing was removed (--dry-run)\n`);
-      } else {
-        output.out(`freed ${freed}; ${kept}\n`);
-      }
+      output.out(`freed ${freed}; ${kept}\n`);
     }
-    if (plan.totals.overCap && policy.maxTotalSize && values.json !== true) {
-      output.err(
-        `${paint(output, "yellow", "warning:")} the runs left take ${formatBytes(keptBytes)}, over retention.maxTotalSize: ${policy.maxTotalSize.setting}; the rest are running, unknown or unreadable\n`,
-      );
-    }
-    for (const failure of result.failed) {
-      output.err(
-        `${paint(output, "red", "error:")} run ${failure.runId} was not removed: ${safeText(failure.error.message)}\n`,
-      );
-      if (failure.error.hint)
-        output.err(`${paint(output, "dim", "hint:")} ${safeText(failure.error.hint)}\n`);
-    }
-    const [first] = result.failed;
-    return first === undefined ? EXIT.ok : exitStatusFor(first.error);
-  },
+  }
+  if (plan.totals.overCap && policy.maxTotalSize && values.json !== true) {
+    output.err(
+      `${paint(output, "yellow", "warning:")} the runs left take ${formatBytes(keptBytes)}, over retention.maxTotalSize: ${policy.maxTotalSize.setting}; the rest are running, unknown or unreadable\n`,
+    );
+  }
+  for (const failure of result.failed) {
+    output.err(
+      `${paint(output, "red", "error:")} run ${failure.runId} was not removed: ${safeText(failure.error.message)}\n`,
+    );
+    if (failure.error.hint)
+      output.err(`${paint(output, "dim", "hint:")} ${safeText(failure.error.hint)}\n`);
+  }
+  const [first] = result.failed;
+  return first === undefined ? EXIT.ok : exitStatusFor(first.error);
 };

@@ -10,7 +10,7 @@ import {
   shortHostname,
   shortRunIds,
 } from "@runyard/store";
-import type { Command } from "../command.js";
+import type { CommandRun } from "../command.js";
 import { DAMAGED_MARK, runDurationMs, STATE_STYLE, shortRunReason } from "../describe-run.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { PsLineJson } from "../json/ps.js";
@@ -137,84 +137,48 @@ function printWarnings(output: Output, runs: RunView[], broken: BrokenRun[]): vo
   }
 }
 
-export const psCommand: Command = {
-  name: "ps",
-  aliases: ["list", "ls"],
-  summary: "List runs, newest first, with their state",
-  usage: "runyard ps [options]",
-  help: `Lists the run directories under the runs root with their state: running, success, failed,
-cancelled, crashed (the executor is gone but never wrote a final status) or unknown (started on
-another host and no heartbeat to judge it by), and why each ended. ID is the run id's last 8
-characters, which every command takes. A host marked * is not this one: such a run is judged
-by its heartbeat, and its live updates reach only that host. A crashed run's duration stops at
-its last sign of life. Only the runs shown are read. What is wrong with a run (an unreadable
-status.json, a run directory written by a newer Runyard) is printed as a warning on stderr.
-A state marked ! (success!) has a damaged timeline: run_summary.jsonl has lines the executor
-did not write, or lacks some; 'runyard show' names the first.
-
-Options:
-  -n, --limit <n>      Show at most n runs (default 20; 0 shows all)
-  -s, --state <state>  Only runs in this state: ${RUN_CLASSIFICATIONS.join(", ")};
-                       repeat it or separate states with commas
-      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
-                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
-                       ~/.runyard/runs)
-      --json           One JSON object per run on stdout (runId, shortId, state, reason,
-                       durationMs, ...; see docs/cli-json.md); a run that cannot be read has
-                       state "unreadable" and an error
-
-Examples:
-  runyard ps
-  runyard ps --state failed,crashed -n 5
-  runyard ps -n 0 --json | jq 'select(.state == "failed") | .runId'`,
-  options: {
-    limit: { type: "string", short: "n" },
-    state: { type: "string", short: "s", multiple: true },
-    "runs-dir": { type: "string" },
-    json: { type: "boolean" },
-  },
-  async run(values, positionals, context) {
-    refuseExtraArguments(positionals, "runyard ps [options]");
-    const limit = values.limit === undefined ? 20 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new UsageError(`--limit expects a whole number, got "${values.limit}"`);
-    const states = parseStates(values.state);
-    const runsRoot = await runsRootFor(values, context);
-    const { output } = context;
-    const host = shortHostname(context.env);
-    const list = await listRuns(runsRoot, {
-      limit,
-      host,
-      readEnd: true,
-      ...(states === undefined ? {} : { filter: (view) => states.has(view.classification) }),
-    });
-    const jsonContext: RunJsonContext = {
-      host,
-      now: Date.now(),
-      shortId: shortRunIds(list.runIds),
-    };
-    if (values.json === true) {
-      for (const entry of newestFirst(list.runs, list.broken)) {
-        output.out(`${JSON.stringify(lineJson(entry, jsonContext))}\n`);
-      }
-      return EXIT.ok;
+/** `runyard ps`, once its flags are parsed (its help and flags: command-table/ps.ts). */
+export const run: CommandRun = async (values, positionals, context) => {
+  refuseExtraArguments(positionals, "runyard ps [options]");
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new UsageError(`--limit expects a whole number, got "${values.limit}"`);
+  const states = parseStates(values.state);
+  const runsRoot = await runsRootFor(values, context);
+  const { output } = context;
+  const host = shortHostname(context.env);
+  const list = await listRuns(runsRoot, {
+    limit,
+    host,
+    readEnd: true,
+    ...(states === undefined ? {} : { filter: (view) => states.has(view.classification) }),
+  });
+  const jsonContext: RunJsonContext = {
+    host,
+    now: Date.now(),
+    shortId: shortRunIds(list.runIds),
+  };
+  if (values.json === true) {
+    for (const entry of newestFirst(list.runs, list.broken)) {
+      output.out(`${JSON.stringify(lineJson(entry, jsonContext))}\n`);
     }
-    if (list.total === 0) {
-      output.err(`no runs in ${tildify(runsRoot)}; start one with: runyard run <workflow.yaml>\n`);
-      return EXIT.ok;
-    }
-    if (list.runs.length > 0) printTable(output, list.runs, jsonContext);
-    else if (states !== undefined) {
-      output.err(`no ${[...states].join(" or ")} runs in ${tildify(runsRoot)}\n`);
-    }
-    if (list.unread > 0) {
-      const note =
-        states === undefined
-          ? `(${list.unread} older runs not shown; -n 0 shows all)`
-          : `(${list.unread} older runs not searched; -n 0 searches all)`;
-      output.err(paint(output, "dim", `${note}\n`));
-    }
-    printWarnings(output, list.runs, list.broken);
     return EXIT.ok;
-  },
+  }
+  if (list.total === 0) {
+    output.err(`no runs in ${tildify(runsRoot)}; start one with: runyard run <workflow.yaml>\n`);
+    return EXIT.ok;
+  }
+  if (list.runs.length > 0) printTable(output, list.runs, jsonContext);
+  else if (states !== undefined) {
+    output.err(`no ${[...states].join(" or ")} runs in ${tildify(runsRoot)}\n`);
+  }
+  if (list.unread > 0) {
+    const note =
+      states === undefined
+        ? `(${list.unread} older runs not shown; -n 0 shows all)`
+        : `(${list.unread} older runs not searched; -n 0 searches all)`;
+    output.err(paint(output, "dim", `${note}\n`));
+  }
+  printWarnings(output, list.runs, list.broken);
+  return EXIT.ok;
 };

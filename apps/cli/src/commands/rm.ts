@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import { DURATION_PATTERN, durationSeconds, RunyardError } from "@runyard/schema";
 import { type RemovedRun, readRun, removeRun, resolveRunReference } from "@runyard/store";
-import type { Command, CommandContext } from "../command.js";
+import type { CommandContext, CommandRun } from "../command.js";
+import { DEFAULT_WAIT } from "../command-table/rm.js";
 import { EXIT, exitStatusFor, reportError, UsageError } from "../errors.js";
 import type { RmResultJson } from "../json/retention.js";
 import { formatBytes, paint } from "../output.js";
@@ -13,8 +14,6 @@ import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
 import { stopRun } from "../stop-run.js";
 import { shortRunId } from "../table.js";
-
-const DEFAULT_WAIT = "30s";
 
 /** --wait: a duration ("30s", "2m") or a number of seconds. */
 function waitMilliseconds(value: unknown): number {
@@ -63,93 +62,52 @@ async function removeOne(
   return { ...removed, cancelled };
 }
 
-export const rmCommand: Command = {
-  name: "rm",
-  summary: "Remove runs: their run directories and everything in them",
-  usage: "runyard rm <run>... [options]",
-  help: `Removes each run's directory: its output, artifacts and records. <run> is a run id, a
-unique prefix or suffix of one (its last 8 characters, as gc and du show), or 'latest'. Every
-<run> is resolved before anything is removed. A run that is still running is refused; with
---force it is cancelled first (as Ctrl-C in its terminal would), and removed once its run
-directory says it has ended. The directory is renamed aside (.removing-<id>-…) before it is
-deleted, so a removal cut short never leaves half a run behind; 'runyard gc' finishes it.
-Symbolic links inside a run are removed as links: what they point to is never touched.
-
-Options:
-  -f, --force          Cancel a running run first, and wait for it to end; also remove a run
-                       whose state cannot be told from here (started on another host without
-                       a heartbeat, or an unreadable meta.json)
-      --wait <time>    How long --force waits for a cancelled run to end (default ${DEFAULT_WAIT})
-      --ssh            With --force, cancel a run started on another login node through ssh
-      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
-                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
-                       ~/.runyard/runs)
-      --json           Print what was removed as one JSON object (runyard's RmResultJsonSchema)
-
-Examples:
-  runyard rm latest
-  runyard rm 3841a144 5e0c41d2
-  runyard rm --force 3841a144      # cancel it if it runs, then remove it`,
-  options: {
-    force: { type: "boolean", short: "f" },
-    ssh: { type: "boolean" },
-    wait: { type: "string" },
-    "runs-dir": { type: "string" },
-    json: { type: "boolean" },
-  },
-  async run(values, positionals, context) {
-    if (positionals.length === 0) {
-      throw new UsageError("missing the run to remove", "usage: runyard rm <run>... [options]");
-    }
-    const force = values.force === true;
-    const waitMs = waitMilliseconds(values.wait);
-    const runsRoot = await runsRootFor(values, context);
-    const runIds: string[] = [];
-    for (const reference of positionals) {
-      const { runId } = await resolveRunReference(runsRoot, reference);
-      if (!runIds.includes(runId)) runIds.push(runId);
-    }
-    const { output } = context;
-    const result: RmResultJson = { removed: [], failed: [], freedBytes: 0 };
-    let status: number = EXIT.ok;
-    for (const runId of runIds) {
-      try {
-        const removed = await removeOne(
-          runsRoot,
-          runId,
-          force,
-          values.ssh === true,
-          waitMs,
-          context,
-        );
-        result.removed.push({
-          runId: removed.runId,
-          workflowName: removed.workflowName,
-          state: removed.state,
-          directory: removed.directory,
-          bytes: removed.bytes,
-          cancelled: removed.cancelled,
-        });
-        result.freedBytes += removed.bytes;
-        if (values.json !== true) {
-          const what = [
-            removed.workflowName ?? "unreadable",
-            removed.state,
-            formatBytes(removed.bytes),
-          ];
-          output.out(`removed ${shortRunId(runId)} (${safeText(what.join(", "))})\n`);
-        }
-      } catch (error) {
-        if (status === EXIT.ok) status = exitStatusFor(error);
-        const code = error instanceof RunyardError ? error.code : "E_INTERNAL";
-        result.failed.push({ runId, code, message: (error as Error).message });
-        reportError(error, output, context.debug);
+/** `runyard rm`, once its flags are parsed (its help and flags: command-table/rm.ts). */
+export const run: CommandRun = async (values, positionals, context) => {
+  if (positionals.length === 0) {
+    throw new UsageError("missing the run to remove", "usage: runyard rm <run>... [options]");
+  }
+  const force = values.force === true;
+  const waitMs = waitMilliseconds(values.wait);
+  const runsRoot = await runsRootFor(values, context);
+  const runIds: string[] = [];
+  for (const reference of positionals) {
+    const { runId } = await resolveRunReference(runsRoot, reference);
+    if (!runIds.includes(runId)) runIds.push(runId);
+  }
+  const { output } = context;
+  const result: RmResultJson = { removed: [], failed: [], freedBytes: 0 };
+  let status: number = EXIT.ok;
+  for (const runId of runIds) {
+    try {
+      const removed = await removeOne(runsRoot, runId, force, values.ssh === true, waitMs, context);
+      result.removed.push({
+        runId: removed.runId,
+        workflowName: removed.workflowName,
+        state: removed.state,
+        directory: removed.directory,
+        bytes: removed.bytes,
+        cancelled: removed.cancelled,
+      });
+      result.freedBytes += removed.bytes;
+      if (values.json !== true) {
+        const what = [
+          removed.workflowName ?? "unreadable",
+          removed.state,
+          formatBytes(removed.bytes),
+        ];
+        output.out(`removed ${shortRunId(runId)} (${safeText(what.join(", "))})\n`);
       }
+    } catch (error) {
+      if (status === EXIT.ok) status = exitStatusFor(error);
+      const code = error instanceof RunyardError ? error.code : "E_INTERNAL";
+      result.failed.push({ runId, code, message: (error as Error).message });
+      reportError(error, output, context.debug);
     }
-    if (values.json === true) output.out(`${JSON.stringify(result)}\n`);
-    else if (result.removed.length > 1) {
-      output.out(paint(output, "dim", `freed ${formatBytes(result.freedBytes)}\n`));
-    }
-    return status;
-  },
+  }
+  if (values.json === true) output.out(`${JSON.stringify(result)}\n`);
+  else if (result.removed.length > 1) {
+    output.out(paint(output, "dim", `freed ${formatBytes(result.freedBytes)}\n`));
+  }
+  return status;
 };

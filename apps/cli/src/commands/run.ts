@@ -7,7 +7,7 @@ import { launchRun } from "@runyard/executor";
 import { fromRunError } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
 import { findSystemError, readRun } from "@runyard/store";
-import type { Command } from "../command.js";
+import type { CommandRun } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
 import { paint, tildify } from "../output.js";
@@ -87,169 +87,116 @@ function explainRunFailure(error: unknown, runsRoot: string, runDirectory?: stri
   });
 }
 
-export const runCommand: Command = {
-  name: "run",
-  summary: "Run a workflow and watch it live",
-  usage: "runyard run <workflow.yaml> [options]",
-  help: `Starts the workflow as a run of its own — an executor process that outlives this
-terminal — and shows its progress live. Every step runs as a real process, in dependency
-order; the run directory keeps the workflow copy, meta.json, status.json, each step's
-stdout/stderr captures and the event timeline (run_summary.jsonl).
-
-Ctrl-C cancels the run (a second Ctrl-C kills its steps at once). Closing the terminal or
-losing the ssh session does not: the run goes on, and 'runyard attach' shows it again.
-
-Options:
-  -d, --detach         Start the run and return at once, printing its id (and, on
-                       stderr, how to attach); with --json, the id, directory and pid
-      --runs-dir <dir> Where run directories go (default: $RUNYARD_RUNS_DIR, then runsDir
-                       in ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
-                       ~/.runyard/runs)
-  -p, --param <name=value>
-                       Set a workflow param (repeatable); params without a default
-                       must be given. Steps see each as an environment variable
-  -o, --output         Also print each step's output, prefixed with the step id. When
-                       the terminal falls behind, some is left out (and said so): the
-                       run never waits for it, and runyard logs has all of it
-  -j, --max-parallel <n>
-                       Run at most n steps at once (default: the number of CPUs)
-  -q, --quiet          Print nothing but errors
-      --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
-                       (step-output ones are left out while stderr's reader is behind)
-      --json           Print the run's id, directory and final status as JSON on stdout
-                       (with --detach: its id, directory and the executor's pid)
-
-Steps start with the environment of this shell (load modules first), in the working
-directory the workflow names (default: the workflow file's directory).
-
-Exit status: 0 success, 1 a step failed or the executor died, 130 cancelled;
-with --detach, 0 once the run has started.
-
-Examples:
-  runyard run examples/hello.yaml
-  runyard run pipeline.yaml --output --max-parallel 4
-  runyard run align.yaml -p sample=NA12878 -p threads=8
-  runyard run -d long.yaml && runyard attach latest`,
-  options: {
-    detach: { type: "boolean", short: "d" },
-    "runs-dir": { type: "string" },
-    param: { type: "string", short: "p", multiple: true },
-    output: { type: "boolean", short: "o" },
-    "max-parallel": { type: "string", short: "j" },
-    quiet: { type: "boolean", short: "q" },
-    events: { type: "boolean" },
-    json: { type: "boolean" },
-  },
-  async run(values, positionals, context) {
-    const [file, ...extra] = positionals;
-    if (file === undefined)
-      throw new UsageError("missing the workflow file", "usage: runyard run <workflow.yaml>");
-    refuseExtraArguments(extra, "runyard run <workflow.yaml>");
-    const workflowFile = resolve(context.cwd, file);
-    const stats = statSync(workflowFile, { throwIfNoEntry: false });
-    const hint = "give the path of a .yaml workflow file, e.g. runyard run examples/hello.yaml";
-    if (stats === undefined)
-      throw new RunyardError("E_WORKFLOW_NOT_FOUND", `workflow file not found: ${file}`, { hint });
-    if (!stats.isFile()) {
-      const kind = stats.isDirectory() ? "it is a directory" : "not a regular file";
-      throw new RunyardError("E_WORKFLOW_NOT_FILE", `not a file: ${file} (${kind})`, { hint });
-    }
-    let maxParallel: number | undefined;
-    if (typeof values["max-parallel"] === "string") {
-      maxParallel = Number(values["max-parallel"]);
-      if (!Number.isInteger(maxParallel) || maxParallel < 1) {
-        throw new UsageError(
-          `--max-parallel expects a whole number of at least 1, got "${values["max-parallel"]}"`,
-        );
-      }
-    }
-    // A Map, not an object: `-p __proto__=x` must reach the workflow's param check as a name
-    // (and be refused as unknown), not set an object's prototype. fromEntries defines keys.
-    const given = new Map<string, string>();
-    for (const pair of (values.param ?? []) as string[]) {
-      const equals = pair.indexOf("=");
-      if (equals < 1) throw new UsageError(`--param expects NAME=VALUE, got "${pair}"`);
-      given.set(pair.slice(0, equals), pair.slice(equals + 1));
-    }
-    const params: Record<string, string> = Object.fromEntries(given);
-    const runsRoot = await runsRootFor(values, context);
-    const { output } = context;
-
-    let launched: Awaited<ReturnType<typeof launchRun>>;
-    try {
-      launched = await launchRun({
-        workflowFile: file,
-        runsRoot,
-        cwd: context.cwd,
-        env: context.env,
-        params,
-        client: `runyard-cli/${VERSION}`,
-        // Watching: the first step waits (a few ms) for this view to subscribe, so that it
-        // shows every step's output from the first byte.
-        ...(values.detach === true ? {} : { holdStartMs: 5000 }),
-        ...(maxParallel === undefined ? {} : { maxParallel }),
-      });
-    } catch (error) {
-      throw explainRunFailure(error, runsRoot);
-    }
-    // A signal that came while the run was being launched (the executor takes a moment to
-    // start) was not lost: Ctrl-C or SIGTERM cancels the run now that it exists; a hangup
-    // leaves it running, as a hangup always does.
-    const early = context.signal.aborted ? abortSignalName(context.signal) : undefined;
-    if (early === "SIGHUP") return 129;
-    if (early !== undefined) {
-      const view = await readRun(launched.directory);
-      await cancelRun(view, {
-        reason: interruptReason(early),
-        env: context.env,
-      }).catch(() => undefined);
-      output.err(
-        `runyard: ${early === "SIGINT" ? "interrupted" : "terminated"}; cancelling the run\n`,
+/** `runyard run`, once its flags are parsed (its help and flags: command-table/run.ts). */
+export const run: CommandRun = async (values, positionals, context) => {
+  const [file, ...extra] = positionals;
+  if (file === undefined)
+    throw new UsageError("missing the workflow file", "usage: runyard run <workflow.yaml>");
+  refuseExtraArguments(extra, "runyard run <workflow.yaml>");
+  const workflowFile = resolve(context.cwd, file);
+  const stats = statSync(workflowFile, { throwIfNoEntry: false });
+  const hint = "give the path of a .yaml workflow file, e.g. runyard run examples/hello.yaml";
+  if (stats === undefined)
+    throw new RunyardError("E_WORKFLOW_NOT_FOUND", `workflow file not found: ${file}`, { hint });
+  if (!stats.isFile()) {
+    const kind = stats.isDirectory() ? "it is a directory" : "not a regular file";
+    throw new RunyardError("E_WORKFLOW_NOT_FILE", `not a file: ${file} (${kind})`, { hint });
+  }
+  let maxParallel: number | undefined;
+  if (typeof values["max-parallel"] === "string") {
+    maxParallel = Number(values["max-parallel"]);
+    if (!Number.isInteger(maxParallel) || maxParallel < 1) {
+      throw new UsageError(
+        `--max-parallel expects a whole number of at least 1, got "${values["max-parallel"]}"`,
       );
-      if (values.detach === true) return EXIT.cancelled;
     }
-    if (values.detach === true) {
-      if (values.json === true) {
-        const started: RunStartedJson = {
-          runId: launched.runId,
-          runDirectory: launched.directory,
-          pid: launched.pid,
-        };
-        output.out(`${JSON.stringify(started)}\n`);
-      } else output.out(`${launched.runId}\n`);
-      if (values.quiet !== true) {
-        output.err(
-          `${paint(output, "bold", "runyard")}: started run ${launched.runId} in ${tildify(launched.directory)}\n` +
-            paint(
-              output,
-              "dim",
-              `follow it: runyard attach ${launched.runId.slice(-8)}   cancel it: runyard cancel ${launched.runId.slice(-8)}\n`,
-            ),
-        );
-      }
-      return EXIT.ok;
-    }
-    const outcome = await watchRun(launched.directory, context, {
+  }
+  // A Map, not an object: `-p __proto__=x` must reach the workflow's param check as a name
+  // (and be refused as unknown), not set an object's prototype. fromEntries defines keys.
+  const given = new Map<string, string>();
+  for (const pair of (values.param ?? []) as string[]) {
+    const equals = pair.indexOf("=");
+    if (equals < 1) throw new UsageError(`--param expects NAME=VALUE, got "${pair}"`);
+    given.set(pair.slice(0, equals), pair.slice(equals + 1));
+  }
+  const params: Record<string, string> = Object.fromEntries(given);
+  const runsRoot = await runsRootFor(values, context);
+  const { output } = context;
+
+  let launched: Awaited<ReturnType<typeof launchRun>>;
+  try {
+    launched = await launchRun({
+      workflowFile: file,
       runsRoot,
-      showOutput: values.output === true,
-      events: values.events === true,
-      quiet: values.quiet === true,
-      mode: "run",
-      interrupted: early !== undefined,
+      cwd: context.cwd,
+      env: context.env,
+      params,
+      client: `runyard-cli/${VERSION}`,
+      // Watching: the first step waits (a few ms) for this view to subscribe, so that it
+      // shows every step's output from the first byte.
+      ...(values.detach === true ? {} : { holdStartMs: 5000 }),
+      ...(maxParallel === undefined ? {} : { maxParallel }),
     });
-    if (outcome.kind === "ended" && outcome.error !== undefined) {
-      // The executor could not keep the run's record (a full disk): say why, as if it had
-      // happened here, with the exit status it deserves.
-      throw explainRunFailure(fromRunError(outcome.error), runsRoot, launched.directory);
-    }
-    if (values.json === true && outcome.kind !== "detached") {
-      const ended: RunEndedJson = {
+  } catch (error) {
+    throw explainRunFailure(error, runsRoot);
+  }
+  // A signal that came while the run was being launched (the executor takes a moment to
+  // start) was not lost: Ctrl-C or SIGTERM cancels the run now that it exists; a hangup
+  // leaves it running, as a hangup always does.
+  const early = context.signal.aborted ? abortSignalName(context.signal) : undefined;
+  if (early === "SIGHUP") return 129;
+  if (early !== undefined) {
+    const view = await readRun(launched.directory);
+    await cancelRun(view, {
+      reason: interruptReason(early),
+      env: context.env,
+    }).catch(() => undefined);
+    output.err(
+      `runyard: ${early === "SIGINT" ? "interrupted" : "terminated"}; cancelling the run\n`,
+    );
+    if (values.detach === true) return EXIT.cancelled;
+  }
+  if (values.detach === true) {
+    if (values.json === true) {
+      const started: RunStartedJson = {
         runId: launched.runId,
         runDirectory: launched.directory,
-        finalStatus: outcome.kind === "ended" ? outcome.finalStatus : "crashed",
+        pid: launched.pid,
       };
-      output.out(`${JSON.stringify(ended)}\n`);
+      output.out(`${JSON.stringify(started)}\n`);
+    } else output.out(`${launched.runId}\n`);
+    if (values.quiet !== true) {
+      output.err(
+        `${paint(output, "bold", "runyard")}: started run ${launched.runId} in ${tildify(launched.directory)}\n` +
+          paint(
+            output,
+            "dim",
+            `follow it: runyard attach ${launched.runId.slice(-8)}   cancel it: runyard cancel ${launched.runId.slice(-8)}\n`,
+          ),
+      );
     }
-    return exitForOutcome(outcome, launched.runId, context.output);
-  },
+    return EXIT.ok;
+  }
+  const outcome = await watchRun(launched.directory, context, {
+    runsRoot,
+    showOutput: values.output === true,
+    events: values.events === true,
+    quiet: values.quiet === true,
+    mode: "run",
+    interrupted: early !== undefined,
+  });
+  if (outcome.kind === "ended" && outcome.error !== undefined) {
+    // The executor could not keep the run's record (a full disk): say why, as if it had
+    // happened here, with the exit status it deserves.
+    throw explainRunFailure(fromRunError(outcome.error), runsRoot, launched.directory);
+  }
+  if (values.json === true && outcome.kind !== "detached") {
+    const ended: RunEndedJson = {
+      runId: launched.runId,
+      runDirectory: launched.directory,
+      finalStatus: outcome.kind === "ended" ? outcome.finalStatus : "crashed",
+    };
+    output.out(`${JSON.stringify(ended)}\n`);
+  }
+  return exitForOutcome(outcome, launched.runId, context.output);
 };

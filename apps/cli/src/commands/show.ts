@@ -10,7 +10,8 @@ import {
   shortHostname,
   shortRunIds,
 } from "@runyard/store";
-import type { Command } from "../command.js";
+import type { CommandRun } from "../command.js";
+import { showCommand } from "../command-table/show.js";
 import { damageWords, runClockEnd, STATE_STYLE, stepDurationMs } from "../describe-run.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { ShowJson, ShowStepJson } from "../json/show.js";
@@ -19,8 +20,6 @@ import { runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
 import { headerRow, renderTable, type TableRow } from "../table.js";
-
-const USAGE = "runyard show <run> [options]";
 
 function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): ShowStepJson[] {
   return (view.status?.steps ?? []).map((step) => ({
@@ -136,65 +135,42 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   }
 }
 
-export const showCommand: Command = {
-  name: "show",
-  summary: "Show one run: its state and why it ended, its steps, its files",
-  usage: USAGE,
-  help: `Shows a run: its workflow, who started it where and when, its state and why it ended
-(the failed step and its exit code, the cancel's reason, why it is judged crashed), its
-params, a table of its steps (status, attempt, exit code or signal, duration, capture files
-and their sizes) and where its run directory is. <run> is a run id, a unique prefix or
-suffix of one (the last 8 characters, as 'runyard ps' shows them), or 'latest'. Every line
-of the run's timeline (run_summary.jsonl) is checked; a damaged one is named.
-
-Options:
-      --runs-dir <dir> The runs root (default: $RUNYARD_RUNS_DIR, then runsDir in
-                       ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
-                       ~/.runyard/runs)
-      --json           The run as one JSON object (see docs/cli-json.md)
-
-Examples:
-  runyard show latest
-  runyard show 5e0c41d2 --json | jq '.steps[] | select(.status == "failed") | .captures'`,
-  options: {
-    "runs-dir": { type: "string" },
-    json: { type: "boolean" },
-  },
-  async run(values, positionals, context) {
-    const [reference, ...extra] = positionals;
-    if (reference === undefined) throw new UsageError("missing the run", `usage: ${USAGE}`);
-    refuseExtraArguments(extra, USAGE);
-    const runsRoot = await runsRootFor(values, context);
-    const { directory } = await resolveRunReference(runsRoot, reference);
-    const host = shortHostname(context.env);
-    // One run: every line of its timeline is checked, not only its end.
-    const view = await readRun(directory, { host, readEnd: true, timeline: "full" });
-    const [{ captures, refused }, runIds] = await Promise.all([
-      scanCaptures(directory),
-      listRunIds(runsRoot),
-    ]);
-    const now = Date.now();
-    // Entries named like a capture that are not read (a link, a pipe) are the run's problems too.
-    const problems = [...view.problems, ...refused.map((entry) => entry.error.message)];
-    const json: ShowJson = {
-      ...runJson(view, { host, now, shortId: shortRunIds(runIds) }),
-      problems,
-      workflowId: view.meta.workflowId,
-      pid: view.meta.executor?.pid ?? view.meta.pid,
-      user: view.meta.user ?? null,
-      cwd: view.meta.cwd ?? null,
-      runyardVersion: view.meta.runyardVersion ?? null,
-      params: view.meta.params ?? {},
-      steps: stepsJson(view, captures, runClockEnd(view, now)),
-    };
-    const { output } = context;
-    if (values.json === true) {
-      output.out(`${JSON.stringify(json)}\n`);
-      return EXIT.ok;
-    }
-    printShow(output, json, host, now);
-    const warning = paint(output, "yellow", "warning:");
-    for (const problem of problems) output.err(`${warning} ${safeText(problem)}\n`);
+/** `runyard show`, once its flags are parsed (its help and flags: command-table/show.ts). */
+export const run: CommandRun = async (values, positionals, context) => {
+  const [reference, ...extra] = positionals;
+  if (reference === undefined)
+    throw new UsageError("missing the run", `usage: ${showCommand.usage}`);
+  refuseExtraArguments(extra, showCommand.usage);
+  const runsRoot = await runsRootFor(values, context);
+  const { directory } = await resolveRunReference(runsRoot, reference);
+  const host = shortHostname(context.env);
+  // One run: every line of its timeline is checked, not only its end.
+  const view = await readRun(directory, { host, readEnd: true, timeline: "full" });
+  const [{ captures, refused }, runIds] = await Promise.all([
+    scanCaptures(directory),
+    listRunIds(runsRoot),
+  ]);
+  const now = Date.now();
+  // Entries named like a capture that are not read (a link, a pipe) are the run's problems too.
+  const problems = [...view.problems, ...refused.map((entry) => entry.error.message)];
+  const json: ShowJson = {
+    ...runJson(view, { host, now, shortId: shortRunIds(runIds) }),
+    problems,
+    workflowId: view.meta.workflowId,
+    pid: view.meta.executor?.pid ?? view.meta.pid,
+    user: view.meta.user ?? null,
+    cwd: view.meta.cwd ?? null,
+    runyardVersion: view.meta.runyardVersion ?? null,
+    params: view.meta.params ?? {},
+    steps: stepsJson(view, captures, runClockEnd(view, now)),
+  };
+  const { output } = context;
+  if (values.json === true) {
+    output.out(`${JSON.stringify(json)}\n`);
     return EXIT.ok;
-  },
+  }
+  printShow(output, json, host, now);
+  const warning = paint(output, "yellow", "warning:");
+  for (const problem of problems) output.err(`${warning} ${safeText(problem)}\n`);
+  return EXIT.ok;
 };

@@ -13,7 +13,7 @@ import {
   ValidationError,
   type ValidationProblem,
 } from "@runyard/schema";
-import type { Command } from "../command.js";
+import type { CommandRun } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { ValidateLineJson, ValidateProblemJson } from "../json/validate.js";
 import { type Output, paint } from "../output.js";
@@ -124,39 +124,16 @@ function lineJson(file: string, checked: Checked): ValidateLineJson {
   };
 }
 
-export const validateCommand: Command = {
-  name: "validate",
-  summary: "Check workflow files for errors without running them",
-  usage: "runyard validate <workflow.yaml>...",
-  help: `Parses each workflow file and reports every problem at once, as file:line:column,
-with a suggestion where one is likely (unknown keys, misspelt step ids). What the format
-accepts but this version does not run yet (the fields if, foreach, timeout, retries; the
-slurm backend) gets a warning on stderr: the file is valid, but 'runyard run' refuses it.
-Exit 0 when all files are valid, 3 when any is not.
-
-Options:
-      --json           One JSON object per file on stdout (file, valid, errors and warnings
-                       with their line and column; see docs/cli-json.md)
-
-Examples:
-  runyard validate examples/hello.yaml
-  runyard validate workflows/*.yaml`,
-  options: {
-    json: { type: "boolean" },
-  },
-  async run(values, positionals, context) {
-    if (positionals.length === 0)
-      throw new UsageError(
-        "missing the workflow file",
-        "usage: runyard validate <workflow.yaml>...",
-      );
-    let invalid = 0;
-    for (const file of positionals) {
-      const checked = await check(file, context.cwd);
-      if (values.json === true) context.output.out(`${JSON.stringify(lineJson(file, checked))}\n`);
-      else printText(context.output, file, checked);
-      if (!checked.ok) invalid += 1;
-    }
-    return invalid === 0 ? EXIT.ok : EXIT.invalid;
-  },
+/** `runyard validate`, once its flags are parsed (its help and flags: command-table/validate.ts). */
+export const run: CommandRun = async (values, positionals, context) => {
+  if (positionals.length === 0)
+    throw new UsageError("missing the workflow file", "usage: runyard validate <workflow.yaml>...");
+  let invalid = 0;
+  for (const file of positionals) {
+    const checked = await check(file, context.cwd);
+    if (values.json === true) context.output.out(`${JSON.stringify(lineJson(file, checked))}\n`);
+    else printText(context.output, file, checked);
+    if (!checked.ok) invalid += 1;
+  }
+  return invalid === 0 ? EXIT.ok : EXIT.invalid;
 };

@@ -1,0 +1,39 @@
+// The command table: every command's name, help and flags, and how to load its code. This is
+// all that `runyard --help`, `--version`, a usage error and completion load; a command's code
+// (and the packages it needs: zod, yaml, the executor…) is imported only when it runs.
+import type { Command } from "../command.js";
+import { attachCommand } from "./attach.js";
+import { bridgeCommand } from "./bridge.js";
+import { cancelCommand } from "./cancel.js";
+import { completeCommand, completionCommand } from "./completion.js";
+import { duCommand } from "./du.js";
+import { gcCommand } from "./gc.js";
+import { guiCommand } from "./gui.js";
+import { logsCommand } from "./logs.js";
+import { psCommand } from "./ps.js";
+import { rmCommand } from "./rm.js";
+import { runCommand } from "./run.js";
+import { showCommand } from "./show.js";
+import { validateCommand } from "./validate.js";
+
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  attachCommand,
+  cancelCommand,
+  psCommand,
+  showCommand,
+  logsCommand,
+  validateCommand,
+  guiCommand,
+  rmCommand,
+  gcCommand,
+  duCommand,
+  completionCommand,
+  bridgeCommand,
+  completeCommand,
+];
+
+/** The command `name` names, or one of its aliases; undefined for none. */
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((command) => command.name === name || command.aliases?.includes(name));
+}

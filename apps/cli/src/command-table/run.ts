@@ -1,0 +1,61 @@
+// `runyard run WORKFLOW`: start a run (a detached executor, see launchRun) and watch it live
+// over ipc.sock, or with --detach just start it. Exit 0 on success, 1 when a step failed, 130
+// when cancelled. Closing the terminal ends only this view: the run goes on.
+// Its help and flags only; the code is loaded when the command runs (commands/run.ts).
+import type { Command } from "../command.js";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "Run a workflow and watch it live",
+  usage: "runyard run <workflow.yaml> [options]",
+  help: `Starts the workflow as a run of its own — an executor process that outlives this
+terminal — and shows its progress live. Every step runs as a real process, in dependency
+order; the run directory keeps the workflow copy, meta.json, status.json, each step's
+stdout/stderr captures and the event timeline (run_summary.jsonl).
+
+Ctrl-C cancels the run (a second Ctrl-C kills its steps at once). Closing the terminal or
+losing the ssh session does not: the run goes on, and 'runyard attach' shows it again.
+
+Options:
+  -d, --detach         Start the run and return at once, printing its id (and, on
+                       stderr, how to attach); with --json, the id, directory and pid
+      --runs-dir <dir> Where run directories go (default: $RUNYARD_RUNS_DIR, then runsDir
+                       in ~/.runyard/config.yaml, then $RUNYARD_HOME/runs, then
+                       ~/.runyard/runs)
+  -p, --param <name=value>
+                       Set a workflow param (repeatable); params without a default
+                       must be given. Steps see each as an environment variable
+  -o, --output         Also print each step's output, prefixed with the step id. When
+                       the terminal falls behind, some is left out (and said so): the
+                       run never waits for it, and runyard logs has all of it
+  -j, --max-parallel <n>
+                       Run at most n steps at once (default: the number of CPUs)
+  -q, --quiet          Print nothing but errors
+      --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
+                       (step-output ones are left out while stderr's reader is behind)
+      --json           Print the run's id, directory and final status as JSON on stdout
+                       (with --detach: its id, directory and the executor's pid)
+
+Steps start with the environment of this shell (load modules first), in the working
+directory the workflow names (default: the workflow file's directory).
+
+Exit status: 0 success, 1 a step failed or the executor died, 130 cancelled;
+with --detach, 0 once the run has started.
+
+Examples:
+  runyard run examples/hello.yaml
+  runyard run pipeline.yaml --output --max-parallel 4
+  runyard run align.yaml -p sample=NA12878 -p threads=8
+  runyard run -d long.yaml && runyard attach latest`,
+  options: {
+    detach: { type: "boolean", short: "d" },
+    "runs-dir": { type: "string" },
+    param: { type: "string", short: "p", multiple: true },
+    output: { type: "boolean", short: "o" },
+    "max-parallel": { type: "string", short: "j" },
+    quiet: { type: "boolean", short: "q" },
+    events: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  load: async () => (await import("../commands/run.js")).run,
+};

@@ -1,0 +1,69 @@
+// What a command loads before it does anything: `--help` loads the command table and nothing of
+// zod, yaml or the executor, `--version` not even the table (issue 8). Counted, not timed: a
+// count does not depend on how busy the machine is. The times are the bench's.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RUN_CLASSIFICATIONS } from "@runyard/store";
+import { describe, expect, it } from "vitest";
+import { cli, useScratch } from "./cli.js";
+
+const COUNTER = fileURLToPath(new URL("./module-count.mjs", import.meta.url));
+
+/** The ES modules `runyard ...args` loads, as file URLs. */
+async function modulesLoaded(args: string[], runsDir: string, file: string): Promise<string[]> {
+  const result = await cli(args, {
+    runsDir,
+    env: { NODE_OPTIONS: `--import=${COUNTER}`, RUNYARD_TEST_MODULES_FILE: file },
+  });
+  expect(result.code, result.stderr).toBe(0);
+  const modules = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((url) => url.startsWith("file:"));
+  // The counter saw the CLI load (an empty list would pass every check below).
+  expect(modules.some((url) => url.endsWith("/apps/cli/dist/main.js"))).toBe(true);
+  return modules;
+}
+
+describe("start-up", () => {
+  const scratch = useScratch();
+
+  it("runyard --version loads neither the command table nor any third-party module", async () => {
+    const modules = await modulesLoaded(
+      ["--version"],
+      scratch.runsDir,
+      join(scratch.directory, "modules"),
+    );
+    expect(modules.filter((url) => /\/node_modules\/|\/command-table\//.test(url))).toEqual([]);
+    // bin, main, errors, output, version and two small subpaths; today 9.
+    expect(modules.length).toBeLessThan(15);
+  });
+
+  for (const args of [["--help"], ["ps", "--help"]]) {
+    it(`runyard ${args.join(" ")} loads the command table, no third-party module`, async () => {
+      const modules = await modulesLoaded(
+        args,
+        scratch.runsDir,
+        join(scratch.directory, "modules"),
+      );
+      expect(modules.filter((url) => url.includes("/node_modules/"))).toEqual([]);
+      // The CLI's own light files (the table, errors, output) and two small subpaths; today 24.
+      expect(modules.length).toBeLessThan(40);
+    });
+  }
+
+  it("runyard ps loads no module of the executor, the ipc client or the GUI", async () => {
+    const modules = await modulesLoaded(
+      ["ps"],
+      scratch.runsDir,
+      join(scratch.directory, "modules"),
+    );
+    expect(modules.some((url) => url.endsWith("/commands/ps.js"))).toBe(true);
+    expect(modules.filter((url) => /\/(executor|ipc|gui)\//.test(url))).toEqual([]);
+  });
+
+  it("runyard ps --help names every state --state takes (the table does not load the store)", async () => {
+    const result = await cli(["ps", "--help"], { runsDir: scratch.runsDir });
+    expect(result.stdout).toContain(`in this state: ${RUN_CLASSIFICATIONS.join(", ")};`);
+  });
+});
