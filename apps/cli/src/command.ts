@@ -22,6 +22,10 @@ export interface CommandContext {
   signal: AbortSignal;
   signals: SignalSource;
   debug: boolean;
+  /** The command being run, as the table has it (its usage for errors). */
+  command: Command;
+  /** The whole command table (completion lists it). */
+  commands: readonly Command[];
 }
 
 /** The flags a command was given, as node:util's parseArgs returns them. */

@@ -168,6 +168,8 @@ async function dispatch(
     signal: AbortSignal.any(signals),
     signals: options.signals ?? NO_SIGNALS,
     debug,
+    command,
+    commands: COMMANDS,
   };
   const run = await guardedImport(() => command.load(), output);
   if (run === undefined) return EXIT.io;

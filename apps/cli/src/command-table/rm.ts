@@ -4,9 +4,7 @@
 // cannot be is reported while the others go.
 // Its help and flags only; the code is loaded when the command runs (commands/rm.ts).
 import type { Command } from "../command.js";
-
-/** How long --force waits for a cancelled run to end, when --wait does not say. */
-export const DEFAULT_WAIT = "30s";
+import { DEFAULT_WAIT } from "./rm-defaults.js";
 
 export const rmCommand: Command = {
   name: "rm",

@@ -6,7 +6,6 @@
 import { resolve } from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import type { CommandRun } from "../command.js";
-import { bridgeCommand } from "../command-table/bridge.js";
 import { EXIT, UsageError } from "../errors.js";
 import { type Output, paint } from "../output.js";
 
@@ -59,7 +58,7 @@ export const run: CommandRun = async (_values, positionals, context) => {
   if (directory === undefined || extra.length > 0) {
     throw new UsageError(
       directory === undefined ? "missing the run directory" : `unexpected argument "${extra[0]}"`,
-      `usage: ${bridgeCommand.usage}`,
+      `usage: ${context.command.usage}`,
     );
   }
   const ipc = await import("@runyard/ipc/client");

@@ -5,7 +5,6 @@
 // YAML and JSON files. Flags that take a value complete files for `--runs-dir` and nothing else.
 import { listRunIds, shortRunIds } from "@runyard/store";
 import type { Command, CommandRun } from "../command.js";
-import { COMMANDS } from "../command-table/index.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { runsRootFor } from "../runs-root.js";
 
@@ -166,7 +165,7 @@ if [[ \${funcstack[1]} == _runyard ]]; then _runyard "$@"; else compdef _runyard
 export const run: CommandRun = async (_values, positionals, context) => {
   const [shell, ...extra] = positionals;
   refuseExtraArguments(extra, "runyard completion <bash|zsh>");
-  const visible = COMMANDS.filter((command) => !command.hidden);
+  const visible = context.commands.filter((command) => !command.hidden);
   if (shell === "bash") context.output.out(bashScript(visible));
   else if (shell === "zsh") context.output.out(zshScript(visible));
   else {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { DURATION_PATTERN, durationSeconds, RunyardError } from "@runyard/schema";
 import { type RemovedRun, readRun, removeRun, resolveRunReference } from "@runyard/store";
 import type { CommandContext, CommandRun } from "../command.js";
-import { DEFAULT_WAIT } from "../command-table/rm.js";
+import { DEFAULT_WAIT } from "../command-table/rm-defaults.js";
 import { EXIT, exitStatusFor, reportError, UsageError } from "../errors.js";
 import type { RmResultJson } from "../json/retention.js";
 import { formatBytes, paint } from "../output.js";

@@ -11,7 +11,6 @@ import {
   shortRunIds,
 } from "@runyard/store";
 import type { CommandRun } from "../command.js";
-import { showCommand } from "../command-table/show.js";
 import { damageWords, runClockEnd, STATE_STYLE, stepDurationMs } from "../describe-run.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { ShowJson, ShowStepJson } from "../json/show.js";
@@ -139,8 +138,8 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
 export const run: CommandRun = async (values, positionals, context) => {
   const [reference, ...extra] = positionals;
   if (reference === undefined)
-    throw new UsageError("missing the run", `usage: ${showCommand.usage}`);
-  refuseExtraArguments(extra, showCommand.usage);
+    throw new UsageError("missing the run", `usage: ${context.command.usage}`);
+  refuseExtraArguments(extra, context.command.usage);
   const runsRoot = await runsRootFor(values, context);
   const { directory } = await resolveRunReference(runsRoot, reference);
   const host = shortHostname(context.env);
