@@ -7,7 +7,7 @@ import { cpus, hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { SAMPLE_INTERVAL_MS } from "./lib/measure.js";
+import { BenchInterrupted, SAMPLE_INTERVAL_MS } from "./lib/measure.js";
 import { ensurePeers } from "./lib/peers.js";
 import { runWorkload } from "./lib/runner.js";
 import { formatMiB, formatRatio, formatTime, renderTable } from "./lib/stats.js";
@@ -200,6 +200,7 @@ async function runAll({ quick, chosen, rounds, install, save, packages }) {
 try {
   process.exitCode = await main();
 } catch (error) {
+  // Interrupted: the `finally` above removed the temporary directory on the way out.
   console.error(`bench: ${error.message}`);
-  process.exitCode = 1;
+  process.exitCode = error instanceof BenchInterrupted ? 130 : 1;
 }

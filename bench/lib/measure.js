@@ -16,6 +16,19 @@ export class BenchCommandError extends Error {
   }
 }
 
+/**
+ * Ctrl-C (or a TERM to the process group) reached the timed command: the bench stops. The
+ * signal cannot be handled while a synchronous spawn blocks the event loop, so it is seen
+ * here, in how the measuring helper ended.
+ */
+export class BenchInterrupted extends Error {
+  constructor(signal) {
+    super(`interrupted (${signal})`);
+    this.name = "BenchInterrupted";
+    this.signal = signal;
+  }
+}
+
 /** One timed run of `command` (an argv array) in `cwd` with `env`. Throws if it fails. */
 export function measure(command, { cwd, env }) {
   const result = spawnSync("perl", [HELPER, String(SAMPLE_INTERVAL_MS), ...command], {
@@ -25,6 +38,8 @@ export function measure(command, { cwd, env }) {
     maxBuffer: 64 * 2 ** 20,
   });
   if (result.error) throw new BenchCommandError(command, result.error.message);
+  if (result.signal === "SIGINT" || result.signal === "SIGTERM")
+    throw new BenchInterrupted(result.signal);
   const stderr = result.stderr.toString().trim();
   if (result.status !== 0) throw new BenchCommandError(command, `measure.pl failed: ${stderr}`);
   const sample = JSON.parse(result.stdout.toString());

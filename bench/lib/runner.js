@@ -4,7 +4,7 @@
 // min, max) and its medians divided by its floor's from the same run.
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { measure } from "./measure.js";
+import { BenchInterrupted, measure } from "./measure.js";
 import { ratio, roundOrder, summarize } from "./stats.js";
 
 const METRICS = ["wallMs", "cpuMs", "peakRssKb"];
@@ -29,6 +29,7 @@ export function runWorkload(workload, context, { rounds, warmUp, log }) {
       try {
         samples.get(candidate.name).push(timedRun(candidate, context));
       } catch (error) {
+        if (error instanceof BenchInterrupted) throw error;
         failures.set(candidate.name, error.message);
         log(`  ${candidate.name} failed: ${error.message}`);
       }
