@@ -403,16 +403,25 @@ describe("runyard run", () => {
         .split("\n")
         .map((line) => JSON.parse(line));
       expect(events.filter((event) => event.type !== "step-output")).toEqual(durable);
-      // What was written runs from 0 without a gap, then stops: each chunk starts where the
-      // one before it ended (offset + bytes), so a consumer can tell where output is missing.
+      // What was written starts at 0 and each chunk starts where the one before it ended or
+      // later (offset + bytes): where output was left out, the offsets jump, so a consumer can
+      // tell. (Output shows again once the reader has caught up, which a reader stalled this
+      // way may briefly seem to do.)
       const chunks = events.filter((event) => event.type === "step-output");
+      expect(chunks[0]?.offset).toBe(0);
       let end = 0;
+      let shown = 0;
+      let gaps = 0;
       for (const event of chunks) {
-        expect(event.offset).toBe(end);
-        end = event.offset + (event.bytes ?? Buffer.byteLength(event.data));
+        expect(event.offset).toBeGreaterThanOrEqual(end);
+        if (event.offset > end) gaps += 1;
+        const bytes = event.bytes ?? Buffer.byteLength(event.data);
+        end = event.offset + bytes;
+        shown += bytes;
       }
-      expect(end).toBeGreaterThan(0);
-      expect(end).toBeLessThan(FLOOD_BYTES / 10);
+      expect(shown).toBeGreaterThan(0);
+      expect(shown).toBeLessThan(FLOOD_BYTES / 2);
+      expect(gaps > 0 || end < FLOOD_BYTES).toBe(true);
     }, 120_000);
   });
 
