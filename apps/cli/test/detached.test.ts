@@ -292,7 +292,13 @@ describe("runyard cancel", () => {
 describe("an executor that does not answer", () => {
   it("attach says an executor that does not answer does not, then follows the run's files", async () => {
     const file = workflow("wait.yaml", "steps:\n  wait:\n    run: sleep 30\n");
-    const { pid } = await detach(file);
+    const { pid, runDirectory } = await detach(file);
+    // Stopped once its step is on record (the step spawner reports the step's pid a moment
+    // after the run started).
+    await vi.waitFor(
+      () => expect(summary(runDirectory).some((event) => event.type === "step-start")).toBe(true),
+      { timeout: 10_000, interval: 25 },
+    );
     process.kill(pid, "SIGSTOP");
     try {
       const viewer = startCli(["attach", "latest"], { runsDir: scratch.runsDir });

@@ -9,6 +9,17 @@ export interface CaptureSink {
   stderr(chunk: Buffer): void;
 }
 
+/**
+ * Where a step's output goes. A backend whose `output` is "pipe" hands it to the sink; one
+ * whose `output` is "file" has the step write straight into the capture files (they exist,
+ * empty, 0600), and the executor follows the files for whoever watches live.
+ */
+export interface CaptureTarget extends CaptureSink {
+  /** Absolute paths of the step's stdout and stderr captures. */
+  readonly outPath: string;
+  readonly errPath: string;
+}
+
 export interface StepExit {
   /** Exit code, or null when a signal ended the step or it never started. */
   exitCode: number | null;
@@ -33,10 +44,16 @@ export interface StepHandle {
    * SIGKILL went out. Calling it again returns the same promise.
    */
   stop(graceMs: number): Promise<void>;
+  /**
+   * For a backend that learns the step's process ids later than `start` returns (a spawner
+   * process does the fork): resolves once `pid` and `pgid` are known, or the start failed
+   * (then `exit` says why). Absent: they are known when `start` returns.
+   */
+  readonly started?: Promise<void>;
   /** Process id of the step's main process, for backends that run it here. */
-  readonly pid?: number;
+  readonly pid?: number | undefined;
   /** Process group (and session) id of the step's processes, for backends that run it here. */
-  readonly pgid?: number;
+  readonly pgid?: number | undefined;
   /** Slurm job id, for backends that have one. */
   readonly jobId?: string;
 }
@@ -44,6 +61,10 @@ export interface StepHandle {
 export interface Backend {
   /** "local", "slurm": recorded in step-start and status.json. */
   readonly name: string;
+  /** How output reaches the captures (see CaptureTarget); default "pipe". */
+  readonly output?: "pipe" | "file";
   /** Starts the step; a throw means it could not be started (recorded as the step failing). */
-  start(step: ResolvedStep, captures: CaptureSink, env: NodeJS.ProcessEnv): StepHandle;
+  start(step: ResolvedStep, captures: CaptureTarget, env: NodeJS.ProcessEnv): StepHandle;
+  /** The run is over (every step ended): release what the backend holds. */
+  close?(): void;
 }

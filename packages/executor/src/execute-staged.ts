@@ -28,10 +28,10 @@ import type { Backend } from "./backend.js";
 import { checkRunnable } from "./check-runnable.js";
 import { RunOptionsError } from "./errors.js";
 import { trackLiveRun } from "./live-runs.js";
-import { createLocalBackend } from "./local-backend.js";
 import { startMeta } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
+import { createStepBackend } from "./spawner-backend.js";
 import { startWatchdog } from "./watchdog.js";
 
 export interface ExecuteStagedOptions {
@@ -154,7 +154,12 @@ async function prepare(
   const parsed = parseWorkflow(source, launch.workflowFile);
   if (!parsed.ok) throw new WorkflowError(launch.workflowPath, parsed.problems);
   const workflow = parsed.workflow;
-  const backends = options.backends ?? { local: createLocalBackend() };
+  const backends = options.backends ?? {
+    local: createStepBackend({
+      onProblem: (message) =>
+        process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`),
+    }),
+  };
   const params = checkRunnable(
     workflow,
     launch.workflowPath,

@@ -2,7 +2,7 @@
 // kept true while it goes on, and events for whoever watches.
 
 export { abortReason } from "./abort.js";
-export type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
+export type { Backend, CaptureSink, CaptureTarget, StepExit, StepHandle } from "./backend.js";
 export {
   findStrayProcesses,
   processesOfRun,
@@ -29,4 +29,11 @@ export { killAllNow } from "./live-runs.js";
 export { createLocalBackend, type LocalBackendOptions } from "./local-backend.js";
 export type { RunResult, RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";
+export {
+  createSpawnerBackend,
+  createStepBackend,
+  findPerl,
+  SPAWNER_SCRIPT,
+  type SpawnerBackendOptions,
+} from "./spawner-backend.js";
 export { type UnsupportedField, unsupportedFields } from "./unsupported-fields.js";

@@ -240,6 +240,8 @@ export class RunSession {
     const states = await scheduler.run();
     signal?.removeEventListener("abort", onAbort);
     this.#ended = true;
+    // Every step has ended: a backend's helpers (the step spawner) can go.
+    for (const backend of Object.values(this.#options.backends)) backend.close?.();
 
     const { finalStatus, reason } = outcome(
       this.#fatal,

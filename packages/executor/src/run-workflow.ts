@@ -10,10 +10,10 @@ import { createRunDirectory, diskReserveBytes, runPaths } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import { checkRunnable } from "./check-runnable.js";
 import { RunAbortedError, RunOptionsError } from "./errors.js";
-import { createLocalBackend } from "./local-backend.js";
 import { startMeta } from "./run-meta.js";
 import type { RunResult, RunWorkflowOptions } from "./run-options.js";
 import { RunSession } from "./run-session.js";
+import { createStepBackend } from "./spawner-backend.js";
 
 // Any id: every run id has the same length, which is all the socket path check needs.
 const SAMPLE_RUN_ID = "00000000-0000-7000-8000-000000000000";
@@ -30,7 +30,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   const runId = options.runId === undefined ? undefined : parseRunId(options.runId);
 
   const workflow = await loadWorkflowFile(options.workflowFile);
-  const backends = options.backends ?? { local: createLocalBackend() };
+  const backends = options.backends ?? { local: createStepBackend() };
   const params = checkRunnable(workflow, options.workflowFile, options.params ?? {}, backends);
   const runsRoot = resolve(options.runsRoot);
   checkSocketPath(runPaths(runDirectory(runsRoot, runId ?? SAMPLE_RUN_ID)).socket);

@@ -12,15 +12,15 @@ const BUILT = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
 describe("a step that cannot be started for want of descriptors", () => {
   it("fails with EMFILE as its reason, and the run goes on to its end", () => {
-    const steps = Array.from({ length: 40 }, (_, index) => `  s${index}: {run: sleep 0.3}\n`);
+    const steps = Array.from({ length: 100 }, (_, index) => `  s${index}: {run: sleep 0.3}\n`);
     const { file, runsRoot } = workflowFile(`steps:\n${steps.join("")}`);
     const script = `
       const { runWorkflow } = await import(${JSON.stringify(BUILT)});
-      const result = await runWorkflow({ workflowFile: ${JSON.stringify(file)}, runsRoot: ${JSON.stringify(runsRoot)}, maxParallel: 40 });
+      const result = await runWorkflow({ workflowFile: ${JSON.stringify(file)}, runsRoot: ${JSON.stringify(runsRoot)}, maxParallel: 100 });
       process.stdout.write(result.finalStatus);
     `;
-    // Enough descriptors for Node to load and for some steps (each takes four: two captures,
-    // two pipes), not for 40.
+    // Enough descriptors for Node to load and for some steps (each takes two for its captures,
+    // and two pipes without the spawner), not for 100.
     const child = spawnSync(
       "sh",
       ["-c", 'ulimit -n 128 && exec "$0" --input-type=module -e "$1"', process.execPath, script],
@@ -44,7 +44,7 @@ describe("a step that cannot be started for want of descriptors", () => {
       );
     expect(events.at(-1)).toMatchObject({ type: "run-end", finalStatus: "failed" });
     const ends = events.filter((event) => event.type === "step-end");
-    expect(ends).toHaveLength(40);
+    expect(ends).toHaveLength(100);
     const failed = ends.filter((event) => event.status === "failed");
     expect(failed.length).toBeGreaterThan(0);
     expect(ends.length - failed.length).toBeGreaterThan(0);

@@ -1,15 +1,17 @@
-// Runs one attempt of one step: opens its captures, emits step-start, starts it on the backend,
-// writes its output to the captures as it comes (and to whoever wants it live), and emits
-// step-end with how it ended. Cancelling stops the step's processes (SIGTERM, then SIGKILL
+// Runs one attempt of one step: opens its captures, starts it on the backend, emits step-start
+// (once the backend knows its pid), gets its output to whoever wants it live — from the pipes,
+// written to the captures as it comes, or by following the captures a backend writes itself —
+// and emits step-end with how it ended. Cancelling stops the step's processes (SIGTERM, then SIGKILL
 // after a grace period), and the step-end waits until they are gone.
-import { statSync } from "node:fs";
+import { statfsSync, statSync } from "node:fs";
 import type { ResolvedStep, StepStatus } from "@runyard/schema";
 import { type CaptureStream, CaptureWriter, storageFailure } from "@runyard/store";
-import type { Backend, CaptureSink, StepExit, StepHandle } from "./backend.js";
+import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
+import { CaptureFollower } from "./capture-follower.js";
 import type { EventPipeline } from "./event-pipeline.js";
 import { RunFileWriteError } from "./run-outcome.js";
 import { describeStartFailure } from "./start-failure.js";
-import { Utf8Chunker } from "./utf8-chunker.js";
+import { type TextChunk, Utf8Chunker } from "./utf8-chunker.js";
 
 export type StepOutcome = Extract<StepStatus, "completed" | "failed" | "cancelled">;
 
@@ -60,6 +62,38 @@ function workingDirectoryProblem(cwd: string): string | undefined {
   }
 }
 
+/** Free space below which a step writing its own captures is taken to have filled the disk. */
+const FULL_BELOW_BYTES = 64 * 1024;
+
+/**
+ * For a step that wrote its captures itself and failed: whether the file system of the run
+ * directory is full now that it ended (as far as this process's user may write: root may use
+ * the blocks reserved for it). Then its output could not all be written, as a write of the
+ * executor's own would have found out; the answer is an ENOSPC error for the capture it wrote
+ * most to.
+ */
+function diskFilledBy(
+  runDirectory: string,
+  sizes: Record<"stdout" | "stderr", number>,
+  names: { outName: string; errName: string },
+): RunFileWriteError | undefined {
+  let free: number;
+  try {
+    const stats = statfsSync(runDirectory);
+    free = (process.geteuid?.() === 0 ? stats.bfree : stats.bavail) * stats.bsize;
+  } catch {
+    return undefined;
+  }
+  if (free >= FULL_BELOW_BYTES) return undefined;
+  const name = sizes.stderr > sizes.stdout ? names.errName : names.outName;
+  const error = Object.assign(new Error("ENOSPC: no space left on device, write"), {
+    code: "ENOSPC",
+    errno: -28,
+    syscall: "write",
+  });
+  return new RunFileWriteError(name, error);
+}
+
 /** A step's captures could not be created; the step fails to start, with this as reason. */
 export class CaptureOpenError extends Error {
   constructor(cause: unknown) {
@@ -81,6 +115,21 @@ function openCaptures(runDirectory: string, seq: number, stepId: string): Captur
   }
 }
 
+/** For a backend that writes the captures itself: follows them (see capture-follower.ts). */
+function followCaptures(
+  captures: CaptureWriter,
+  wants: () => boolean,
+  emit: ConstructorParameters<typeof CaptureFollower>[2],
+): CaptureFollower {
+  // The executor created them; the backend opens them for its step, the executor only reads.
+  captures.close();
+  try {
+    return new CaptureFollower(captures, wants, emit);
+  } catch (error) {
+    throw new CaptureOpenError(error);
+  }
+}
+
 /** Starts the attempt; throws (CaptureOpenError) only if its captures cannot be created. */
 export function startStep(
   context: StepRunnerContext,
@@ -91,12 +140,26 @@ export function startStep(
   const { pipeline } = context;
   const backend = context.backendFor(step);
   const captures = openCaptures(context.runDirectory, captureSeq, step.id);
+  const emitText = (stream: CaptureStream, text: TextChunk) =>
+    pipeline.emitOutput({ type: "step-output", stepId: step.id, captureSeq, stream, ...text });
+  const follower =
+    backend.output === "file"
+      ? followCaptures(
+          captures,
+          () => context.keepsOutput() && pipeline.wantsOutput(step.id),
+          emitText,
+        )
+      : undefined;
   const startedAt = performance.now();
-  // step-start goes out right after the backend started the step, in the same turn (before any
-  // of its output can arrive), so that it can carry the step's process ids: the timeline is
-  // written synchronously, and the crash watchdog (watchdog.ts) finds the step's processes by
-  // them should the executor die the next moment.
-  const emitStart = (started: StepHandle | undefined) =>
+  // step-start goes out as soon as the backend knows the step's process ids (in the same turn
+  // as the spawn, or when the step spawner reports the pid), before any of its output is
+  // emitted: the timeline is written synchronously, and the crash watchdog (watchdog.ts) finds
+  // the step's processes by them should the executor die the next moment (a step forked just
+  // before that is the spawner's to stop).
+  let announced = false;
+  const emitStart = (started: StepHandle | undefined) => {
+    if (announced) return;
+    announced = true;
     pipeline.emit({
       type: "step-start",
       stepId: step.id,
@@ -110,6 +173,7 @@ export function startStep(
       ...(started?.pid === undefined ? {} : { pid: started.pid }),
       ...(started?.pgid === undefined ? {} : { pgid: started.pgid }),
     });
+  };
 
   const chunkers = { stdout: new Utf8Chunker(), stderr: new Utf8Chunker() };
   /** Output bytes not kept: they came after the step's capture failed or the disk filled. */
@@ -135,12 +199,13 @@ export function startStep(
       return;
     }
     const text = chunkers[stream].push(chunk, offset, pipeline.wantsOutput(step.id));
-    if (text)
-      pipeline.emitOutput({ type: "step-output", stepId: step.id, captureSeq, stream, ...text });
+    if (text) emitText(stream, text);
   };
-  const sink: CaptureSink = {
+  const target: CaptureTarget = {
     stdout: (chunk) => forward("stdout", chunk),
     stderr: (chunk) => forward("stderr", chunk),
+    outPath: captures.outPath,
+    errPath: captures.errPath,
   };
 
   let cancelReason: string | undefined;
@@ -155,7 +220,7 @@ export function startStep(
   const problem = workingDirectoryProblem(step.cwd);
   if (problem === undefined) {
     try {
-      handle = backend.start(step, sink, context.environment(step, captureSeq, attempt));
+      handle = backend.start(step, target, context.environment(step, captureSeq, attempt));
       exit = handle.exit;
     } catch (error) {
       exit = Promise.resolve({
@@ -165,17 +230,24 @@ export function startStep(
       });
     }
   } else exit = Promise.resolve({ exitCode: null, signal: null, error: problem });
-  emitStart(handle);
+  // A backend that learns the pid later (the spawner) announces the step once it has it.
+  const announce =
+    handle?.started === undefined
+      ? Promise.resolve(emitStart(handle))
+      : handle.started.then(() => emitStart(handle));
 
   let recorded = false;
   const end = (status: StepOutcome, result: StepExit, reason: string) => {
     if (recorded) return;
     recorded = true;
-    for (const stream of ["stdout", "stderr"] as const) {
-      const text = chunkers[stream].end(captures.size(stream), pipeline.wantsOutput(step.id));
-      if (text)
-        pipeline.emitOutput({ type: "step-output", stepId: step.id, captureSeq, stream, ...text });
+    emitStart(handle);
+    if (follower === undefined) {
+      for (const stream of ["stdout", "stderr"] as const) {
+        const text = chunkers[stream].end(captures.size(stream), pipeline.wantsOutput(step.id));
+        if (text) emitText(stream, text);
+      }
     }
+    follower?.close();
     captures.close();
     pipeline.emit({
       type: "step-end",
@@ -190,9 +262,23 @@ export function startStep(
     });
   };
 
-  const done = exit.then(async (result) => {
+  const done = announce.then(async () => {
+    const result = await exit;
     // A cancelled step has ended when all its processes have, not just the main one.
     await stopped;
+    // Output a viewer has not had yet, read before the step-end.
+    if (follower !== undefined && !abandoned) {
+      const sizes = await follower.finish();
+      // A step that failed on a full disk most likely failed to write its output; one that
+      // succeeded did not (then the executor's own next write finds the disk full).
+      const failed = result.exitCode !== 0 || result.signal !== null;
+      const full = failed ? diskFilledBy(context.runDirectory, sizes, captures) : undefined;
+      if (full !== undefined && failReason === undefined && cancelReason === undefined) {
+        // This step is the one that hit it: it fails (the rest of the run is stopped, onFatal).
+        failReason = `${storageFailure(full)?.reason ?? "disk full"}: ${full.message}`;
+        context.onFatal(full);
+      }
+    }
     if (abandoned) return "cancelled";
     const status: StepOutcome =
       failReason !== undefined

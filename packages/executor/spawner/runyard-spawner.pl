@@ -1,0 +1,176 @@
+#!/usr/bin/perl
+# runyard-spawner: starts a run's step processes for the executor, so that they are not forked
+# from the executor's heap (a fork of a Node process of 100-200 MB costs milliseconds; a fork of
+# this one, a few hundred microseconds). One per run, started by the executor with a pipe on
+# stdin (its requests) and one on stdout (its reports); stderr is executor.log. Core Perl only.
+#
+# Requests, each a header line and a payload of <length> bytes:
+#   S <seq> <length>\n  cwd\0stdout path\0stderr path\0argc\0argv...\0env (NAME=value)...
+#       start: open the two capture files (they exist: the executor created them, 0600) for
+#       appending, fork, and in the child: a session of its own (setsid), stdin /dev/null,
+#       stdout and stderr the captures, the given environment, exec argv.
+#   Q 0 0\n  the run ended in order: exit.
+# Reports, one line each:
+#   P <seq> <pid>\n             started; the pid is also the session and process group id
+#   F <seq> <reason>\n          could not start (the captures cannot be opened, fork failed)
+#   X <seq> <code> <signal>\n   the step's main process ended: exit code, or -1 and a signal number
+# End of file on stdin without Q means the executor is gone: every step still running is sent
+# SIGTERM to its process group, then SIGKILL 0.5 s later, and the spawner exits. (The crash
+# watchdog does the same and more: it also finds what left the step's session.)
+use strict;
+use warnings;
+use POSIX qw(setsid WNOHANG _exit dup2 EINTR EAGAIN);
+use Fcntl qw(O_WRONLY O_APPEND O_NOFOLLOW O_RDONLY);
+
+$SIG{PIPE} = 'IGNORE';
+binmode STDIN;
+binmode STDOUT;
+
+# A self-pipe: SIGCHLD wakes the select below.
+pipe(my $wake_r, my $wake_w) or die "runyard-spawner: pipe: $!\n";
+for my $handle ($wake_r, $wake_w) {
+    my $flags = fcntl($handle, Fcntl::F_GETFL(), 0);
+    fcntl($handle, Fcntl::F_SETFL(), $flags | Fcntl::O_NONBLOCK());
+}
+$SIG{CHLD} = sub { syswrite($wake_w, "c") };
+
+my %running;    # pid => seq
+my $input = '';
+my $reports = '';
+
+sub report {
+    $reports .= $_[0];
+}
+
+sub flush_reports {
+    while (length $reports) {
+        my $written = syswrite(STDOUT, $reports);
+        if (!defined $written) {
+            next if $! == EINTR;
+            return 0;    # EPIPE: the executor is gone
+        }
+        substr($reports, 0, $written) = '';
+    }
+    return 1;
+}
+
+sub one_line {
+    my ($text) = @_;
+    $text =~ s/[\r\n]+/ /g;
+    return $text;
+}
+
+sub start_step {
+    my ($seq, $payload) = @_;
+    my @fields = split /\0/, $payload, -1;
+    my ($cwd, $out_path, $err_path, $argc) = splice @fields, 0, 4;
+    my @argv = splice @fields, 0, $argc;
+    my @env = @fields;
+    my ($out, $err);
+    if (!sysopen($out, $out_path, O_WRONLY | O_APPEND | O_NOFOLLOW)) {
+        report("F $seq " . one_line("cannot open $out_path: $!") . "\n");
+        return;
+    }
+    if (!sysopen($err, $err_path, O_WRONLY | O_APPEND | O_NOFOLLOW)) {
+        report("F $seq " . one_line("cannot open $err_path: $!") . "\n");
+        close $out;
+        return;
+    }
+    my $pid = fork();
+    if (!defined $pid) {
+        report("F $seq " . one_line("fork: $!") . "\n");
+        close $out;
+        close $err;
+        return;
+    }
+    if ($pid == 0) {
+        $SIG{CHLD} = 'DEFAULT';
+        $SIG{PIPE} = 'DEFAULT';
+        setsid();
+        open(STDIN, '<', '/dev/null');
+        dup2(fileno($out), 1);
+        dup2(fileno($err), 2);
+        if (!chdir $cwd) {
+            syswrite(STDERR, "runyard: cannot enter the working directory $cwd: $!\n");
+            _exit(127);
+        }
+        %ENV = ();
+        for my $pair (@env) {
+            my $at = index($pair, '=');
+            $ENV{ substr($pair, 0, $at) } = substr($pair, $at + 1) if $at > 0;
+        }
+        { exec { $argv[0] } @argv; }
+        syswrite(STDERR, "runyard: cannot run $argv[0]: $!\n");
+        _exit(127);
+    }
+    close $out;
+    close $err;
+    $running{$pid} = $seq;
+    report("P $seq $pid\n");
+}
+
+sub reap {
+    while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
+        my $seq = delete $running{$pid};
+        next unless defined $seq;
+        my $status = $?;
+        if ($status & 127) {
+            report("X $seq -1 " . ($status & 127) . "\n");
+        } else {
+            report("X $seq " . ($status >> 8) . " 0\n");
+        }
+    }
+}
+
+# The executor is gone: stop what it started and go.
+sub orphaned {
+    my @groups = sort { $a <=> $b } keys %running;
+    exit 0 unless @groups;
+    my @now = gmtime();
+    my $stamp = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $now[5] + 1900, $now[4] + 1, @now[3, 2, 1, 0]);
+    syswrite(STDERR, "$stamp runyard-spawner[$$]: the executor is gone: stopping the process groups "
+        . join(', ', @groups) . " of its running steps\n");
+    kill 'TERM', map { -$_ } @groups;
+    select(undef, undef, undef, 0.5);
+    kill 'KILL', map { -$_ } @groups;
+    exit 0;
+}
+
+while (1) {
+    my $rin = '';
+    vec($rin, fileno(STDIN), 1) = 1;
+    vec($rin, fileno($wake_r), 1) = 1;
+    my $ready = select(my $rout = $rin, undef, undef, undef);
+    if ($ready < 0) {
+        next if $! == EINTR;
+        die "runyard-spawner: select: $!\n";
+    }
+    if (vec($rout, fileno($wake_r), 1)) {
+        1 while sysread($wake_r, my $drain, 512);
+        reap();
+    }
+    if (vec($rout, fileno(STDIN), 1)) {
+        my $read = sysread(STDIN, $input, 65536, length $input);
+        if (!defined $read) {
+            next if $! == EINTR || $! == EAGAIN;
+            orphaned();
+        }
+        orphaned() if $read == 0;
+        while ($input =~ /\A([SQ]) (\d+) (\d+)\n/) {
+            my ($type, $seq, $length) = ($1, $2, $3);
+            my $start = length($1) + length($2) + length($3) + 3;
+            last if length($input) < $start + $length;
+            my $payload = substr($input, $start, $length);
+            substr($input, 0, $start + $length) = '';
+            if ($type eq 'Q') {
+                flush_reports();
+                exit 0;
+            }
+            start_step($seq, $payload);
+        }
+        # What is left is the beginning of a request, or nonsense (then say so and stop).
+        die "runyard-spawner: a request it does not understand\n"
+            unless $input =~ /\A(?:[SQ](?: \d*(?: \d*)?)?)?(?:\z|\n)/;
+    }
+    orphaned() unless flush_reports();
+}

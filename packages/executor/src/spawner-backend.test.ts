@@ -1,0 +1,242 @@
+// The step spawner (spawner/runyard-spawner.pl through createSpawnerBackend): a real Perl process
+// forking real steps into real capture files, reporting pids and exit statuses; its loss, and
+// the executor's, seen from the steps' side.
+import { spawn } from "node:child_process";
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ResolvedStep } from "@runyard/schema";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { EventLog, fifo, workflowFile } from "../test/helpers.js";
+import type { Backend, CaptureTarget } from "./backend.js";
+import { CaptureFollower } from "./capture-follower.js";
+import { listProcesses } from "./process-table.js";
+import { runWorkflow } from "./run-workflow.js";
+import { createSpawnerBackend, createStepBackend, findPerl } from "./spawner-backend.js";
+
+const perl = findPerl();
+const alive = (pid: number) => listProcesses()?.some((entry) => entry.pid === pid) ?? false;
+
+function step(run: string, cwd: string): ResolvedStep {
+  return {
+    id: "s",
+    name: "s",
+    run,
+    cwd,
+    needs: [],
+    env: {},
+    timeoutSeconds: undefined,
+    retries: 0,
+    backend: "local",
+    slurm: undefined,
+    position: { line: 1, column: 1 },
+    raw: { run },
+  };
+}
+
+function captures(directory: string, name: string): CaptureTarget {
+  const outPath = join(directory, `${name}.out`);
+  const errPath = join(directory, `${name}.err`);
+  writeFileSync(outPath, "", { mode: 0o600 });
+  writeFileSync(errPath, "", { mode: 0o600 });
+  const unused = () => {
+    throw new Error("a file-output backend must not use the sink");
+  };
+  return { outPath, errPath, stdout: unused, stderr: unused };
+}
+
+describe.skipIf(perl === undefined)("the step spawner", () => {
+  let backend: Backend | undefined;
+  afterEach(() => backend?.close?.());
+
+  it("runs each step in a session of its own, its output straight in its captures, and reports how it ended", async () => {
+    const { directory } = workflowFile("steps: {}\n");
+    backend = createSpawnerBackend({ perl: perl as string });
+    expect(backend.output).toBe("file");
+    const target = captures(directory, "a");
+    const handle = backend.start(
+      step('echo "out $GREETING"; echo err >&2; pwd; exit 3', directory),
+      target,
+      { PATH: process.env.PATH, GREETING: "hé" },
+    );
+    await handle.started;
+    expect(handle.pid).toBeGreaterThan(1);
+    expect(handle.pgid).toBe(handle.pid);
+    expect(await handle.exit).toEqual({ exitCode: 3, signal: null });
+    expect(readFileSync(target.outPath, "utf8")).toBe(`out hé\n${directory}\n`);
+    expect(readFileSync(target.errPath, "utf8")).toBe("err\n");
+
+    const killed = backend.start(step("kill -USR1 $$", directory), captures(directory, "b"), {
+      PATH: process.env.PATH,
+    });
+    expect(await killed.exit).toEqual({ exitCode: null, signal: "SIGUSR1" });
+  });
+
+  it("says why a step could not start, and refuses a NUL byte before anything runs", async () => {
+    const { directory } = workflowFile("steps: {}\n");
+    backend = createSpawnerBackend({ perl: perl as string });
+    const missing = captures(directory, "a");
+    const handle = backend.start(
+      step("true", directory),
+      { ...missing, outPath: join(directory, "gone", "a.out") },
+      { PATH: process.env.PATH },
+    );
+    await handle.started;
+    expect(handle.pid).toBeUndefined();
+    const exit = await handle.exit;
+    expect(exit.error).toMatch(/^could not start: cannot open .*gone\/a\.out: No such file/);
+    expect(() =>
+      backend?.start(step("true", directory), captures(directory, "b"), { BAD: "a\0b" }),
+    ).toThrow("NUL byte");
+    // The spawner goes on after both.
+    const next = backend.start(step("true", directory), captures(directory, "c"), {
+      PATH: process.env.PATH,
+    });
+    expect(await next.exit).toEqual({ exitCode: 0, signal: null });
+  });
+
+  it("fails the steps of a spawner that dies, stops their processes, and starts a new one for the next", async () => {
+    const { directory } = workflowFile("steps: {}\n");
+    const problems: string[] = [];
+    backend = createSpawnerBackend({
+      perl: perl as string,
+      onProblem: (message) => problems.push(message),
+    });
+    const handle = backend.start(step("sleep 60", directory), captures(directory, "a"), {
+      PATH: process.env.PATH,
+    });
+    await handle.started;
+    const pid = handle.pid as number;
+    // The step's parent is the spawner (field 4 of /proc/<pid>/stat).
+    const spawner = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[3]);
+    expect(spawner).not.toBe(process.pid);
+    process.kill(spawner, "SIGKILL");
+    const exit = await handle.exit;
+    expect(exit.error).toMatch(
+      /the step spawner \(pid \d+\) exited unexpectedly \(killed by SIGKILL\)/,
+    );
+    expect(problems).toHaveLength(1);
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 3000, interval: 25 });
+    const next = backend.start(step("true", directory), captures(directory, "b"), {
+      PATH: process.env.PATH,
+    });
+    expect(await next.exit).toEqual({ exitCode: 0, signal: null });
+  });
+
+  it("stops the steps still running when the process that asked for them dies, and leaves ended ones' leftovers alone", async () => {
+    const { directory } = workflowFile("steps: {}\n");
+    const built = new URL("../dist/index.js", import.meta.url).href;
+    // A stand-in executor: starts a step that leaves a process behind and ends, then one that
+    // runs on; prints the pids, and waits to be killed.
+    const script = `
+      import { writeFileSync } from "node:fs";
+      const { createSpawnerBackend, findPerl } = await import(${JSON.stringify(built)});
+      const backend = createSpawnerBackend({ perl: findPerl() });
+      const target = (name) => {
+        const paths = { outPath: ${JSON.stringify(directory)} + "/" + name + ".out", errPath: ${JSON.stringify(directory)} + "/" + name + ".err" };
+        writeFileSync(paths.outPath, ""); writeFileSync(paths.errPath, "");
+        return { ...paths, stdout() {}, stderr() {} };
+      };
+      const step = (run) => ({ id: "s", name: "s", run, cwd: ${JSON.stringify(directory)}, needs: [], env: {}, backend: "local" });
+      const env = { PATH: process.env.PATH };
+      const left = backend.start(step("sleep 60 & echo $! > left.pid"), target("left"), env);
+      await left.exit;
+      const running = backend.start(step("sleep 60"), target("running"), env);
+      await running.started;
+      process.stdout.write(running.pid + "\\n");
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const pid = await new Promise<number>((resolve) =>
+      child.stdout.once("data", (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
+    );
+    const leftover = Number(readFileSync(join(directory, "left.pid"), "utf8"));
+    expect(alive(pid)).toBe(true);
+    child.kill("SIGKILL");
+    const killedAt = performance.now();
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 3000, interval: 20 });
+    expect(performance.now() - killedAt).toBeLessThan(2000);
+    expect(alive(leftover)).toBe(true);
+    process.kill(leftover, "SIGKILL");
+  });
+});
+
+describe("choosing how local steps are forked", () => {
+  it("uses the spawner where Perl is, the executor itself with RUNYARD_SPAWNER=node or without Perl", () => {
+    const saved = process.env.RUNYARD_SPAWNER;
+    try {
+      delete process.env.RUNYARD_SPAWNER;
+      expect(createStepBackend().output).toBe(perl === undefined ? undefined : "file");
+      process.env.RUNYARD_SPAWNER = "node";
+      expect(createStepBackend().output).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.RUNYARD_SPAWNER;
+      else process.env.RUNYARD_SPAWNER = saved;
+    }
+    const { directory } = workflowFile("steps: {}\n");
+    const bin = join(directory, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "perl"), "#!/bin/sh\n");
+    chmodSync(join(bin, "perl"), 0o755);
+    expect(findPerl(`${join(directory, "nothing")}:${bin}`)).toBe(join(bin, "perl"));
+  });
+});
+
+describe("following captures a backend writes itself", () => {
+  it("gives a viewer the output live, in order, in whole characters, before the step ends", async () => {
+    const { file, runsRoot, directory } = workflowFile("steps: {}\n");
+    const gate = fifo(directory);
+    writeFileSync(
+      file,
+      `steps:\n  talk:\n    run: printf 'h\\303'; sleep 0.2; printf '\\251 1\\n'; read -r _ < "${gate}"; echo 2\n`,
+    );
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: file,
+      runsRoot,
+      output: true,
+      onEvent: log.onEvent,
+    });
+    // The first line arrives while the step still waits at its gate.
+    const first = await log.next(
+      (event) => event.type === "step-output" && event.data.includes("1"),
+    );
+    expect(log.events.some((event) => event.type === "step-end")).toBe(false);
+    writeFileSync(gate, "go\n");
+    await running;
+    const outputs = log.events.flatMap((event) => (event.type === "step-output" ? [event] : []));
+    expect(outputs.map((event) => event.data).join("")).toBe("hé 1\n2\n");
+    expect(first.type).toBe("step-output");
+    // Offsets follow the bytes: each piece starts where the one before ended.
+    let offset = 0;
+    for (const event of outputs) {
+      expect(event.offset).toBe(offset);
+      offset += event.bytes ?? Number.NaN;
+    }
+  });
+
+  it("starts a viewer that comes mid-stream on a character boundary, and reads nothing while nobody watches", () => {
+    const { directory } = workflowFile("steps: {}\n");
+    const target = captures(directory, "a");
+    let wanted = false;
+    const seen: string[] = [];
+    const follower = new CaptureFollower(
+      target,
+      () => wanted,
+      (_stream, text) => seen.push(text.data),
+    );
+    try {
+      // The last look while nobody watched ends inside a character (é is c3 a9).
+      writeFileSync(target.outPath, Buffer.from([0x61, 0x62, 0xc3]));
+      follower.poll(1 << 20);
+      expect(seen).toEqual([]);
+      appendFileSync(target.outPath, Buffer.from([0xa9, 0x78, 0xc3, 0xa9]));
+      wanted = true;
+      follower.poll(1 << 20);
+      expect(seen.join("")).toBe("x\u00e9");
+    } finally {
+      follower.close();
+    }
+  });
+});
