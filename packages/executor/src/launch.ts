@@ -38,7 +38,7 @@ import { executorVersion } from "./version.js";
 /** The executor's entry point: the built file beside this one (tests run from src/). */
 export const EXECUTOR_BIN = fileURLToPath(
   new URL(
-    import.meta.url.endsWith(".ts") ? "../dist/executor-bin.js" : "./executor-bin.js",
+    import.meta.url.endsWith(".ts") ? "../dist/executor.bundle.js" : "./executor.bundle.js",
     import.meta.url,
   ),
 );

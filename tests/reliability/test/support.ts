@@ -9,7 +9,7 @@ import { beforeEach } from "vitest";
 
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 export const BIN = join(REPO, "apps/cli/dist/bin.js");
-export const EXECUTOR_BIN = join(REPO, "packages/executor/dist/executor-bin.js");
+export const EXECUTOR_BIN = join(REPO, "packages/executor/dist/executor.bundle.js");
 
 export interface CliResult {
   code: number | null;
