@@ -5,10 +5,12 @@
 # stdin (its requests) and one on stdout (its reports); stderr is executor.log. Core Perl only.
 #
 # Requests, each a header line and a payload of <length> bytes:
-#   S <seq> <length>\n  cwd\0stdout path\0stderr path\0argc\0argv...\0env (NAME=value)...
-#       start: open the two capture files (they exist: the executor created them, 0600) for
-#       appending, fork, and in the child: a session of its own (setsid), stdin /dev/null,
-#       stdout and stderr the captures, the given environment, exec argv.
+#   S <seq> <length>\n  cwd\0stdout path\0stderr path\0argc\0argv...\0changes...
+#       start: apply the environment changes (+NAME=value sets, -NAME removes: the environment
+#       is kept from one request to the next, so a request carries only what differs from the
+#       step before), open the two capture files (they exist: the executor created them, 0600)
+#       for appending, fork, and in the child: a session of its own (setsid), stdin /dev/null,
+#       stdout and stderr the captures, that environment, exec argv.
 #   Q 0 0\n  the run ended in order: exit.
 # Reports, one line each:
 #   P <seq> <pid>\n             started; the pid is also the session and process group id
@@ -34,7 +36,8 @@ for my $handle ($wake_r, $wake_w) {
 }
 $SIG{CHLD} = sub { syswrite($wake_w, "c") };
 
-my %running;    # pid => seq
+my %running;        # pid => seq
+my %environment;    # the steps' environment, as the requests so far made it
 my $input = '';
 my $reports = '';
 
@@ -65,7 +68,14 @@ sub start_step {
     my @fields = split /\0/, $payload, -1;
     my ($cwd, $out_path, $err_path, $argc) = splice @fields, 0, 4;
     my @argv = splice @fields, 0, $argc;
-    my @env = @fields;
+    for my $change (@fields) {
+        if (substr($change, 0, 1) eq '-') {
+            delete $environment{ substr($change, 1) };
+        } else {
+            my $at = index($change, '=');
+            $environment{ substr($change, 1, $at - 1) } = substr($change, $at + 1) if $at > 1;
+        }
+    }
     my ($out, $err);
     if (!sysopen($out, $out_path, O_WRONLY | O_APPEND | O_NOFOLLOW)) {
         report("F $seq " . one_line("cannot open $out_path: $!") . "\n");
@@ -94,11 +104,7 @@ sub start_step {
             syswrite(STDERR, "runyard: cannot enter the working directory $cwd: $!\n");
             _exit(127);
         }
-        %ENV = ();
-        for my $pair (@env) {
-            my $at = index($pair, '=');
-            $ENV{ substr($pair, 0, $at) } = substr($pair, $at + 1) if $at > 0;
-        }
+        %ENV = %environment;
         { exec { $argv[0] } @argv; }
         syswrite(STDERR, "runyard: cannot run $argv[0]: $!\n");
         _exit(127);

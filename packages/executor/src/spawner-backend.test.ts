@@ -71,6 +71,25 @@ describe.skipIf(perl === undefined)("the step spawner", () => {
     expect(await killed.exit).toEqual({ exitCode: null, signal: "SIGUSR1" });
   });
 
+  it("gives each step exactly its own environment, although it sends only what changed", async () => {
+    const { directory } = workflowFile("steps: {}\n");
+    backend = createSpawnerBackend({ perl: perl as string });
+    const show = step(
+      'echo "${KEPT-unset} ${CHANGED-unset} ${GONE-unset} ${ADDED-unset}"',
+      directory,
+    );
+    const base = { PATH: process.env.PATH, KEPT: "k" };
+    const first = captures(directory, "a");
+    await backend.start(show, first, { ...base, CHANGED: "1", GONE: "g" }).exit;
+    const second = captures(directory, "b");
+    await backend.start(show, second, { ...base, CHANGED: "2", ADDED: "a=b" }).exit;
+    const third = captures(directory, "c");
+    await backend.start(show, third, { PATH: process.env.PATH }).exit;
+    expect(readFileSync(first.outPath, "utf8")).toBe("k 1 g unset\n");
+    expect(readFileSync(second.outPath, "utf8")).toBe("k 2 unset a=b\n");
+    expect(readFileSync(third.outPath, "utf8")).toBe("unset unset unset unset\n");
+  });
+
   it("says why a step could not start, and refuses a NUL byte before anything runs", async () => {
     const { directory } = workflowFile("steps: {}\n");
     backend = createSpawnerBackend({ perl: perl as string });

@@ -69,6 +69,8 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
   let child: ChildProcess | undefined;
   let closed = false;
   let pendingLine = "";
+  /** The environment the spawner holds: what the requests so far set. */
+  const sent = new Map<string, string>();
 
   const lost = (why: string) => {
     const entries = [...inFlight.values()];
@@ -119,6 +121,7 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
       cwd: "/",
     });
     child = started;
+    sent.clear();
     started.on("error", (error) => {
       if (child !== started) return;
       child = undefined;
@@ -149,14 +152,31 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
     output: "file",
     start(step: ResolvedStep, captures: CaptureTarget, env: NodeJS.ProcessEnv): StepHandle {
       const fields = [step.cwd, captures.outPath, captures.errPath, "3", shell, "-c", step.run];
+      const spawner = ensureSpawner();
+      // Only what differs from the environment the spawner holds (the last step's): most of a
+      // step's environment is the run's, and sending it whole each time cost more than the fork.
+      const changes: [string, string | undefined][] = [];
       for (const [name, value] of Object.entries(env)) {
-        if (value !== undefined) fields.push(`${name}=${value}`);
+        if (value !== undefined && sent.get(name) !== value) {
+          if (name === "" || name.includes("=")) continue;
+          fields.push(`+${name}=${value}`);
+          changes.push([name, value]);
+        }
+      }
+      for (const name of sent.keys()) {
+        if (env[name] === undefined) {
+          fields.push(`-${name}`);
+          changes.push([name, undefined]);
+        }
       }
       if (fields.some((field) => field.includes("\0"))) {
         throw new Error("its command or environment contains a NUL byte");
       }
+      for (const [name, value] of changes) {
+        if (value === undefined) sent.delete(name);
+        else sent.set(name, value);
+      }
       const payload = Buffer.from(fields.join("\0"));
-      const spawner = ensureSpawner();
       const id = nextId;
       nextId += 1;
       let resolveStarted!: () => void;
@@ -174,8 +194,8 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
         exited: resolveExit,
       };
       inFlight.set(id, entry);
-      spawner.stdin?.write(`S ${id} ${payload.length}\n`);
-      spawner.stdin?.write(payload);
+      // One write, one system call: a pipe write that wakes the spawner is not cheap.
+      spawner.stdin?.write(Buffer.concat([Buffer.from(`S ${id} ${payload.length}\n`), payload]));
       let stopping: Promise<void> | undefined;
       return {
         exit,
