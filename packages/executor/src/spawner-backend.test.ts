@@ -75,6 +75,7 @@ describe.skipIf(perl === undefined)("the step spawner", () => {
     const { directory } = workflowFile("steps: {}\n");
     backend = createSpawnerBackend({ perl: perl as string });
     const show = step(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions
       'echo "${KEPT-unset} ${CHANGED-unset} ${GONE-unset} ${ADDED-unset}"',
       directory,
     );
