@@ -80,20 +80,37 @@ async function descriptorPath(handle: FileHandle): Promise<string | undefined> {
   }
 }
 
+/** How long a runs root's real place is taken as known: a listing reads it once, not per file. */
+const REALPATH_TTL_MS = 1000;
+const realPlaces = new Map<string, { place: Promise<string>; until: number }>();
+
+/** realpath(`directory`), remembered for a moment (a listing opens four files a run). */
+function realPlace(directory: string): Promise<string> {
+  const now = performance.now();
+  const known = realPlaces.get(directory);
+  if (known !== undefined && known.until > now) return known.place;
+  const place = realpath(directory);
+  // A failure is not remembered: the next file asks again.
+  place.catch(() => realPlaces.delete(directory));
+  if (realPlaces.size > 64) realPlaces.clear();
+  realPlaces.set(directory, { place, until: now + REALPATH_TTL_MS });
+  return place;
+}
+
 /**
  * Whether `path` (a file in a run directory) was opened where it lies: its directory is a
  * real directory, not a link, in a real place under the runs root (the directory above it,
- * which may itself be reached through links the user chose).
+ * which may itself be reached through links the user chose). On Linux the descriptor's own
+ * path says it all (a link anywhere below the runs root shows as another place); elsewhere
+ * the directory is looked at.
  */
 async function openedInPlace(path: string, handle: FileHandle): Promise<boolean> {
   const directory = dirname(path);
-  const directoryStats = await lstat(directory);
-  if (!directoryStats.isDirectory()) return false;
   const actual = await descriptorPath(handle);
-  if (actual === undefined) return true;
+  if (actual === undefined) return (await lstat(directory)).isDirectory();
   // Removed since it was opened (an atomic replace, a clean-up): where it was is all we know.
-  if (actual.endsWith(" (deleted)")) return true;
-  const expected = join(await realpath(dirname(directory)), basename(directory), basename(path));
+  if (actual.endsWith(" (deleted)")) return (await lstat(directory)).isDirectory();
+  const expected = join(await realPlace(dirname(directory)), basename(directory), basename(path));
   return actual === expected;
 }
 
