@@ -31,7 +31,7 @@ Options:
 
 Workloads: docs/performance.md.`;
 
-const CLI = fileURLToPath(new URL("../apps/cli/dist/bin.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../apps/cli/dist/bundle/runyard.js", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
 function main() {

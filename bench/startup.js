@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../apps/cli/dist/bin.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../apps/cli/dist/bundle/runyard.js", import.meta.url));
 const IN_PROCESS = fileURLToPath(new URL("./startup-in-process.js", import.meta.url));
 
 function median(values) {

@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { beforeEach } from "vitest";
 
-export const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+/** The `runyard` users run: the bundle (dist/bundle/runyard.js, made from tsc's dist/). */
+export const BIN = fileURLToPath(new URL("../dist/bundle/runyard.js", import.meta.url));
+/** tsc's build of the same program, one file per module: what start-up tests count. */
+export const UNBUNDLED_BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
 export interface CliResult {
@@ -27,6 +30,8 @@ export interface CliOptions {
   shell?: string;
   /** Run as this user and group id (through setpriv; needs root). */
   user?: number;
+  /** The program (default BIN). */
+  bin?: string;
 }
 
 const NOBODY = 65534;
@@ -63,7 +68,7 @@ export function startCli(
     ...(options.umask === undefined ? [] : [`umask ${options.umask}`]),
     ...(options.shell === undefined ? [] : [options.shell]),
   ];
-  let command = [process.execPath, BIN, ...args];
+  let command = [process.execPath, options.bin ?? BIN, ...args];
   if (shell.length > 0) command = ["sh", "-c", `${shell.join("; ")}; exec "$0" "$@"`, ...command];
   if (options.user !== undefined) command = ["setpriv", ...setprivAs(options.user), ...command];
   const [file, ...rest] = command as [string, ...string[]];

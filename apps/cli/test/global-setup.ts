@@ -1,5 +1,5 @@
-// The CLI tests run the real `runyard` binary, which is the built dist/bin.js: build it (and
-// what it imports) first. turbo's cache makes this a no-op when nothing changed.
+// The CLI tests run the real `runyard` binary, which is the built dist/bundle/runyard.js: build
+// it (and what it imports) first. turbo's cache makes this a no-op when nothing changed.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUN_CLASSIFICATIONS } from "@runyard/store";
 import { describe, expect, it } from "vitest";
-import { cli, useScratch } from "./cli.js";
+import { cli, UNBUNDLED_BIN, useScratch } from "./cli.js";
 
 const COUNTER = fileURLToPath(new URL("./module-count.mjs", import.meta.url));
 
@@ -15,6 +15,9 @@ async function modulesLoaded(args: string[], runsDir: string, file: string): Pro
   const result = await cli(args, {
     runsDir,
     env: { NODE_OPTIONS: `--import=${COUNTER}`, RUNYARD_TEST_MODULES_FILE: file },
+    // tsc's build, one file per module, so that what loads can be told apart; the bundle is
+    // split at the same lazy imports (scripts/bundle.js).
+    bin: UNBUNDLED_BIN,
   });
   expect(result.code, result.stderr).toBe(0);
   const modules = readFileSync(file, "utf8")

@@ -35,12 +35,15 @@ import type { StartReport } from "./start-report.js";
 import { withoutStepVariables } from "./step-env.js";
 import { executorVersion } from "./version.js";
 
-/** The executor's entry point: the built file beside this one (tests run from src/). */
+/**
+ * The executor's program: the package's bundled build (tests run from src/). Found through the
+ * package, not beside this file: a front end may have bundled this module into its own files
+ * (the CLI does), far from the package's dist/.
+ */
 export const EXECUTOR_BIN = fileURLToPath(
-  new URL(
-    import.meta.url.endsWith(".ts") ? "../dist/executor.bundle.js" : "./executor.bundle.js",
-    import.meta.url,
-  ),
+  import.meta.url.endsWith(".ts")
+    ? new URL("../dist/executor.bundle.js", import.meta.url)
+    : new URL("dist/executor.bundle.js", import.meta.resolve("@runyard/executor/package.json")),
 );
 
 export interface LaunchRunOptions {

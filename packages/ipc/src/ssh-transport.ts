@@ -5,7 +5,7 @@
 // The ssh command comes from RUNYARD_SSH (default `ssh`), split on whitespace, e.g.
 // `ssh -o BatchMode=yes`. The remote command line is run by the remote user's shell, as ssh
 // always does: RUNYARD_REMOTE_CLI (default `runyard`) is how that shell finds runyard, e.g.
-// `/opt/runyard/bin/runyard` or `node /shared/runyard/apps/cli/dist/bin.js` where a
+// `/opt/runyard/bin/runyard` or `node /shared/runyard/apps/cli/dist/bundle/runyard.js` where a
 // non-interactive login has no module loaded and runyard is not on the PATH.
 import { spawn } from "node:child_process";
 import { join } from "node:path";

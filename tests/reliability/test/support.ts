@@ -8,7 +8,7 @@ import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { beforeEach } from "vitest";
 
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
-export const BIN = join(REPO, "apps/cli/dist/bin.js");
+export const BIN = join(REPO, "apps/cli/dist/bundle/runyard.js");
 export const EXECUTOR_BIN = join(REPO, "packages/executor/dist/executor.bundle.js");
 
 export interface CliResult {
