@@ -65,6 +65,11 @@ export interface Backend {
   readonly output?: "pipe" | "file";
   /** Starts the step; a throw means it could not be started (recorded as the step failing). */
   start(step: ResolvedStep, captures: CaptureTarget, env: NodeJS.ProcessEnv): StepHandle;
+  /**
+   * The run will start steps soon: start what the backend needs for them (the step spawner),
+   * so that its start-up overlaps the run's own instead of delaying the first step.
+   */
+  warm?(): void;
   /** The run is over (every step ended): release what the backend holds. */
   close?(): void;
 }

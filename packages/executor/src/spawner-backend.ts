@@ -218,6 +218,9 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
         },
       };
     },
+    warm() {
+      ensureSpawner();
+    },
     close() {
       closed = true;
       const current = child;
