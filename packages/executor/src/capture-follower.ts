@@ -78,6 +78,15 @@ export class CaptureFollower {
     // Someone watching from the start gets everything.
     const from = wants() ? 0 : undefined;
     this.#next = { stdout: from, stderr: from };
+  }
+
+  /**
+   * Starts the polling. Called once the step's step-start is out, not before: a step forked by
+   * the spawner may write before its pid is reported, and its output must not be emitted ahead
+   * of its step-start (nor skipped: until then nothing is looked at, so nothing is passed over).
+   */
+  follow(): void {
+    if (this.#closed || followers.has(this)) return;
     followers.add(this);
     timer ??= setInterval(pollAll, FOLLOW_MS);
     timer.unref();

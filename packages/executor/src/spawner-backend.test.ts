@@ -236,6 +236,56 @@ describe("following captures a backend writes itself", () => {
     }
   });
 
+  it.skipIf(perl === undefined)(
+    "emits no output of a step before its step-start, however late the spawner reports the pid",
+    async () => {
+      const { file, runsRoot } = workflowFile("steps: {}\n");
+      writeFileSync(file, "steps:\n  early:\n    run: echo first; echo second >&2\n");
+      const inner = createSpawnerBackend({ perl: perl as string });
+      // The spawner's report of the pid comes late (a busy executor reads it late): the step
+      // has written and ended, and the captures were polled several times, before it is known.
+      const late: Backend = {
+        name: "local",
+        output: "file",
+        start(resolved, target, env) {
+          const handle = inner.start(resolved, target, env);
+          const started = (handle.started ?? Promise.resolve())
+            .then(() => handle.exit)
+            .then(() => new Promise<void>((resolve) => setTimeout(resolve, 200)));
+          return {
+            exit: started.then(() => handle.exit),
+            started,
+            get pid() {
+              return handle.pid;
+            },
+            get pgid() {
+              return handle.pgid;
+            },
+            kill: (signal) => handle.kill(signal),
+            stop: (graceMs) => handle.stop(graceMs),
+          };
+        },
+        close: () => inner.close?.(),
+      };
+      const log = new EventLog();
+      await runWorkflow({
+        workflowFile: file,
+        runsRoot,
+        output: true,
+        onEvent: log.onEvent,
+        backends: { local: late },
+      });
+      const types = log.events.map((event) => event.type);
+      const start = types.indexOf("step-start");
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(types.indexOf("step-output")).toBeGreaterThan(start);
+      const outputs = log.events.flatMap((event) =>
+        event.type === "step-output" ? [`${event.stream}:${event.data}`] : [],
+      );
+      expect(outputs.sort()).toEqual(["stderr:second\n", "stdout:first\n"]);
+    },
+  );
+
   it("starts a viewer that comes mid-stream on a character boundary, and reads nothing while nobody watches", () => {
     const { directory } = workflowFile("steps: {}\n");
     const target = captures(directory, "a");

@@ -173,6 +173,8 @@ export function startStep(
       ...(started?.pid === undefined ? {} : { pid: started.pid }),
       ...(started?.pgid === undefined ? {} : { pgid: started.pgid }),
     });
+    // Only now: output emitted before the step-start would reach viewers ahead of it.
+    follower?.follow();
   };
 
   const chunkers = { stdout: new Utf8Chunker(), stderr: new Utf8Chunker() };
