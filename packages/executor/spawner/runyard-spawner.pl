@@ -105,7 +105,9 @@ sub start_step {
             _exit(127);
         }
         %ENV = %environment;
-        { exec { $argv[0] } @argv; }
+        # No warning of Perl's own ("Can't exec ... at runyard-spawner.pl line N") in the
+        # step's stderr: the line below says it.
+        { no warnings 'exec'; exec { $argv[0] } @argv; }
         syswrite(STDERR, "runyard: cannot run $argv[0]: $!\n");
         _exit(127);
     }

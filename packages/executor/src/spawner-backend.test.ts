@@ -114,6 +114,21 @@ describe.skipIf(perl === undefined)("the step spawner", () => {
     expect(await next.exit).toEqual({ exitCode: 0, signal: null });
   });
 
+  it("says in the step's stderr, in its own words only, why bash could not be run", async () => {
+    const { directory } = workflowFile("steps: {}\n");
+    backend = createSpawnerBackend({ perl: perl as string });
+    const target = captures(directory, "a");
+    // One argument over the kernel's 128 KiB limit (MAX_ARG_STRLEN): exec fails with E2BIG.
+    const huge = step(`: ${"x".repeat(200 * 1024)}`, directory);
+    expect(await backend.start(huge, target, { PATH: process.env.PATH }).exit).toEqual({
+      exitCode: 127,
+      signal: null,
+    });
+    expect(readFileSync(target.errPath, "utf8")).toBe(
+      "runyard: cannot run bash: Argument list too long\n",
+    );
+  });
+
   it("fails the steps of a spawner that dies, stops their processes, and starts a new one for the next", async () => {
     const { directory } = workflowFile("steps: {}\n");
     const problems: string[] = [];
