@@ -62,4 +62,49 @@ describe.skipIf(!root)("a full disk", () => {
     expect(end.type).toBe("run-end");
     if (end.finalStatus === "failed") expect(end.reason).toMatch(named);
   });
+
+  it("blames the step that filled the disk, even one that ignores its write errors", async () => {
+    const { directory } = workflowFile("steps: {}\n");
+    const file = join(directory, "fill.yaml");
+    writeFileSync(
+      file,
+      [
+        "steps:",
+        "  w:",
+        "    run: head -c 3000000 /dev/zero | tr '\\0' x; true",
+        "  after:",
+        "    needs: [w]",
+        "    run: echo after",
+        "",
+      ].join("\n"),
+    );
+    const small = join(directory, "small");
+    mkdirSync(small);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", small]);
+    mounted = small;
+    const error = await runWorkflow({ workflowFile: file, runsRoot: join(small, "runs") }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: "E_DISK_FULL",
+      message: expect.stringMatching(/^disk full: cannot write 000001-w\.out: no space left/),
+    });
+    const [name] = readdirSync(join(small, "runs")).filter((entry) => !entry.startsWith("."));
+    const events = readFileSync(join(small, "runs", name as string, RUN_FILES.summary), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const ends = new Map(
+      events.filter((event) => event.type === "step-end").map((event) => [event.stepId, event]),
+    );
+    expect(ends.get("w")).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^disk full: cannot write 000001-w\.out/),
+    });
+    // Nothing more is started on a full disk.
+    expect(ends.get("after")).toMatchObject({
+      status: "cancelled",
+      reason: "not started: the run was cancelled (disk full)",
+    });
+  });
 });

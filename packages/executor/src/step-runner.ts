@@ -66,8 +66,8 @@ function workingDirectoryProblem(cwd: string): string | undefined {
 const FULL_BELOW_BYTES = 64 * 1024;
 
 /**
- * For a step that wrote its captures itself and failed: whether the file system of the run
- * directory is full now that it ended (as far as this process's user may write: root may use
+ * For a step that wrote its captures itself, and failed or wrote something: whether the file
+ * system of the run directory is full now that it ended (as far as this process's user may write: root may use
  * the blocks reserved for it). Then its output could not all be written, as a write of the
  * executor's own would have found out; the answer is an ENOSPC error for the capture it wrote
  * most to.
@@ -271,10 +271,13 @@ export function startStep(
     // Output a viewer has not had yet, read before the step-end.
     if (follower !== undefined && !abandoned) {
       const sizes = await follower.finish();
-      // A step that failed on a full disk most likely failed to write its output; one that
-      // succeeded did not (then the executor's own next write finds the disk full).
+      // A step that failed, or wrote output, and leaves the disk full most likely could not
+      // write all of its output (a step may ignore the write error: `cmd; true`); one that
+      // wrote nothing and succeeded did not (then the executor's own next write finds it).
       const failed = result.exitCode !== 0 || result.signal !== null;
-      const full = failed ? diskFilledBy(context.runDirectory, sizes, captures) : undefined;
+      const wrote = sizes.stdout + sizes.stderr > 0;
+      const full =
+        failed || wrote ? diskFilledBy(context.runDirectory, sizes, captures) : undefined;
       if (full !== undefined && failReason === undefined && cancelReason === undefined) {
         // This step is the one that hit it: it fails (the rest of the run is stopped, onFatal).
         failReason = `${storageFailure(full)?.reason ?? "disk full"}: ${full.message}`;
