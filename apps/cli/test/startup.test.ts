@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUN_CLASSIFICATIONS } from "@runyard/store";
 import { describe, expect, it } from "vitest";
-import { cli, UNBUNDLED_BIN, useScratch } from "./cli.js";
+import { cli, REPO, UNBUNDLED_BIN, useScratch } from "./cli.js";
 
 const COUNTER = fileURLToPath(new URL("./module-count.mjs", import.meta.url));
 
@@ -63,6 +63,34 @@ describe("start-up", () => {
     );
     expect(modules.some((url) => url.endsWith("/commands/ps.js"))).toBe(true);
     expect(modules.filter((url) => /\/(executor|ipc|gui)\//.test(url))).toEqual([]);
+  });
+
+  it("the bundled runyard ps does not load the YAML parser when there is no config file; validate does", async () => {
+    /** Whether the bundle files `args` loads hold the yaml library (its Composer class). */
+    const loadsYaml = async (args: string[]) => {
+      const file = join(scratch.directory, `modules-${args[0]}`);
+      const result = await cli(args, {
+        runsDir: scratch.runsDir,
+        // A HOME without ~/.runyard/config.yaml (and no RUNYARD_CONFIG): no config to parse.
+        env: {
+          NODE_OPTIONS: `--import=${COUNTER}`,
+          RUNYARD_TEST_MODULES_FILE: file,
+          HOME: scratch.directory,
+          RUNYARD_HOME: "",
+          RUNYARD_CONFIG: "",
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const loaded = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((url) => url.includes("/dist/bundle/"));
+      expect(loaded.length).toBeGreaterThan(0);
+      return loaded.some((url) =>
+        readFileSync(fileURLToPath(url), "utf8").includes("var Composer = class"),
+      );
+    };
+    expect(await loadsYaml(["ps"])).toBe(false);
+    expect(await loadsYaml(["validate", join(REPO, "examples/hello.yaml")])).toBe(true);
   });
 
   it("runyard ps --help names every state --state takes (the table does not load the store)", async () => {

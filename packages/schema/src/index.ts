@@ -90,14 +90,13 @@ export {
 export { didYouMean, editDistance, suggest } from "./suggest.js";
 export {
   loadUserConfig,
-  parseUserConfig,
   type UserConfig,
   type UserConfigLocation,
-  type UserConfigParseResult,
   UserConfigReadError,
   UserConfigSchema,
   userConfigPath,
 } from "./user-config.js";
+export { parseUserConfig, type UserConfigParseResult } from "./user-config-parse.js";
 export { check, describeIssue, formatPath } from "./validate.js";
 export {
   BackendSchema,

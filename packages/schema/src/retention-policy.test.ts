@@ -5,7 +5,7 @@ import {
   parseByteSize,
   RetentionPolicySchema,
 } from "./retention-policy.js";
-import { parseUserConfig } from "./user-config.js";
+import { parseUserConfig } from "./user-config-parse.js";
 
 const FILE = "/home/ada/.runyard/config.yaml";
 

@@ -5,12 +5,8 @@ import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { withoutPrivileges } from "@runyard/vitest-config/unprivileged";
 import { describe, expect, it } from "vitest";
 import { formatProblem } from "./errors.js";
-import {
-  loadUserConfig,
-  parseUserConfig,
-  UserConfigReadError,
-  userConfigPath,
-} from "./user-config.js";
+import { loadUserConfig, UserConfigReadError, userConfigPath } from "./user-config.js";
+import { parseUserConfig } from "./user-config-parse.js";
 
 const temporaryDirectory = useScratchDirectory("runyard-config-");
 

@@ -3,17 +3,12 @@
 // root and the retention policy of `runyard gc`; it is strict, so a misspelt key is an error
 // with a suggestion instead of a silently ignored line.
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
-import { RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+import { RunyardError, ValidationError } from "./errors.js";
 import { readInputFile } from "./input-file.js";
-import { YAML_VOCABULARY } from "./issue-words.js";
-import { describeIssues } from "./issues.js";
 import { ENV } from "./layout.js";
 import { RetentionPolicySchema } from "./retention-policy.js";
-import { decodeUtf8Text } from "./utf8-text.js";
-import { formatPath } from "./validate.js";
-import { parseYamlDocument, positionAt } from "./yaml-document.js";
 
 export const UserConfigSchema = z
   .object({
@@ -43,10 +38,6 @@ export function userConfigPath(options: UserConfigLocation = {}): string {
   return join(resolve(env[ENV.home] || join(home, ".runyard")), "config.yaml");
 }
 
-export type UserConfigParseResult =
-  | { ok: true; config: UserConfig }
-  | { ok: false; problems: ValidationProblem[] };
-
 /**
  * The config file cannot be read: a directory, no permission, not a regular file; or
  * `$RUNYARD_CONFIG` names a file that does not exist.
@@ -61,49 +52,6 @@ export class UserConfigReadError extends RunyardError {
     });
     this.file = file;
   }
-}
-
-/**
- * Validates config text (or bytes, which must be UTF-8); `runsDir` comes back absolute (`~/`
- * expanded, relative to `file`).
- */
-export function parseUserConfig(
-  source: Uint8Array | string,
-  file: string,
-  homeDirectory: string = homedir(),
-): UserConfigParseResult {
-  let text: string;
-  if (typeof source === "string") text = source;
-  else {
-    const decoded = decodeUtf8Text(source);
-    if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
-    text = decoded.text;
-  }
-  if (text.trim() === "") return { ok: true, config: {} };
-  const parsed = parseYamlDocument(text, () => "key");
-  if (!parsed.ok) return parsed;
-  // A file of comments only is an empty config, not an error.
-  const value = parsed.source.value ?? {};
-  const result = UserConfigSchema.safeParse(value);
-  if (!result.success) {
-    const problems = describeIssues(UserConfigSchema, result.error.issues, value, {
-      vocabulary: YAML_VOCABULARY,
-    }).map((problem) => ({
-      path: formatPath(problem.path),
-      message: problem.message,
-      ...positionAt(parsed.source, problem.path, problem.anchor),
-    }));
-    return { ok: false, problems };
-  }
-  const config = result.data;
-  if (config.runsDir !== undefined) {
-    const expanded =
-      config.runsDir === "~" || config.runsDir.startsWith("~/")
-        ? join(homeDirectory, config.runsDir.slice(1))
-        : config.runsDir;
-    config.runsDir = resolve(dirname(file), expanded);
-  }
-  return { ok: true, config };
 }
 
 /**
@@ -128,6 +76,9 @@ export async function loadUserConfig(
         : {}),
     });
   }
+  // The YAML parser is loaded only for a config that exists: most commands run without one,
+  // and `runyard ps` need not pay for loading it (docs/performance.md).
+  const { parseUserConfig } = await import("./user-config-parse.js");
   const result = parseUserConfig(read.bytes, path, options.homeDirectory);
   if (!result.ok) throw new ValidationError(path, result.problems, "E_CONFIG_INVALID");
   return { path, exists: true, config: result.config };
