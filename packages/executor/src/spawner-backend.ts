@@ -129,7 +129,7 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
       lost(`could not start: the step spawner could not start (${error.message})`);
     });
     started.stdin?.on("error", () => undefined);
-    started.stdout?.setEncoding("latin1");
+    started.stdout?.setEncoding("utf8");
     started.stdout?.on("data", (text: string) => {
       const lines = (pendingLine + text).split("\n");
       pendingLine = lines.pop() ?? "";

@@ -90,13 +90,12 @@ export {
 export { didYouMean, editDistance, suggest } from "./suggest.js";
 export {
   loadUserConfig,
-  type UserConfig,
   type UserConfigLocation,
   UserConfigReadError,
-  UserConfigSchema,
   userConfigPath,
 } from "./user-config.js";
 export { parseUserConfig, type UserConfigParseResult } from "./user-config-parse.js";
+export { type UserConfig, UserConfigSchema } from "./user-config-schema.js";
 export { check, describeIssue, formatPath } from "./validate.js";
 export {
   BackendSchema,

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { ValidationProblem } from "./errors.js";
 import { YAML_VOCABULARY } from "./issue-words.js";
 import { describeIssues } from "./issues.js";
-import { type UserConfig, UserConfigSchema } from "./user-config.js";
+import { type UserConfig, UserConfigSchema } from "./user-config-schema.js";
 import { decodeUtf8Text } from "./utf8-text.js";
 import { formatPath } from "./validate.js";
 import { parseYamlDocument, positionAt } from "./yaml-document.js";

@@ -4,25 +4,10 @@
 // with a suggestion instead of a silently ignored line.
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { z } from "zod";
 import { RunyardError, ValidationError } from "./errors.js";
 import { readInputFile } from "./input-file.js";
 import { ENV } from "./layout.js";
-import { RetentionPolicySchema } from "./retention-policy.js";
-
-export const UserConfigSchema = z
-  .object({
-    runsDir: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Where run directories go; relative to the config file's directory, ~ expands"),
-    retention: RetentionPolicySchema.optional().describe(
-      "Which ended runs `runyard gc` removes; absent, the default policy applies",
-    ),
-  })
-  .strict();
-export type UserConfig = z.infer<typeof UserConfigSchema>;
+import type { UserConfig } from "./user-config-schema.js";
 
 export interface UserConfigLocation {
   env?: Readonly<Record<string, string | undefined>>;
