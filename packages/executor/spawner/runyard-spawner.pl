@@ -22,7 +22,7 @@
 use strict;
 use warnings;
 use POSIX qw(setsid WNOHANG _exit dup2 EINTR EAGAIN);
-use Fcntl qw(O_WRONLY O_APPEND O_NOFOLLOW O_RDONLY);
+use Fcntl qw(O_WRONLY O_APPEND O_NOFOLLOW);
 
 $SIG{PIPE} = 'IGNORE';
 binmode STDIN;
