@@ -28,7 +28,7 @@ import type { Backend } from "./backend.js";
 import { checkRunnable } from "./check-runnable.js";
 import { RunOptionsError } from "./errors.js";
 import { trackLiveRun } from "./live-runs.js";
-import { startMeta } from "./run-meta.js";
+import { startMeta, statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
 import { createStepBackend } from "./spawner-backend.js";
@@ -177,6 +177,7 @@ async function prepare(
   options.signal?.throwIfAborted();
   const created = await commitRunDirectory(staged, startMeta(workflow, params, launch.cwd), {
     reserveBytes: diskReserveBytes(workflow.steps.length),
+    steps: statusSteps(workflow),
   });
   return new RunSession({
     workflow,

@@ -1,8 +1,8 @@
 // meta.json at the start of a run: who runs it, where, since when, and how to tell later
-// whether this executor still lives.
+// whether this executor still lives; and the steps its status.json starts with.
 import { userInfo } from "node:os";
 import { now, type ResolvedWorkflow, type RunMeta, SCHEMA_VERSION } from "@runyard/schema";
-import { currentExecutorIdentity, shortHostname } from "@runyard/store";
+import { currentExecutorIdentity, type StatusStep, shortHostname } from "@runyard/store";
 import { executorVersion } from "./version.js";
 
 function loginName(): string | undefined {
@@ -36,4 +36,9 @@ export function startMeta(
     runyardVersion: executorVersion(),
     ...(workflow.params.length === 0 ? {} : { params: { ...params } }),
   };
+}
+
+/** The steps of the run's status, in workflow order: what status.json starts with. */
+export function statusSteps(workflow: ResolvedWorkflow): StatusStep[] {
+  return workflow.steps.map((step) => ({ nodeId: step.id, name: step.name }));
 }

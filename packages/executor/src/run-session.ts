@@ -33,6 +33,7 @@ import { killMarkedProcesses } from "./crash-reaper.js";
 import { EventPipeline } from "./event-pipeline.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
+import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { Scheduler } from "./scheduler.js";
 import { stepEnvironment } from "./step-env.js";
@@ -104,7 +105,7 @@ export class RunSession {
       runId: created.runId,
       workflowId: workflow.id,
       updatedAt: created.meta.startedAt,
-      steps: workflow.steps.map((step) => ({ nodeId: step.id, name: step.name })),
+      steps: statusSteps(workflow),
     });
   }
 

@@ -10,7 +10,7 @@ import { createRunDirectory, diskReserveBytes, runPaths } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import { checkRunnable } from "./check-runnable.js";
 import { RunAbortedError, RunOptionsError } from "./errors.js";
-import { startMeta } from "./run-meta.js";
+import { startMeta, statusSteps } from "./run-meta.js";
 import type { RunResult, RunWorkflowOptions } from "./run-options.js";
 import { RunSession } from "./run-session.js";
 import { createStepBackend } from "./spawner-backend.js";
@@ -41,6 +41,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     workflowSource: workflow.source,
     meta: startMeta(workflow, params),
     reserveBytes: diskReserveBytes(workflow.steps.length),
+    steps: statusSteps(workflow),
   });
   const output = options.output ?? false;
   const session = new RunSession({

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isRunId, RUN_FILES, RunMetaSchema } from "@runyard/schema";
+import { isRunId, RUN_FILES, RunMetaSchema, RunStatusSchema } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
 import { startMeta, temporaryDirectory, withUmask } from "../test/helpers.js";
 import { createRunDirectory } from "./run-directory.js";
@@ -40,6 +40,28 @@ describe("createRunDirectory", () => {
     expect(readdirSync(created.directory).sort()).toEqual(
       [RUN_FILES.artifacts, RUN_FILES.meta, RUN_FILES.summary, RUN_FILES.workflow].sort(),
     );
+  });
+
+  it("writes status.json with every step pending before the directory is a run, when given the steps", async () => {
+    const root = temporaryDirectory();
+    const steps = [
+      { nodeId: "a", name: "a" },
+      { nodeId: "b", name: "Step B" },
+    ];
+    const created = await createRunDirectory(root, {
+      workflowSource: source,
+      meta: startMeta(),
+      steps,
+    });
+    const status = RunStatusSchema.parse(JSON.parse(readFileSync(created.paths.status, "utf8")));
+    expect(status).toEqual({
+      runId: created.runId,
+      workflowId: startMeta().workflowId,
+      updatedAt: startMeta().startedAt,
+      seq: 0,
+      steps: steps.map((step) => ({ ...step, status: "pending" })),
+    });
+    expect(mode(created.paths.status)).toBe(0o600);
   });
 
   it("creates a runs root in a shared group directory without closing its new ancestors", async () => {

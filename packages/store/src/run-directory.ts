@@ -22,6 +22,8 @@ import { createDirectory, ensureDirectory, fsyncDirectory } from "./directories.
 import { createDiskReserve } from "./disk-reserve.js";
 import { describeSystemError, RunDirectoryError } from "./errors.js";
 import { type RunPaths, runPaths } from "./paths.js";
+import { statusJson } from "./status-json.js";
+import { createInitialStatus, type StatusStep } from "./status-reducer.js";
 
 export interface CreateRunDirectoryOptions {
   /** A run id chosen by the caller (a lowercase UUID); a new UUIDv7 when absent. */
@@ -32,7 +34,16 @@ export interface CreateRunDirectoryOptions {
   meta: Omit<RunMeta, "runId">;
   /** Size of the disk reserve (.disk-reserve; see diskReserveBytes); 0 or absent: none. */
   reserveBytes?: number;
+  /**
+   * The run's steps: status.json is then written with every step pending before the directory
+   * becomes a run, so a run never exists without its status (an executor killed a moment after
+   * the commit leaves a whole record). Absent: no status.json until the executor writes one.
+   */
+  steps?: readonly StatusStep[];
 }
+
+/** What commitRunDirectory and createRunDirectory put in a run directory besides meta.json. */
+type PopulateOptions = Pick<CreateRunDirectoryOptions, "reserveBytes" | "steps">;
 
 export interface CreatedRunDirectory {
   runId: string;
@@ -89,17 +100,27 @@ async function createFreshDirectory(directory: string): Promise<void> {
 }
 
 /**
- * What makes a directory a run: meta.json, an empty timeline, artifacts/, the disk reserve if
- * one is asked for; then fsynced. A disk too full for the reserve refuses the run here, rather
+ * What makes a directory a run: meta.json, status.json with every step pending (when the steps
+ * are given), an empty timeline, artifacts/, the disk reserve if one is asked for; then fsynced. A disk too full for the reserve refuses the run here, rather
  * than let it start without room to record its end.
  */
 async function populateRunDirectory(
   directory: string,
   meta: RunMeta,
-  reserveBytes: number,
+  options: PopulateOptions,
 ): Promise<void> {
   const paths = runPaths(directory);
+  const reserveBytes = options.reserveBytes ?? 0;
   await writeMeta(directory, meta);
+  if (options.steps !== undefined) {
+    const status = createInitialStatus({
+      runId: meta.runId,
+      workflowId: meta.workflowId,
+      updatedAt: meta.startedAt,
+      steps: options.steps,
+    });
+    await writeFileAtomic(paths.status, statusJson(status));
+  }
   await createEmptyFile(paths.summary);
   await createDirectory(paths.artifacts);
   if (reserveBytes > 0) await createDiskReserve(paths.reserve, reserveBytes);
@@ -138,7 +159,7 @@ export async function createRunDirectory(
   await createFreshDirectory(directory);
   await fillOrRemove(directory, async () => {
     await writeFileAtomic(runPaths(directory).workflow, options.workflowSource);
-    await populateRunDirectory(directory, meta, options.reserveBytes ?? 0);
+    await populateRunDirectory(directory, meta, options);
   });
   return { runId, directory, paths: runPaths(directory), meta };
 }
@@ -202,11 +223,11 @@ export async function stageRunDirectory(
 export async function commitRunDirectory(
   staged: StagedRunDirectory,
   meta: Omit<RunMeta, "runId">,
-  options: { reserveBytes?: number } = {},
+  options: PopulateOptions = {},
 ): Promise<CreatedRunDirectory> {
   const full = checkedMeta({ ...meta, runId: staged.runId });
   try {
-    await populateRunDirectory(staged.staging, full, options.reserveBytes ?? 0);
+    await populateRunDirectory(staged.staging, full, options);
     // rename(2) would quietly replace an empty directory of that name: refuse it instead.
     if (await exists(staged.directory)) throw new Error("a run with this id already exists");
     await rename(staged.staging, staged.directory);
