@@ -145,15 +145,17 @@ describe("the crash watchdog", () => {
       { timeout: 15_000, interval: 25 },
     );
     await vi.waitFor(() => expect(alive(run.pid)).toBe(false), { timeout: 5000 });
-    // No watchdog of this run is left, and it did not reap anything.
-    const watchdogs = (listProcesses() ?? []).filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry.pid}/cmdline`, "latin1").includes(run.runId);
-      } catch {
-        return false;
-      }
-    });
-    expect(watchdogs).toEqual([]);
+    // No watchdog of this run is left (it leaves when it sees the executor gone, a moment
+    // after), and it did not reap anything.
+    const watchdogs = () =>
+      (listProcesses() ?? []).filter((entry) => {
+        try {
+          return readFileSync(`/proc/${entry.pid}/cmdline`, "latin1").includes(run.runId);
+        } catch {
+          return false;
+        }
+      });
+    await vi.waitFor(() => expect(watchdogs()).toEqual([]), { timeout: 5000, interval: 25 });
     expect(readFileSync(join(run.directory, RUN_FILES.executorLog), "utf8")).toBe("");
   });
 });

@@ -1,9 +1,10 @@
 // The heartbeat file: wall-clock epoch milliseconds, rewritten about every 10 s while the
 // executor lives. Best effort: a failed write is reported once, then retried quietly at each
 // beat, because liveness must never stop a run.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { RunFileError } from "./errors.js";
-import { MAX_HEARTBEAT_BYTES, readRunFile } from "./run-file.js";
+import { MAX_HEARTBEAT_BYTES, readRunFileSync } from "./run-file.js";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
@@ -61,10 +62,10 @@ export function startHeartbeat(path: string, options: HeartbeatOptions = {}): He
  * Epoch ms of the last beat, or null when there is no heartbeat or it holds no number. Throws
  * RunFileError for a heartbeat that cannot be read or is refused (see openRunFile).
  */
-export async function readHeartbeat(path: string): Promise<number | null> {
+export function readHeartbeatSync(path: string): number | null {
   let bytes: Uint8Array;
   try {
-    bytes = await readRunFile(path, MAX_HEARTBEAT_BYTES);
+    bytes = readRunFileSync(path, MAX_HEARTBEAT_BYTES);
   } catch (error) {
     if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
     throw error;
@@ -72,4 +73,10 @@ export async function readHeartbeat(path: string): Promise<number | null> {
   const text = new TextDecoder().decode(bytes);
   const value = Number(text.trim());
   return Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** readHeartbeatSync after a turn of the event loop. */
+export async function readHeartbeat(path: string): Promise<number | null> {
+  await nextTurn();
+  return readHeartbeatSync(path);
 }

@@ -34,6 +34,7 @@ export {
   type Heartbeat,
   type HeartbeatOptions,
   readHeartbeat,
+  readHeartbeatSync,
   startHeartbeat,
 } from "./heartbeat.js";
 export {
@@ -47,10 +48,8 @@ export {
 } from "./list-captures.js";
 export {
   type BrokenRun,
-  LIST_RUNS_CONCURRENCY,
   type ListRunsOptions,
   listRuns,
-  RUN_READ_DEADLINE_MS,
   type RunList,
 } from "./list-runs.js";
 export {
@@ -68,8 +67,13 @@ export {
   readProcessStartTicks,
   shortHostname,
 } from "./process-identity.js";
-export { type JsonReadResult, readJsonFile, type Validate } from "./read-json.js";
-export { type ReadRunOptions, type RunView, readRun } from "./read-run.js";
+export {
+  type JsonReadResult,
+  readJsonFile,
+  readJsonFileSync,
+  type Validate,
+} from "./read-json.js";
+export { type ReadRunOptions, type RunView, readRun, readRunSync } from "./read-run.js";
 export {
   ABANDONED_LAUNCH_AFTER_MS,
   deleteRemoval,
@@ -116,7 +120,9 @@ export {
   MAX_STATUS_BYTES,
   type OpenedRunFile,
   openRunFile,
+  openRunFileSync,
   readRunFile,
+  readRunFileSync,
 } from "./run-file.js";
 export { listRunIds } from "./run-ids.js";
 export {
@@ -128,7 +134,12 @@ export {
 export { statusJson } from "./status-json.js";
 export { applyEvent, createInitialStatus, type StatusStep } from "./status-reducer.js";
 export { StatusWriter, type StatusWriterOptions } from "./status-writer.js";
-export { readStopRecord, STOP_MARKER, type StopRecord } from "./stop-record.js";
+export {
+  readStopRecord,
+  readStopRecordSync,
+  STOP_MARKER,
+  type StopRecord,
+} from "./stop-record.js";
 export {
   readSummary,
   type SummaryOptions,
@@ -137,7 +148,11 @@ export {
   type SummaryRecord,
   streamSummary,
 } from "./summary-reader.js";
-export { readLastSummaryEvent, SUMMARY_TAIL_BYTES } from "./summary-tail.js";
+export {
+  readLastSummaryEvent,
+  readLastSummaryEventSync,
+  SUMMARY_TAIL_BYTES,
+} from "./summary-tail.js";
 export {
   SummaryWriteError,
   SummaryWriter,
@@ -149,7 +164,6 @@ export {
   type SystemErrorFacts,
 } from "./system-errors.js";
 export {
-  checkTimeline,
   SUMMARY_COUNT_BYTES,
   SUMMARY_FULL_CHECK_BYTES,
   TIMELINE_DAMAGE_KINDS,
@@ -158,4 +172,6 @@ export {
   type TimelineFacts,
   type TimelineIntegrity,
   type TimelineReport,
-} from "./timeline-integrity.js";
+} from "./timeline-checker.js";
+export { checkTimeline } from "./timeline-integrity.js";
+export { checkTimelineTail } from "./timeline-tail.js";

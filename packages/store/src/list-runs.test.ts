@@ -33,7 +33,7 @@ describe("listRuns with a limit", () => {
     expect(three.broken).toEqual([]);
     expect(three.total).toBe(6);
 
-    const all = await listRuns(root, { concurrency: 2 });
+    const all = await listRuns(root);
     expect(all.runs.map((run) => run.runId)).toEqual(ids);
     expect(all.broken.map((run) => run.runId)).toEqual([brokenId]);
     expect(all.total).toBe(6);

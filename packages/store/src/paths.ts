@@ -19,20 +19,23 @@ export interface RunPaths {
 }
 
 export function runPaths(directory: string): RunPaths {
+  // join() once: every name is a plain file name, so the rest is concatenation (a listing
+  // builds these for every run).
+  const prefix = join(directory, "/");
   return {
     directory,
-    meta: join(directory, RUN_FILES.meta),
-    status: join(directory, RUN_FILES.status),
-    workflow: join(directory, RUN_FILES.workflow),
-    socket: join(directory, RUN_FILES.socket),
-    heartbeat: join(directory, RUN_FILES.heartbeat),
-    summary: join(directory, RUN_FILES.summary),
-    artifacts: join(directory, RUN_FILES.artifacts),
-    inbox: join(directory, RUN_FILES.inbox),
-    returnValue: join(directory, RUN_FILES.returnValue),
-    executorLog: join(directory, RUN_FILES.executorLog),
-    launch: join(directory, RUN_FILES.launch),
-    reserve: join(directory, RUN_FILES.reserve),
+    meta: prefix + RUN_FILES.meta,
+    status: prefix + RUN_FILES.status,
+    workflow: prefix + RUN_FILES.workflow,
+    socket: prefix + RUN_FILES.socket,
+    heartbeat: prefix + RUN_FILES.heartbeat,
+    summary: prefix + RUN_FILES.summary,
+    artifacts: prefix + RUN_FILES.artifacts,
+    inbox: prefix + RUN_FILES.inbox,
+    returnValue: prefix + RUN_FILES.returnValue,
+    executorLog: prefix + RUN_FILES.executorLog,
+    launch: prefix + RUN_FILES.launch,
+    reserve: prefix + RUN_FILES.reserve,
   };
 }
 

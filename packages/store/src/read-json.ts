@@ -1,8 +1,9 @@
 // Reads one JSON file of a run directory and validates it; every failure names the file and,
 // for a mismatch, each field and what was expected.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { ValidationError, type ValidationProblem } from "@runyard/schema";
 import { RunFileError } from "./errors.js";
-import { MAX_STATUS_BYTES, readRunFile } from "./run-file.js";
+import { MAX_STATUS_BYTES, readRunFileSync } from "./run-file.js";
 
 /** A validator in the shape of @runyard/schema's `check` bound to one schema. */
 export type Validate<T> = (
@@ -34,16 +35,16 @@ function describeJsonError(error: unknown): string {
 
 /**
  * Reads a JSON file of a run directory and validates it: only a regular file with one name,
- * reached by no link, of at most `maxBytes` (see openRunFile).
+ * reached by no link, of at most `maxBytes` (see openRunFile). Synchronous, as readRunFile is.
  */
-export async function readJsonFile<T>(
+export function readJsonFileSync<T>(
   path: string,
   validate: Validate<T>,
   maxBytes: number = MAX_RUN_JSON_BYTES,
-): Promise<JsonReadResult<T>> {
+): JsonReadResult<T> {
   let bytes: Uint8Array;
   try {
-    bytes = await readRunFile(path, maxBytes);
+    bytes = readRunFileSync(path, maxBytes);
   } catch (error) {
     const wrapped =
       error instanceof RunFileError
@@ -67,4 +68,14 @@ export async function readJsonFile<T>(
   if (!result.ok)
     return { ok: false, missing: false, error: new ValidationError(path, result.problems) };
   return { ok: true, value: result.value };
+}
+
+/** readJsonFileSync after a turn of the event loop: a loop of reads lets I/O and timers in. */
+export async function readJsonFile<T>(
+  path: string,
+  validate: Validate<T>,
+  maxBytes: number = MAX_RUN_JSON_BYTES,
+): Promise<JsonReadResult<T>> {
+  await nextTurn();
+  return readJsonFileSync(path, validate, maxBytes);
 }

@@ -7,6 +7,7 @@
 // a run-end found after damage, or one status.json does not confirm, is never taken for the
 // executor's word.
 import { basename } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import {
   check,
   LenientRunMetaSchema,
@@ -16,6 +17,7 @@ import {
   SCHEMA_VERSION,
 } from "@runyard/schema";
 import {
+  type Classified,
   type ClassifyOptions,
   classifyRun,
   type RunClassification,
@@ -23,12 +25,14 @@ import {
   wantsSummaryEnd,
 } from "./classify.js";
 import { describeSystemError, RunFileError } from "./errors.js";
-import { readHeartbeat } from "./heartbeat.js";
+import { readHeartbeatSync } from "./heartbeat.js";
 import { type RunPaths, runPaths } from "./paths.js";
-import { readJsonFile } from "./read-json.js";
+import { readJsonFileSync } from "./read-json.js";
 import { MAX_META_BYTES } from "./run-file.js";
-import { readStopRecord } from "./stop-record.js";
-import { checkTimeline, type TimelineIntegrity } from "./timeline-integrity.js";
+import { readStopRecordSync } from "./stop-record.js";
+import type { TimelineFacts, TimelineIntegrity, TimelineReport } from "./timeline-checker.js";
+import { checkTimeline } from "./timeline-integrity.js";
+import { checkTimelineTail } from "./timeline-tail.js";
 
 export interface RunView {
   /**
@@ -44,7 +48,10 @@ export interface RunView {
   classification: RunClassification;
   /** Why the run is classified so, in words. */
   reason: string;
-  /** Epoch ms of the last heartbeat, or null. */
+  /**
+   * Epoch ms of the last heartbeat, or null: none, or not read because meta.json says the
+   * run ended (the heartbeat says nothing about an ended run).
+   */
   heartbeatAt: number | null;
   /**
    * The run-end event, when run_summary.jsonl was read (see {@link ReadRunOptions.readEnd})
@@ -87,9 +94,9 @@ export interface ReadRunOptions extends ClassifyOptions {
 }
 
 /** The end executor.log records when not even run-end could be written (a full disk). */
-async function readStoppedEnd(path: string, problems: string[]): Promise<SummaryEnd | null> {
+function readStoppedEnd(path: string, problems: string[]): SummaryEnd | null {
   try {
-    const stop = await readStopRecord(path);
+    const stop = readStopRecordSync(path);
     if (stop === null) return null;
     return {
       finalStatus: "failed",
@@ -129,12 +136,28 @@ function problemOf(path: string, error: unknown): string {
   return error instanceof RunFileError ? error.message : `${path}: ${describeSystemError(error)}`;
 }
 
-/** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
-export async function readRun(directory: string, options: ReadRunOptions = {}): Promise<RunView> {
+/** What a run directory says before its timeline is looked at. */
+interface RunFiles {
+  runId: string;
+  directory: string;
+  paths: RunPaths;
+  meta: RunMeta;
+  status: RunStatus | null;
+  heartbeatAt: number | null;
+  classified: Classified;
+  /** Whether the timeline is read: for the end, or for its integrity. */
+  readsTimeline: boolean;
+  /** Said in the reason when meta.json is from a newer Runyard. */
+  newerProblem: string | null;
+  problems: string[];
+}
+
+/** meta.json, status.json and the heartbeat, and the verdict they give. Synchronous. */
+function readRunFiles(directory: string, options: ReadRunOptions): RunFiles {
   const { readEnd = false, timeline: depth = "tail", ...classifyOptions } = options;
   const paths = runPaths(directory);
   const problems: string[] = [];
-  const meta = await readJsonFile(
+  const meta = readJsonFileSync(
     paths.meta,
     (input) => check(LenientRunMetaSchema, input),
     MAX_META_BYTES,
@@ -148,90 +171,137 @@ export async function readRun(directory: string, options: ReadRunOptions = {}): 
       `${paths.meta}: runId: names run ${meta.value.runId}, not ${runId} as its directory does; the run is listed under its directory's id`,
     );
   }
-  const newer = meta.value.schemaVersion > SCHEMA_VERSION;
-  const newerProblem = `written by a newer Runyard (schema version ${meta.value.schemaVersion}); upgrade runyard`;
-  if (newer) problems.push(`${paths.meta}: ${newerProblem}`);
+  const newerProblem =
+    meta.value.schemaVersion > SCHEMA_VERSION
+      ? `written by a newer Runyard (schema version ${meta.value.schemaVersion}); upgrade runyard`
+      : null;
+  if (newerProblem !== null) problems.push(`${paths.meta}: ${newerProblem}`);
 
-  const statusRead = await readJsonFile(paths.status, (input) =>
+  const statusRead = readJsonFileSync(paths.status, (input) =>
     check(LenientRunStatusSchema, input),
   );
   let status: RunStatus | null = null;
   if (statusRead.ok) status = statusRead.value;
   else if (!statusRead.missing) problems.push(statusRead.error.message);
 
+  // A run meta.json says ended is classified by meta.json alone: its heartbeat is not read.
   let heartbeatAt: number | null = null;
-  try {
-    heartbeatAt = await readHeartbeat(paths.heartbeat);
-  } catch (error) {
-    problems.push(problemOf(paths.heartbeat, error));
-  }
-
-  let classified = classifyRun(meta.value, heartbeatAt, classifyOptions);
-  let summaryEnd: SummaryEnd | null = null;
-  let lastEventAt: string | null = null;
-  let timeline: TimelineIntegrity | null = null;
-  let distrusted = "";
-  const wantsEnd = readEnd || wantsSummaryEnd(meta.value, classified);
-  if (wantsEnd || depth !== "none") {
+  if (meta.value.finalStatus === null) {
     try {
-      const report = await checkTimeline(
-        paths.summary,
-        {
-          runId,
-          finalStatus: meta.value.finalStatus,
-          statusSeq: status?.seq ?? null,
-          statusFailed: status?.steps.some((step) => step.status === "failed") ?? false,
-        },
-        depth === "full" ? "full" : "tail",
-      );
-      timeline = report?.integrity ?? null;
-      const last = report?.last ?? null;
-      // An event of a type this version does not know has whatever `ts` it was given.
-      if (last !== null && !Number.isNaN(Date.parse(last.ts))) lastEventAt = last.ts;
-      const end = report?.end ?? null;
-      // An end that would decide the state is the executor's word only when status.json,
-      // which no step writes, agrees with it.
-      const unconfirmed =
-        end !== null && wantsSummaryEnd(meta.value, classified)
-          ? unconfirmedEnd(end, status)
-          : null;
-      if (end !== null && unconfirmed !== null) {
-        distrusted = `; run_summary.jsonl has a run-end ${end.finalStatus}, not taken: the timeline's end is not confirmed by status.json (${unconfirmed})`;
-      } else if (wantsEnd && end !== null) {
-        summaryEnd = {
-          finalStatus: end.finalStatus,
-          ts: end.ts,
-          durationMs: end.durationMs,
-          ...(end.reason === undefined ? {} : { reason: end.reason }),
-          ...(end.error?.code === undefined ? {} : { code: end.error.code }),
-        };
-        classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
-      } else if (report?.endDistrusted && wantsSummaryEnd(meta.value, classified)) {
-        distrusted = "; run_summary.jsonl has a run-end, not taken: the timeline is damaged";
-      }
+      heartbeatAt = readHeartbeatSync(paths.heartbeat);
     } catch (error) {
-      problems.push(problemOf(paths.summary, error));
+      problems.push(problemOf(paths.heartbeat, error));
     }
   }
-  if (summaryEnd === null && wantsSummaryEnd(meta.value, classified)) {
-    summaryEnd = await readStoppedEnd(paths.executorLog, problems);
-    if (summaryEnd) classified = classifyRun(meta.value, heartbeatAt, classifyOptions, summaryEnd);
-  }
-  const { classification } = classified;
-  const reason = `${classified.reason}${distrusted}${newer ? `; meta.json was ${newerProblem}` : ""}`;
+  const classified = classifyRun(meta.value, heartbeatAt, classifyOptions);
   return {
     runId,
     directory,
     paths,
     meta: meta.value,
     status,
+    heartbeatAt,
+    classified,
+    readsTimeline: readEnd || depth !== "none" || wantsSummaryEnd(meta.value, classified),
+    newerProblem,
+    problems,
+  };
+}
+
+/** What the timeline check is told about the rest of the run directory. */
+function timelineFacts(files: RunFiles): TimelineFacts {
+  return {
+    runId: files.runId,
+    finalStatus: files.meta.finalStatus,
+    statusSeq: files.status?.seq ?? null,
+    statusFailed: files.status?.steps.some((step) => step.status === "failed") ?? false,
+  };
+}
+
+/** The view, from the files and the timeline's report (null: missing, unreadable or not read). */
+function runView(files: RunFiles, report: TimelineReport | null, options: ReadRunOptions): RunView {
+  const { readEnd = false, timeline: _depth, ...classifyOptions } = options;
+  const { meta, status, heartbeatAt, paths, problems } = files;
+  let classified = files.classified;
+  let summaryEnd: SummaryEnd | null = null;
+  let lastEventAt: string | null = null;
+  let distrusted = "";
+  const wantsEnd = readEnd || wantsSummaryEnd(meta, classified);
+  const last = report?.last ?? null;
+  // An event of a type this version does not know has whatever `ts` it was given.
+  if (last !== null && !Number.isNaN(Date.parse(last.ts))) lastEventAt = last.ts;
+  const end = report?.end ?? null;
+  // An end that would decide the state is the executor's word only when status.json, which
+  // no step writes, agrees with it.
+  const unconfirmed =
+    end !== null && wantsSummaryEnd(meta, classified) ? unconfirmedEnd(end, status) : null;
+  if (end !== null && unconfirmed !== null) {
+    distrusted = `; run_summary.jsonl has a run-end ${end.finalStatus}, not taken: the timeline's end is not confirmed by status.json (${unconfirmed})`;
+  } else if (wantsEnd && end !== null) {
+    summaryEnd = {
+      finalStatus: end.finalStatus,
+      ts: end.ts,
+      durationMs: end.durationMs,
+      ...(end.reason === undefined ? {} : { reason: end.reason }),
+      ...(end.error?.code === undefined ? {} : { code: end.error.code }),
+    };
+    classified = classifyRun(meta, heartbeatAt, classifyOptions, summaryEnd);
+  } else if (report?.endDistrusted && wantsSummaryEnd(meta, classified)) {
+    distrusted = "; run_summary.jsonl has a run-end, not taken: the timeline is damaged";
+  }
+  if (summaryEnd === null && wantsSummaryEnd(meta, classified)) {
+    summaryEnd = readStoppedEnd(paths.executorLog, problems);
+    if (summaryEnd) classified = classifyRun(meta, heartbeatAt, classifyOptions, summaryEnd);
+  }
+  const { classification } = classified;
+  const newer = files.newerProblem === null ? "" : `; meta.json was ${files.newerProblem}`;
+  return {
+    runId: files.runId,
+    directory: files.directory,
+    paths,
+    meta,
+    status,
     classification,
-    reason,
+    reason: `${classified.reason}${distrusted}${newer}`,
     heartbeatAt,
     summaryEnd,
     lastEventAt,
-    endedAt: meta.value.endedAt ?? summaryEnd?.ts ?? null,
-    timeline,
+    endedAt: meta.endedAt ?? summaryEnd?.ts ?? null,
+    timeline: report?.integrity ?? null,
     problems,
   };
+}
+
+/**
+ * Reads one run directory, synchronously (a timeline check "full" is read as "tail": use
+ * readRun for it). Throws (RunFileError or ValidationError) when meta.json is unusable.
+ * A listing reads every run this way: a few small files each, where a trip through the
+ * thread pool per system call would cost more than the calls.
+ */
+export function readRunSync(directory: string, options: ReadRunOptions = {}): RunView {
+  const files = readRunFiles(directory, options);
+  let report: TimelineReport | null = null;
+  if (files.readsTimeline) {
+    try {
+      report = checkTimelineTail(files.paths.summary, timelineFacts(files));
+    } catch (error) {
+      files.problems.push(problemOf(files.paths.summary, error));
+    }
+  }
+  return runView(files, report, options);
+}
+
+/** Reads one run directory. Throws (RunFileError or ValidationError) when meta.json is unusable. */
+export async function readRun(directory: string, options: ReadRunOptions = {}): Promise<RunView> {
+  // A turn of the event loop first: a loop of reads (a viewer polling) lets I/O and timers in.
+  await nextTurn();
+  if (options.timeline !== "full") return readRunSync(directory, options);
+  const files = readRunFiles(directory, options);
+  let report: TimelineReport | null = null;
+  try {
+    report = await checkTimeline(files.paths.summary, timelineFacts(files), "full");
+  } catch (error) {
+    files.problems.push(problemOf(files.paths.summary, error));
+  }
+  return runView(files, report, options);
 }

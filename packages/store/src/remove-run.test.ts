@@ -187,7 +187,7 @@ describe("removeRun", () => {
     let removing = true;
     const listings: Awaited<ReturnType<typeof listRuns>>[] = [];
     const lister = (async () => {
-      while (removing) listings.push(await listRuns(root, { concurrency: 2 }));
+      while (removing) listings.push(await listRuns(root));
     })();
     for (const run of runs) await removeRun(root, run.runId);
     removing = false;

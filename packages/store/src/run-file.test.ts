@@ -2,10 +2,9 @@ import { execFileSync } from "node:child_process";
 import { linkSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { temporaryDirectory } from "../test/helpers.js";
-import { withDeadline } from "./deadline.js";
+import { releasePipesAfter, temporaryDirectory } from "../test/helpers.js";
 import type { RunFileError } from "./errors.js";
-import { MAX_META_BYTES, openRunFile, readRunFile } from "./run-file.js";
+import { MAX_META_BYTES, openRunFile, readRunFile, readRunFileSync } from "./run-file.js";
 
 /** A runs root with one run directory in it, and a directory outside the root. */
 function layout() {
@@ -20,18 +19,14 @@ function layout() {
   return { base, root, run, outside, secret };
 }
 
-/** The error a read fails with, within 3 s (a read that waits on a pipe fails the test). */
-async function refusal(path: string, maxBytes = MAX_META_BYTES): Promise<RunFileError> {
-  const error = await withDeadline(
-    readRunFile(path, maxBytes).then(
-      () => undefined,
-      (caught: unknown) => caught as RunFileError,
-    ),
-    3000,
-    () => new Error(`still waiting on ${path} after 3 s`),
-  );
-  if (error === undefined) throw new Error(`${path} was read`);
-  return error;
+/** The error a read fails with. */
+function refusal(path: string, maxBytes = MAX_META_BYTES): RunFileError {
+  try {
+    readRunFileSync(path, maxBytes);
+  } catch (caught) {
+    return caught as RunFileError;
+  }
+  throw new Error(`${path} was read`);
 }
 
 const WHY = "a run directory holds only files the executor wrote";
@@ -40,19 +35,23 @@ describe("readRunFile", () => {
   it("reads a regular file of the run directory whole", async () => {
     const { run } = layout();
     writeFileSync(join(run, "meta.json"), "{}\n");
-    expect(new TextDecoder().decode(await readRunFile(join(run, "meta.json"), 1024))).toBe("{}\n");
+    expect(new TextDecoder().decode(readRunFileSync(join(run, "meta.json"), 1024))).toBe("{}\n");
   });
 
   it("says missing for a file that is not there", async () => {
     const { run } = layout();
-    expect((await refusal(join(run, "meta.json"))).code).toBe("E_RUN_FILE_MISSING");
+    expect(refusal(join(run, "meta.json")).code).toBe("E_RUN_FILE_MISSING");
   });
 
   it("refuses a named pipe without waiting for a writer", async () => {
     const { run } = layout();
     const path = join(run, "meta.json");
     execFileSync("mkfifo", [path]);
-    const error = await refusal(path);
+    // A read that waited for a writer would get one after 2 s and take that long.
+    releasePipesAfter([path], 2000);
+    const started = performance.now();
+    const error = refusal(path);
+    expect(performance.now() - started).toBeLessThan(1500);
     expect(error.code).toBe("E_RUN_FILE_REFUSED");
     expect(error.message).toBe(`${path} is a named pipe, not a regular file; ${WHY}`);
   });
@@ -60,7 +59,7 @@ describe("readRunFile", () => {
   it("refuses a directory by its kind", async () => {
     const { run } = layout();
     mkdirSync(join(run, "status.json"));
-    expect((await refusal(join(run, "status.json"))).message).toMatch(
+    expect(refusal(join(run, "status.json")).message).toMatch(
       /status\.json is a directory, not a regular file/,
     );
   });
@@ -70,7 +69,7 @@ describe("readRunFile", () => {
     symlinkSync("/dev/zero", join(run, "status.json"));
     symlinkSync(secret, join(run, "meta.json"));
     for (const name of ["status.json", "meta.json"]) {
-      const error = await refusal(join(run, name));
+      const error = refusal(join(run, name));
       expect(error.message).toBe(
         `${join(run, name)} is a symbolic link, which is not followed: ${WHY}, and a link may lead anywhere`,
       );
@@ -81,7 +80,7 @@ describe("readRunFile", () => {
   it("refuses a file with a hard link elsewhere, and says why", async () => {
     const { run, secret } = layout();
     linkSync(secret, join(run, "000001-build.out"));
-    const error = await refusal(join(run, "000001-build.out"));
+    const error = refusal(join(run, "000001-build.out"));
     expect(error.code).toBe("E_RUN_FILE_REFUSED");
     expect(error.message).toMatch(
       /000001-build\.out is a file with 2 hard links: it has another name, maybe outside the runs root, so the executor did not make it; it is not read$/,
@@ -93,7 +92,7 @@ describe("readRunFile", () => {
     const path = join(run, "meta.json");
     writeFileSync(path, "");
     truncateSync(path, 300 * 1024 * 1024);
-    const error = await refusal(path);
+    const error = refusal(path);
     expect(error.message).toBe(
       `${path} is 300 MiB, more than the 1 MiB such a file may hold; it is not read`,
     );
@@ -105,7 +104,7 @@ describe("readRunFile", () => {
     writeFileSync(path, "x".repeat(4096));
     expect((await readRunFile(path, 4096)).length).toBe(4096);
     writeFileSync(path, "x".repeat(4097));
-    expect((await refusal(path, 4096)).message).toMatch(/more than the 4 KiB such a file may hold/);
+    expect(refusal(path, 4096).message).toMatch(/more than the 4 KiB such a file may hold/);
   });
 
   it("refuses a file reached through a run directory that is a link to one outside", async () => {
@@ -113,7 +112,7 @@ describe("readRunFile", () => {
     writeFileSync(join(outside, "meta.json"), "{}");
     const linked = join(root, "01a20000-0000-7000-8000-000000000002");
     symlinkSync(outside, linked);
-    const error = await refusal(join(linked, "meta.json"));
+    const error = refusal(join(linked, "meta.json"));
     expect(error.message).toBe(
       `${join(linked, "meta.json")} is reached through a symbolic link on its path, which is not followed: ${WHY}`,
     );
@@ -138,21 +137,5 @@ describe("readRunFile", () => {
     } finally {
       await handle.close();
     }
-  });
-});
-
-describe("withDeadline", () => {
-  it("gives up on a promise that never settles, with the caller's error", async () => {
-    const never = new Promise<never>(() => undefined);
-    const started = Date.now();
-    await expect(withDeadline(never, 50, () => new Error("too slow"))).rejects.toThrow("too slow");
-    expect(Date.now() - started).toBeLessThan(2000);
-  });
-
-  it("passes a promise's own outcome through when it comes in time", async () => {
-    await expect(withDeadline(Promise.resolve(7), 1000, () => new Error("late"))).resolves.toBe(7);
-    await expect(
-      withDeadline(Promise.reject(new Error("own")), 1000, () => new Error("late")),
-    ).rejects.toThrow("own");
   });
 });

@@ -6,10 +6,20 @@
 // root. Every check is made on the open descriptor (fstat, /proc/self/fd), so a file swapped
 // between a check and the open is caught; the lstat before the open only spares a device the
 // open itself.
-import { constants, type Stats } from "node:fs";
-import { type FileHandle, lstat, open, readlink, realpath } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  type Stats,
+} from "node:fs";
+import { type FileHandle, lstat, open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { readUpTo } from "@runyard/schema";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { RunFileError } from "./errors.js";
 import { explainSystemError } from "./system-errors.js";
 
@@ -19,13 +29,6 @@ export const MAX_META_BYTES = 1024 * 1024;
 export const MAX_STATUS_BYTES = 32 * 1024 * 1024;
 /** Largest heartbeat read: one number. */
 export const MAX_HEARTBEAT_BYTES = 4096;
-
-/**
- * Bytes of file contents one process holds at once across all its reads (a listing reads 32
- * runs at a time): a root full of files just under their caps costs this much memory, not
- * 32 times the cap. A read larger than the budget still goes, alone.
- */
-const READ_BUDGET_BYTES = 64 * 1024 * 1024;
 
 const WHY = "a run directory holds only files the executor wrote";
 const SYMBOLIC_LINK = `a symbolic link, which is not followed: ${WHY}, and a link may lead anywhere`;
@@ -72,9 +75,9 @@ export function refusalOf(stats: Stats, maxBytes: number): string | undefined {
  * Where the open descriptor really leads, on Linux; undefined where /proc is not there. A
  * file opened through a symbolic link anywhere on its path shows its real place here.
  */
-async function descriptorPath(handle: FileHandle): Promise<string | undefined> {
+function descriptorPath(fd: number): string | undefined {
   try {
-    return await readlink(`/proc/self/fd/${handle.fd}`);
+    return readlinkSync(`/proc/self/fd/${fd}`);
   } catch {
     return undefined;
   }
@@ -82,36 +85,49 @@ async function descriptorPath(handle: FileHandle): Promise<string | undefined> {
 
 /** How long a runs root's real place is taken as known: a listing reads it once, not per file. */
 const REALPATH_TTL_MS = 1000;
-const realPlaces = new Map<string, { place: Promise<string>; until: number }>();
+const realPlaces = new Map<string, { place: string; until: number }>();
 
 /** realpath(`directory`), remembered for a moment (a listing opens four files a run). */
-function realPlace(directory: string): Promise<string> {
+function realPlace(directory: string): string {
   const now = performance.now();
   const known = realPlaces.get(directory);
   if (known !== undefined && known.until > now) return known.place;
-  const place = realpath(directory);
-  // A failure is not remembered: the next file asks again.
-  place.catch(() => realPlaces.delete(directory));
+  // A failure throws and is not remembered: the next file asks again.
+  const place = realpathSync(directory);
   if (realPlaces.size > 64) realPlaces.clear();
   realPlaces.set(directory, { place, until: now + REALPATH_TTL_MS });
   return place;
 }
 
 /**
- * Whether `path` (a file in a run directory) was opened where it lies: its directory is a
- * real directory, not a link, in a real place under the runs root (the directory above it,
- * which may itself be reached through links the user chose). On Linux the descriptor's own
- * path says it all (a link anywhere below the runs root shows as another place); elsewhere
- * the directory is looked at.
+ * Whether `path` (a file in a run directory), open on `fd`, was opened where it lies: its
+ * directory is a real directory, not a link, in a real place under the runs root (the
+ * directory above it, which may itself be reached through links the user chose). On Linux
+ * the descriptor's own path says it all (a link anywhere below the runs root shows as another
+ * place); elsewhere the directory is looked at.
  */
-async function openedInPlace(path: string, handle: FileHandle): Promise<boolean> {
+function openedInPlace(path: string, fd: number): boolean {
   const directory = dirname(path);
-  const actual = await descriptorPath(handle);
-  if (actual === undefined) return (await lstat(directory)).isDirectory();
+  const actual = descriptorPath(fd);
+  if (actual === undefined) return lstatSync(directory).isDirectory();
   // Removed since it was opened (an atomic replace, a clean-up): where it was is all we know.
-  if (actual.endsWith(" (deleted)")) return (await lstat(directory)).isDirectory();
-  const expected = join(await realPlace(dirname(directory)), basename(directory), basename(path));
+  if (actual.endsWith(" (deleted)")) return lstatSync(directory).isDirectory();
+  const expected = join(realPlace(dirname(directory)), basename(directory), basename(path));
   return actual === expected;
+}
+
+/** Open flags of every read of a run file: no wait on a FIFO or a lease, no link followed. */
+const READ_FLAGS =
+  constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY;
+
+/** The refusal of a file that is open but not where it should be (see openedInPlace). */
+function notInPlace(path: string): RunFileError {
+  // Moved away since it was opened (its run renamed for removal): missing, not a link.
+  lstatSync(path);
+  return refusedFile(
+    path,
+    `reached through a symbolic link on its path, which is not followed: ${WHY}`,
+  );
 }
 
 export interface OpenedRunFile {
@@ -135,10 +151,7 @@ export async function openRunFile(
   try {
     const before = refusalOf(await lstat(absolute), Number.POSITIVE_INFINITY);
     if (before !== undefined) throw refusedFile(absolute, before);
-    handle = await open(
-      absolute,
-      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY,
-    );
+    handle = await open(absolute, READ_FLAGS);
   } catch (error) {
     throw failure(absolute, error);
   }
@@ -146,14 +159,7 @@ export async function openRunFile(
     const stats = await handle.stat();
     const after = refusalOf(stats, maxBytes);
     if (after !== undefined) throw refusedFile(absolute, after);
-    if (!(await openedInPlace(absolute, handle))) {
-      // Moved away since it was opened (its run renamed for removal): missing, not a link.
-      await lstat(absolute);
-      throw refusedFile(
-        absolute,
-        `reached through a symbolic link on its path, which is not followed: ${WHY}`,
-      );
-    }
+    if (!openedInPlace(absolute, handle.fd)) throw notInPlace(absolute);
     return { handle, stats };
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -175,43 +181,86 @@ function failure(path: string, error: unknown): RunFileError {
   return new RunFileError(path, reason, { cause: error });
 }
 
-let inFlight = 0;
-const waiting: (() => void)[] = [];
-
-/** Waits until `bytes` fit in the read budget, and takes them; the returned call gives back. */
-async function reserve(bytes: number): Promise<() => void> {
-  while (inFlight > 0 && inFlight + bytes > READ_BUDGET_BYTES) {
-    await new Promise<void>((resolvePromise) => waiting.push(resolvePromise));
+/**
+ * Opens a file of a run directory as {@link openRunFile} does, synchronously: for the few
+ * small files a listing reads per run, where a trip through the thread pool per system call
+ * costs more than the call. Returns the descriptor, which the caller closes.
+ */
+export function openRunFileSync(
+  path: string,
+  maxBytes: number = Number.POSITIVE_INFINITY,
+): { fd: number; stats: Stats } {
+  const absolute = resolve(path);
+  let fd: number;
+  try {
+    const before = refusalOf(lstatSync(absolute), Number.POSITIVE_INFINITY);
+    if (before !== undefined) throw refusedFile(absolute, before);
+    fd = openSync(absolute, READ_FLAGS);
+  } catch (error) {
+    throw failure(absolute, error);
   }
-  inFlight += bytes;
-  return () => {
-    inFlight -= bytes;
-    for (const wake of waiting.splice(0)) wake();
-  };
+  try {
+    const stats = fstatSync(fd);
+    const after = refusalOf(stats, maxBytes);
+    if (after !== undefined) throw refusedFile(absolute, after);
+    if (!openedInPlace(absolute, fd)) throw notInPlace(absolute);
+    return { fd, stats };
+  } catch (error) {
+    closeSync(fd);
+    throw failure(absolute, error);
+  }
 }
 
 /**
- * The whole of a file of a run directory (see openRunFile for what is refused), read no
- * further than `maxBytes` even when it grows meanwhile.
+ * `use(fd, stats)` on the file opened as openRunFileSync opens it, closed afterwards; null
+ * when the file is missing (any other failure throws).
  */
-export async function readRunFile(path: string, maxBytes: number): Promise<Uint8Array> {
-  const { handle, stats } = await openRunFile(path, maxBytes);
-  const capacity = Math.min(stats.size, maxBytes) + 1;
-  const release = await reserve(capacity);
+export function withRunFileSync<T>(path: string, use: (fd: number, stats: Stats) => T): T | null {
+  let opened: { fd: number; stats: Stats };
   try {
-    // Read on past the fstat's size (it may have grown since), never past the cap.
-    const bytes = await readUpTo(handle, capacity, maxBytes);
-    if (bytes === undefined) {
-      throw refusedFile(
-        resolve(path),
-        `more than the ${mebibytes(maxBytes)} such a file may hold; it is not read`,
-      );
-    }
-    return bytes;
+    opened = openRunFileSync(path);
+  } catch (error) {
+    if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
+    throw error;
+  }
+  try {
+    return use(opened.fd, opened.stats);
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/** Up to `length` bytes from `position` (fewer at the end of the file). */
+export function readRangeSync(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const bytesRead = readSync(fd, buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/**
+ * The whole of a file of a run directory (see openRunFile for what is refused), as long as
+ * it was when opened: never more than `maxBytes`. Synchronous: these are small files
+ * (meta.json, status.json, heartbeat), read one at a time, so memory is one file's cap at
+ * most. They are replaced atomically, never grown in place, so the size taken is the file.
+ */
+export function readRunFileSync(path: string, maxBytes: number): Uint8Array {
+  const { fd, stats } = openRunFileSync(path, maxBytes);
+  try {
+    return readRangeSync(fd, 0, stats.size);
   } catch (error) {
     throw failure(resolve(path), error);
   } finally {
-    release();
-    await handle.close().catch(() => undefined);
+    closeSync(fd);
   }
+}
+
+/** readRunFileSync after a turn of the event loop: a loop of reads lets I/O and timers in. */
+export async function readRunFile(path: string, maxBytes: number): Promise<Uint8Array> {
+  await nextTurn();
+  return readRunFileSync(path, maxBytes);
 }

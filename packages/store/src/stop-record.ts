@@ -3,7 +3,8 @@
 // the disk reserve made), `<time> error run stopped: disk full (E_DISK_FULL): <what failed>`.
 // A reader that finds no run-end and a dead executor looks for it before calling the run
 // crashed: the run failed, and the user should free space, not hunt for a crash.
-import { readFileTail } from "./summary-tail.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { readFileTailSync } from "./summary-tail.js";
 
 /** What the line says after its time and level. */
 export const STOP_MARKER = "run stopped:";
@@ -29,8 +30,8 @@ export interface StopRecord {
  * The last stop line of an executor.log, or null when there is none (or no log). Reads at
  * most its last 64 KiB, without blocking and not through a link, like the summary's tail.
  */
-export async function readStopRecord(path: string): Promise<StopRecord | null> {
-  const read = await readFileTail(path, TAIL_BYTES);
+export function readStopRecordSync(path: string): StopRecord | null {
+  const read = readFileTailSync(path, TAIL_BYTES);
   if (read === null) return null;
   const text = read.tail.toString("utf8");
   const lines = text.split("\n");
@@ -46,4 +47,10 @@ export async function readStopRecord(path: string): Promise<StopRecord | null> {
     }
   }
   return null;
+}
+
+/** readStopRecordSync after a turn of the event loop. */
+export async function readStopRecord(path: string): Promise<StopRecord | null> {
+  await nextTurn();
+  return readStopRecordSync(path);
 }

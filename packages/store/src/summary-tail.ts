@@ -1,10 +1,9 @@
 // The last committed event of run_summary.jsonl, read from the end of the file: a reader that
 // wants to know how a run ended must not read a summary of gigabytes from the start. Only the
 // last `maxBytes` are read; a last line longer than that is not looked at.
-import type { FileHandle } from "node:fs/promises";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { createSummaryDecoder, type DecodedEvent } from "@runyard/protocol";
-import type { RunFileError } from "./errors.js";
-import { openRunFile } from "./run-file.js";
+import { readRangeSync, withRunFileSync } from "./run-file.js";
 
 /** How much of the end of a summary is read by default. */
 export const SUMMARY_TAIL_BYTES = 64 * 1024;
@@ -16,11 +15,11 @@ const NEWLINE = 0x0a;
  * is missing or empty, when that line is longer than `maxBytes`, or when it is not a valid
  * event. A last line still being written (no newline yet) is not committed and is skipped.
  */
-export async function readLastSummaryEvent(
+export function readLastSummaryEventSync(
   path: string,
   maxBytes: number = SUMMARY_TAIL_BYTES,
-): Promise<DecodedEvent | null> {
-  const read = await readFileTail(path, maxBytes);
+): DecodedEvent | null {
+  const read = readFileTailSync(path, maxBytes);
   if (read === null) return null;
   const { tail, start } = read;
   const end = tail.lastIndexOf(NEWLINE);
@@ -37,38 +36,27 @@ export async function readLastSummaryEvent(
   return null;
 }
 
+/** readLastSummaryEventSync after a turn of the event loop. */
+export async function readLastSummaryEvent(
+  path: string,
+  maxBytes: number = SUMMARY_TAIL_BYTES,
+): Promise<DecodedEvent | null> {
+  await nextTurn();
+  return readLastSummaryEventSync(path, maxBytes);
+}
+
 /**
  * The last `maxBytes` of a run's file and where they start in it; null when it is missing.
- * Opened as every file of a run directory is (openRunFile): a regular file with one name,
+ * Opened as every file of a run directory is (withRunFileSync): a regular file with one name,
  * reached by no link, without blocking — a named pipe in the file's place would otherwise hang
  * the reader (every `runyard ps`) for good.
  */
-export async function readFileTail(
+export function readFileTailSync(
   path: string,
   maxBytes: number,
-): Promise<{ tail: Buffer; start: number } | null> {
-  let handle: FileHandle;
-  let size: number;
-  try {
-    ({
-      handle,
-      stats: { size },
-    } = await openRunFile(path));
-  } catch (error) {
-    if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
-    throw error;
-  }
-  try {
+): { tail: Buffer; start: number } | null {
+  return withRunFileSync(path, (fd, { size }) => {
     const start = Math.max(0, size - maxBytes);
-    const tail = Buffer.alloc(size - start);
-    let filled = 0;
-    while (filled < tail.length) {
-      const { bytesRead } = await handle.read(tail, filled, tail.length - filled, start + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { tail: tail.subarray(0, filled), start };
-  } finally {
-    await handle.close();
-  }
+    return { tail: readRangeSync(fd, start, size - start), start };
+  });
 }

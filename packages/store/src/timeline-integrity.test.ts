@@ -6,7 +6,8 @@ import { shortHostname } from "./process-identity.js";
 import { readRun } from "./read-run.js";
 import { createRunDirectory, writeMeta } from "./run-directory.js";
 import { SUMMARY_TAIL_BYTES } from "./summary-tail.js";
-import { checkTimeline, SUMMARY_COUNT_BYTES, type TimelineFacts } from "./timeline-integrity.js";
+import { SUMMARY_COUNT_BYTES, type TimelineFacts } from "./timeline-checker.js";
+import { checkTimeline } from "./timeline-integrity.js";
 
 const runId = "019a1b2c-3d4e-7f00-8a00-0123456789ab";
 const ts = "2026-06-05T14:23:00.000Z";

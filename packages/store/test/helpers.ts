@@ -54,6 +54,21 @@ export async function withUmask<T>(mask: number, body: () => Promise<T>): Promis
   }
 }
 
+/**
+ * Gives each named pipe a writer after `ms` (a process that opens them read-write, then
+ * exits): a reader that, wrongly, blocks on opening one is released, so a test of the
+ * reads that never wait measures the wait (see `sinceMs`) instead of hanging for good.
+ * Synchronous reads cannot be raced against a timer in the same thread.
+ */
+export function releasePipesAfter(paths: string[], ms: number): void {
+  const script = `sleep ${ms / 1000}; for p in "$@"; do exec 3<>"$p"; exec 3>&-; done`;
+  const child = spawn("timeout", ["20", "sh", "-c", script, "sh", ...paths], {
+    detached: true,
+    stdio: "ignore",
+  });
+  child.unref();
+}
+
 /** The pid of a process that has exited and been reaped: a crashed executor's. */
 export async function deadPid(): Promise<number> {
   const child = spawn("true");
