@@ -80,7 +80,7 @@ describe("launchRun", () => {
         const [pid] = watchdogsOf(launched.runId);
         if (pid === undefined) throw new Error("no watchdog yet");
         return pid;
-      });
+      }, 5000);
       for (const pid of [launched.pid, watchdog]) {
         const env = environmentOf(pid);
         expect(env.size).toBeGreaterThan(0);

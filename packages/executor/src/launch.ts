@@ -131,6 +131,19 @@ function stringEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   return result;
 }
 
+/**
+ * The executor's own environment (the steps get theirs whole, from launch.json). Launched from
+ * a step of another run, it must not carry that step's RUNYARD_RUN_ID and RUNYARD_STEP_SEQ:
+ * the enclosing run's crash reaper would take it for one of its step's processes (the steps'
+ * environment drops them too: step-env.ts). Nor NODE_EXTRA_CA_CERTS: Node parses the
+ * certificates at every start (~60 ms on some machines), and the executor makes no TLS
+ * connection.
+ */
+function executorEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _certs, ...rest } = env;
+  return withoutStepVariables(rest);
+}
+
 /** Starts a detached run of `workflowFile`; resolves once it runs, rejects if it was refused. */
 export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun> {
   const maxParallel = options.maxParallel ?? availableParallelism();
@@ -177,10 +190,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
     report = await spawnExecutor(
       staged.staging,
       cwd,
-      // Launched from a step of another run, the executor must not carry that step's
-      // RUNYARD_RUN_ID and RUNYARD_STEP_SEQ: the enclosing run's crash reaper would take it for
-      // one of its step's processes. (The steps' environment drops them too: step-env.ts.)
-      withoutStepVariables(env),
+      executorEnvironment(env),
       log,
       options.startTimeoutMs ?? 60_000,
       options.onSpawn,

@@ -50,3 +50,17 @@ export class ValidationError extends RunyardError {
     this.problems = problems;
   }
 }
+
+/**
+ * A workflow file that cannot be read (missing, a directory, too big, not UTF-8). Here, not
+ * beside the loader: a front end that only launches runs (`runyard run`) reports it without
+ * loading the YAML parser.
+ */
+export class WorkflowReadError extends RunyardError {
+  readonly file: string;
+
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super("E_WORKFLOW_READ", `cannot read workflow ${file}: ${reason}`, options);
+    this.file = file;
+  }
+}

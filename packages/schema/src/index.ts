@@ -2,7 +2,13 @@
 // the workflow format, as zod schemas with inferred types, plus the JSON Schemas made from them.
 export { now, SCHEMA_VERSION, TimestampSchema, UuidSchema } from "./common.js";
 export { DURATION_PATTERN, durationSeconds } from "./duration.js";
-export { formatProblem, RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+export {
+  formatProblem,
+  RunyardError,
+  ValidationError,
+  type ValidationProblem,
+  WorkflowReadError,
+} from "./errors.js";
 export { HOSTNAME_ENV, shortHostname } from "./host.js";
 export {
   type InputFileOptions,
@@ -121,7 +127,6 @@ export {
   parseWorkflow,
   WorkflowError,
   type WorkflowParseResult,
-  WorkflowReadError,
 } from "./workflow-load.js";
 export {
   type ResolvedParam,

@@ -6,14 +6,9 @@ import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { withoutPrivileges } from "@runyard/vitest-config/unprivileged";
 import { v5 as uuidv5 } from "uuid";
 import { beforeEach, describe, expect, it } from "vitest";
-import { formatProblem } from "./errors.js";
+import { formatProblem, WorkflowReadError } from "./errors.js";
 import { MAX_INPUT_FILE_BYTES } from "./input-file.js";
-import {
-  loadWorkflowFile,
-  parseWorkflow,
-  WorkflowError,
-  WorkflowReadError,
-} from "./workflow-load.js";
+import { loadWorkflowFile, parseWorkflow, WorkflowError } from "./workflow-load.js";
 import { WORKFLOW_ID_NAMESPACE, workflowIdForPath } from "./workflow-resolve.js";
 
 const valid = fileURLToPath(new URL("../test/fixtures/workflows/valid/", import.meta.url));

@@ -2,7 +2,7 @@
 // every problem found, each with its line and column, in the order they appear in the file.
 import { resolve } from "node:path";
 import type { z } from "zod";
-import { RunyardError, ValidationError, type ValidationProblem } from "./errors.js";
+import { ValidationError, type ValidationProblem, WorkflowReadError } from "./errors.js";
 import { readInputFile } from "./input-file.js";
 import { describeFound, YAML_VOCABULARY } from "./issue-words.js";
 import { describeIssues, type IssueProblem } from "./issues.js";
@@ -34,15 +34,6 @@ export class WorkflowError extends ValidationError {
  * The workflow file could not be read at all: missing, a directory, no permission, not a
  * regular file, too large. `reason` says which, in words.
  */
-export class WorkflowReadError extends RunyardError {
-  readonly file: string;
-
-  constructor(file: string, reason: string, options?: { cause?: unknown }) {
-    super("E_WORKFLOW_READ", `cannot read workflow ${file}: ${reason}`, options);
-    this.file = file;
-  }
-}
-
 const KEY_LABELS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
   [StepIdSchema, "step id"],
   [VariableNameSchema, "variable name"],
