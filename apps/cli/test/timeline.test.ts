@@ -1,7 +1,7 @@
 // A run whose timeline something other than the executor wrote to, and names and output that
 // carry terminal escape sequences: what ps, show, run and logs make of them.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PsLineJsonSchema, ShowJsonSchema } from "../src/index.js";
@@ -86,6 +86,33 @@ describe("a damaged timeline", () => {
     const ps = await cli(["ps"], { runsDir: scratch.runsDir });
     expect(ps.stdout).toMatch(/ crashed! /);
     expect(ps.stdout).not.toMatch(/ success/);
+  });
+
+  it("is checked by its size in ps for a run that ended in order, and line by line in show", async () => {
+    const directory = await realRun(scratch.runsDir);
+    const summary = join(directory, "run_summary.jsonl");
+    const meta = JSON.parse(readFileSync(join(directory, "meta.json"), "utf8"));
+    expect(meta.timelineBytes).toBe(statSync(summary).size);
+    const [line] = await psLines();
+    expect(line).toMatchObject({
+      state: "success",
+      timeline: { state: "intact", checked: "size", damage: null },
+    });
+    // A line rewritten in place, the same length: the size does not see it; show does.
+    const lines = readFileSync(summary, "utf8").split("\n");
+    lines[1] = (lines[1] ?? "").replace(/"seq":2,/, '"seq":7,');
+    writeFileSync(summary, lines.join("\n"));
+    expect(statSync(summary).size).toBe(meta.timelineBytes);
+    const [same] = await psLines();
+    expect(same).toMatchObject({ timeline: { state: "intact", checked: "size" } });
+    const show = ShowJsonSchema.parse(
+      JSON.parse((await cli(["show", "latest", "--json"], { runsDir: scratch.runsDir })).stdout),
+    );
+    expect(show.timeline).toMatchObject({
+      state: "damaged",
+      checked: "full",
+      damage: { kind: "seq-gap", line: 2 },
+    });
   });
 
   it("is not claimed for a torn last line: a write in progress", async () => {

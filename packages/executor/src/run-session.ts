@@ -274,7 +274,7 @@ export class RunSession {
     );
     await attempt(() => summary.close());
     // After killNow, meta.json already says how the run ended, and when.
-    if (!this.#killed) await attempt(() => this.#writeEndMeta(finalStatus));
+    if (!this.#killed) await attempt(() => this.#writeEndMeta(finalStatus, summary));
     // Clients hear why the run could not keep its record (a full disk), if it could not.
     const trouble = this.#fatal ?? closing[0];
     await attempt(async () =>
@@ -319,8 +319,20 @@ export class RunSession {
     this.#subscribed = undefined;
   }
 
-  async #writeEndMeta(finalStatus: FinalStatus): Promise<void> {
-    const meta: RunMeta = { ...this.#meta, endedAt: now(), finalStatus };
+  /**
+   * The end in meta.json: how and when the run ended, and, when the summary got its run-end,
+   * how big the executor left it (a listing then checks the timeline by its size alone).
+   */
+  async #writeEndMeta(finalStatus: FinalStatus, summary?: SummaryWriter): Promise<void> {
+    const bytes = summary?.committedBytes;
+    const ended =
+      summary !== undefined && summary.lastSeq === this.#status.seq && bytes !== undefined;
+    const meta: RunMeta = {
+      ...this.#meta,
+      endedAt: now(),
+      finalStatus,
+      ...(ended ? { timelineBytes: bytes } : {}),
+    };
     await writeMeta(this.#options.created.directory, meta);
     this.#meta = meta;
   }

@@ -51,6 +51,14 @@ export const RunMetaSchema = z
       .record(z.string(), z.string())
       .optional()
       .describe("The value of every workflow param this run used, given or defaulted"),
+    timelineBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe(
+        "At the end: the size of run_summary.jsonl as the executor left it, its own lines only. A reader that finds the file this size knows nothing was written to it by anything else",
+      ),
   })
   .strict();
 export type RunMeta = z.infer<typeof RunMetaSchema>;

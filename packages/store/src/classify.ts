@@ -54,9 +54,11 @@ export interface SummaryEnd {
   code?: string;
   /**
    * Where the end was read: the run-end event (the default), or, when even that could not be
-   * written, the executor's stop line in executor.log (see stop-record.ts).
+   * written, the executor's stop line in executor.log (see stop-record.ts); or, for a run whose
+   * timeline was checked by its size, the outcome of status.json's last snapshot, which
+   * records what the run-end says.
    */
-  recordedIn?: "run_summary.jsonl" | "executor.log";
+  recordedIn?: "run_summary.jsonl" | "executor.log" | "status.json";
 }
 
 /**

@@ -140,6 +140,55 @@ describe("readRun classification", () => {
     expect((await readRun(run.directory)).classification).toBe("failed");
   });
 
+  it("checks an ended run's timeline by its size only when meta.json, the file and status.json agree", async () => {
+    const run = await runWith(here);
+    const timeline =
+      start(run.runId) +
+      line(run.runId, {
+        type: "run-end",
+        seq: 2,
+        finalStatus: "failed",
+        durationMs: 9,
+        reason: "failed: a",
+      });
+    writeFileSync(run.paths.summary, timeline);
+    const ended = {
+      ...run.meta,
+      finalStatus: "failed" as const,
+      endedAt: "2026-06-05T16:10:00.000Z",
+      timelineBytes: Buffer.byteLength(timeline),
+    };
+    await writeMeta(run.directory, ended);
+    writeFileSync(
+      run.paths.status,
+      JSON.stringify({
+        runId: run.runId,
+        workflowId: run.meta.workflowId,
+        updatedAt: "2026-06-05T16:10:00.000Z",
+        seq: 2,
+        steps: [],
+        outcome: { finalStatus: "failed", reason: "failed: a" },
+      }),
+    );
+    const bySize = readRunSync(run.directory, { readEnd: true });
+    expect(bySize.timeline).toEqual({ state: "intact", checked: "size", damage: null });
+    expect(bySize.summaryEnd).toMatchObject({ reason: "failed: a", recordedIn: "status.json" });
+    // status.json records another end: the size proves nothing, the timeline is read.
+    writeStatus(run, 2, "success");
+    const read = readRunSync(run.directory, { readEnd: true });
+    expect(read.timeline).toMatchObject({ state: "intact", checked: "tail" });
+    expect(read.summaryEnd).toMatchObject({ reason: "failed: a" });
+    expect(read.summaryEnd?.recordedIn).toBeUndefined();
+    // A line added since the end: another size, so the timeline is read and the line found.
+    writeStatus(run, 2, "failed");
+    writeFileSync(run.paths.summary, `${timeline}garbage\n`);
+    expect(readRunSync(run.directory).timeline).toMatchObject({
+      state: "damaged",
+      checked: "tail",
+      damage: { kind: "after-end", line: 3 },
+    });
+  });
+
   it("reports a broken status.json without failing the read", async () => {
     const run = await runWith(here);
     writeFileSync(join(run.directory, RUN_FILES.status), '{"runId": 3}');

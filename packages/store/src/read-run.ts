@@ -6,6 +6,7 @@
 // why an ended run ended. The timeline's integrity is checked on the way (timeline-integrity.ts):
 // a run-end found after damage, or one status.json does not confirm, is never taken for the
 // executor's word.
+import { lstatSync, type Stats } from "node:fs";
 import { basename } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import {
@@ -55,12 +56,15 @@ export interface RunView {
   heartbeatAt: number | null;
   /**
    * The run-end event, when run_summary.jsonl was read (see {@link ReadRunOptions.readEnd})
-   * and ends with one: how the run ended and, in its `reason`, why.
+   * and ends with one: how the run ended and, in its `reason`, why. For a run whose timeline
+   * was checked by its size (`timeline.checked` "size"), the same words from status.json's
+   * last snapshot (`recordedIn` "status.json").
    */
   summaryEnd: SummaryEnd | null;
   /**
    * When the last committed event of run_summary.jsonl was written, when the summary was
-   * read: for a crashed run, with the heartbeat, its last sign of life.
+   * read (not for a run whose timeline was checked by its size): for a crashed run, with the
+   * heartbeat, its last sign of life.
    */
   lastEventAt: string | null;
   /**
@@ -218,6 +222,51 @@ function timelineFacts(files: RunFiles): TimelineFacts {
   };
 }
 
+/**
+ * The view of a run that ended in order, when its timeline need not be read: meta.json says
+ * how big the executor left run_summary.jsonl (`timelineBytes`), the file is that size, so
+ * nothing else wrote to it, and status.json's last snapshot records the same end. Its end is
+ * then status.json's outcome. Null when any of it does not hold: the caller reads the
+ * timeline as usual (and finds what is wrong with it).
+ */
+function provenEnd(files: RunFiles, readEnd: boolean): RunView | null {
+  const { meta, status, paths } = files;
+  const outcome = status?.outcome;
+  if (meta.finalStatus === null || meta.timelineBytes === undefined || meta.endedAt === null)
+    return null;
+  if (outcome === undefined || outcome.finalStatus !== meta.finalStatus) return null;
+  let stats: Stats;
+  try {
+    stats = lstatSync(paths.summary);
+  } catch {
+    return null;
+  }
+  if (!stats.isFile() || stats.nlink !== 1 || stats.size !== meta.timelineBytes) return null;
+  const summaryEnd: SummaryEnd = {
+    finalStatus: outcome.finalStatus,
+    ts: meta.endedAt,
+    ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    ...(outcome.code === undefined ? {} : { code: outcome.code }),
+    recordedIn: "status.json",
+  };
+  const newer = files.newerProblem === null ? "" : `; meta.json was ${files.newerProblem}`;
+  return {
+    runId: files.runId,
+    directory: files.directory,
+    paths,
+    meta,
+    status,
+    classification: files.classified.classification,
+    reason: `${files.classified.reason}${newer}`,
+    heartbeatAt: files.heartbeatAt,
+    summaryEnd: readEnd ? summaryEnd : null,
+    lastEventAt: null,
+    endedAt: meta.endedAt,
+    timeline: { state: "intact", checked: "size", damage: null },
+    problems: files.problems,
+  };
+}
+
 /** The view, from the files and the timeline's report (null: missing, unreadable or not read). */
 function runView(files: RunFiles, report: TimelineReport | null, options: ReadRunOptions): RunView {
   const { readEnd = false, timeline: _depth, ...classifyOptions } = options;
@@ -280,6 +329,8 @@ function runView(files: RunFiles, report: TimelineReport | null, options: ReadRu
  */
 export function readRunSync(directory: string, options: ReadRunOptions = {}): RunView {
   const files = readRunFiles(directory, options);
+  const proven = files.readsTimeline ? provenEnd(files, options.readEnd ?? false) : null;
+  if (proven !== null) return proven;
   let report: TimelineReport | null = null;
   if (files.readsTimeline) {
     try {

@@ -85,6 +85,15 @@ export class SummaryWriter {
   }
 
   /**
+   * Bytes of the file that are this writer's own whole lines (and what was there when it was
+   * opened): its size, as long as nothing else wrote to it. Undefined once an append failed and
+   * left a fragment that could not be removed.
+   */
+  get committedBytes(): number | undefined {
+    return this.#broken === undefined ? this.#committed : undefined;
+  }
+
+  /**
    * Appends one durable event; its seq must be the next one. Throws SummaryWriteError if the
    * write fails, having cut the file back to its last whole line (so the same event can be
    * appended again), or, if the cut failed too, refusing every later append.

@@ -51,8 +51,12 @@ export interface TimelineDamage {
 
 export interface TimelineIntegrity {
   state: "intact" | "damaged";
-  /** How much was checked: every line ("full"), or its first line, count and end ("tail"). */
-  checked: "full" | "tail";
+  /**
+   * How much was checked: every line ("full"); its first line, count and end ("tail"); or,
+   * for a run that ended, only that the file is the size the executor left it ("size": meta.json's
+   * `timelineBytes`), so nothing else wrote to it since it was opened.
+   */
+  checked: "full" | "tail" | "size";
   /** The first damage found; null when intact. */
   damage: TimelineDamage | null;
 }

@@ -13,10 +13,10 @@ export const TimelineJsonSchema = z
         "damaged: lines were added, lost or changed by something other than the executor; unchecked: no run_summary.jsonl, or it cannot be read",
       ),
     checked: z
-      .enum(["tail", "full"])
+      .enum(["tail", "full", "size"])
       .nullable()
       .describe(
-        "full: every line (show); tail: the first line, the line count and the end (ps); null when unchecked",
+        "full: every line (show); tail: the first line, the line count and the end (ps); size: for a run that ended, that the file is the size the executor left it (ps); null when unchecked",
       ),
     damage: z
       .strictObject({
