@@ -49,6 +49,7 @@ function writeStatus(
   run: { runId: string; meta: { workflowId: string }; paths: { status: string } },
   seq: number,
   finalStatus?: "success" | "failed" | "cancelled",
+  reason?: string,
 ): void {
   const status = {
     runId: run.runId,
@@ -56,7 +57,9 @@ function writeStatus(
     updatedAt: "2026-06-05T14:25:00.000Z",
     seq,
     steps: [],
-    ...(finalStatus === undefined ? {} : { outcome: { finalStatus } }),
+    ...(finalStatus === undefined
+      ? {}
+      : { outcome: { finalStatus, ...(reason ? { reason } : {}) } }),
   };
   writeFileSync(run.paths.status, JSON.stringify(status));
 }
@@ -159,17 +162,7 @@ describe("readRun classification", () => {
       timelineBytes: Buffer.byteLength(timeline),
     };
     await writeMeta(run.directory, ended);
-    writeFileSync(
-      run.paths.status,
-      JSON.stringify({
-        runId: run.runId,
-        workflowId: run.meta.workflowId,
-        updatedAt: "2026-06-05T16:10:00.000Z",
-        seq: 2,
-        steps: [],
-        outcome: { finalStatus: "failed", reason: "failed: a" },
-      }),
-    );
+    writeStatus(run, 2, "failed", "failed: a");
     const bySize = readRunSync(run.directory, { readEnd: true });
     expect(bySize.timeline).toEqual({ state: "intact", checked: "size", damage: null });
     expect(bySize.summaryEnd).toMatchObject({ reason: "failed: a", recordedIn: "status.json" });

@@ -249,20 +249,32 @@ function provenEnd(files: RunFiles, readEnd: boolean): RunView | null {
     ...(outcome.code === undefined ? {} : { code: outcome.code }),
     recordedIn: "status.json",
   };
-  const newer = files.newerProblem === null ? "" : `; meta.json was ${files.newerProblem}`;
-  return {
-    runId: files.runId,
-    directory: files.directory,
-    paths,
-    meta,
-    status,
-    classification: files.classified.classification,
-    reason: `${files.classified.reason}${newer}`,
-    heartbeatAt: files.heartbeatAt,
+  return viewOf(files, files.classified, "", {
     summaryEnd: readEnd ? summaryEnd : null,
     lastEventAt: null,
     endedAt: meta.endedAt,
     timeline: { state: "intact", checked: "size", damage: null },
+  });
+}
+
+/** The view from what was read: the files, the verdict, and what the timeline said. */
+function viewOf(
+  files: RunFiles,
+  classified: Classified,
+  distrusted: string,
+  timeline: Pick<RunView, "summaryEnd" | "lastEventAt" | "endedAt" | "timeline">,
+): RunView {
+  const newer = files.newerProblem === null ? "" : `; meta.json was ${files.newerProblem}`;
+  return {
+    runId: files.runId,
+    directory: files.directory,
+    paths: files.paths,
+    meta: files.meta,
+    status: files.status,
+    classification: classified.classification,
+    reason: `${classified.reason}${distrusted}${newer}`,
+    heartbeatAt: files.heartbeatAt,
+    ...timeline,
     problems: files.problems,
   };
 }
@@ -302,23 +314,12 @@ function runView(files: RunFiles, report: TimelineReport | null, options: ReadRu
     summaryEnd = readStoppedEnd(paths.executorLog, problems);
     if (summaryEnd) classified = classifyRun(meta, heartbeatAt, classifyOptions, summaryEnd);
   }
-  const { classification } = classified;
-  const newer = files.newerProblem === null ? "" : `; meta.json was ${files.newerProblem}`;
-  return {
-    runId: files.runId,
-    directory: files.directory,
-    paths,
-    meta,
-    status,
-    classification,
-    reason: `${classified.reason}${distrusted}${newer}`,
-    heartbeatAt,
+  return viewOf(files, classified, distrusted, {
     summaryEnd,
     lastEventAt,
     endedAt: meta.endedAt ?? summaryEnd?.ts ?? null,
     timeline: report?.integrity ?? null,
-    problems,
-  };
+  });
 }
 
 /**
