@@ -56,6 +56,7 @@ export {
   STEP_ID_MAX_LENGTH,
   STEP_ID_PATTERN,
 } from "./layout.js";
+export { checkLenientRunMeta, checkLenientRunStatus } from "./lenient-read.js";
 export { type ParamValuesResult, resolveParamValues } from "./params.js";
 export {
   type ByteSize,

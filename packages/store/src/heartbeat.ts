@@ -6,6 +6,9 @@ import { writeFileAtomic } from "./atomic-write.js";
 import type { RunFileError } from "./errors.js";
 import { MAX_HEARTBEAT_BYTES, readRunFileSync } from "./run-file.js";
 
+/** One decoder for every read (decode() without `stream` keeps no state); it drops a BOM. */
+const UTF8 = new TextDecoder();
+
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
 export interface HeartbeatOptions {
@@ -70,7 +73,7 @@ export function readHeartbeatSync(path: string): number | null {
     if ((error as RunFileError).code === "E_RUN_FILE_MISSING") return null;
     throw error;
   }
-  const text = new TextDecoder().decode(bytes);
+  const text = UTF8.decode(bytes);
   const value = Number(text.trim());
   return Number.isFinite(value) && value > 0 ? value : null;
 }

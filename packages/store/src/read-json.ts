@@ -20,6 +20,9 @@ export type JsonReadResult<T> =
   | { ok: true; value: T }
   | { ok: false; missing: boolean; error: RunFileError | ValidationError };
 
+/** One decoder for every read (decode() without `stream` keeps no state); it drops a BOM. */
+const UTF8 = new TextDecoder();
+
 /**
  * JSON.parse's complaint without the text it quotes: the file may be anything (junk, a
  * binary, terminal escapes), and none of it is shown.
@@ -52,7 +55,7 @@ export function readJsonFileSync<T>(
         : new RunFileError(path, String(error), { cause: error });
     return { ok: false, missing: wrapped.code === "E_RUN_FILE_MISSING", error: wrapped };
   }
-  const text = new TextDecoder().decode(bytes);
+  const text = UTF8.decode(bytes);
   let document: unknown;
   try {
     document = JSON.parse(text);

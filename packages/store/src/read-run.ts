@@ -10,9 +10,8 @@ import { lstatSync, type Stats } from "node:fs";
 import { basename } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import {
-  check,
-  LenientRunMetaSchema,
-  LenientRunStatusSchema,
+  checkLenientRunMeta,
+  checkLenientRunStatus,
   type RunMeta,
   type RunStatus,
   SCHEMA_VERSION,
@@ -161,11 +160,7 @@ function readRunFiles(directory: string, options: ReadRunOptions): RunFiles {
   const { readEnd = false, timeline: depth = "tail", ...classifyOptions } = options;
   const paths = runPaths(directory);
   const problems: string[] = [];
-  const meta = readJsonFileSync(
-    paths.meta,
-    (input) => check(LenientRunMetaSchema, input),
-    MAX_META_BYTES,
-  );
+  const meta = readJsonFileSync(paths.meta, checkLenientRunMeta, MAX_META_BYTES);
   if (!meta.ok) throw meta.error;
   // The directory's name is the run's id: it is what `logs`, `show` and `rm` find it by. A
   // meta.json naming another run (copied, or forged) is said, not believed.
@@ -181,9 +176,7 @@ function readRunFiles(directory: string, options: ReadRunOptions): RunFiles {
       : null;
   if (newerProblem !== null) problems.push(`${paths.meta}: ${newerProblem}`);
 
-  const statusRead = readJsonFileSync(paths.status, (input) =>
-    check(LenientRunStatusSchema, input),
-  );
+  const statusRead = readJsonFileSync(paths.status, checkLenientRunStatus);
   let status: RunStatus | null = null;
   if (statusRead.ok) status = statusRead.value;
   else if (!statusRead.missing) problems.push(statusRead.error.message);
