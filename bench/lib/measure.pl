@@ -40,7 +40,11 @@ sub children_of {
   return @children;
 }
 
-my %node_pids;
+# The name each process of the tree was last seen with: a Node process forks a child that then
+# execs another program (the executor starts the step spawner, Perl, and the watchdog, bash);
+# caught between the fork and the exec, the child is named node, but it is no Node process
+# started. Counted at the end: the processes last seen as node.
+my %last_name;
 sub tree_rss_kb {
   my $total = 0;
   my @queue = children_of($$);
@@ -50,8 +54,7 @@ sub tree_rss_kb {
       $total += ($resident // 0) * $page_kb;
     }
     if (open(my $comm, '<', "/proc/$pid/comm")) {
-      my $name = <$comm> // '';
-      $node_pids{$pid} = 1 if $name =~ /^node\b/;
+      $last_name{$pid} = <$comm> // '';
     }
     push @queue, children_of($pid);
   }
@@ -93,5 +96,5 @@ printf(
     . '"largestProcessRssKb":%d,"samples":%d,"nodeProcesses":%d,"exitCode":%d,"signal":%d}' . "\n",
   $wall * 1000, $everything * 1000, $user_s * 1000 + $user_us / 1000,
   $system_s * 1000 + $system_us / 1000, $peak_kb, $max_rss_kb, $samples,
-  scalar(keys %node_pids), $status >> 8, $status & 127,
+  scalar(grep { /^node\b/ } values %last_name), $status >> 8, $status & 127,
 );
