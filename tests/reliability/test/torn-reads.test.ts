@@ -8,10 +8,23 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { cli, REPO, useScratch } from "./support.js";
 
 const scratch = useScratch("ry-torn-");
+
+/** How long a reader may take to stop once its stdin ended: it is killed after that. */
+const STOP_LIMIT_MS = 15_000;
+
+/**
+ * Readers still running: a test that fails or times out must not leave them reading (they
+ * would load the machine for every test and measurement after it).
+ */
+const readers = new Set<ReturnType<typeof spawn>>();
+afterEach(() => {
+  for (const child of readers) child.kill("SIGKILL");
+  readers.clear();
+});
 
 /**
  * How long the readers read. Unloaded, 1,000 steps take 5–10 s and the readers stop at the
@@ -107,6 +120,7 @@ function startReader(kind: ReaderKind, directory: string, runId: string) {
     env: { ...process.env, TORN_READER: JSON.stringify(config), NODE_OPTIONS: "" },
     stdio: ["pipe", "pipe", "pipe"],
   });
+  readers.add(child);
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -116,18 +130,26 @@ function startReader(kind: ReaderKind, directory: string, runId: string) {
     stderr += chunk;
   });
   // A reader that dies reports that as its failure, rather than leaving the suite waiting.
+  let timer: NodeJS.Timeout | undefined;
   const report = new Promise<ReaderReport>((resolve) => {
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
+      readers.delete(child);
+      clearTimeout(timer);
       try {
         resolve(JSON.parse(stdout) as ReaderReport);
       } catch {
-        resolve({ kind, reads: 0, failures: [`reader exited ${code}: ${stderr.slice(0, 500)}`] });
+        const how =
+          signal === "SIGKILL"
+            ? `did not stop within ${STOP_LIMIT_MS / 1000} s of its stdin's end (its loop never let the event loop in?)`
+            : `exited ${code}`;
+        resolve({ kind, reads: 0, failures: [`reader ${how}: ${stderr.slice(0, 500)}`] });
       }
     });
   });
   return {
     stop(): Promise<ReaderReport> {
       child.stdin.end();
+      timer = setTimeout(() => child.kill("SIGKILL"), STOP_LIMIT_MS);
       return report;
     },
   };
