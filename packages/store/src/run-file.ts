@@ -87,7 +87,7 @@ function descriptorPath(fd: number): string | undefined {
 const REALPATH_TTL_MS = 1000;
 const realPlaces = new Map<string, { place: string; until: number }>();
 
-/** realpath(`directory`), remembered for a moment (a listing opens four files a run). */
+/** realpath(`directory`), remembered for a moment (a listing opens several files a run). */
 function realPlace(directory: string): string {
   const now = performance.now();
   const known = realPlaces.get(directory);
