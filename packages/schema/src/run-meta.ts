@@ -70,4 +70,7 @@ export type RunMeta = z.infer<typeof RunMetaSchema>;
 export const LenientRunMetaSchema = z.object({
   ...RunMetaSchema.shape,
   executor: z.object(ExecutorIdentitySchema.shape).optional(),
+  // Only a shortcut for readers (the timeline is then read instead): a value that cannot be
+  // used does not make the run unreadable.
+  timelineBytes: RunMetaSchema.shape.timelineBytes.catch(undefined),
 });

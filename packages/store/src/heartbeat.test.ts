@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { temporaryDirectory } from "../test/helpers.js";
@@ -35,6 +35,16 @@ describe("heartbeat", () => {
     await heartbeat.stop();
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toMatch(/ENOENT/);
+  });
+
+  it("reads a number no Date can hold as no heartbeat (a step can write anything there)", async () => {
+    const path = join(temporaryDirectory(), "heartbeat");
+    for (const text of ["1e300", "99999999999999999999999999", "8640000000000001", "-5", "soon"]) {
+      writeFileSync(path, `${text}\n`);
+      expect(await readHeartbeat(path), text).toBeNull();
+    }
+    writeFileSync(path, "8640000000000000\n");
+    expect(await readHeartbeat(path)).toBe(8.64e15);
   });
 
   it("reads a missing heartbeat as null", async () => {

@@ -6,6 +6,9 @@ import { writeFileAtomic } from "./atomic-write.js";
 import type { RunFileError } from "./errors.js";
 import { MAX_HEARTBEAT_BYTES, readRunFileSync } from "./run-file.js";
 
+/** The latest time a Date can hold, in epoch ms (ECMA-262: 8.64e15). */
+const LATEST_TIME_MS = 8.64e15;
+
 /** One decoder for every read (decode() without `stream` keeps no state); it drops a BOM. */
 const UTF8 = new TextDecoder();
 
@@ -75,7 +78,8 @@ export function readHeartbeatSync(path: string): number | null {
   }
   const text = UTF8.decode(bytes);
   const value = Number(text.trim());
-  return Number.isFinite(value) && value > 0 ? value : null;
+  // A time a Date can hold (a step can write anything here: 1e300 must not reach toISOString).
+  return Number.isFinite(value) && value > 0 && value <= LATEST_TIME_MS ? value : null;
 }
 
 /** readHeartbeatSync after a turn of the event loop. */

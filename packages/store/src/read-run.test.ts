@@ -172,6 +172,35 @@ describe("readRun classification", () => {
     expect(read.timeline).toMatchObject({ state: "intact", checked: "tail" });
     expect(read.summaryEnd).toMatchObject({ reason: "failed: a" });
     expect(read.summaryEnd?.recordedIn).toBeUndefined();
+    // A success beside a failed step: the size proves nothing, the tail check names it.
+    writeFileSync(run.paths.summary, timeline.replace('"failed"', '"success"'));
+    await writeMeta(run.directory, { ...ended, finalStatus: "success" });
+    writeFileSync(
+      run.paths.status,
+      JSON.stringify({
+        runId: run.runId,
+        workflowId: run.meta.workflowId,
+        updatedAt: "2026-06-05T16:10:00.000Z",
+        seq: 2,
+        steps: [{ name: "a", nodeId: "a", status: "failed" }],
+        outcome: { finalStatus: "success" },
+      }),
+    );
+    expect(readRunSync(run.directory).timeline).toMatchObject({
+      state: "damaged",
+      checked: "tail",
+      damage: { kind: "end-contradicts" },
+    });
+    // An unusable timelineBytes is no shortcut, and no reason to call the run unreadable.
+    for (const value of [-1, 2.5, "2199", null, 0]) {
+      writeFileSync(run.paths.meta, JSON.stringify({ ...ended, timelineBytes: value }));
+      const view = readRunSync(run.directory);
+      expect(view.meta.timelineBytes, String(value)).toBe(value === 0 ? 0 : undefined);
+      expect(view.timeline?.checked, String(value)).toBe("tail");
+    }
+    await writeMeta(run.directory, ended);
+    writeStatus(run, 2, "failed", "failed: a");
+    writeFileSync(run.paths.summary, timeline);
     // A line added since the end: another size, so the timeline is read and the line found.
     writeStatus(run, 2, "failed");
     writeFileSync(run.paths.summary, `${timeline}garbage\n`);

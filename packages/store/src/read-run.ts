@@ -217,17 +217,23 @@ function timelineFacts(files: RunFiles): TimelineFacts {
 
 /**
  * The view of a run that ended in order, when its timeline need not be read: meta.json says
- * how big the executor left run_summary.jsonl (`timelineBytes`), the file is that size, so
- * nothing else wrote to it, and status.json's last snapshot records the same end. Its end is
- * then status.json's outcome. Null when any of it does not hold: the caller reads the
- * timeline as usual (and finds what is wrong with it).
+ * how big the executor left run_summary.jsonl (`timelineBytes`, never 0: a run that ended has
+ * a run-start and a run-end), the file is that size, so nothing else wrote to it, and
+ * status.json's last snapshot records the same end and no failed step beside a success. Its
+ * end is then status.json's outcome. Null when any of it does not hold: the caller reads the
+ * timeline as usual (and finds what is wrong with it). status.json's seq is not compared with
+ * the timeline's end, which is not read: a status.json rewritten to claim later events is
+ * named by `show`.
  */
 function provenEnd(files: RunFiles, readEnd: boolean): RunView | null {
   const { meta, status, paths } = files;
   const outcome = status?.outcome;
-  if (meta.finalStatus === null || meta.timelineBytes === undefined || meta.endedAt === null)
-    return null;
+  if (meta.finalStatus === null || !meta.timelineBytes || meta.endedAt === null) return null;
   if (outcome === undefined || outcome.finalStatus !== meta.finalStatus) return null;
+  // What the tail check would hold against the files already read: a success beside a failed
+  // step in status.json (end-contradicts).
+  if (outcome.finalStatus === "success" && status?.steps.some((step) => step.status === "failed"))
+    return null;
   let stats: Stats;
   try {
     stats = lstatSync(paths.summary);

@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { releasePipesAfter, temporaryDirectory } from "../test/helpers.js";
 import type { RunFileError } from "./errors.js";
-import { MAX_META_BYTES, openRunFile, readRunFile, readRunFileSync } from "./run-file.js";
+import {
+  MAX_META_BYTES,
+  openRunFile,
+  readRunFile,
+  readRunFileSync,
+  samePlace,
+} from "./run-file.js";
 
 /** A runs root with one run directory in it, and a directory outside the root. */
 function layout() {
@@ -30,6 +36,18 @@ function refusal(path: string, maxBytes = MAX_META_BYTES): RunFileError {
 }
 
 const WHY = "a run directory holds only files the executor wrote";
+
+describe("samePlace", () => {
+  it("takes a file removed since it was opened only where it was expected", () => {
+    const expected = "/runs/01a20000-0000-7000-8000-000000000001/meta.json";
+    expect(samePlace(expected, expected)).toBe(true);
+    // An atomic replace of the executor's: the old file, where it was.
+    expect(samePlace(`${expected} (deleted)`, expected)).toBe(true);
+    // Opened through a run directory swapped for a link, removed, the directory swapped back.
+    expect(samePlace("/elsewhere/secret/meta.json (deleted)", expected)).toBe(false);
+    expect(samePlace("/elsewhere/secret/meta.json", expected)).toBe(false);
+  });
+});
 
 describe("readRunFile", () => {
   it("reads a regular file of the run directory whole", async () => {

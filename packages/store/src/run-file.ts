@@ -110,11 +110,21 @@ function openedInPlace(path: string, fd: number): boolean {
   const directory = dirname(path);
   const actual = descriptorPath(fd);
   if (actual === undefined) return lstatSync(directory).isDirectory();
-  // Removed since it was opened (an atomic replace, a clean-up): where it was is all we know.
-  if (actual.endsWith(" (deleted)")) return lstatSync(directory).isDirectory();
   const expected = join(realPlace(dirname(directory)), basename(directory), basename(path));
-  return actual === expected;
+  return samePlace(actual, expected);
 }
+
+/**
+ * Whether a descriptor's path (`/proc/self/fd/N`) is `expected`. A file removed since it was
+ * opened (an atomic replace, a clean-up) reads as its path then plus " (deleted)": where it
+ * was opened must still be the expected place, or a run directory swapped for a link, the file
+ * opened through it and removed, and the directory swapped back would pass.
+ */
+export function samePlace(actual: string, expected: string): boolean {
+  return actual === expected || actual === `${expected}${DELETED}`;
+}
+
+const DELETED = " (deleted)";
 
 /** Open flags of every read of a run file: no wait on a FIFO or a lease, no link followed. */
 const READ_FLAGS =
