@@ -24,6 +24,14 @@ use warnings;
 use POSIX qw(setsid WNOHANG _exit dup2 EINTR EAGAIN);
 use Fcntl qw(O_WRONLY O_APPEND O_NOFOLLOW);
 
+# Nothing but its three: a descriptor the executor was given without close-on-exec (a pipe of
+# the user's shell, say) would reach every step, and hold that pipe open as long as it runs.
+if (opendir(my $fds, '/proc/self/fd')) {
+    my @stray = grep { /\A\d+\z/ && $_ > 2 && $_ != fileno($fds) } readdir($fds);
+    closedir($fds);
+    POSIX::close($_) for @stray;
+}
+
 $SIG{PIPE} = 'IGNORE';
 binmode STDIN;
 binmode STDOUT;

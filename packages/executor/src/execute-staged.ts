@@ -166,7 +166,7 @@ async function prepare(
     Object.fromEntries(launch.params),
     backends,
   );
-  // The run is valid: the step spawner starts now (Perl takes ~20 ms), while the run directory
+  // The run is valid: the step spawner starts now (Python or Perl: 20-30 ms), while the run directory
   // is committed and the socket opened. Should the run go no further, it ends with this process.
   for (const backend of Object.values(backends)) backend.warm?.();
   const staged: StagedRunDirectory = {

@@ -33,7 +33,14 @@ export {
   createSpawnerBackend,
   createStepBackend,
   findPerl,
+  findSpawner,
+  findSystemPython,
+  PYTHON_SPAWNER_SCRIPT,
+  perlSpawner,
+  pythonSpawner,
   SPAWNER_SCRIPT,
   type SpawnerBackendOptions,
+  type SpawnerProgram,
+  SYSTEM_PYTHONS,
 } from "./spawner-backend.js";
 export { type UnsupportedField, unsupportedFields } from "./unsupported-fields.js";

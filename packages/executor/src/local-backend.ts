@@ -1,5 +1,6 @@
-// The fallback local backend (no Perl for the step spawner, or RUNYARD_SPAWNER=node): forks
-// each step from the executor itself and copies its output from pipes into the captures.
+// The fallback local backend (neither Python nor Perl for the step spawner, or
+// RUNYARD_SPAWNER=node): forks each step from the executor itself and copies its output from
+// pipes into the captures.
 // Runs a step here as `bash -c <run>` in the step's cwd, in a session (and process group) of
 // its own, so a cancel reaches every process the step started (see step-session.ts), and a
 // Ctrl-C in the terminal reaches only the executor (which then cancels the steps in order).

@@ -1,6 +1,7 @@
-// The step spawner (spawner/runyard-spawner.pl through createSpawnerBackend): a real Perl process
-// forking real steps into real capture files, reporting pids and exit statuses; its loss, and
-// the executor's, seen from the steps' side.
+// The step spawners (spawner/runyard-spawner.py and .pl through createSpawnerBackend): a real
+// Python or Perl process starting real steps into real capture files, reporting pids and exit
+// statuses; its loss, and the executor's, seen from the steps' side. Both spawners pass the
+// same tests: what a step sees must not depend on which one started it.
 import { spawn } from "node:child_process";
 import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,9 +12,26 @@ import type { Backend, CaptureTarget } from "./backend.js";
 import { CaptureFollower } from "./capture-follower.js";
 import { listProcesses } from "./process-table.js";
 import { runWorkflow } from "./run-workflow.js";
-import { createSpawnerBackend, createStepBackend, findPerl } from "./spawner-backend.js";
+import {
+  createSpawnerBackend,
+  createStepBackend,
+  findPerl,
+  findSpawner,
+  findSystemPython,
+  perlSpawner,
+  pythonSpawner,
+  type SpawnerProgram,
+} from "./spawner-backend.js";
 
 const perl = findPerl();
+const python = findSystemPython();
+const spawners: [string, SpawnerProgram | undefined][] = [
+  ["Python", python === undefined ? undefined : pythonSpawner(python)],
+  ["Perl", perl === undefined ? undefined : perlSpawner(perl)],
+];
+for (const [name, program] of spawners) {
+  if (program === undefined) console.warn(`skipped: the ${name} spawner's tests (no ${name} here)`);
+}
 const alive = (pid: number) => listProcesses()?.some((entry) => entry.pid === pid) ?? false;
 
 function step(run: string, cwd: string): ResolvedStep {
@@ -44,128 +62,182 @@ function captures(directory: string, name: string): CaptureTarget {
   return { outPath, errPath, stdout: unused, stderr: unused };
 }
 
-describe.skipIf(perl === undefined)("the step spawner", () => {
-  let backend: Backend | undefined;
-  afterEach(() => backend?.close?.());
+describe.each(spawners.filter(([, program]) => program !== undefined))(
+  "the %s step spawner",
+  (_, program) => {
+    const spawner = program as SpawnerProgram;
+    let backend: Backend | undefined;
+    afterEach(() => backend?.close?.());
 
-  it("runs each step in a session of its own, its output straight in its captures, and reports how it ended", async () => {
-    const { directory } = workflowFile("steps: {}\n");
-    backend = createSpawnerBackend({ perl: perl as string });
-    expect(backend.output).toBe("file");
-    const target = captures(directory, "a");
-    const handle = backend.start(
-      step('echo "out $GREETING"; echo err >&2; pwd; exit 3', directory),
-      target,
-      { PATH: process.env.PATH, GREETING: "hé" },
-    );
-    await handle.started;
-    expect(handle.pid).toBeGreaterThan(1);
-    expect(handle.pgid).toBe(handle.pid);
-    expect(await handle.exit).toEqual({ exitCode: 3, signal: null });
-    expect(readFileSync(target.outPath, "utf8")).toBe(`out hé\n${directory}\n`);
-    expect(readFileSync(target.errPath, "utf8")).toBe("err\n");
+    it("runs each step in a session of its own, its output straight in its captures, and reports how it ended", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      expect(backend.output).toBe("file");
+      const target = captures(directory, "a");
+      const handle = backend.start(
+        step('echo "out $GREETING"; echo err >&2; pwd; exit 3', directory),
+        target,
+        { PATH: process.env.PATH, GREETING: "hé" },
+      );
+      await handle.started;
+      expect(handle.pid).toBeGreaterThan(1);
+      expect(handle.pgid).toBe(handle.pid);
+      expect(await handle.exit).toEqual({ exitCode: 3, signal: null });
+      expect(readFileSync(target.outPath, "utf8")).toBe(`out hé\n${directory}\n`);
+      expect(readFileSync(target.errPath, "utf8")).toBe("err\n");
 
-    const killed = backend.start(step("kill -USR1 $$", directory), captures(directory, "b"), {
-      PATH: process.env.PATH,
+      const killed = backend.start(step("kill -USR1 $$", directory), captures(directory, "b"), {
+        PATH: process.env.PATH,
+      });
+      expect(await killed.exit).toEqual({ exitCode: null, signal: "SIGUSR1" });
     });
-    expect(await killed.exit).toEqual({ exitCode: null, signal: "SIGUSR1" });
-  });
 
-  it("gives each step exactly its own environment, although it sends only what changed", async () => {
-    const { directory } = workflowFile("steps: {}\n");
-    backend = createSpawnerBackend({ perl: perl as string });
-    const show = step(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions
-      'echo "${KEPT-unset} ${CHANGED-unset} ${GONE-unset} ${ADDED-unset}"',
-      directory,
-    );
-    const base = { PATH: process.env.PATH, KEPT: "k" };
-    const first = captures(directory, "a");
-    await backend.start(show, first, { ...base, CHANGED: "1", GONE: "g" }).exit;
-    const second = captures(directory, "b");
-    await backend.start(show, second, { ...base, CHANGED: "2", ADDED: "a=b" }).exit;
-    const third = captures(directory, "c");
-    await backend.start(show, third, { PATH: process.env.PATH }).exit;
-    expect(readFileSync(first.outPath, "utf8")).toBe("k 1 g unset\n");
-    expect(readFileSync(second.outPath, "utf8")).toBe("k 2 unset a=b\n");
-    expect(readFileSync(third.outPath, "utf8")).toBe("unset unset unset unset\n");
-  });
+    it("gives each step exactly its own environment, although it sends only what changed", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      const show = step(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions
+        'echo "${KEPT-unset} ${CHANGED-unset} ${GONE-unset} ${ADDED-unset}"',
+        directory,
+      );
+      const base = { PATH: process.env.PATH, KEPT: "k" };
+      const first = captures(directory, "a");
+      await backend.start(show, first, { ...base, CHANGED: "1", GONE: "g" }).exit;
+      const second = captures(directory, "b");
+      await backend.start(show, second, { ...base, CHANGED: "2", ADDED: "a=b" }).exit;
+      const third = captures(directory, "c");
+      await backend.start(show, third, { PATH: process.env.PATH }).exit;
+      expect(readFileSync(first.outPath, "utf8")).toBe("k 1 g unset\n");
+      expect(readFileSync(second.outPath, "utf8")).toBe("k 2 unset a=b\n");
+      expect(readFileSync(third.outPath, "utf8")).toBe("unset unset unset unset\n");
+    });
 
-  it("says why a step could not start, and refuses a NUL byte before anything runs", async () => {
-    const { directory } = workflowFile("steps: {}\n");
-    backend = createSpawnerBackend({ perl: perl as string });
-    const missing = captures(directory, "a");
-    const handle = backend.start(
-      step("true", directory),
-      { ...missing, outPath: join(directory, "gone", "a.out") },
-      { PATH: process.env.PATH },
-    );
-    await handle.started;
-    expect(handle.pid).toBeUndefined();
-    const exit = await handle.exit;
-    expect(exit.error).toMatch(/^could not start: cannot open .*gone\/a\.out: No such file/);
-    expect(() =>
-      backend?.start(step("true", directory), captures(directory, "b"), { BAD: "a\0b" }),
-    ).toThrow("NUL byte");
-    // The spawner goes on after both.
-    const next = backend.start(step("true", directory), captures(directory, "c"), {
-      PATH: process.env.PATH,
+    it("says why a step could not start, and refuses a NUL byte before anything runs", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      const missing = captures(directory, "a");
+      const handle = backend.start(
+        step("true", directory),
+        { ...missing, outPath: join(directory, "gone", "a.out") },
+        { PATH: process.env.PATH },
+      );
+      await handle.started;
+      expect(handle.pid).toBeUndefined();
+      const exit = await handle.exit;
+      expect(exit.error).toMatch(/^could not start: cannot open .*gone\/a\.out: No such file/);
+      expect(() =>
+        backend?.start(step("true", directory), captures(directory, "b"), { BAD: "a\0b" }),
+      ).toThrow("NUL byte");
+      // The spawner goes on after both.
+      const next = backend.start(step("true", directory), captures(directory, "c"), {
+        PATH: process.env.PATH,
+      });
+      expect(await next.exit).toEqual({ exitCode: 0, signal: null });
     });
-    expect(await next.exit).toEqual({ exitCode: 0, signal: null });
-  });
 
-  it("says in the step's stderr, in its own words only, why bash could not be run", async () => {
-    const { directory } = workflowFile("steps: {}\n");
-    backend = createSpawnerBackend({ perl: perl as string });
-    const target = captures(directory, "a");
-    // One argument over the kernel's 128 KiB limit (MAX_ARG_STRLEN): exec fails with E2BIG.
-    const huge = step(`: ${"x".repeat(200 * 1024)}`, directory);
-    expect(await backend.start(huge, target, { PATH: process.env.PATH }).exit).toEqual({
-      exitCode: 127,
-      signal: null,
+    it("says in the step's stderr, in its own words only, why bash could not be run", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      const target = captures(directory, "a");
+      // One argument over the kernel's 128 KiB limit (MAX_ARG_STRLEN): exec fails with E2BIG.
+      const huge = step(`: ${"x".repeat(200 * 1024)}`, directory);
+      expect(await backend.start(huge, target, { PATH: process.env.PATH }).exit).toEqual({
+        exitCode: 127,
+        signal: null,
+      });
+      expect(readFileSync(target.errPath, "utf8")).toBe(
+        "runyard: cannot run bash: Argument list too long\n",
+      );
     });
-    expect(readFileSync(target.errPath, "utf8")).toBe(
-      "runyard: cannot run bash: Argument list too long\n",
-    );
-  });
 
-  it("fails the steps of a spawner that dies, stops their processes, and starts a new one for the next", async () => {
-    const { directory } = workflowFile("steps: {}\n");
-    const problems: string[] = [];
-    backend = createSpawnerBackend({
-      perl: perl as string,
-      onProblem: (message) => problems.push(message),
+    it("starts a step in a directory that cannot be entered as one that fails with 127 and says why", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      const target = captures(directory, "a");
+      const handle = backend.start(step("true", join(directory, "gone")), target, {
+        PATH: process.env.PATH,
+      });
+      expect(await handle.exit).toEqual({ exitCode: 127, signal: null });
+      expect(readFileSync(target.errPath, "utf8")).toBe(
+        `runyard: cannot enter the working directory ${join(directory, "gone")}: No such file or directory\n`,
+      );
+      // The next step, in a directory that exists, runs there.
+      const next = captures(directory, "b");
+      await backend.start(step("pwd", directory), next, { PATH: process.env.PATH }).exit;
+      expect(readFileSync(next.outPath, "utf8")).toBe(`${directory}\n`);
     });
-    const handle = backend.start(step("sleep 60", directory), captures(directory, "a"), {
-      PATH: process.env.PATH,
-    });
-    await handle.started;
-    const pid = handle.pid as number;
-    // The step's parent is the spawner (field 4 of /proc/<pid>/stat).
-    const spawner = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[3]);
-    expect(spawner).not.toBe(process.pid);
-    process.kill(spawner, "SIGKILL");
-    const exit = await handle.exit;
-    expect(exit.error).toMatch(
-      /the step spawner \(pid \d+\) exited unexpectedly \(killed by SIGKILL\)/,
-    );
-    expect(problems).toHaveLength(1);
-    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 3000, interval: 25 });
-    const next = backend.start(step("true", directory), captures(directory, "b"), {
-      PATH: process.env.PATH,
-    });
-    expect(await next.exit).toEqual({ exitCode: 0, signal: null });
-  });
 
-  it("stops the steps still running when the process that asked for them dies, and leaves ended ones' leftovers alone", async () => {
-    const { directory } = workflowFile("steps: {}\n");
-    const built = new URL("../dist/index.js", import.meta.url).href;
-    // A stand-in executor: starts a step that leaves a process behind and ends, then one that
-    // runs on; prints the pids, and waits to be killed.
-    const script = `
+    it("gives a step no ignored and no blocked signal, and no file descriptor beyond its three", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      // The spawner is given a descriptor without close-on-exec (fd 7), as an executor started
+      // from a shell that had one open would pass it on.
+      backend = createSpawnerBackend({
+        spawner: {
+          ...spawner,
+          command: "/bin/sh",
+          args: ["-c", 'exec 7</dev/null; exec "$0" "$@"', spawner.command, ...spawner.args],
+        },
+      });
+      const target = captures(directory, "a");
+      // `yes | head -1`: yes must die of SIGPIPE (were SIGPIPE ignored, it would loop on EPIPE).
+      // /proc/self is grep's and ls's own (bash itself blocks SIGCHLD and ignores SIGQUIT); ls's
+      // fd 3 is the directory it lists.
+      const handle = backend.start(
+        step(
+          "grep -E '^Sig(Ign|Blk):' /proc/self/status; ls /proc/self/fd; yes | head -1",
+          directory,
+        ),
+        target,
+        { PATH: process.env.PATH },
+      );
+      expect(await handle.exit).toEqual({ exitCode: 0, signal: null });
+      const [blocked, ignored, ...rest] = readFileSync(target.outPath, "utf8").split("\n");
+      expect(blocked).toBe("SigBlk:\t0000000000000000");
+      // glibc's posix_spawn leaves its two internal signals (32 and 33, which no program can
+      // name: sigaction refuses them) ignored in the child; every signal a step can use is not.
+      const internal = spawner.kind === "python" ? 0x180000000n : 0n;
+      expect(ignored).toMatch(/^SigIgn:\t[0-9a-f]{16}$/);
+      expect(BigInt(`0x${ignored?.slice(8)}`) & ~internal).toBe(0n);
+      expect(rest).toEqual(["0", "1", "2", "3", "y", ""]);
+    });
+
+    it("fails the steps of a spawner that dies, stops their processes, and starts a new one for the next", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      const problems: string[] = [];
+      backend = createSpawnerBackend({
+        spawner,
+        onProblem: (message) => problems.push(message),
+      });
+      const handle = backend.start(step("sleep 60", directory), captures(directory, "a"), {
+        PATH: process.env.PATH,
+      });
+      await handle.started;
+      const pid = handle.pid as number;
+      // The step's parent is the spawner (field 4 of /proc/<pid>/stat).
+      const parent = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[3]);
+      expect(parent).not.toBe(process.pid);
+      process.kill(parent, "SIGKILL");
+      const exit = await handle.exit;
+      expect(exit.error).toMatch(
+        /the step spawner \(pid \d+\) exited unexpectedly \(killed by SIGKILL\)/,
+      );
+      expect(problems).toHaveLength(1);
+      await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 3000, interval: 25 });
+      const next = backend.start(step("true", directory), captures(directory, "b"), {
+        PATH: process.env.PATH,
+      });
+      expect(await next.exit).toEqual({ exitCode: 0, signal: null });
+    });
+
+    it("stops the steps still running when the process that asked for them dies, and leaves ended ones' leftovers alone", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      const built = new URL("../dist/index.js", import.meta.url).href;
+      // A stand-in executor: starts a step that leaves a process behind and ends, then one that
+      // runs on; prints the pids, and waits to be killed.
+      const script = `
       import { writeFileSync } from "node:fs";
-      const { createSpawnerBackend, findPerl } = await import(${JSON.stringify(built)});
-      const backend = createSpawnerBackend({ perl: findPerl() });
+      const { createSpawnerBackend } = await import(${JSON.stringify(built)});
+      const backend = createSpawnerBackend({ spawner: ${JSON.stringify(spawner)} });
       const target = (name) => {
         const paths = { outPath: ${JSON.stringify(directory)} + "/" + name + ".out", errPath: ${JSON.stringify(directory)} + "/" + name + ".err" };
         writeFileSync(paths.outPath, ""); writeFileSync(paths.errPath, "");
@@ -180,42 +252,102 @@ describe.skipIf(perl === undefined)("the step spawner", () => {
       process.stdout.write(running.pid + "\\n");
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      stdio: ["ignore", "pipe", "inherit"],
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const pid = await new Promise<number>((resolve) =>
+        child.stdout.once("data", (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
+      );
+      const leftover = Number(readFileSync(join(directory, "left.pid"), "utf8"));
+      expect(alive(pid)).toBe(true);
+      child.kill("SIGKILL");
+      const killedAt = performance.now();
+      await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 3000, interval: 20 });
+      expect(performance.now() - killedAt).toBeLessThan(2000);
+      expect(alive(leftover)).toBe(true);
+      process.kill(leftover, "SIGKILL");
     });
-    const pid = await new Promise<number>((resolve) =>
-      child.stdout.once("data", (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
-    );
-    const leftover = Number(readFileSync(join(directory, "left.pid"), "utf8"));
-    expect(alive(pid)).toBe(true);
-    child.kill("SIGKILL");
-    const killedAt = performance.now();
-    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 3000, interval: 20 });
-    expect(performance.now() - killedAt).toBeLessThan(2000);
-    expect(alive(leftover)).toBe(true);
-    process.kill(leftover, "SIGKILL");
-  });
-});
+  },
+);
 
-describe("choosing how local steps are forked", () => {
-  it("uses the spawner where Perl is, the executor itself with RUNYARD_SPAWNER=node or without Perl", () => {
+describe("choosing how local steps are started", () => {
+  const choose = (choice: string | undefined) => {
     const saved = process.env.RUNYARD_SPAWNER;
     try {
-      delete process.env.RUNYARD_SPAWNER;
-      expect(createStepBackend().output).toBe(perl === undefined ? undefined : "file");
-      process.env.RUNYARD_SPAWNER = "node";
-      expect(createStepBackend().output).toBeUndefined();
+      if (choice === undefined) delete process.env.RUNYARD_SPAWNER;
+      else process.env.RUNYARD_SPAWNER = choice;
+      return { spawner: findSpawner(), output: createStepBackend().output };
     } finally {
       if (saved === undefined) delete process.env.RUNYARD_SPAWNER;
       else process.env.RUNYARD_SPAWNER = saved;
     }
+  };
+
+  it("takes the system's Python, then Perl; one only when RUNYARD_SPAWNER names it; none with node", () => {
+    const auto = choose(undefined);
+    expect(auto.spawner?.kind).toBe(
+      python !== undefined ? "python" : perl !== undefined ? "perl" : undefined,
+    );
+    expect(auto.output).toBe(auto.spawner === undefined ? undefined : "file");
+    // Perl, when there is one, is the Python spawner's way out on a Python older than 3.8.
+    if (python !== undefined && perl !== undefined) expect(auto.spawner?.args.at(-1)).toBe(perl);
+    expect(choose("perl").spawner?.kind).toBe(perl === undefined ? undefined : "perl");
+    expect(choose("python").spawner?.args).toEqual(
+      python === undefined
+        ? undefined
+        : ["-I", "-S", expect.stringMatching(/runyard-spawner\.py$/)],
+    );
+    expect(choose("node")).toEqual({ spawner: undefined, output: undefined });
+  });
+
+  it("finds Perl on PATH and Python only where the system keeps it", () => {
     const { directory } = workflowFile("steps: {}\n");
     const bin = join(directory, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "perl"), "#!/bin/sh\n");
-    chmodSync(join(bin, "perl"), 0o755);
+    for (const name of ["perl", "python3"]) {
+      writeFileSync(join(bin, name), "#!/bin/sh\n");
+      chmodSync(join(bin, name), 0o755);
+    }
     expect(findPerl(`${join(directory, "nothing")}:${bin}`)).toBe(join(bin, "perl"));
+    expect(findSystemPython([join(directory, "nothing"), join(bin, "python3")])).toBe(
+      join(bin, "python3"),
+    );
+    expect(findSystemPython([join(directory, "nothing")])).toBeUndefined();
   });
+
+  it.skipIf(python === undefined || perl === undefined)(
+    "hands a Python older than 3.8 over to the Perl spawner, on the same pipes",
+    async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      const program = pythonSpawner(python as string, perl);
+      const [script, fallback] = program.args.slice(2);
+      // The spawner as an old Python would run it: sys.version_info says 3.7.
+      const old: SpawnerProgram = {
+        kind: "python",
+        command: program.command,
+        args: [
+          "-I",
+          "-S",
+          "-c",
+          "import sys; sys.version_info = (3, 7, 0); __file__ = sys.argv[1]; " +
+            "sys.argv = sys.argv[1:]; exec(compile(open(__file__).read(), __file__, 'exec'))",
+          script as string,
+          fallback as string,
+        ],
+      };
+      const backend = createSpawnerBackend({ spawner: old });
+      try {
+        const target = captures(directory, "a");
+        const handle = backend.start(step("cat /proc/$PPID/comm", directory), target, {
+          PATH: process.env.PATH,
+        });
+        expect(await handle.exit).toEqual({ exitCode: 0, signal: null });
+        expect(readFileSync(target.outPath, "utf8")).toBe("perl\n");
+      } finally {
+        backend.close?.();
+      }
+    },
+  );
 });
 
 describe("following captures a backend writes itself", () => {
@@ -251,12 +383,12 @@ describe("following captures a backend writes itself", () => {
     }
   });
 
-  it.skipIf(perl === undefined)(
+  it.skipIf(findSpawner() === undefined)(
     "emits no output of a step before its step-start, however late the spawner reports the pid",
     async () => {
       const { file, runsRoot } = workflowFile("steps: {}\n");
       writeFileSync(file, "steps:\n  early:\n    run: echo first; echo second >&2\n");
-      const inner = createSpawnerBackend({ perl: perl as string });
+      const inner = createSpawnerBackend({ spawner: findSpawner() as SpawnerProgram });
       // The spawner's report of the pid comes late (a busy executor reads it late): the step
       // has written and ended, and the captures were polled several times, before it is known.
       const late: Backend = {

@@ -1,15 +1,17 @@
 // The local backend with a spawner: the steps run here as `bash -c <run>`, each in a session of
-// its own (like local-backend.ts), but they are forked by a small Perl process of the run's
-// (spawner/runyard-spawner.pl), not by the executor. A fork copies the parent's page tables,
-// so forking the executor (100-200 MB of Node heap) cost 2-3 ms per step on the event loop,
-// about half the executor's CPU on a fan-out of `true` steps; the spawner is a few MB. Each
-// step's stdout and stderr are opened straight on its capture files: output never passes
-// through the executor, which follows the files for live viewers (output "file").
+// its own (like local-backend.ts), but they are started by a small process of the run's, not
+// by the executor. A fork copies the parent's page tables, so forking the executor (100-200 MB
+// of Node heap) cost 2-3 ms per step on the event loop, about half the executor's CPU on a
+// fan-out of `true` steps. The spawner is the system's Python (spawner/runyard-spawner.py),
+// which starts each step with posix_spawn and copies nothing, or where there is no Python 3.8
+// Perl (spawner/runyard-spawner.pl), which forks a process of a few MB. Each step's stdout and
+// stderr are opened straight on its capture files: output never passes through the executor,
+// which follows the files for live viewers (output "file").
 //
 // One spawner per run, started at the first step, over two pipes: requests in, reports out
 // (started with a pid, could not start, exited). It is ended with the run (close), and it
 // stops every step it started, should the executor die (end of file on its stdin). Where there
-// is no Perl, createStepBackend falls back to the Node-forking backend.
+// is neither, createStepBackend falls back to the Node-forking backend.
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
@@ -21,28 +23,84 @@ import { createLocalBackend, type LocalBackendOptions } from "./local-backend.js
 import { signalSession } from "./step-session.js";
 import { stopSession } from "./stop-session.js";
 
-/** The spawner's program (the same path from src/ and dist/). */
+/** The Perl spawner's program (the same path from src/ and dist/). */
 export const SPAWNER_SCRIPT = fileURLToPath(
   new URL("../spawner/runyard-spawner.pl", import.meta.url),
 );
+/** The Python spawner's program. */
+export const PYTHON_SPAWNER_SCRIPT = fileURLToPath(
+  new URL("../spawner/runyard-spawner.py", import.meta.url),
+);
+
+/**
+ * Where the system's Python is looked for. Not PATH: a `python3` found there is often a shim
+ * (pyenv's is a bash script that took 0.3 s to start here) or an environment module's, which
+ * may go away under a running executor; the spawner needs nothing but the standard library.
+ */
+export const SYSTEM_PYTHONS = ["/usr/bin/python3", "/bin/python3", "/usr/local/bin/python3"];
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
   Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
 );
+
+const executable = (candidate: string) => {
+  try {
+    accessSync(candidate, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** The first executable `perl` on PATH (then /usr/bin), or undefined. */
 export function findPerl(path = process.env.PATH ?? ""): string | undefined {
   for (const directory of [...path.split(delimiter), "/usr/bin"]) {
     if (directory === "") continue;
     const candidate = join(directory, "perl");
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+    if (executable(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** The system's `python3` (SYSTEM_PYTHONS), or undefined. */
+export function findSystemPython(candidates = SYSTEM_PYTHONS): string | undefined {
+  return candidates.find(executable);
+}
+
+/** How a spawner is started: its interpreter and arguments. */
+export interface SpawnerProgram {
+  kind: "python" | "perl";
+  command: string;
+  args: string[];
+}
+
+/** The Perl spawner, run by `perl`. */
+export function perlSpawner(perl: string): SpawnerProgram {
+  return { kind: "perl", command: perl, args: [SPAWNER_SCRIPT] };
+}
+
+/**
+ * The Python spawner, run by `python` (isolated: no site, no PYTHON* variables); an older
+ * Python than 3.8 hands over to the Perl spawner run by `perl`, when given.
+ */
+export function pythonSpawner(python: string, perl?: string): SpawnerProgram {
+  return {
+    kind: "python",
+    command: python,
+    args: ["-I", "-S", PYTHON_SPAWNER_SCRIPT, ...(perl === undefined ? [] : [perl])],
+  };
+}
+
+/**
+ * The spawner for this machine, as RUNYARD_SPAWNER asks: "python" or "perl" that one only,
+ * "node" none (the executor forks the steps itself); unset, the system's Python, then Perl.
+ */
+export function findSpawner(choice = process.env.RUNYARD_SPAWNER): SpawnerProgram | undefined {
+  if (choice === "node") return undefined;
+  const python = choice === "perl" ? undefined : findSystemPython();
+  const perl = choice === "python" ? undefined : findPerl();
+  if (python !== undefined) return pythonSpawner(python, perl);
+  return perl === undefined ? undefined : perlSpawner(perl);
 }
 
 interface InFlight {
@@ -56,8 +114,8 @@ interface InFlight {
 export interface SpawnerBackendOptions {
   /** Shell that runs `run` with `-c` (default "bash"). */
   shell?: string;
-  /** The Perl interpreter (default: found on PATH). */
-  perl: string;
+  /** How to start the spawner (findSpawner, perlSpawner, pythonSpawner). */
+  spawner: SpawnerProgram;
   /** Something went wrong with the spawner itself (said in executor.log). */
   onProblem?: (message: string) => void;
 }
@@ -112,11 +170,12 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
 
   const ensureSpawner = (): ChildProcess => {
     if (child !== undefined) return child;
-    const started = spawn(options.perl, [SPAWNER_SCRIPT], {
+    const started = spawn(options.spawner.command, options.spawner.args, {
       // A session of its own: a signal meant for the executor's process group does not reach it.
       detached: true,
       stdio: ["pipe", "pipe", "inherit"],
-      // Perl needs nothing from the user's environment (PERL5OPT would preload code in it).
+      // The spawner needs nothing from the user's environment (PERL5OPT would preload code in
+      // Perl; Python is started isolated from PYTHON* variables anyway).
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
       cwd: "/",
     });
@@ -232,16 +291,17 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
 }
 
 /**
- * The backend for local steps: the spawner when Perl is here (and RUNYARD_SPAWNER is not
- * "node"), the Node-forking backend otherwise.
+ * The backend for local steps: a spawner (findSpawner: the system's Python, then Perl, as
+ * RUNYARD_SPAWNER allows), the Node-forking backend where there is none or with
+ * RUNYARD_SPAWNER=node.
  */
 export function createStepBackend(
   options: LocalBackendOptions & { onProblem?: (message: string) => void } = {},
 ): Backend {
-  const perl = process.env.RUNYARD_SPAWNER === "node" ? undefined : findPerl();
-  if (perl === undefined) return createLocalBackend(options);
+  const spawner = findSpawner();
+  if (spawner === undefined) return createLocalBackend(options);
   return createSpawnerBackend({
-    perl,
+    spawner,
     ...(options.shell === undefined ? {} : { shell: options.shell }),
     ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
   });
