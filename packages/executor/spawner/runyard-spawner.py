@@ -84,14 +84,22 @@ def reason(error, what):
     return one_line("%s: %s" % (what, error.strerror or str(error)))
 
 
+found = {}  # (name, PATH) => where it was found: looked up once, as bash hashes commands
+
+
 def find_program(name):
     """argv[0] as execvp would find it on the step's PATH (None: not found, execvp says why)."""
     if b"/" in name:
         return name
-    path = environment.get(b"PATH", b"/usr/bin:/bin")
+    path = environment.get(b"PATH", b"/bin:/usr/bin")
+    known = found.get((name, path))
+    if known is not None and os.access(known, os.X_OK):
+        return known
     for directory in path.split(b":"):
         candidate = os.path.join(directory or b".", name)
         if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            if candidate.startswith(b"/"):  # not a relative entry: each step has its cwd
+                found[(name, path)] = candidate
             return candidate
     return None
 

@@ -58,11 +58,11 @@ export class CaptureFollower {
    * Opens the captures for reading (never through a link: they were just created by the
    * executor, and a step may not swap them for something else). Throws when they cannot be.
    */
-  constructor(
+  static open(
     paths: { outPath: string; errPath: string },
     wants: () => boolean,
     emit: (stream: CaptureStream, text: TextChunk) => void,
-  ) {
+  ): CaptureFollower {
     const flags = constants.O_RDONLY | constants.O_NOFOLLOW;
     const stdout = openSync(paths.outPath, flags);
     let stderr: number;
@@ -72,7 +72,16 @@ export class CaptureFollower {
       closeSync(stdout);
       throw error;
     }
-    this.#fds = { stdout, stderr };
+    return new CaptureFollower({ stdout, stderr }, wants, emit);
+  }
+
+  /** Follows the captures open on `fds` (read with positions: any open mode that reads), and closes them. */
+  constructor(
+    fds: Record<CaptureStream, number>,
+    wants: () => boolean,
+    emit: (stream: CaptureStream, text: TextChunk) => void,
+  ) {
+    this.#fds = { ...fds };
     this.#wants = wants;
     this.#emit = emit;
     // Someone watching from the start gets everything.

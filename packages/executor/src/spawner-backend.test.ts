@@ -438,7 +438,7 @@ describe("following captures a backend writes itself", () => {
     const target = captures(directory, "a");
     let wanted = false;
     const seen: string[] = [];
-    const follower = new CaptureFollower(
+    const follower = CaptureFollower.open(
       target,
       () => wanted,
       (_stream, text) => seen.push(text.data),

@@ -107,9 +107,14 @@ export class CaptureOpenError extends Error {
   }
 }
 
-function openCaptures(runDirectory: string, seq: number, stepId: string): CaptureWriter {
+function openCaptures(
+  runDirectory: string,
+  seq: number,
+  stepId: string,
+  readable: boolean,
+): CaptureWriter {
   try {
-    return CaptureWriter.open(runDirectory, seq, stepId);
+    return CaptureWriter.open(runDirectory, seq, stepId, { readable });
   } catch (error) {
     throw new CaptureOpenError(error);
   }
@@ -121,13 +126,9 @@ function followCaptures(
   wants: () => boolean,
   emit: ConstructorParameters<typeof CaptureFollower>[2],
 ): CaptureFollower {
-  // The executor created them; the backend opens them for its step, the executor only reads.
-  captures.close();
-  try {
-    return new CaptureFollower(captures, wants, emit);
-  } catch (error) {
-    throw new CaptureOpenError(error);
-  }
+  // The executor created them (open for reading too); the backend opens them for its step,
+  // the executor only reads, on the descriptors it created them with.
+  return new CaptureFollower(captures.release(), wants, emit);
 }
 
 /** Starts the attempt; throws (CaptureOpenError) only if its captures cannot be created. */
@@ -139,7 +140,12 @@ export function startStep(
 ): RunningStep {
   const { pipeline } = context;
   const backend = context.backendFor(step);
-  const captures = openCaptures(context.runDirectory, captureSeq, step.id);
+  const captures = openCaptures(
+    context.runDirectory,
+    captureSeq,
+    step.id,
+    backend.output === "file",
+  );
   const emitText = (stream: CaptureStream, text: TextChunk) =>
     pipeline.emitOutput({ type: "step-output", stepId: step.id, captureSeq, stream, ...text });
   const follower =

@@ -5,9 +5,10 @@ import { FILE_MODE } from "@runyard/schema";
 
 /**
  * Opens `path` for appending and returns its file descriptor, creating the file 0600 if
- * needed: `"a"` appends to an existing file, `"ax"` refuses one (never reuses someone's file).
+ * needed: `"a"` appends to an existing file, `"ax"` refuses one (never reuses someone's file),
+ * `"ax+"` too, and the descriptor also reads.
  */
-export function openForAppend(path: string, flags: "a" | "ax"): number {
+export function openForAppend(path: string, flags: "a" | "ax" | "ax+"): number {
   const fd = openSync(path, flags, FILE_MODE);
   try {
     fchmodSync(fd, FILE_MODE);

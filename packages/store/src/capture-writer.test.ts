@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { appendFileSync, closeSync, readFileSync, readSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { temporaryDirectory, withUmask } from "../test/helpers.js";
 import { CaptureWriter } from "./capture-writer.js";
@@ -29,5 +29,38 @@ describe("CaptureWriter", () => {
     const directory = temporaryDirectory();
     CaptureWriter.open(directory, 1, "a").close();
     expect(() => CaptureWriter.open(directory, 1, "a")).toThrow(/EEXIST/);
+  });
+
+  it("hands its descriptors over, readable when asked, and writes no more", async () => {
+    const directory = temporaryDirectory();
+    const capture = await withUmask(0o077, async () =>
+      CaptureWriter.open(directory, 2, "b", { readable: true }),
+    );
+    expect(statSync(capture.outPath).mode & 0o777).toBe(0o600);
+    const fds = capture.release();
+    try {
+      // What someone else (the step) appends by the path is read on the descriptor.
+      appendFileSync(capture.outPath, "from the step\n");
+      const buffer = Buffer.alloc(64);
+      expect(buffer.toString("utf8", 0, readSync(fds.stdout, buffer, 0, 64, 0))).toBe(
+        "from the step\n",
+      );
+      expect(() => capture.write("stdout", Buffer.from("late"))).toThrow(/after close/);
+      expect(() => capture.release()).toThrow(/release after close/);
+      capture.close(); // nothing left to close: the descriptors are the caller's
+      expect(readSync(fds.stderr, buffer, 0, 64, 0)).toBe(0);
+    } finally {
+      closeSync(fds.stdout);
+      closeSync(fds.stderr);
+    }
+    // Without `readable`, a descriptor does not read.
+    const plain = CaptureWriter.open(directory, 3, "c");
+    const writeOnly = plain.release();
+    try {
+      expect(() => readSync(writeOnly.stdout, Buffer.alloc(1), 0, 1, 0)).toThrow(/EBADF/);
+    } finally {
+      closeSync(writeOnly.stdout);
+      closeSync(writeOnly.stderr);
+    }
   });
 });

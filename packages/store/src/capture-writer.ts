@@ -39,13 +39,22 @@ export class CaptureWriter {
     this.#fds = fds;
   }
 
-  /** Creates both captures; fails if either exists (captures are never overwritten). */
-  static open(runDirectory: string, seq: number, stepId: string): CaptureWriter {
+  /**
+   * Creates both captures; fails if either exists (captures are never overwritten). With
+   * `readable`, the descriptors also read, for whoever takes them over (release).
+   */
+  static open(
+    runDirectory: string,
+    seq: number,
+    stepId: string,
+    options: { readable?: boolean } = {},
+  ): CaptureWriter {
     const paths = capturePaths(runDirectory, seq, stepId);
-    const stdout = openForAppend(paths.out, "ax");
+    const flags = options.readable ? "ax+" : "ax";
+    const stdout = openForAppend(paths.out, flags);
     let stderr: number;
     try {
-      stderr = openForAppend(paths.err, "ax");
+      stderr = openForAppend(paths.err, flags);
     } catch (error) {
       closeSync(stdout);
       throw error;
@@ -69,6 +78,18 @@ export class CaptureWriter {
   /** Bytes written so far to one stream. */
   size(stream: CaptureStream): number {
     return this.#sizes[stream];
+  }
+
+  /**
+   * Hands the two descriptors over to the caller, who closes them; this writer writes no more.
+   * (A backend whose step writes the captures itself: the executor only reads them then, and
+   * needs no second open of each.)
+   */
+  release(): { stdout: number; stderr: number } {
+    const fds = this.#fds;
+    if (fds === undefined) throw new Error(`${this.outPath}: release after close`);
+    this.#fds = undefined;
+    return fds;
   }
 
   close(): void {
