@@ -75,6 +75,10 @@ sub start_step {
     my ($seq, $payload) = @_;
     my @fields = split /\0/, $payload, -1;
     my ($cwd, $out_path, $err_path, $argc) = splice @fields, 0, 4;
+    if (!defined $argc || $argc !~ /\A\d+\z/ || $argc < 1 || $argc > @fields) {
+        report("F $seq a request it does not understand\n");
+        return;
+    }
     my @argv = splice @fields, 0, $argc;
     for my $change (@fields) {
         if (substr($change, 0, 1) eq '-') {
@@ -191,8 +195,9 @@ while (1) {
             start_step($seq, $payload);
         }
         # What is left is the beginning of a request, or nonsense (then say so and stop).
+        # (A whole line is a whole header, whose payload is still coming.)
         die "runyard-spawner: a request it does not understand\n"
-            unless $input =~ /\A(?:[SQ](?: \d*(?: \d*)?)?)?(?:\z|\n)/;
+            unless $input =~ /\A(?:(?:[SQ](?: \d*(?: \d*)?)?)?\z|[SQ] \d+ \d+\n)/;
     }
     orphaned() unless flush_reports();
 }

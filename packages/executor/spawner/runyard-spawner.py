@@ -16,6 +16,7 @@
 # step needs (its working directory cannot be entered, its program cannot be run), the step is
 # forked as the Perl spawner does it, so that what the step shows is the same: a line
 # "runyard: ..." in its stderr and exit code 127.
+import errno
 import os
 import select
 import signal
@@ -49,6 +50,12 @@ DEFAULT_SIGNALS = sorted(
     int(number) for number in signal.valid_signals() if number not in (signal.SIGKILL, signal.SIGSTOP)
 )
 
+# Where the spawner stays between steps (the directory it was started in, "/" from the
+# executor): a step's working directory is entered only to start it, then left, so that the
+# spawner holds no step's directory (a mount point it held could not be unmounted) and a
+# relative one means what it means to the Perl spawner.
+home = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+
 wake_r, wake_w = os.pipe()
 os.set_blocking(wake_r, False)
 os.set_blocking(wake_w, False)
@@ -61,7 +68,12 @@ reports = []
 
 
 def one_line(text):
-    return " ".join(text.replace("\r", "\n").split("\n"))
+    """Every run of CRs and LFs one space, as the Perl spawner's s/[\r\n]+/ /g."""
+    if "\r" not in text and "\n" not in text:
+        return text
+    import re
+
+    return re.sub("[\r\n]+", " ", text)
 
 
 def report(line):
@@ -74,8 +86,10 @@ def flush_reports():
     while data:
         try:
             written = os.write(1, data)
-        except BrokenPipeError:
-            return False  # the executor is gone
+        except OSError:
+            # EPIPE, or ECONNRESET: the executor's end is a socket, and it died with reports
+            # it had not read. Either way the executor is gone (as the Perl spawner: any error).
+            return False
         data = data[written:]
     return True
 
@@ -84,24 +98,75 @@ def reason(error, what):
     return one_line("%s: %s" % (what, error.strerror or str(error)))
 
 
-found = {}  # (name, PATH) => where it was found: looked up once, as bash hashes commands
+# What glibc's execvp(3) goes on past, to the next directory of PATH (EACCES is remembered).
+NEXT_ON_PATH = (errno.ENOENT, errno.ESTALE, errno.ENOTDIR, errno.ENODEV, errno.ETIMEDOUT, errno.EACCES)
 
-
-def find_program(name):
-    """argv[0] as execvp would find it on the step's PATH (None: not found, execvp says why)."""
+def execvp_like(argv, execute):
+    """execute(program, argv) as glibc's execvp(3) does it with the step's PATH (the Perl
+    spawner's exec): each directory of PATH in turn (an empty one is the working directory),
+    past those where the program is not or may not be run, a file that is no executable run by
+    /bin/sh, and stopped at any other error. Returns what execute returns, or raises the
+    OSError that execvp fails with. (Looked up afresh for every step, as Perl's exec does:
+    no cache, which a program put earlier on PATH, or a relative entry, would make wrong.)"""
+    name = argv[0]
+    if name == b"":
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
     if b"/" in name:
-        return name
-    path = environment.get(b"PATH", b"/bin:/usr/bin")
-    known = found.get((name, path))
-    if known is not None and os.access(known, os.X_OK):
-        return known
-    for directory in path.split(b":"):
-        candidate = os.path.join(directory or b".", name)
-        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
-            if candidate.startswith(b"/"):  # not a relative entry: each step has its cwd
-                found[(name, path)] = candidate
-            return candidate
-    return None
+        programs = [name]
+    else:
+        path = environment.get(b"PATH", b"/bin:/usr/bin")
+        programs = [directory + b"/" + name if directory else name for directory in path.split(b":")]
+    eacces = False
+    last = None
+    for program in programs:
+        try:
+            return execute(program, argv)
+        except OSError as error:
+            if error.errno == errno.ENOEXEC:
+                try:
+                    return execute(b"/bin/sh", [b"/bin/sh", program] + argv[1:])
+                except OSError as shell_error:
+                    error = shell_error
+            if b"/" in name:
+                raise error
+            if error.errno not in NEXT_ON_PATH:
+                raise error
+            eacces = eacces or error.errno == errno.EACCES
+            last = error
+    if eacces:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    raise last
+
+
+def spawn(cwd, argv, out, err):
+    """The step started by posix_spawn, or None where that cannot be done as execvp would."""
+    try:
+        os.chdir(cwd)
+    except OSError:
+        return None
+
+    def one(program, args):
+        os.stat(program)  # where it is not, no child is started to find that out
+        return os.posix_spawn(
+            program,
+            args,
+            environment,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, out, 1),
+                (os.POSIX_SPAWN_DUP2, err, 2),
+            ],
+            setsid=True,
+            setsigdef=DEFAULT_SIGNALS,
+            setsigmask=[],
+        )
+
+    try:
+        return execvp_like(argv, one)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.fchdir(home)
 
 
 def fork_step(cwd, argv, out, err):
@@ -124,7 +189,7 @@ def fork_step(cwd, argv, out, err):
                      % (cwd, (error.strerror or str(error)).encode()))
             os._exit(127)
         try:
-            os.execvpe(argv[0], argv, environment)
+            execvp_like(argv, lambda program, args: os.execve(program, args, environment))
         except OSError as error:
             os.write(2, b"runyard: cannot run %s: %s\n"
                      % (argv[0], (error.strerror or str(error)).encode()))
@@ -135,6 +200,9 @@ def fork_step(cwd, argv, out, err):
 
 def start_step(seq, payload):
     fields = payload.split(b"\0")
+    if len(fields) < 5 or not fields[3].isdigit() or not 0 < int(fields[3]) <= len(fields) - 4:
+        report("F %s a request it does not understand\n" % seq)
+        return
     cwd, out_path, err_path, argc = fields[0:4]
     argc = int(argc)
     argv = fields[4 : 4 + argc]
@@ -157,26 +225,7 @@ def start_step(seq, payload):
         report("F %s %s\n" % (seq, reason(error, "cannot open %s" % os.fsdecode(err_path))))
         return
     try:
-        pid = None
-        program = find_program(argv[0])
-        if program is not None:
-            try:
-                os.chdir(cwd)
-                pid = os.posix_spawn(
-                    program,
-                    argv,
-                    environment,
-                    file_actions=[
-                        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-                        (os.POSIX_SPAWN_DUP2, out, 1),
-                        (os.POSIX_SPAWN_DUP2, err, 2),
-                    ],
-                    setsid=True,
-                    setsigdef=DEFAULT_SIGNALS,
-                    setsigmask=[],
-                )
-            except OSError:
-                pid = None
+        pid = spawn(cwd, argv, out, err)
         if pid is None:
             pid = fork_step(cwd, argv, out, err)
     except OSError as error:
@@ -221,8 +270,11 @@ def orphaned():
         import time
 
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        os.write(2, ("%s runyard-spawner[%d]: the executor is gone: stopping the process groups %s"
-                     " of its running steps\n" % (stamp, os.getpid(), ", ".join(map(str, groups)))).encode())
+        try:
+            os.write(2, ("%s runyard-spawner[%d]: the executor is gone: stopping the process groups"
+                         " %s of its running steps\n" % (stamp, os.getpid(), ", ".join(map(str, groups)))).encode())
+        except OSError:
+            pass  # executor.log on a full disk: the steps are stopped all the same
         signal_groups(groups, signal.SIGTERM)
         time.sleep(0.5)
         signal_groups(groups, signal.SIGKILL)
@@ -230,7 +282,7 @@ def orphaned():
 
 
 def main():
-    pending = b""
+    pending = bytearray()
     while True:
         # SIGCHLD wakes the select through the wake-up pipe; children are also looked for
         # at least every 0.1 s while any runs, as in the Perl spawner.
@@ -268,21 +320,22 @@ def main():
                     length = int(header[2])
                     if len(pending) < newline + 1 + length:
                         break
-                    payload = pending[newline + 1 : newline + 1 + length]
-                    pending = pending[newline + 1 + length :]
+                    payload = bytes(pending[newline + 1 : newline + 1 + length])
+                    del pending[: newline + 1 + length]
                     if header[0] == b"Q":
                         flush_reports()
                         sys.exit(0)
                     start_step(header[1].decode(), payload)
                 # What is left is the beginning of a request, or nonsense (then say so and stop).
-                first = pending.split(b"\n", 1)
-                head = first[0]
+                newline = pending.find(b"\n")
+                head = bytes(pending if newline < 0 else pending[:newline])
                 parts = head.split(b" ")
                 plausible = (
                     len(parts) <= 3
                     and (head == b"" or parts[0] in (b"S", b"Q"))
                     and all(part.isdigit() or part == b"" for part in parts[1:])
-                    and (len(first) == 1 or len(parts) == 3)
+                    # a whole line is a whole header (then its payload is still coming)
+                    and (newline < 0 or (len(parts) == 3 and parts[1] != b"" and parts[2] != b""))
                 )
                 if not plausible:
                     sys.stderr.write("runyard-spawner: a request it does not understand\n")

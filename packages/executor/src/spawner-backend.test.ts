@@ -2,8 +2,17 @@
 // Python or Perl process starting real steps into real capture files, reporting pids and exit
 // statuses; its loss, and the executor's, seen from the steps' side. Both spawners pass the
 // same tests: what a step sees must not depend on which one started it.
-import { spawn } from "node:child_process";
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { ResolvedStep } from "@runyard/schema";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -90,6 +99,11 @@ describe.each(spawners.filter(([, program]) => program !== undefined))(
         PATH: process.env.PATH,
       });
       expect(await killed.exit).toEqual({ exitCode: null, signal: "SIGUSR1" });
+      // A real-time signal has no name of Node's: it is named as Linux's tools name it.
+      const realTime = backend.start(step("kill -40 $$", directory), captures(directory, "c"), {
+        PATH: process.env.PATH,
+      });
+      expect(await realTime.exit).toEqual({ exitCode: null, signal: "SIGRTMIN+6" });
     });
 
     it("gives each step exactly its own environment, although it sends only what changed", async () => {
@@ -266,6 +280,143 @@ describe.each(spawners.filter(([, program]) => program !== undefined))(
       expect(performance.now() - killedAt).toBeLessThan(2000);
       expect(alive(leftover)).toBe(true);
       process.kill(leftover, "SIGKILL");
+    });
+    it("finds bash on the step's PATH as execvp does: from the step's directory, and a file without #! run by sh", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      // A `bash` of the step's own in its working directory, found through PATH's "." entry
+      // (the step before ran elsewhere, where there is none), and one without a #! line.
+      const here = join(directory, "here");
+      const tools = join(directory, "tools");
+      mkdirSync(here);
+      mkdirSync(tools);
+      writeFileSync(join(here, "bash"), "#!/bin/sh\necho own bash\n", { mode: 0o755 });
+      writeFileSync(join(tools, "bash"), "echo no-shebang bash $1\n", { mode: 0o755 });
+      const first = captures(directory, "a");
+      await backend.start(step("echo system bash", directory), first, {
+        PATH: `.:${process.env.PATH}`,
+      }).exit;
+      const own = captures(directory, "b");
+      await backend.start(step("echo system bash", here), own, { PATH: `.:${process.env.PATH}` })
+        .exit;
+      const script = captures(directory, "c");
+      const exit = await backend.start(step("true", directory), script, { PATH: tools }).exit;
+      expect(readFileSync(first.outPath, "utf8")).toBe("system bash\n");
+      expect(readFileSync(own.outPath, "utf8")).toBe("own bash\n");
+      expect(exit).toEqual({ exitCode: 0, signal: null });
+      expect(readFileSync(script.outPath, "utf8")).toBe("no-shebang bash -c\n");
+    });
+
+    it("keeps none of its steps' working directories as its own", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      const target = captures(directory, "a");
+      await backend.start(step("echo $PPID", directory), target, { PATH: process.env.PATH }).exit;
+      const parent = Number(readFileSync(target.outPath, "utf8"));
+      expect(readlinkSync(`/proc/${parent}/cwd`)).toBe("/");
+    });
+
+    it("says why a capture cannot be opened on one line, each run of line breaks one space", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      backend = createSpawnerBackend({ spawner });
+      const target = captures(directory, "a");
+      const exit = await backend.start(
+        step("true", directory),
+        { ...target, outPath: join(directory, "x\r\n\ny", "a.out") },
+        { PATH: process.env.PATH },
+      ).exit;
+      expect(exit.error).toBe(
+        `could not start: cannot open ${join(directory, "x y", "a.out")}: No such file or directory`,
+      );
+    });
+
+    // The spawner started as the executor starts it, driven by hand.
+    const startSpawner = (stderr: "inherit" | number = "inherit") =>
+      spawn(spawner.command, spawner.args, {
+        stdio: ["pipe", "pipe", stderr],
+        detached: true,
+        cwd: "/",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      });
+    const request = (
+      id: number,
+      cwd: string,
+      target: CaptureTarget,
+      argv: string[],
+      env: string[],
+    ) => {
+      const payload = Buffer.from(
+        [cwd, target.outPath, target.errPath, String(argv.length), ...argv, ...env].join("\0"),
+      );
+      return Buffer.concat([Buffer.from(`S ${id} ${payload.length}\n`), payload]);
+    };
+    const exited = (child: ChildProcess) =>
+      new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null) resolve(child.exitCode);
+        else child.once("exit", (code) => resolve(code));
+      });
+    const firstPid = (child: ChildProcess) =>
+      new Promise<number>((resolve) =>
+        child.stdout?.once("data", (chunk: Buffer) => resolve(Number(String(chunk).split(" ")[2]))),
+      );
+
+    it("stops its steps when the executor is gone, even when its log cannot be written", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      const full = openSync("/dev/full", "w");
+      const child = startSpawner(full);
+      closeSync(full);
+      const target = captures(directory, "a");
+      child.stdin?.write(
+        request(1, directory, target, ["sleep", "60"], [`+PATH=${process.env.PATH}`]),
+      );
+      const pid = await firstPid(child);
+      child.stdin?.end();
+      expect(await exited(child)).toBe(0);
+      expect(alive(pid)).toBe(false);
+    });
+
+    it("stops its steps when the executor is gone with reports it had not read", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      const child = startSpawner();
+      const target = captures(directory, "a");
+      child.stdin?.write(
+        request(1, directory, target, ["sleep", "60"], [`+PATH=${process.env.PATH}`]),
+      );
+      const pid = await firstPid(child);
+      // The executor reads no more (its end is a socket), and the spawner has more to say than
+      // the socket holds (a capture path of 20 KiB cannot be opened: it says so, path and all),
+      // so it waits to write, a report whose every byte it still has.
+      child.stdout?.pause();
+      const long = { ...target, outPath: join(directory, "x".repeat(20 * 1024)) };
+      const wchan = () => readFileSync(`/proc/${child.pid}/wchan`, "utf8");
+      for (let id = 2; id < 200 && !wchan().includes("send"); id += 1) {
+        child.stdin?.write(request(id, directory, long, ["true"], []));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await vi.waitFor(() => expect(wchan()).toContain("send"), { timeout: 3000, interval: 20 });
+      // Then it dies, its unread reports with it: the spawner's write fails with ECONNRESET.
+      child.stdin?.destroy();
+      child.stdout?.destroy();
+      expect(await exited(child)).toBe(0);
+      await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 3000, interval: 20 });
+    });
+
+    it("answers a request whose payload it does not understand, and goes on", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      const child = startSpawner();
+      const reports: string[] = [];
+      child.stdout?.setEncoding("utf8").on("data", (text: string) => reports.push(text));
+      child.stdin?.write("S 1 0\nS 2 3\na\0bS 3 7\n/\0/\0/\0x");
+      const target = captures(directory, "a");
+      child.stdin?.write(request(4, directory, target, ["/bin/true"], []));
+      await vi.waitFor(() => expect(reports.join("")).toContain("X 4 0 0\n"), { timeout: 3000 });
+      expect(reports.join("").split("\n").slice(0, 3)).toEqual([
+        "F 1 a request it does not understand",
+        "F 2 a request it does not understand",
+        "F 3 a request it does not understand",
+      ]);
+      child.stdin?.end("Q 0 0\n");
+      expect(await exited(child)).toBe(0);
     });
   },
 );

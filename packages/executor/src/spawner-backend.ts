@@ -43,6 +43,14 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
   Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
 );
 
+/** A signal's name; a real-time one's as Linux's tools say it (40: SIGRTMIN+6). */
+function signalName(number: number): NodeJS.Signals {
+  const name = SIGNAL_NAMES.get(number);
+  if (name !== undefined) return name;
+  const realTime = number >= 34 && number <= 64 ? `SIGRTMIN+${number - 34}` : `SIG${number}`;
+  return realTime as NodeJS.Signals;
+}
+
 const executable = (candidate: string) => {
   try {
     accessSync(candidate, fsConstants.X_OK);
@@ -163,7 +171,7 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
       entry.exited(
         code >= 0
           ? { exitCode: code, signal: null }
-          : { exitCode: null, signal: SIGNAL_NAMES.get(signal) ?? "SIGKILL" },
+          : { exitCode: null, signal: signalName(signal) },
       );
     }
   };
