@@ -123,13 +123,13 @@ export class SummaryWriter {
       );
     }
     const bytes = Buffer.from(encodeLine(event));
+    let written = 0;
     try {
-      let written = 0;
       while (written < bytes.length) {
         written += writeSync(fd, bytes, written, bytes.length - written);
       }
     } catch (error) {
-      this.#rollBack(fd, event.seq, error);
+      this.#rollBack(fd, event.seq, written, error);
     }
     this.#committed += bytes.length;
     this.#lastSeq = event.seq;
@@ -140,11 +140,16 @@ export class SummaryWriter {
     } else this.#scheduleSync();
   }
 
-  /** Cuts off what a failed write left of a line; the file ends at its last whole line again. */
-  #rollBack(fd: number, seq: number, error: unknown): never {
+  /**
+   * Cuts off what a failed write left of a line (`written` bytes of it): the file ends where
+   * the line began again. That is its size now less those bytes, not this writer's count of
+   * its own: should anything else have appended to the file (a step, by mistake), cutting at
+   * the count would cut a whole line of the writer's in two.
+   */
+  #rollBack(fd: number, seq: number, written: number, error: unknown): never {
     const reason = describeFailure(error);
     try {
-      ftruncateSync(fd, this.#committed);
+      ftruncateSync(fd, fstatSync(fd).size - written);
     } catch (truncateError) {
       this.#broken = `appending seq ${seq} failed (${reason}) and the partial line it left could not be removed (${describeFailure(truncateError)})`;
       throw new SummaryWriteError(

@@ -136,6 +136,21 @@ describe("SummaryWriter on a full disk", () => {
       });
     }));
 
+  it("takes back only its own cut-short line when something else appended to the file", (context) =>
+    onTinyFileSystem(context, async (directory) => {
+      const path = join(directory, "run_summary.jsonl");
+      const writer = SummaryWriter.open(path);
+      writer.append(log(1));
+      // A step appends to the timeline by mistake, then the executor goes on.
+      appendFileSync(path, "not the executor's\n");
+      writer.append(log(2));
+      const before = readFileSync(path, "utf8");
+      expect(() => writer.append(log(3, "x".repeat(100_000)))).toThrow(SummaryWriteError);
+      // The file ends where the failed line began: seq 2's line is whole.
+      expect(readFileSync(path, "utf8")).toBe(before);
+      await writer.close();
+    }));
+
   it("refuses every later append when the cut-short line cannot be removed", (context) =>
     onTinyFileSystem(context, async (directory) => {
       const path = join(directory, "run_summary.jsonl");
