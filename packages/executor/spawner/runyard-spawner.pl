@@ -23,6 +23,7 @@ use strict;
 use warnings;
 use POSIX qw(setsid WNOHANG _exit dup2 EINTR EAGAIN);
 use Fcntl qw(O_WRONLY O_APPEND O_NOFOLLOW);
+use Time::HiRes qw(time);
 
 # Nothing but its three: a descriptor the executor was given without close-on-exec (a pipe of
 # the user's shell, say) would reach every step, and hold that pipe open as long as it runs.
@@ -151,7 +152,15 @@ sub orphaned {
     syswrite(STDERR, "$stamp runyard-spawner[$$]: the executor is gone: stopping the process groups "
         . join(', ', @groups) . " of its running steps\n");
     kill 'TERM', map { -$_ } @groups;
-    select(undef, undef, undef, 0.5);
+    # SIGKILL for what is left after 0.5 s (a select woken early by SIGCHLD is not the end of
+    # the grace period); the spawner goes as soon as nothing is left (its own children reaped,
+    # so that a zombie does not count as a process still there).
+    my $deadline = time() + 0.5;
+    while (time() < $deadline) {
+        1 while waitpid(-1, WNOHANG) > 0;
+        exit 0 unless grep { kill(0, -$_) || $!{EPERM} } @groups;
+        select(undef, undef, undef, 0.01);
+    }
     kill 'KILL', map { -$_ } @groups;
     exit 0;
 }

@@ -263,6 +263,16 @@ def signal_groups(groups, number):
             pass  # gone already
 
 
+def group_alive(group):
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass  # EPERM: there, but not ours to signal
+    return True
+
+
 def orphaned():
     """The executor is gone: stop what it started and go."""
     groups = sorted(running)
@@ -276,7 +286,18 @@ def orphaned():
         except OSError:
             pass  # executor.log on a full disk: the steps are stopped all the same
         signal_groups(groups, signal.SIGTERM)
-        time.sleep(0.5)
+        # SIGKILL for what is left after 0.5 s; the spawner goes as soon as nothing is (its
+        # own children reaped, so that a zombie does not count as a process still there).
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            try:
+                while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                    pass
+            except ChildProcessError:
+                pass
+            if not any(group_alive(group) for group in groups):
+                sys.exit(0)
+            time.sleep(0.01)
         signal_groups(groups, signal.SIGKILL)
     sys.exit(0)
 

@@ -375,6 +375,33 @@ describe.each(spawners.filter(([, program]) => program !== undefined))(
       expect(alive(pid)).toBe(false);
     });
 
+    it("gives the steps it stops when the executor is gone their grace, though others die at once", async () => {
+      const { directory } = workflowFile("steps: {}\n");
+      const child = startSpawner();
+      const env = [`+PATH=${process.env.PATH}`];
+      const reports: string[] = [];
+      child.stdout?.setEncoding("utf8").on("data", (text: string) => reports.push(text));
+      // One dies at SIGTERM at once; the other takes 0.2 s to finish, within the 0.5 s grace.
+      child.stdin?.write(request(1, directory, captures(directory, "a"), ["sleep", "60"], env));
+      child.stdin?.write(
+        request(
+          2,
+          directory,
+          captures(directory, "b"),
+          [
+            "bash",
+            "-c",
+            "trap 'sleep 0.2; echo done > graceful; exit 0' TERM; while :; do sleep 0.05; done",
+          ],
+          [],
+        ),
+      );
+      await vi.waitFor(() => expect(reports.join("")).toMatch(/P 2 \d+/), { timeout: 3000 });
+      child.stdin?.end();
+      expect(await exited(child)).toBe(0);
+      expect(readFileSync(join(directory, "graceful"), "utf8")).toBe("done\n");
+    });
+
     it("stops its steps when the executor is gone with reports it had not read", async () => {
       const { directory } = workflowFile("steps: {}\n");
       const child = startSpawner();
