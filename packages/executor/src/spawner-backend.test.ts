@@ -9,6 +9,7 @@ import {
   closeSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   writeFileSync,
@@ -379,8 +380,6 @@ describe.each(spawners.filter(([, program]) => program !== undefined))(
       const { directory } = workflowFile("steps: {}\n");
       const child = startSpawner();
       const env = [`+PATH=${process.env.PATH}`];
-      const reports: string[] = [];
-      child.stdout?.setEncoding("utf8").on("data", (text: string) => reports.push(text));
       // One dies at SIGTERM at once; the other takes 0.2 s to finish, within the 0.5 s grace.
       child.stdin?.write(request(1, directory, captures(directory, "a"), ["sleep", "60"], env));
       child.stdin?.write(
@@ -391,12 +390,16 @@ describe.each(spawners.filter(([, program]) => program !== undefined))(
           [
             "bash",
             "-c",
-            "trap 'sleep 0.2; echo done > graceful; exit 0' TERM; while :; do sleep 0.05; done",
+            "trap 'sleep 0.2; echo done > graceful; exit 0' TERM; : > trapping; while :; do sleep 0.05; done",
           ],
           [],
         ),
       );
-      await vi.waitFor(() => expect(reports.join("")).toMatch(/P 2 \d+/), { timeout: 3000 });
+      // Once it has set its trap (a SIGTERM before would end it at once).
+      await vi.waitFor(() => expect(readdirSync(directory)).toContain("trapping"), {
+        timeout: 5000,
+        interval: 10,
+      });
       child.stdin?.end();
       expect(await exited(child)).toBe(0);
       expect(readFileSync(join(directory, "graceful"), "utf8")).toBe("done\n");
