@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { ResolvedStep } from "@runyard/schema";
+import { captureFileNames, type ResolvedStep } from "@runyard/schema";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EventLog, fifo, workflowFile } from "../test/helpers.js";
 import type { Backend, CaptureTarget } from "./backend.js";
@@ -329,6 +329,51 @@ describe.each(spawners.filter(([, program]) => program !== undefined))(
       expect(exit.error).toBe(
         `could not start: cannot open ${join(directory, "x y", "a.out")}: No such file or directory`,
       );
+    });
+
+    it("runs a whole workflow: its steps' outcomes, output, environment and ordering", async () => {
+      const { file, runsRoot } = workflowFile(
+        [
+          "params:",
+          "  WHO: { default: world }",
+          "steps:",
+          "  hello:",
+          '    run: echo "hello $WHO from $RUNYARD_STEP_ID"',
+          "  fails:",
+          "    run: echo oops >&2; exit 4",
+          "  after:",
+          "    needs: hello",
+          "    run: echo after",
+          "  never:",
+          "    needs: fails",
+          "    run: echo never",
+          "",
+        ].join("\n"),
+      );
+      const result = await runWorkflow({
+        workflowFile: file,
+        runsRoot,
+        backends: { local: createSpawnerBackend({ spawner }) },
+      });
+      expect(result.finalStatus).toBe("failed");
+      const steps = new Map(result.status.steps.map((entry) => [entry.nodeId, entry]));
+      expect(
+        Object.fromEntries(
+          [...steps].map(([id, entry]) => [id, [entry.status, entry.exitCode ?? null]]),
+        ),
+      ).toEqual({
+        hello: ["completed", 0],
+        fails: ["failed", 4],
+        after: ["completed", 0],
+        never: ["skipped", null],
+      });
+      const capture = (id: string, stream: "out" | "err") => {
+        const names = captureFileNames(steps.get(id)?.seq as number, id);
+        return readFileSync(join(result.runDirectory, names[stream]), "utf8");
+      };
+      expect(capture("hello", "out")).toBe("hello world from hello\n");
+      expect(capture("fails", "err")).toBe("oops\n");
+      expect(capture("after", "out")).toBe("after\n");
     });
 
     // The spawner started as the executor starts it, driven by hand.
