@@ -42,5 +42,6 @@ export {
   type SpawnerBackendOptions,
   type SpawnerProgram,
   SYSTEM_PYTHONS,
+  spawnerChoiceProblem,
 } from "./spawner-backend.js";
 export { type UnsupportedField, unsupportedFields } from "./unsupported-fields.js";

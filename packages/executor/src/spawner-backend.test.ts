@@ -31,6 +31,7 @@ import {
   perlSpawner,
   pythonSpawner,
   type SpawnerProgram,
+  spawnerChoiceProblem,
 } from "./spawner-backend.js";
 
 const perl = findPerl();
@@ -524,6 +525,31 @@ describe("choosing how local steps are started", () => {
         : ["-I", "-S", expect.stringMatching(/runyard-spawner\.py$/)],
     );
     expect(choose("node")).toEqual({ spawner: undefined, output: undefined });
+  });
+
+  it("says in executor.log when RUNYARD_SPAWNER cannot be followed", () => {
+    const said: string[] = [];
+    const saved = process.env.RUNYARD_SPAWNER;
+    try {
+      process.env.RUNYARD_SPAWNER = "pyhton";
+      createStepBackend({ onProblem: (message) => said.push(message) });
+    } finally {
+      if (saved === undefined) delete process.env.RUNYARD_SPAWNER;
+      else process.env.RUNYARD_SPAWNER = saved;
+    }
+    expect(said).toEqual([
+      "RUNYARD_SPAWNER=pyhton is not one of python, perl, node: chosen as if it were unset",
+    ]);
+    expect(spawnerChoiceProblem("python", undefined)).toBe(
+      "RUNYARD_SPAWNER=python, but no Python in /usr/bin/python3, /bin/python3, /usr/local/bin/python3: the executor starts the steps itself",
+    );
+    expect(spawnerChoiceProblem("perl", perl === undefined ? undefined : perlSpawner(perl))).toBe(
+      perl === undefined
+        ? "RUNYARD_SPAWNER=perl, but no perl on PATH or in /usr/bin: the executor starts the steps itself"
+        : undefined,
+    );
+    expect(spawnerChoiceProblem(undefined, undefined)).toBeUndefined();
+    expect(spawnerChoiceProblem("node", undefined)).toBeUndefined();
   });
 
   it("finds Perl on PATH and Python only where the system keeps it", () => {

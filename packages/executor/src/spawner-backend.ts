@@ -298,6 +298,23 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
   };
 }
 
+/** What to say in executor.log of a RUNYARD_SPAWNER that could not be followed, if anything. */
+export function spawnerChoiceProblem(
+  choice: string | undefined,
+  found: SpawnerProgram | undefined,
+): string | undefined {
+  if (choice === undefined || choice === "" || choice === "node") return undefined;
+  if (choice !== "python" && choice !== "perl") {
+    return `RUNYARD_SPAWNER=${choice} is not one of python, perl, node: chosen as if it were unset`;
+  }
+  if (found !== undefined) return undefined;
+  const where =
+    choice === "python"
+      ? `no Python in ${SYSTEM_PYTHONS.join(", ")}`
+      : "no perl on PATH or in /usr/bin";
+  return `RUNYARD_SPAWNER=${choice}, but ${where}: the executor starts the steps itself`;
+}
+
 /**
  * The backend for local steps: a spawner (findSpawner: the system's Python, then Perl, as
  * RUNYARD_SPAWNER allows), the Node-forking backend where there is none or with
@@ -306,7 +323,10 @@ export function createSpawnerBackend(options: SpawnerBackendOptions): Backend {
 export function createStepBackend(
   options: LocalBackendOptions & { onProblem?: (message: string) => void } = {},
 ): Backend {
-  const spawner = findSpawner();
+  const choice = process.env.RUNYARD_SPAWNER;
+  const spawner = findSpawner(choice);
+  const said = spawnerChoiceProblem(choice, spawner);
+  if (said !== undefined) options.onProblem?.(said);
   if (spawner === undefined) return createLocalBackend(options);
   return createSpawnerBackend({
     spawner,
