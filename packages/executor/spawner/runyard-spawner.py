@@ -290,11 +290,7 @@ def orphaned():
         # own children reaped, so that a zombie does not count as a process still there).
         deadline = time.monotonic() + 0.5
         while time.monotonic() < deadline:
-            try:
-                while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                    pass
-            except ChildProcessError:
-                pass
+            reap()
             if not any(group_alive(group) for group in groups):
                 sys.exit(0)
             time.sleep(0.01)

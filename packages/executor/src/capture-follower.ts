@@ -9,7 +9,7 @@
 //
 // One timer polls every followed step; a poll is an fstat per stream and a read of what is new.
 // The same following will serve the Slurm backend, whose steps write files Slurm opens.
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import type { CaptureStream } from "@runyard/store";
 import { type TextChunk, Utf8Chunker } from "./utf8-chunker.js";
 
@@ -53,27 +53,6 @@ export class CaptureFollower {
   readonly #aligned = { stdout: true, stderr: true };
   readonly #chunkers = { stdout: new Utf8Chunker(), stderr: new Utf8Chunker() };
   #closed = false;
-
-  /**
-   * Opens the captures for reading (never through a link: they were just created by the
-   * executor, and a step may not swap them for something else). Throws when they cannot be.
-   */
-  static open(
-    paths: { outPath: string; errPath: string },
-    wants: () => boolean,
-    emit: (stream: CaptureStream, text: TextChunk) => void,
-  ): CaptureFollower {
-    const flags = constants.O_RDONLY | constants.O_NOFOLLOW;
-    const stdout = openSync(paths.outPath, flags);
-    let stderr: number;
-    try {
-      stderr = openSync(paths.errPath, flags);
-    } catch (error) {
-      closeSync(stdout);
-      throw error;
-    }
-    return new CaptureFollower({ stdout, stderr }, wants, emit);
-  }
 
   /** Follows the captures open on `fds` (read with positions: any open mode that reads), and closes them. */
   constructor(

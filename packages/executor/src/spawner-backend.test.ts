@@ -690,8 +690,8 @@ describe("following captures a backend writes itself", () => {
     const target = captures(directory, "a");
     let wanted = false;
     const seen: string[] = [];
-    const follower = CaptureFollower.open(
-      target,
+    const follower = new CaptureFollower(
+      { stdout: openSync(target.outPath, "r"), stderr: openSync(target.errPath, "r") },
       () => wanted,
       (_stream, text) => seen.push(text.data),
     );
