@@ -57,8 +57,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
  * Loads main.ts and the command table (see load-guard.ts); a command's own code is loaded by
  * main() when it runs, under the same guard.
  */
-async function loadMain(): Promise<typeof import("./main.js").main> {
-  const limit = openFilesLimit();
+async function loadMain(limit: number | undefined): Promise<typeof import("./main.js").main> {
   try {
     return (await import("./main.js")).main;
   } catch (error) {
@@ -69,8 +68,27 @@ async function loadMain(): Promise<typeof import("./main.js").main> {
   }
 }
 
-const main = await loadMain();
-process.exitCode = await main(process.argv.slice(2), {
+/**
+ * `runyard run` starts its executor first, so that the two start side by side (early-run.ts).
+ * Anything that goes wrong here (out of open files while loading) is left to main() to meet
+ * and report.
+ */
+async function prestart(argv: readonly string[]) {
+  if (!argv.includes("run")) return undefined;
+  try {
+    return await (await import("./early-run.js")).prestartRun(argv);
+  } catch {
+    return undefined;
+  }
+}
+
+// Read first: once the open files have run out, /proc cannot be opened either.
+const limit = openFilesLimit();
+const argv = process.argv.slice(2);
+const prestarted = await prestart(argv);
+const main = await loadMain(limit);
+process.exitCode = await main(argv, {
+  ...(prestarted === undefined ? {} : { prestarted }),
   signal: controller.signal,
   signals: {
     listen(listener) {

@@ -1,5 +1,6 @@
 // What every subcommand is: a name, its help text, the flags it takes, and its code to load.
 import type { ParseArgsConfig } from "node:util";
+import type { PrestartedExecutor } from "@runyard/executor";
 import type { Output } from "./output.js";
 
 /** The signals a terminal sends a foreground command. */
@@ -26,6 +27,11 @@ export interface CommandContext {
   command: Command;
   /** The whole command table (completion lists it). */
   commands: readonly Command[];
+  /**
+   * An executor already started for this `run` (bin.ts, early-run.ts): launchRun adopts it if
+   * it fits the launch, or abandons it.
+   */
+  prestarted?: PrestartedExecutor;
 }
 
 /** The flags a command was given, as node:util's parseArgs returns them. */

@@ -1,5 +1,6 @@
 // The `runyard` command line: global flags, subcommand dispatch, help and exit status.
 import { parseArgs } from "node:util";
+import type { PrestartedExecutor } from "@runyard/executor";
 // Only what --version and reporting an error need: the command table is imported for anything
 // else, and a command's code when it runs.
 import { RunyardError } from "@runyard/schema/errors";
@@ -42,6 +43,8 @@ export interface MainOptions {
   cwd?: string;
   signal?: AbortSignal;
   signals?: SignalSource;
+  /** The executor bin.ts started for a `run` (early-run.ts), for the command to adopt. */
+  prestarted?: PrestartedExecutor;
 }
 
 const NO_SIGNALS: SignalSource = { listen: () => () => undefined };
@@ -170,6 +173,7 @@ async function dispatch(
     debug,
     command,
     commands: COMMANDS,
+    ...(options.prestarted === undefined ? {} : { prestarted: options.prestarted }),
   };
   const run = await guardedImport(() => command.load(), output);
   if (run === undefined) return EXIT.io;

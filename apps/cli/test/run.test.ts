@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RunEndedJsonSchema } from "../src/index.js";
 import { BIN, cli, REPO, startCli, useScratch } from "./cli.js";
 
@@ -195,6 +195,32 @@ describe("runyard run", () => {
     );
     expect(result.stderr).toContain("steps.b.needs");
     expect(() => readdirSync(scratch.runsDir)).toThrow(/ENOENT/);
+  });
+
+  it("leaves no runs root and no executor when it fails after starting its executor early", async () => {
+    // The flags parse and the workflow is a file, so the executor was started before the
+    // command checked -j (early-run.ts); the command's error abandons it.
+    const result = await cli(["run", "examples/hello.yaml", "-j", "0"], {
+      runsDir: scratch.runsDir,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--max-parallel expects a whole number of at least 1");
+    expect(() => readdirSync(scratch.runsDir)).toThrow(/ENOENT/);
+    // The executor, told nothing, exits: no process is left with the runs root in its command.
+    await vi.waitFor(
+      () => {
+        const left = readdirSync("/proc").filter((pid) => {
+          if (!/^\d+$/.test(pid)) return false;
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(scratch.runsDir);
+          } catch {
+            return false;
+          }
+        });
+        expect(left).toEqual([]);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   });
 
   it("cancels on SIGINT: the running step is killed, the run ends cancelled, exit 130", async () => {

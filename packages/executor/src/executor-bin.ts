@@ -1,26 +1,38 @@
 #!/usr/bin/env node
-// `runyard-executor <staged run directory> [--ready-fd=N]`: runs one run that a front end
-// staged (see launchRun and docs/run-directory.md, "Starting a run") to its end. launchRun
-// starts it in a session of its own with stdout and stderr on the run's executor.log; it also
-// works by hand. A hangup is ignored (there is no terminal to lose); SIGINT or SIGTERM cancels
-// the run, a second one kills every step at once and exits. With --ready-fd, one line on that
-// descriptor says the run started, or why it did not (start-report.ts).
+// `runyard-executor <staged run directory> [--ready-fd=N] [--launch-fd=N]`: runs one run that a
+// front end staged (see launchRun and docs/run-directory.md, "Starting a run") to its end.
+// launchRun starts it in a session of its own with stdout and stderr on the run's
+// executor.log; it also works by hand. A hangup is ignored (there is no terminal to lose);
+// SIGINT or SIGTERM cancels the run, a second one kills every step at once and exits. With
+// --ready-fd, one line on that descriptor says the run started, or why it did not
+// (start-report.ts). With --launch-fd, it was started before the directory was filled
+// (prestart.ts): it loads, then waits for the line `go` on that descriptor; if the descriptor
+// closes without it, the front end gave up, and it removes what was staged and exits 0.
 import { closeSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { toRunError } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
+import { removeAbandonedStaging, waitForGo } from "./await-launch.js";
 import { executeStagedRun } from "./execute-staged.js";
 import { killAllNow } from "./live-runs.js";
 import type { StartReport } from "./start-report.js";
 
-const USAGE = "usage: runyard-executor <staged run directory> [--ready-fd=N]\n";
+const USAGE = "usage: runyard-executor <staged run directory> [--ready-fd=N] [--launch-fd=N]\n";
 
-function parseArguments(argv: readonly string[]): { staging: string; readyFd?: number } {
+interface Arguments {
+  staging: string;
+  readyFd?: number;
+  launchFd?: number;
+}
+
+function parseArguments(argv: readonly string[]): Arguments {
   let staging: string | undefined;
   let readyFd: number | undefined;
+  let launchFd: number | undefined;
   for (const arg of argv) {
-    const fd = /^--ready-fd=(\d+)$/.exec(arg);
-    if (fd) readyFd = Number(fd[1]);
+    const fd = /^--(ready|launch)-fd=(\d+)$/.exec(arg);
+    if (fd?.[1] === "ready") readyFd = Number(fd[2]);
+    else if (fd?.[1] === "launch") launchFd = Number(fd[2]);
     else if (arg.startsWith("-") || staging !== undefined) {
       process.stderr.write(`runyard-executor: unexpected argument "${arg}"\n${USAGE}`);
       process.exit(2);
@@ -30,10 +42,14 @@ function parseArguments(argv: readonly string[]): { staging: string; readyFd?: n
     process.stderr.write(USAGE);
     process.exit(2);
   }
-  return readyFd === undefined ? { staging } : { staging, readyFd };
+  return {
+    staging,
+    ...(readyFd === undefined ? {} : { readyFd }),
+    ...(launchFd === undefined ? {} : { launchFd }),
+  };
 }
 
-const { staging, readyFd } = parseArguments(process.argv.slice(2));
+const { staging, readyFd, launchFd } = parseArguments(process.argv.slice(2));
 
 // stdout and stderr are executor.log, in the run directory: on a full disk a write to them
 // fails, and an unheard 'error' event would end the executor (and the run) for a log line.
@@ -80,6 +96,13 @@ const report = (message: StartReport): boolean => {
     return false;
   }
 };
+
+if (launchFd !== undefined && !(await waitForGo(launchFd))) {
+  // The front end gave up before the run was staged whole (a bad flag, an unreadable
+  // workflow, Ctrl-C) or died: nothing was started, and nothing is left.
+  removeAbandonedStaging(staging);
+  process.exit(0);
+}
 
 try {
   const result = await executeStagedRun(staging, {

@@ -27,6 +27,12 @@ export {
 } from "./launch.js";
 export { killAllNow } from "./live-runs.js";
 export { createLocalBackend, type LocalBackendOptions } from "./local-backend.js";
+export {
+  type LaunchSetting,
+  PrestartedExecutor,
+  type PrestartOptions,
+  prestartExecutor,
+} from "./prestart.js";
 export type { RunResult, RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";
 export {

@@ -4,7 +4,7 @@
 // config file is read only when the choice depends on it.
 import { resolve } from "node:path";
 import { ENV, type RunsRootSource, RunyardError, resolveRunsRoot } from "@runyard/schema";
-import { readUserConfig } from "./load-user-config.js";
+import { readUserConfig } from "./read-user-config.js";
 
 export interface FindRunsRootOptions {
   /** Environment to read RUNYARD_RUNS_DIR, RUNYARD_HOME and RUNYARD_CONFIG from (default process.env). */

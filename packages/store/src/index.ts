@@ -107,9 +107,7 @@ export {
   type CreateRunDirectoryOptions,
   commitRunDirectory,
   createRunDirectory,
-  newRunId,
-  STAGING_PREFIX,
-  type StagedRunDirectory,
+  fillStagingDirectory,
   type StageRunDirectoryOptions,
   stageRunDirectory,
   writeMeta,
@@ -131,6 +129,12 @@ export {
   measureRuns,
   type RunsUsage,
 } from "./runs-usage.js";
+export {
+  createStagingDirectory,
+  newRunId,
+  STAGING_PREFIX,
+  type StagedRunDirectory,
+} from "./staging.js";
 export { statusJson } from "./status-json.js";
 export { applyEvent, createInitialStatus, type StatusStep } from "./status-reducer.js";
 export { StatusWriter, type StatusWriterOptions } from "./status-writer.js";

@@ -3,8 +3,8 @@
 // removed, so a reader never finds a run that never started. A detached run is made in two
 // halves: the front end stages it under a dot-name (workflow copy and launch.json), the
 // executor commits it (meta.json with its own pid, then one rename to the run id).
-import { lstat, open, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { open, rename, rm } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import {
   check,
   FILE_MODE,
@@ -13,15 +13,23 @@ import {
   parseRunId,
   type RunMeta,
   RunMetaSchema,
+  RunyardError,
   runDirectory,
   ValidationError,
 } from "@runyard/schema";
-import { v7 as uuidv7 } from "uuid";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic-write.js";
-import { createDirectory, ensureDirectory, fsyncDirectory } from "./directories.js";
+import { createDirectory, fsyncDirectory } from "./directories.js";
 import { createDiskReserve } from "./disk-reserve.js";
 import { describeSystemError, RunDirectoryError } from "./errors.js";
 import { type RunPaths, runPaths } from "./paths.js";
+import {
+  createFreshDirectory,
+  createStagingDirectory,
+  ensureRunsRoot,
+  newRunId,
+  pathExists,
+  type StagedRunDirectory,
+} from "./staging.js";
 import { statusJson } from "./status-json.js";
 import { createInitialStatus, type StatusStep } from "./status-reducer.js";
 
@@ -66,36 +74,6 @@ async function createEmptyFile(path: string): Promise<void> {
     await handle.chmod(FILE_MODE);
   } finally {
     await handle.close();
-  }
-}
-
-/** Makes the runs root (as `mkdir -p` would), naming it in the error. */
-async function ensureRunsRoot(root: string): Promise<void> {
-  try {
-    await ensureDirectory(root);
-  } catch (error) {
-    throw new RunDirectoryError(
-      root,
-      `cannot create the runs root: ${describeSystemError(error)}`,
-      {
-        cause: error,
-        hint: "set RUNYARD_RUNS_DIR to a directory you can write",
-      },
-    );
-  }
-}
-
-/** Creates `directory` (0700), refusing one that exists. */
-async function createFreshDirectory(directory: string): Promise<void> {
-  try {
-    await createDirectory(directory);
-  } catch (error) {
-    const exists = (error as NodeJS.ErrnoException).code === "EEXIST";
-    throw new RunDirectoryError(
-      directory,
-      exists ? "a run with this id already exists" : describeSystemError(error),
-      { cause: error },
-    );
   }
 }
 
@@ -151,7 +129,7 @@ export async function createRunDirectory(
   runsRoot: string,
   options: CreateRunDirectoryOptions,
 ): Promise<CreatedRunDirectory> {
-  const runId = options.runId === undefined ? uuidv7() : parseRunId(options.runId);
+  const runId = options.runId === undefined ? newRunId() : parseRunId(options.runId);
   const root = resolve(runsRoot);
   const directory = runDirectory(root, runId);
   const meta = checkedMeta({ ...options.meta, runId });
@@ -164,27 +142,11 @@ export async function createRunDirectory(
   return { runId, directory, paths: runPaths(directory), meta };
 }
 
-/** A new run id: a UUIDv7, so run directories sort by start time. */
-export function newRunId(): string {
-  return uuidv7();
-}
-
-/** Name prefix of a run directory being prepared; readers skip names starting with a dot. */
-export const STAGING_PREFIX = ".launch-";
-
 export interface StageRunDirectoryOptions {
   /** The exact bytes of the workflow file, copied to workflow.yaml (first, as HPCBox does). */
   workflowSource: Uint8Array;
   /** launch.json: what the executor needs; its runId names the run. */
   launch: LaunchRecord;
-}
-
-export interface StagedRunDirectory {
-  runId: string;
-  /** `<runs root>/.launch-<runId>`: where the executor is started. */
-  staging: string;
-  /** `<runs root>/<runId>`: the name it has once the executor commits it. */
-  directory: string;
 }
 
 /**
@@ -196,23 +158,40 @@ export async function stageRunDirectory(
   runsRoot: string,
   options: StageRunDirectoryOptions,
 ): Promise<StagedRunDirectory> {
-  const checked = check(LaunchRecordSchema, options.launch);
+  const launch = checkedLaunch(options.launch);
+  const staged = await createStagingDirectory(runsRoot, launch.runId);
+  await fillStagingDirectory(staged, options);
+  return staged;
+}
+
+function checkedLaunch(launch: LaunchRecord): LaunchRecord {
+  const checked = check(LaunchRecordSchema, launch);
   if (!checked.ok) throw new ValidationError("launch.json", checked.problems, "E_LAUNCH_INVALID");
-  const runId = parseRunId(checked.value.runId);
-  const root = resolve(runsRoot);
-  const directory = runDirectory(root, runId);
-  const staging = join(root, `${STAGING_PREFIX}${runId}`);
-  await ensureRunsRoot(root);
-  if (await exists(directory)) {
-    throw new RunDirectoryError(directory, "a run with this id already exists");
+  return checked.value;
+}
+
+/**
+ * The second half of stageRunDirectory, for a staging directory made by createStagingDirectory
+ * (whose executor may already be loading): workflow.yaml, then launch.json, which must name
+ * its run. If a write fails, the directory is removed whole, whatever else is in it (the
+ * executor's log): it was made for this run a moment ago.
+ */
+export async function fillStagingDirectory(
+  staged: StagedRunDirectory,
+  options: StageRunDirectoryOptions,
+): Promise<void> {
+  const launch = checkedLaunch(options.launch);
+  if (launch.runId !== staged.runId) {
+    throw new RunyardError(
+      "E_LAUNCH_INVALID",
+      `launch.json names run ${launch.runId}, but it is staged as ${staged.runId}`,
+    );
   }
-  await createFreshDirectory(staging);
-  await fillOrRemove(staging, async () => {
-    const paths = runPaths(staging);
+  await fillOrRemove(staged.staging, async () => {
+    const paths = runPaths(staged.staging);
     await writeFileAtomic(paths.workflow, options.workflowSource);
-    await writeJsonAtomic(paths.launch, checked.value);
+    await writeJsonAtomic(paths.launch, launch);
   });
-  return { runId, staging, directory };
 }
 
 /**
@@ -229,7 +208,7 @@ export async function commitRunDirectory(
   try {
     await populateRunDirectory(staged.staging, full, options);
     // rename(2) would quietly replace an empty directory of that name: refuse it instead.
-    if (await exists(staged.directory)) throw new Error("a run with this id already exists");
+    if (await pathExists(staged.directory)) throw new Error("a run with this id already exists");
     await rename(staged.staging, staged.directory);
     await fsyncDirectory(dirname(staged.directory));
   } catch (error) {
@@ -243,14 +222,4 @@ export async function commitRunDirectory(
     paths: runPaths(staged.directory),
     meta: full,
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
 }

@@ -136,6 +136,7 @@ export const run: CommandRun = async (values, positionals, context) => {
       // shows every step's output from the first byte.
       ...(values.detach === true ? {} : { holdStartMs: 5000 }),
       ...(maxParallel === undefined ? {} : { maxParallel }),
+      ...(context.prestarted === undefined ? {} : { prestarted: context.prestarted }),
     });
   } catch (error) {
     throw explainRunFailure(error, runsRoot);
