@@ -197,6 +197,26 @@ describe("runyard run", () => {
     expect(() => readdirSync(scratch.runsDir)).toThrow(/ENOENT/);
   });
 
+  it("holds the first step for the view only when the view shows output", async () => {
+    // Without --output or --events the view replays the events it missed, so the steps need
+    // not wait for it to subscribe; with them, they do, so no output is missed.
+    for (const [flags, hold] of [
+      [[], undefined],
+      [["--output"], 5000],
+      [["--events"], 5000],
+    ] as const) {
+      const runsDir = join(scratch.directory, `runs-${flags.join("") || "plain"}`);
+      const result = await cli(["run", "examples/hello.yaml", ...flags], { runsDir });
+      expect(result.code).toBe(0);
+      // Every step's start and end are shown all the same.
+      expect(result.stderr).toMatch(/▶ greet +started/);
+      expect(result.stderr).toMatch(/✓ greet +completed/);
+      const [run] = readdirSync(runsDir);
+      const launch = JSON.parse(readFileSync(join(runsDir, run as string, "launch.json"), "utf8"));
+      expect(launch.holdStartMs).toBe(hold);
+    }
+  });
+
   it("leaves no runs root and no executor when it fails after starting its executor early", async () => {
     // The flags parse and the workflow is a file, so the executor was started before the
     // command checked -j (early-run.ts); the command's error abandons it.

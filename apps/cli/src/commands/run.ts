@@ -132,9 +132,12 @@ export const run: CommandRun = async (values, positionals, context) => {
       env: context.env,
       params,
       client: `runyard-cli/${VERSION}`,
-      // Watching: the first step waits (a few ms) for this view to subscribe, so that it
-      // shows every step's output from the first byte.
-      ...(values.detach === true ? {} : { holdStartMs: 5000 }),
+      // Showing output: the first step waits (a few ms) for this view to subscribe, so that
+      // it shows every step's output from the first byte. Events need no wait (the view
+      // replays them from the first), so a view without output lets the steps start at once.
+      ...(values.detach !== true && (values.output === true || values.events === true)
+        ? { holdStartMs: 5000 }
+        : {}),
       ...(maxParallel === undefined ? {} : { maxParallel }),
       ...(context.prestarted === undefined ? {} : { prestarted: context.prestarted }),
     });
