@@ -14,8 +14,10 @@ export const STATE_STYLE: Record<string, Style> = {
   cancelled: "yellow",
 };
 
-/** How a step ended, in a few words: `exit 2`, `SIGKILL`, or its reason. */
+/** How a step ended, in a few words: `exit 2`, `SIGKILL`, `timeout`, or its reason. */
 export function stepEnding(step: StepState): string | undefined {
+  // Stopped by its timeout: that says more than the signal that stopped it.
+  if (step.reason?.startsWith("timeout: ")) return "timeout";
   if (step.signal) return step.signal;
   if (typeof step.exitCode === "number") return `exit ${step.exitCode}`;
   return step.reason;

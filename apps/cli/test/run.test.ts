@@ -197,6 +197,24 @@ describe("runyard run", () => {
     expect(() => readdirSync(scratch.runsDir)).toThrow(/ENOENT/);
   });
 
+  it("stops a hung step at its timeout (examples/timeout.yaml): the run goes on, show says why", async () => {
+    const began = performance.now();
+    const result = await cli(["run", "examples/timeout.yaml"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(1);
+    // Stopped after its 2 s, not its 600 s of sleep.
+    expect(performance.now() - began).toBeLessThan(30_000);
+    expect(result.stderr).toMatch(
+      /✗ fetch +failed \(killed by SIGTERM\) in [\d.]+s — timeout: the step ran longer than 2s/,
+    );
+    expect(result.stderr).toMatch(/○ report +skipped — needs "fetch", which failed/);
+    expect(result.stderr).toMatch(/✓ local +completed/);
+    const show = await cli(["show", "latest"], { runsDir: scratch.runsDir });
+    expect(show.stdout).toMatch(/^state +failed: step fetch failed \(timeout\)$/m);
+    expect(show.stdout).toMatch(/^fetch +failed .*timeout: the step ran longer than 2s$/m);
+    const ps = await cli(["ps"], { runsDir: scratch.runsDir });
+    expect(ps.stdout).toMatch(/fetch failed \(timeout\)$/m);
+  });
+
   it("holds the first step for the view only when the view shows output", async () => {
     // Without --output or --events the view replays the events it missed, so the steps need
     // not wait for it to subscribe; with them, they do, so no output is missed.

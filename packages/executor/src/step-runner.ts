@@ -4,7 +4,7 @@
 // and emits step-end with how it ended. Cancelling stops the step's processes (SIGTERM, then SIGKILL
 // after a grace period), and the step-end waits until they are gone.
 import { statfsSync, statSync } from "node:fs";
-import type { ResolvedStep, StepStatus } from "@runyard/schema";
+import { formatDurationSeconds, type ResolvedStep, type StepStatus } from "@runyard/schema";
 import { type CaptureStream, CaptureWriter, storageFailure } from "@runyard/store";
 import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
 import { CaptureFollower } from "./capture-follower.js";
@@ -92,6 +92,21 @@ function diskFilledBy(
     syscall: "write",
   });
   return new RunFileWriteError(name, error);
+}
+
+/** The longest delay setTimeout takes (about 24.8 days); a longer one would fire at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `action` after `milliseconds`, however long; returns how to call it off. */
+function after(milliseconds: number, action: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const due = performance.now() + milliseconds;
+  const arm = () => {
+    const left = due - performance.now();
+    timer = left > LONGEST_TIMER_MS ? setTimeout(arm, LONGEST_TIMER_MS) : setTimeout(action, left);
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
 
 /** A step's captures could not be created; the step fails to start, with this as reason. */
@@ -244,6 +259,19 @@ export function startStep(
       ? Promise.resolve(emitStart(handle))
       : handle.started.then(() => emitStart(handle));
 
+  // The step's timeout counts from its start: when it runs out, every process of the step is
+  // stopped (SIGTERM, SIGKILL after the grace period) and the attempt fails.
+  let disarm: () => void = () => undefined;
+  const timeout = step.timeoutSeconds;
+  if (timeout !== undefined && handle !== undefined) {
+    void announce.then(() => {
+      if (recorded) return;
+      disarm = after(timeout * 1000, () =>
+        fail(`timeout: the step ran longer than ${formatDurationSeconds(timeout)}`),
+      );
+    });
+  }
+
   let recorded = false;
   const end = (status: StepOutcome, result: StepExit, reason: string) => {
     if (recorded) return;
@@ -272,6 +300,7 @@ export function startStep(
 
   const done = announce.then(async () => {
     const result = await exit;
+    disarm();
     // A cancelled step has ended when all its processes have, not just the main one.
     await stopped;
     // Output a viewer has not had yet, read before the step-end.
@@ -323,6 +352,7 @@ export function startStep(
     abandon(reason) {
       if (abandoned) return;
       abandoned = true;
+      disarm();
       handle?.kill("SIGKILL");
       if (handle) context.killEscaped(captureSeq);
       end("cancelled", { exitCode: null, signal: "SIGKILL" }, reason);

@@ -1,5 +1,5 @@
-// Fields the workflow format accepts but this executor does not act on yet: `if`, `foreach`,
-// `timeout`, and `retries` above 0, on a step or in `defaults`. Running such a workflow as if
+// Fields the workflow format accepts but this executor does not act on yet: `if`, `foreach`
+// and `retries` above 0, on a step or in `defaults`. Running such a workflow as if
 // they were not there would do something other than what it says (a step with `if: "false"`
 // would run), so runWorkflow refuses it before anything is created, and `runyard validate`
 // warns about each, with the line and column of the field.
@@ -10,7 +10,6 @@ import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 const COMING_WITH = {
   if: "conditions",
   foreach: "foreach",
-  timeout: "timeouts",
   retries: "retries",
 } as const;
 type Field = keyof typeof COMING_WITH;
@@ -60,7 +59,7 @@ function keyLocator(source: Uint8Array): (path: readonly string[]) => Position |
 export function unsupportedFields(workflow: ResolvedWorkflow): UnsupportedField[] {
   const wanted: { path: string[]; field: Field; fallback: Position }[] = [];
   const defaults = workflow.raw.defaults;
-  for (const field of ["timeout", "retries"] as const) {
+  for (const field of ["retries"] as const) {
     if (isSet(field, defaults?.[field])) {
       wanted.push({ path: ["defaults", field], field, fallback: { line: 1, column: 1 } });
     }

@@ -21,3 +21,25 @@ export function durationSeconds(value: string | number): number {
   }
   return total;
 }
+
+/**
+ * A number of seconds written the way a workflow file would: "90s" → "1m30s", 0.25 → "250ms",
+ * 86400 → "1d". Whole milliseconds; the largest units first.
+ */
+export function formatDurationSeconds(seconds: number): string {
+  let milliseconds = Math.round(seconds * 1000);
+  if (milliseconds < 1000) return `${milliseconds}ms`;
+  let text = "";
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ] as const) {
+    const count = Math.floor(milliseconds / size);
+    if (count > 0) text += `${count}${unit}`;
+    milliseconds -= count * size;
+  }
+  return text;
+}

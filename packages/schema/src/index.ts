@@ -1,7 +1,7 @@
 // @runyard/schema — the run-directory contract: every file a run writes, its layout, and
 // the workflow format, as zod schemas with inferred types, plus the JSON Schemas made from them.
 export { now, SCHEMA_VERSION, TimestampSchema, UuidSchema } from "./common.js";
-export { DURATION_PATTERN, durationSeconds } from "./duration.js";
+export { DURATION_PATTERN, durationSeconds, formatDurationSeconds } from "./duration.js";
 export {
   formatProblem,
   RunyardError,

@@ -40,9 +40,13 @@ function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): Sh
 
 /** A step's note: its reason, when the other columns do not already say it. */
 function stepNote(step: ShowStepJson): string {
-  if (step.reason === null) return "";
-  if (step.status === "completed" || step.exitCode !== null || step.signal !== null) return "";
-  return step.reason;
+  if (step.reason === null || step.status === "completed") return "";
+  if (step.exitCode === null && step.signal === null) return step.reason;
+  // A step failed for a reason of the executor's (its timeout), not just its exit: say it.
+  if (step.status === "failed" && !/^(exited with code|killed by) /.test(step.reason)) {
+    return step.reason;
+  }
+  return "";
 }
 
 function stepTable(output: Output, steps: ShowStepJson[]): string {
