@@ -114,6 +114,8 @@ class EventRenderer {
   readonly #ledger: OutputLedger | undefined;
   lastSeq = 0;
   finalStatus: FinalStatus | undefined;
+  /** What stopped the run, from its run-end event (a full disk), for a view that read it there. */
+  endError: RunError | undefined;
 
   constructor(output: Output, options: WatchOptions, directory: string) {
     this.#output = output;
@@ -134,7 +136,10 @@ class EventRenderer {
     if (event.type !== "step-output") {
       if (event.seq <= this.lastSeq) return;
       this.lastSeq = event.seq;
-      if (event.type === "run-end") this.finalStatus = event.finalStatus;
+      if (event.type === "run-end") {
+        this.finalStatus = event.finalStatus;
+        this.endError = event.error;
+      }
     }
     if (event.type === "unknown") {
       if (this.#options.events) this.#output.err(encodeStderrLine(eventToWire(event)));
@@ -343,7 +348,10 @@ export async function watchRun(
         } else if (record.kind === "problem") tellDamage(record.message);
       }
       if (renderer.finalStatus !== undefined) {
-        return { kind: "ended", finalStatus: renderer.finalStatus, ...(error ? { error } : {}) };
+        // The error comes with bye over the socket, or in run-end for a view that read the
+        // end from the file (the run ended before the view connected).
+        const why = error ?? renderer.endError;
+        return { kind: "ended", finalStatus: renderer.finalStatus, ...(why ? { error: why } : {}) };
       }
       const now = await readRun(directory);
       if (now.classification !== "running" && now.classification !== "unknown") {

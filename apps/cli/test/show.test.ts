@@ -162,6 +162,47 @@ describe("runyard show", () => {
     expect((await showJson("latest")).state).toBe("success");
   });
 
+  it("attach to a run stopped by a full disk says so, from its run-end event", async () => {
+    // As a view that reads the end from the file finds it (the run ended before it connected).
+    const startedAt = "2026-06-05T14:23:00.000Z";
+    const endedAt = "2026-06-05T14:23:01.000Z";
+    const reason = "disk full: cannot write 000001-big.out: no space left on device (ENOSPC)";
+    fabricateRun(scratch.runsDir, {
+      runId: runIdFor(2),
+      startedAt,
+      meta: { finalStatus: "failed", endedAt },
+      steps: [
+        {
+          name: "big",
+          nodeId: "big",
+          status: "failed",
+          seq: 1,
+          attempt: 1,
+          startedAt,
+          endedAt,
+          exitCode: 1,
+          signal: null,
+          reason,
+        },
+      ],
+      events: [
+        {
+          type: "run-end",
+          ts: endedAt,
+          finalStatus: "failed",
+          durationMs: 1000,
+          reason,
+          error: { code: "E_DISK_FULL", message: reason, system: { code: "ENOSPC" } },
+        },
+      ],
+    });
+    const attach = await cli(["attach", runIdFor(2)], { runsDir: scratch.runsDir });
+    expect(attach.code).toBe(1);
+    expect(attach.stderr).toContain(
+      `error: the executor could not keep the run's record: ${reason}\n`,
+    );
+  });
+
   it("says why a run was cancelled, from its run-end event", async () => {
     const startedAt = "2026-06-05T14:23:00.000Z";
     const endedAt = "2026-06-05T14:25:00.000Z";
