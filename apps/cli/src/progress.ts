@@ -41,10 +41,10 @@ function because(reason: string | undefined): string {
 
 export class ProgressPrinter {
   private width = 8;
-  private readonly counts = new Map<string, number>();
+  /** How each step ended last: a retried step's earlier attempts do not count. */
+  private readonly ended = new Map<string, string>();
   private readonly partial = new Map<string, HeldLine>();
   private runId = "";
-  private firstFailed: string | undefined;
 
   constructor(
     private readonly output: Output,
@@ -76,7 +76,7 @@ export class ProgressPrinter {
         );
         return;
       case "step-end": {
-        this.counts.set(event.status, (this.counts.get(event.status) ?? 0) + 1);
+        this.ended.set(event.stepId, event.status);
         this.flushPartial(event.stepId);
         // A step that never started (skipped, cancelled while pending) has no capture and no
         // duration worth printing.
@@ -87,7 +87,6 @@ export class ProgressPrinter {
             `  ${paint(output, "green", "✓")} ${this.pad(event.stepId)} completed${took}\n`,
           );
         } else if (event.status === "failed") {
-          this.firstFailed ??= event.stepId;
           const why =
             event.signal !== null
               ? `killed by ${event.signal}`
@@ -121,9 +120,12 @@ export class ProgressPrinter {
         }
         return;
       case "run-end": {
+        const counts = new Map<string, number>();
+        for (const status of this.ended.values()) counts.set(status, (counts.get(status) ?? 0) + 1);
         const parts = ["completed", "failed", "skipped", "cancelled"]
-          .filter((status) => this.counts.has(status))
-          .map((status) => `${this.counts.get(status)} ${status}`);
+          .filter((status) => counts.has(status))
+          .map((status) => `${counts.get(status)} ${status}`);
+        const firstFailed = [...this.ended].find(([, status]) => status === "failed")?.[0];
         const colour =
           event.finalStatus === "success"
             ? "green"
@@ -133,12 +135,12 @@ export class ProgressPrinter {
         output.err(
           `${paint(output, colour, event.finalStatus)} in ${formatDuration(event.durationMs)}${parts.length > 0 ? `: ${parts.join(", ")}` : ""}\n`,
         );
-        if (this.firstFailed) {
+        if (firstFailed) {
           output.err(
             paint(
               output,
               "dim",
-              `see what it wrote: runyard logs ${this.runId.slice(-8)} ${this.firstFailed}\n`,
+              `see what it wrote: runyard logs ${this.runId.slice(-8)} ${firstFailed}\n`,
             ),
           );
         }

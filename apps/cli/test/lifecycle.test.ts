@@ -294,7 +294,7 @@ describe("fields the format accepts but this version cannot run yet", () => {
   const WORKFLOW = `steps:
   build:
     run: make
-    retries: 2
+    foreach: [a, b]
   test: {needs: build, run: make test, if: "false"}
 `;
 
@@ -308,7 +308,7 @@ describe("fields the format accepts but this version cannot run yet", () => {
     expect(result.stdout).toBe("ok wf.yaml: wf, 2 steps\n");
     expect(result.stderr).toBe(
       [
-        "warning: wf.yaml:4:5: steps.build.retries: not supported yet by this executor (coming with retries); remove it to run",
+        "warning: wf.yaml:4:5: steps.build.foreach: not supported yet by this executor (coming with foreach); remove it to run",
         "warning: wf.yaml:5:40: steps.test.if: not supported yet by this executor (coming with conditions); remove it to run",
         "",
       ].join("\n"),
@@ -323,7 +323,7 @@ describe("fields the format accepts but this version cannot run yet", () => {
     });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(
-      "wf.yaml:4:5: steps.build.retries: not supported yet by this executor (coming with retries); remove it to run",
+      "wf.yaml:4:5: steps.build.foreach: not supported yet by this executor (coming with foreach); remove it to run",
     );
     expect(result.stderr).toContain("wf.yaml:5:40: steps.test.if:");
     expect(existsSync(scratch.runsDir)).toBe(false);

@@ -215,6 +215,22 @@ describe("runyard run", () => {
     expect(ps.stdout).toMatch(/fetch failed \(timeout\)$/m);
   });
 
+  it("tries a flaky step again (examples/retries.yaml): every attempt shown and kept", async () => {
+    const result = await cli(["run", "examples/retries.yaml"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/· fetch +pending — attempt 1 of 4 failed; attempt 2 in 1s/);
+    expect(result.stderr).toMatch(/▶ fetch +started \(attempt 3\)/);
+    // The summary counts steps, not attempts.
+    expect(result.stderr).toMatch(/success in [\d.]+s: 2 completed\n/);
+    const logs = await cli(["logs", "latest", "fetch"], { runsDir: scratch.runsDir });
+    expect(logs.stdout).toContain("==> 000001-fetch.err <==\nconnection refused\n");
+    expect(logs.stdout).toContain(
+      "==> 000003-fetch.out <==\nattempt 3: connecting...\ndownloaded\n",
+    );
+    const show = await cli(["show", "latest"], { runsDir: scratch.runsDir });
+    expect(show.stdout).toMatch(/^fetch +completed +3 +0 /m);
+  });
+
   it("holds the first step for the view only when the view shows output", async () => {
     // Without --output or --events the view replays the events it missed, so the steps need
     // not wait for it to subscribe; with them, they do, so no output is missed.

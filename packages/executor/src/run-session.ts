@@ -33,6 +33,7 @@ import { killMarkedProcesses } from "./crash-reaper.js";
 import { EventPipeline } from "./event-pipeline.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
+import { startWithRetries } from "./retrying-step.js";
 import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { Scheduler } from "./scheduler.js";
@@ -399,16 +400,24 @@ export class RunSession {
     });
   }
 
-  /**
-   * Starts a step with the next capture number. The number is taken only once a capture of it
-   * exists, so the NNNNNN- prefixes have no gap: a step whose captures cannot be created at all
-   * (ENOSPC, EMFILE, the run directory gone) fails to start without using one. If one of the
-   * pair was created before the other failed, the number stays taken (never used twice).
-   */
+  /** Starts a step: its first attempt, and the ones its `retries` allow (retrying-step.ts). */
   #startStep(pipeline: EventPipeline, step: ResolvedStep): RunningStep {
+    const start = (attempt: number) => this.#startAttempt(pipeline, step, attempt);
+    const settle = (status: "cancelled" | "failed", reason: string) =>
+      this.#settle(pipeline, step, status, reason);
+    return step.retries > 0 ? startWithRetries(step, { start, pipeline, settle }) : start(1);
+  }
+
+  /**
+   * Starts an attempt with the next capture number. The number is taken only once a capture of
+   * it exists, so the NNNNNN- prefixes have no gap: an attempt whose captures cannot be created
+   * at all (ENOSPC, EMFILE, the run directory gone) fails to start without using one. If one of
+   * the pair was created before the other failed, the number stays taken (never used twice).
+   */
+  #startAttempt(pipeline: EventPipeline, step: ResolvedStep, attempt: number): RunningStep {
     const seq = this.#captureSeq + 1;
     try {
-      const running = startStep(this.#stepContext(pipeline), step, seq, 1);
+      const running = startStep(this.#stepContext(pipeline), step, seq, attempt);
       this.#captureSeq = seq;
       return running;
     } catch (error) {

@@ -253,7 +253,7 @@ describe("runWorkflow", () => {
 
   it("refuses fields it does not support yet, naming each with its position; creates nothing", async () => {
     const { file, runsRoot } = workflowFile(`defaults:
-  retries: 0
+  retries: 1
   timeout: 1h
 steps:
   build:
@@ -270,11 +270,10 @@ steps:
     );
     expect(refused).toBeInstanceOf(UnsupportedFieldsError);
     expect(refused).toHaveProperty("code", "E_WORKFLOW_UNSUPPORTED");
-    // A timeout is supported: it is not among them.
+    // Timeouts and retries are supported: they are not among them.
     expect((refused as Error).message).toBe(
       [
-        `${file}: 3 fields this executor does not support yet`,
-        `${file}:8:5: steps.build.retries: not supported yet by this executor (coming with retries); remove it to run`,
+        `${file}: 2 fields this executor does not support yet`,
         `${file}:9:40: steps.test.if: not supported yet by this executor (coming with conditions); remove it to run`,
         `${file}:11:5: steps.each.foreach: not supported yet by this executor (coming with foreach); remove it to run`,
       ].join("\n"),

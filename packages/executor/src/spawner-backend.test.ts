@@ -55,6 +55,7 @@ function step(run: string, cwd: string): ResolvedStep {
     env: {},
     timeoutSeconds: undefined,
     retries: 0,
+    retryDelaySeconds: 0,
     backend: "local",
     slurm: undefined,
     position: { line: 1, column: 1 },

@@ -1,8 +1,8 @@
-// Fields the workflow format accepts but this executor does not act on yet: `if`, `foreach`
-// and `retries` above 0, on a step or in `defaults`. Running such a workflow as if
-// they were not there would do something other than what it says (a step with `if: "false"`
-// would run), so runWorkflow refuses it before anything is created, and `runyard validate`
-// warns about each, with the line and column of the field.
+// Fields the workflow format accepts but this executor does not act on yet: `if` and
+// `foreach`, on a step. Running such a workflow as if they were not there would do something
+// other than what it says (a step with `if: "false"` would run), so runWorkflow refuses it
+// before anything is created, and `runyard validate` warns about each, with the line and
+// column of the field.
 import { formatPath, type ResolvedWorkflow, type ValidationProblem } from "@runyard/schema";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 
@@ -10,7 +10,6 @@ import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 const COMING_WITH = {
   if: "conditions",
   foreach: "foreach",
-  retries: "retries",
 } as const;
 type Field = keyof typeof COMING_WITH;
 
@@ -23,12 +22,6 @@ export interface UnsupportedField extends ValidationProblem {
 interface Position {
   line: number;
   column: number;
-}
-
-/** Whether `field` is set to something this executor would silently not do. */
-function isSet(field: Field, value: unknown): boolean {
-  if (value === undefined) return false;
-  return field !== "retries" || (typeof value === "number" && value > 0);
 }
 
 /**
@@ -58,15 +51,9 @@ function keyLocator(source: Uint8Array): (path: readonly string[]) => Position |
 /** Every field of `workflow` this executor does not support yet, in the order of the file. */
 export function unsupportedFields(workflow: ResolvedWorkflow): UnsupportedField[] {
   const wanted: { path: string[]; field: Field; fallback: Position }[] = [];
-  const defaults = workflow.raw.defaults;
-  for (const field of ["retries"] as const) {
-    if (isSet(field, defaults?.[field])) {
-      wanted.push({ path: ["defaults", field], field, fallback: { line: 1, column: 1 } });
-    }
-  }
   for (const step of workflow.steps) {
     for (const field of Object.keys(COMING_WITH) as Field[]) {
-      if (isSet(field, step.raw[field])) {
+      if (step.raw[field] !== undefined) {
         wanted.push({ path: ["steps", step.id, field], field, fallback: step.position });
       }
     }

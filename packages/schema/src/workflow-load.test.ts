@@ -91,6 +91,7 @@ describe("loading valid workflows", () => {
       cwd: work,
       timeoutSeconds: 5400,
       retries: 1,
+      retryDelaySeconds: 0,
       backend: "local",
       slurm: { partition: "compute", account: "proj42" },
       position: { line: 29, column: 3 },

@@ -27,6 +27,8 @@ export interface ResolvedStep {
   cwd: string;
   timeoutSeconds: number | undefined;
   retries: number;
+  /** Seconds to wait before each retry; 0 when none is set. */
+  retryDelaySeconds: number;
   backend: "local" | "slurm";
   /** `defaults.slurm` overlaid with the step's own `slurm`; undefined when neither is set. */
   slurm: SlurmOptions | undefined;
@@ -115,6 +117,7 @@ export function resolveWorkflow(input: ResolveInput): ResolvedWorkflow {
       cwd: resolve(directory, step.cwd ?? defaults?.cwd ?? "."),
       timeoutSeconds: timeout === undefined ? undefined : durationSeconds(timeout),
       retries: step.retries ?? defaults?.retries ?? 0,
+      retryDelaySeconds: durationSeconds(step.retryDelay ?? defaults?.retryDelay ?? 0),
       backend: step.backend ?? defaults?.backend ?? "local",
       slurm: mergeSlurm(defaults?.slurm, step.slurm),
       position: input.stepPosition(id),

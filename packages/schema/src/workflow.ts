@@ -50,6 +50,10 @@ export const RetriesSchema = z
   .nonnegative()
   .describe("How many times a failed step is tried again");
 
+export const RetryDelaySchema = DurationSchema.describe(
+  'How long to wait before each retry of a failed step: seconds, or "30s", "5m" (default: none)',
+);
+
 export const SlurmOptionsSchema = z
   .object({
     partition: z.string().optional(),
@@ -129,6 +133,7 @@ export const StepSchema = z
       .describe("Values to run the step for, one instance per value"),
     timeout: DurationSchema.optional(),
     retries: RetriesSchema.optional(),
+    retryDelay: RetryDelaySchema.optional(),
     backend: BackendSchema.optional(),
     slurm: SlurmOptionsSchema.optional(),
   })
@@ -141,6 +146,7 @@ export const DefaultsSchema = z
     cwd: z.string().min(1).optional(),
     timeout: DurationSchema.optional(),
     retries: RetriesSchema.optional(),
+    retryDelay: RetryDelaySchema.optional(),
     backend: BackendSchema.optional(),
     slurm: SlurmOptionsSchema.optional(),
   })
