@@ -2,7 +2,7 @@
 // after a front end that gave up.
 import { lstatSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { Socket } from "node:net";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { isRunId } from "@runyard/schema";
 import { STAGING_PREFIX } from "@runyard/store";
 
@@ -49,7 +49,10 @@ const STAGED_NAME =
  * staging puts there, and the directory itself only if that leaves it empty — whatever path
  * this executor was given by hand, nothing else is touched.
  */
-export function removeAbandonedStaging(staging: string): void {
+export function removeAbandonedStaging(given: string): void {
+  // Without its trailing slash: lstat("link/") would follow a symlink named .launch-<id> and
+  // empty the directory it points to (a run's own executor.log, workflow.yaml, launch.json).
+  const staging = resolve(given);
   const name = basename(staging);
   if (!name.startsWith(STAGING_PREFIX) || !isRunId(name.slice(STAGING_PREFIX.length))) return;
   try {

@@ -2,8 +2,15 @@
 // launchRun when it fits, and one that is given up — by abandon(), by a launch it does not
 // fit, or by a front end that dies — exits and leaves nothing behind.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { workflowFile } from "../test/helpers.js";
 import { removeAbandonedStaging } from "./await-launch.js";
@@ -151,5 +158,21 @@ describe("removeAbandonedStaging", () => {
     writeFileSync(join(elsewhere, "executor.log"), "x");
     removeAbandonedStaging(elsewhere);
     expect(readdirSync(elsewhere)).toEqual(["executor.log"]);
+  });
+
+  it("leaves the directory a .launch-<run id> symlink points to, even given with a slash", () => {
+    const { runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
+    const run = join(runsRoot, "01a20000-0000-7000-8000-000000000002");
+    mkdirSync(run, { recursive: true });
+    for (const name of ["executor.log", "workflow.yaml", "launch.json"]) {
+      writeFileSync(join(run, name), "a run's own");
+    }
+    const link = join(runsRoot, ".launch-01a20000-0000-7000-8000-000000000003");
+    symlinkSync(run, link);
+    removeAbandonedStaging(link);
+    removeAbandonedStaging(`${link}/`);
+    removeAbandonedStaging(`${link}//`);
+    expect(readdirSync(run).sort()).toEqual(["executor.log", "launch.json", "workflow.yaml"]);
+    expect(readdirSync(runsRoot).sort()).toEqual([basename(link), basename(run)]);
   });
 });
