@@ -4,6 +4,7 @@
 // the first SIGINT, SIGTERM or SIGHUP aborts the command's signal and a second one exits at once.
 // After a hangup the process ends by SIGHUP once the command is done (see endByHangup). Runs are
 // not in this process (the executor is detached), so nothing here can lose one.
+import type { PrestartedExecutor } from "@runyard/executor";
 import type { TerminalSignal } from "./command.js";
 import { openFilesLimit, outOfFilesMessage } from "./load-guard.js";
 
@@ -19,6 +20,8 @@ let aborted = false;
 /** A hangup arrived: the terminal may be gone, so the process must not exit normally. */
 let hungUp = false;
 const listeners = new Set<(signal: TerminalSignal) => void>();
+/** The executor started early for a `run` (early-run.ts), until the command adopts it. */
+let prestarted: PrestartedExecutor | undefined;
 
 /**
  * Ends the process by SIGHUP, as a hangup conventionally does (status 129 in a shell), rather
@@ -28,6 +31,9 @@ const listeners = new Set<(signal: TerminalSignal) => void>();
  * dies by a signal skips that.
  */
 function endByHangup(): void {
+  // Dying by a signal skips the 'exit' handlers: an executor the command did not adopt (it
+  // failed before launching) is given up here, with the runs root made for it.
+  prestarted?.abandon();
   process.removeAllListeners("SIGHUP"); // back to the default action: terminate
   process.kill(process.pid, "SIGHUP");
 }
@@ -85,7 +91,7 @@ async function prestart(argv: readonly string[]) {
 // Read first: once the open files have run out, /proc cannot be opened either.
 const limit = openFilesLimit();
 const argv = process.argv.slice(2);
-const prestarted = await prestart(argv);
+prestarted = await prestart(argv);
 const main = await loadMain(limit);
 process.exitCode = await main(argv, {
   ...(prestarted === undefined ? {} : { prestarted }),

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -275,6 +275,24 @@ describe("runyard run", () => {
       },
       { timeout: 10_000, interval: 50 },
     );
+  });
+
+  it("leaves no runs root when a hangup comes before it fails after starting its executor early", async () => {
+    // Ended by SIGHUP (bin.ts, endByHangup), the process runs no 'exit' handler: the executor
+    // it started early must be given up before, or the runs root made for it stays.
+    const { child, done } = startCli(["run", "examples/hello.yaml", "-j", "0"], {
+      runsDir: scratch.runsDir,
+    });
+    // The runs root appears with the early executor's staging directory, while the CLI still
+    // loads its modules (the -j check is after that): hang up then.
+    while (!existsSync(scratch.runsDir) && child.exitCode === null) {
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 1));
+    }
+    child.kill("SIGHUP");
+    const result = await done;
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: "SIGHUP" });
+    expect(result.stderr).toContain("--max-parallel expects a whole number of at least 1");
+    expect(() => readdirSync(scratch.runsDir)).toThrow(/ENOENT/);
   });
 
   it("cancels on SIGINT: the running step is killed, the run ends cancelled, exit 130", async () => {
