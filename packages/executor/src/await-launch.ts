@@ -2,7 +2,7 @@
 // after a front end that gave up.
 import { lstatSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { Socket } from "node:net";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { isRunId } from "@runyard/schema";
 import { STAGING_PREFIX } from "@runyard/store";
 
@@ -47,9 +47,10 @@ const STAGED_NAME =
 /**
  * Removes an abandoned staging directory: only one named `.launch-<run id>`, only the files
  * staging puts there, and the directory itself only if that leaves it empty — whatever path
- * this executor was given by hand, nothing else is touched.
+ * this executor was given by hand, nothing else is touched. With `madeRoot` (the front end
+ * made the runs root for this run: --made-root), the runs root goes too if that leaves it empty.
  */
-export function removeAbandonedStaging(given: string): void {
+export function removeAbandonedStaging(given: string, madeRoot = false): void {
   // Without its trailing slash: lstat("link/") would follow a symlink named .launch-<id> and
   // empty the directory it points to (a run's own executor.log, workflow.yaml, launch.json).
   const staging = resolve(given);
@@ -61,6 +62,7 @@ export function removeAbandonedStaging(given: string): void {
       if (STAGED_NAME.test(entry)) rmSync(join(staging, entry), { force: true });
     }
     rmdirSync(staging);
+    if (madeRoot) rmdirSync(dirname(staging));
   } catch {
     // Gone already (the front end removed it), or not ours to empty: left as it is.
   }

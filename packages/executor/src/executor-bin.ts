@@ -17,21 +17,26 @@ import { executeStagedRun } from "./execute-staged.js";
 import { killAllNow } from "./live-runs.js";
 import type { StartReport } from "./start-report.js";
 
-const USAGE = "usage: runyard-executor <staged run directory> [--ready-fd=N] [--launch-fd=N]\n";
+const USAGE =
+  "usage: runyard-executor <staged run directory> [--ready-fd=N] [--launch-fd=N [--made-root]]\n";
 
 interface Arguments {
   staging: string;
   readyFd?: number;
   launchFd?: number;
+  /** The front end made the runs root for this run: an abandoned launch removes it if empty. */
+  madeRoot: boolean;
 }
 
 function parseArguments(argv: readonly string[]): Arguments {
   let staging: string | undefined;
   let readyFd: number | undefined;
   let launchFd: number | undefined;
+  let madeRoot = false;
   for (const arg of argv) {
     const fd = /^--(ready|launch)-fd=(\d+)$/.exec(arg);
-    if (fd?.[1] === "ready") readyFd = Number(fd[2]);
+    if (arg === "--made-root") madeRoot = true;
+    else if (fd?.[1] === "ready") readyFd = Number(fd[2]);
     else if (fd?.[1] === "launch") launchFd = Number(fd[2]);
     else if (arg.startsWith("-") || staging !== undefined) {
       process.stderr.write(`runyard-executor: unexpected argument "${arg}"\n${USAGE}`);
@@ -44,12 +49,13 @@ function parseArguments(argv: readonly string[]): Arguments {
   }
   return {
     staging,
+    madeRoot,
     ...(readyFd === undefined ? {} : { readyFd }),
     ...(launchFd === undefined ? {} : { launchFd }),
   };
 }
 
-const { staging, readyFd, launchFd } = parseArguments(process.argv.slice(2));
+const { staging, readyFd, launchFd, madeRoot } = parseArguments(process.argv.slice(2));
 
 // stdout and stderr are executor.log, in the run directory: on a full disk a write to them
 // fails, and an unheard 'error' event would end the executor (and the run) for a log line.
@@ -100,7 +106,7 @@ const report = (message: StartReport): boolean => {
 if (launchFd !== undefined && !(await waitForGo(launchFd))) {
   // The front end gave up before the run was staged whole (a bad flag, an unreadable
   // workflow, Ctrl-C) or died: nothing was started, and nothing is left.
-  removeAbandonedStaging(staging);
+  removeAbandonedStaging(staging, madeRoot);
   process.exit(0);
 }
 

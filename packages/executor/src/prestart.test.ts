@@ -122,6 +122,28 @@ describe("prestartExecutor", () => {
     expect(readdirSync(runsRoot)).toEqual([]);
   });
 
+  it("removes the runs root made for it too when the front end is killed before go", async () => {
+    const { runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
+    const script = `
+      import { prestartExecutor } from ${JSON.stringify(new URL("../dist/prestart.js", import.meta.url).pathname)};
+      const executor = await prestartExecutor({ runsRoot: ${JSON.stringify(runsRoot)} });
+      console.log(executor.pid);
+      process.kill(process.pid, "SIGKILL");
+    `;
+    const frontEnd = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    frontEnd.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    await new Promise((resolvePromise) => frontEnd.on("close", resolvePromise));
+    const pid = Number(out.trim());
+    expect(pid).toBeGreaterThan(0);
+    await gone(pid);
+    expect(existsSync(runsRoot)).toBe(false);
+  });
+
   it("is replaced when it died before go", async () => {
     const { file, runsRoot } = workflowFile("steps:\n  a:\n    run: echo second\n");
     mkdirSync(runsRoot);

@@ -245,7 +245,16 @@ export async function prestartExecutor(options: PrestartOptions): Promise<Presta
   try {
     const child = spawn(
       process.execPath,
-      [...EXECUTOR_NODE_FLAGS, EXECUTOR_BIN, staged.staging, "--ready-fd=3", "--launch-fd=4"],
+      [
+        ...EXECUTOR_NODE_FLAGS,
+        EXECUTOR_BIN,
+        staged.staging,
+        "--ready-fd=3",
+        "--launch-fd=4",
+        // A front end killed before go (SIGKILL) runs no abandon(): the executor removes
+        // the runs root made for this run too.
+        ...(rootExisted ? [] : ["--made-root"]),
+      ],
       {
         cwd,
         env: executorEnvironment(env),
