@@ -174,11 +174,19 @@ async function prepare(
     staging,
     directory: join(dirname(staging), launch.runId),
   };
-  options.signal?.throwIfAborted();
-  const created = await commitRunDirectory(staged, startMeta(workflow, params, launch.cwd), {
-    reserveBytes: diskReserveBytes(workflow.steps.length),
-    steps: statusSteps(workflow),
-  });
+  let created: Awaited<ReturnType<typeof commitRunDirectory>>;
+  try {
+    options.signal?.throwIfAborted();
+    created = await commitRunDirectory(staged, startMeta(workflow, params, launch.cwd), {
+      reserveBytes: diskReserveBytes(workflow.steps.length),
+      steps: statusSteps(workflow),
+    });
+  } catch (error) {
+    // Refused after all (a signal while it waited for its go, a commit that failed): the
+    // warmed spawner must go, or it keeps this process alive, refused, for ever.
+    for (const backend of Object.values(backends)) backend.close?.();
+    throw error;
+  }
   return new RunSession({
     workflow,
     created,

@@ -144,6 +144,30 @@ describe("prestartExecutor", () => {
     expect(existsSync(runsRoot)).toBe(false);
   });
 
+  it("exits after refusing a run it was told to cancel (SIGTERM) while it waited for go", async () => {
+    const { file, runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
+    mkdirSync(runsRoot);
+    const executor = await prestartExecutor({ runsRoot });
+    // Its signal handlers are installed once it has loaded, before it waits for go: SIGHUP
+    // (bit 0) is caught by no Node process otherwise.
+    await vi.waitFor(
+      () => {
+        const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(
+          readFileSync(`/proc/${executor.pid}/status`, "utf8"),
+        );
+        if (!caught || (BigInt(`0x${caught[1]}`) & 1n) === 0n) throw new Error("loading");
+      },
+      { timeout: 15_000, interval: 10 },
+    );
+    process.kill(executor.pid as number, "SIGTERM");
+    const failed = await launchRun({ workflowFile: file, runsRoot, prestarted: executor }).catch(
+      (error) => error,
+    );
+    expect(String(failed)).toMatch(/received SIGTERM/);
+    await gone(executor.pid);
+    expect(readdirSync(runsRoot)).toEqual([]);
+  });
+
   it("is replaced when it died before go", async () => {
     const { file, runsRoot } = workflowFile("steps:\n  a:\n    run: echo second\n");
     mkdirSync(runsRoot);
