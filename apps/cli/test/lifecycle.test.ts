@@ -295,7 +295,7 @@ describe("fields the format accepts but this version cannot run yet", () => {
   build:
     run: make
     foreach: [a, b]
-  test: {needs: build, run: make test, if: "false"}
+  test: {needs: build, run: make test, foreach: "1-3"}
 `;
 
   it("validate calls the file valid and warns about each field, with its position", async () => {
@@ -309,7 +309,7 @@ describe("fields the format accepts but this version cannot run yet", () => {
     expect(result.stderr).toBe(
       [
         "warning: wf.yaml:4:5: steps.build.foreach: not supported yet by this executor (coming with foreach); remove it to run",
-        "warning: wf.yaml:5:40: steps.test.if: not supported yet by this executor (coming with conditions); remove it to run",
+        "warning: wf.yaml:5:40: steps.test.foreach: not supported yet by this executor (coming with foreach); remove it to run",
         "",
       ].join("\n"),
     );
@@ -325,7 +325,7 @@ describe("fields the format accepts but this version cannot run yet", () => {
     expect(result.stderr).toContain(
       "wf.yaml:4:5: steps.build.foreach: not supported yet by this executor (coming with foreach); remove it to run",
     );
-    expect(result.stderr).toContain("wf.yaml:5:40: steps.test.if:");
+    expect(result.stderr).toContain("wf.yaml:5:40: steps.test.foreach:");
     expect(existsSync(scratch.runsDir)).toBe(false);
   });
 });

@@ -231,6 +231,21 @@ describe("runyard run", () => {
     expect(show.stdout).toMatch(/^fetch +completed +3 +0 /m);
   });
 
+  it("takes a decision's red path (examples/decision.yaml) and ends success, saying why", async () => {
+    const result = await cli(["run", "examples/decision.yaml"], { runsDir: scratch.runsDir });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/✗ solve +failed \(exit 1\)/);
+    expect(result.stderr).toMatch(/○ refine +skipped — needs "solve", which failed/);
+    expect(result.stderr).toMatch(/✓ fallback +completed/);
+    expect(result.stderr).toMatch(/✓ report +completed/);
+    const show = await cli(["show", "latest"], { runsDir: scratch.runsDir });
+    expect(show.stdout).toMatch(/^state +success: solve failed, handled by fallback$/m);
+    expect(show.stdout).not.toContain("damaged");
+    const ps = await cli(["ps"], { runsDir: scratch.runsDir });
+    expect(ps.stdout).toMatch(/decision +success +/);
+    expect(ps.stdout).not.toContain("damaged");
+  });
+
   it("holds the first step for the view only when the view shows output", async () => {
     // Without --output or --events the view replays the events it missed, so the steps need
     // not wait for it to subscribe; with them, they do, so no output is missed.

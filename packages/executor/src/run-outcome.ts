@@ -1,6 +1,6 @@
 // How a run ended, decided from how its steps did, and the small facts that decision needs.
 import { lstatSync } from "node:fs";
-import { type FinalStatus, RunyardError } from "@runyard/schema";
+import { type FinalStatus, type ResolvedStep, RunyardError } from "@runyard/schema";
 import { capturePaths, STOP_MARKER, type StorageFailure, storageFailure } from "@runyard/store";
 import { describeStartFailure } from "./start-failure.js";
 
@@ -48,12 +48,38 @@ export function storageError(storage: StorageFailure, error: unknown): RunyardEr
   });
 }
 
+/**
+ * The failed steps whose failure a step with `if: failure` handled: one that needs the failed
+ * step and completed. Each maps to the steps that handled it. A failure taken care of by the
+ * workflow's own failure path (the "red path" of a decision) does not fail the run.
+ */
+export function handledFailures(
+  steps: readonly ResolvedStep[],
+  failed: readonly ResolvedStep[],
+  states: ReadonlyMap<string, string>,
+): Map<string, string[]> {
+  const handled = new Map<string, string[]>();
+  for (const { id } of failed) {
+    const by = steps
+      .filter(
+        (step) =>
+          step.condition === "failure" &&
+          step.needs.includes(id) &&
+          states.get(step.id) === "completed",
+      )
+      .map((step) => step.id);
+    if (by.length > 0) handled.set(id, by);
+  }
+  return handled;
+}
+
 /** How a run ended, from how its steps did: a failure wins over a cancel. */
 export function outcome(
   fatal: unknown,
   failed: readonly string[],
   cancelled: boolean,
   cancelReason: string | undefined,
+  handled: ReadonlyMap<string, readonly string[]> = new Map(),
 ): { finalStatus: FinalStatus; reason?: string } {
   // An orderly stop for want of space says so: "disk full: cannot write 000003-big.out: …".
   if (fatal !== undefined && storageFailure(fatal))
@@ -62,5 +88,9 @@ export function outcome(
     return { finalStatus: "failed", reason: `internal error: ${describe(fatal)}` };
   if (failed.length > 0) return { finalStatus: "failed", reason: `failed: ${failed.join(", ")}` };
   if (cancelled) return { finalStatus: "cancelled", reason: cancelReason ?? "cancelled" };
+  if (handled.size > 0) {
+    const words = [...handled].map(([id, by]) => `${id} failed, handled by ${by.join(", ")}`);
+    return { finalStatus: "success", reason: words.join("; ") };
+  }
   return { finalStatus: "success" };
 }

@@ -36,6 +36,7 @@ import { trackLiveRun } from "./live-runs.js";
 import { startWithRetries } from "./retrying-step.js";
 import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
+import { handledFailures } from "./run-outcome.js";
 import { Scheduler } from "./scheduler.js";
 import { stepEnvironment } from "./step-env.js";
 import { type RunningStep, type StepRunnerContext, startStep } from "./step-runner.js";
@@ -245,14 +246,17 @@ export class RunSession {
     // Every step has ended: a backend's helpers (the step spawner) can go.
     for (const backend of Object.values(this.#options.backends)) backend.close?.();
 
+    const failed = workflow.steps.filter((step) => states.get(step.id) === "failed");
+    const handled = handledFailures(workflow.steps, failed, states);
     const { finalStatus, reason } = outcome(
       this.#fatal,
-      workflow.steps.filter((step) => states.get(step.id) === "failed").map((step) => step.id),
+      failed.map((step) => step.id).filter((id) => !handled.has(id)),
       scheduler.cancelled || workflow.steps.some((step) => states.get(step.id) === "cancelled"),
       scheduler.cancelReason ??
         this.#status.steps.find((step) => step.status === "cancelled")?.reason,
+      handled,
     );
-    this.#emitRunEnd(pipeline, finalStatus, reason);
+    this.#emitRunEnd(pipeline, finalStatus, reason, handled);
 
     // Close in the order readers rely on; a failure here is reported, after the rest is done.
     const closing: unknown[] = [];
@@ -428,7 +432,12 @@ export class RunSession {
     }
   }
 
-  #emitRunEnd(pipeline: EventPipeline, finalStatus: FinalStatus, reason: string | undefined) {
+  #emitRunEnd(
+    pipeline: EventPipeline,
+    finalStatus: FinalStatus,
+    reason: string | undefined,
+    handled: ReadonlyMap<string, string[]> = new Map(),
+  ) {
     this.#finalStatus = finalStatus;
     const fatal = this.#fatal;
     pipeline.emit({
@@ -437,6 +446,7 @@ export class RunSession {
       durationMs: Math.round(performance.now() - this.#startedAt),
       ...(reason === undefined ? {} : { reason }),
       ...(fatal === undefined ? {} : { error: toRunError(fatal) }),
+      ...(handled.size === 0 ? {} : { handled: Object.fromEntries(handled) }),
     });
   }
 

@@ -260,22 +260,23 @@ steps:
     run: make
     timeout: 10m
     retries: 2
-  test: {needs: build, run: make test, if: "false", retries: 0}
+  test: {needs: build, run: make test, if: failure, retries: 0}
   each:
     foreach: [a, b]
     run: echo $ITEM
+  all: {foreach: "1-3", run: echo $ITEM}
 `);
     const refused: unknown = await runWorkflow({ workflowFile: file, runsRoot }).catch(
       (error: unknown) => error,
     );
     expect(refused).toBeInstanceOf(UnsupportedFieldsError);
     expect(refused).toHaveProperty("code", "E_WORKFLOW_UNSUPPORTED");
-    // Timeouts and retries are supported: they are not among them.
+    // Timeouts, retries and conditions are supported: they are not among them.
     expect((refused as Error).message).toBe(
       [
         `${file}: 2 fields this executor does not support yet`,
-        `${file}:9:40: steps.test.if: not supported yet by this executor (coming with conditions); remove it to run`,
         `${file}:11:5: steps.each.foreach: not supported yet by this executor (coming with foreach); remove it to run`,
+        `${file}:13:9: steps.all.foreach: not supported yet by this executor (coming with foreach); remove it to run`,
       ].join("\n"),
     );
     expect(existsSync(runsRoot)).toBe(false);

@@ -1,11 +1,14 @@
-// Walks the DAG: starts every step whose needs completed, in workflow order, up to
-// maxParallel at once; a step whose need failed, was skipped or was cancelled is skipped; on
-// cancel, pending steps are cancelled and running ones are told to stop. Resolves when every
-// step has reached a terminal state. It decides; the hooks act (and emit the events).
+// Walks the DAG: starts every step whose condition holds once its needs have ended, in
+// workflow order, up to maxParallel at once — `success` (the default): every need completed,
+// so a step whose need failed, was skipped or was cancelled is skipped; `failure`: a need
+// failed; `always`: whatever they did. On cancel, pending steps are cancelled and running
+// ones are told to stop. Resolves when every step has reached a terminal state. It decides;
+// the hooks act (and emit the events).
 //
 // A settle costs in proportion to the settled step's dependents, not to the workflow: each
-// step counts its needs not yet completed, a step whose count reaches zero joins the ready
-// queue, and one whose need ended otherwise is queued to be skipped. Both queues are ordered
+// step counts its needs not yet ended; a `success` step whose count reaches zero joins the
+// ready queue, and one whose need ended otherwise is queued to be skipped; a `failure` or
+// `always` step whose count reaches zero is queued to be decided. Both queues are ordered
 // by workflow position, and a pump visits them as the full scan of earlier versions did (one
 // pass in workflow order, a step queued behind the pass waits for the next pass), so starts,
 // skips and cancels come in the same order as they always have.
@@ -40,7 +43,7 @@ export class Scheduler {
   readonly #positions = new Map<string, number>();
   /** For each step, the positions of the steps that need it (once per listing). */
   readonly #dependents: number[][] = [];
-  /** For each step, how many of its needs have not completed yet. */
+  /** For each step, how many of its needs have not ended yet. */
   readonly #waiting: number[] = [];
   #pending: number;
   /** Pending steps whose needs all completed, waiting for a free slot. */
@@ -235,7 +238,8 @@ export class Scheduler {
       const state = this.#states.get(need);
       return state === "failed" || state === "skipped" || state === "cancelled";
     });
-    if (blocker !== undefined) {
+    const condition = step.condition ?? "success";
+    if (condition === "success" && blocker !== undefined) {
       this.#setState(position, "skipped");
       const why =
         this.#states.get(blocker) === "failed" ? "failed" : `was ${this.#states.get(blocker)}`;
@@ -243,6 +247,14 @@ export class Scheduler {
       return;
     }
     if (this.#waiting[position] !== 0) return;
+    if (
+      condition === "failure" &&
+      !step.needs.some((need) => this.#states.get(need) === "failed")
+    ) {
+      this.#setState(position, "skipped");
+      this.#hooks.settle(step, "skipped", "if: failure, and none of its needs failed");
+      return;
+    }
     if (this.#running.size < this.#maxParallel) this.#start(position, step);
     else this.#ready.push(position);
   }
@@ -256,16 +268,21 @@ export class Scheduler {
     if (state === "pending" || state === "running") return;
     for (const dependent of this.#dependents[position] ?? []) {
       if (!this.#isPending(dependent)) continue;
-      if (state === "completed") {
-        const waiting = (this.#waiting[dependent] ?? 0) - 1;
-        this.#waiting[dependent] = waiting;
-        if (waiting === 0) this.#ready.push(dependent);
-      } else if (dependent > this.#cursor) {
-        this.#blocked.push(dependent);
-      } else {
-        this.#blockedNextPass.push(dependent);
-      }
+      const waiting = (this.#waiting[dependent] ?? 0) - 1;
+      this.#waiting[dependent] = waiting;
+      const condition = this.#steps[dependent]?.condition;
+      if (condition === "failure" || condition === "always") {
+        // Decided once every need has ended: run (it may have to wait for a slot) or skip.
+        if (waiting === 0) this.#queueVisit(dependent);
+      } else if (state !== "completed") this.#queueVisit(dependent);
+      else if (waiting === 0) this.#ready.push(dependent);
     }
+  }
+
+  /** Queues a pending step to be visited in workflow order, this pass or the next. */
+  #queueVisit(position: number): void {
+    if (position > this.#cursor) this.#blocked.push(position);
+    else this.#blockedNextPass.push(position);
   }
 
   #start(position: number, step: ResolvedStep): void {

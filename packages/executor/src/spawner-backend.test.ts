@@ -53,6 +53,7 @@ function step(run: string, cwd: string): ResolvedStep {
     cwd,
     needs: [],
     env: {},
+    condition: "success",
     timeoutSeconds: undefined,
     retries: 0,
     retryDelaySeconds: 0,

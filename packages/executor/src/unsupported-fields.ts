@@ -1,14 +1,13 @@
-// Fields the workflow format accepts but this executor does not act on yet: `if` and
-// `foreach`, on a step. Running such a workflow as if they were not there would do something
-// other than what it says (a step with `if: "false"` would run), so runWorkflow refuses it
-// before anything is created, and `runyard validate` warns about each, with the line and
-// column of the field.
+// Fields the workflow format accepts but this executor does not act on yet: `foreach`, on a
+// step. Running such a workflow as if it were not there would do something other than what it
+// says (a step meant to run once per value would run once), so runWorkflow refuses it before
+// anything is created, and `runyard validate` warns about each, with the line and column of
+// the field.
 import { formatPath, type ResolvedWorkflow, type ValidationProblem } from "@runyard/schema";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 
 /** Each field, and the feature whose arrival will give it meaning. */
 const COMING_WITH = {
-  if: "conditions",
   foreach: "foreach",
 } as const;
 type Field = keyof typeof COMING_WITH;

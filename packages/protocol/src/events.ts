@@ -40,6 +40,12 @@ export const RunEndEventSchema = eventSchema("run-end", {
   error: RunErrorSchema.optional().describe(
     "The error that stopped the run, when one did: a write failure such as E_DISK_FULL",
   ),
+  handled: z
+    .record(StepIdField, z.array(StepIdField))
+    .optional()
+    .describe(
+      'Failed steps whose failure an `if: failure` step that needs them handled (it completed), each with those steps; a run whose every failure was handled ends "success"',
+    ),
 });
 
 export const StepStartEventSchema = eventSchema("step-start", {

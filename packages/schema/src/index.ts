@@ -116,6 +116,7 @@ export {
   ScalarSchema,
   SlurmOptionsSchema,
   type Step,
+  StepConditionSchema,
   StepIdSchema,
   StepSchema,
   VariableNameSchema,
@@ -134,6 +135,7 @@ export {
   type ResolvedStep,
   type ResolvedWorkflow,
   type SlurmOptions,
+  type StepCondition,
   WORKFLOW_ID_NAMESPACE,
   workflowIdForPath,
 } from "./workflow-resolve.js";

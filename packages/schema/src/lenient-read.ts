@@ -145,6 +145,9 @@ function fastStep(value: unknown): LenientStep | undefined {
   if (!optional(value, step, ["signal"], isStringOrNull)) return undefined;
   if (!optional(value, step, STEP_TEXT, isString)) return undefined;
   if (!optional(value, step, ["pid", "pgid"], positive)) return undefined;
+  const handledBy = (field: unknown) =>
+    Array.isArray(field) && field.every((id) => typeof id === "string");
+  if (!optional(value, step, ["handledBy"], handledBy)) return undefined;
   return step as LenientStep;
 }
 

@@ -64,6 +64,12 @@ function stepStateShape<S extends z.ZodType<StepStatus, string>>(status: S) {
         .describe("Exit code; null when killed by a signal"),
       signal: z.string().nullable().optional().describe("Signal that ended the step, e.g. SIGTERM"),
       reason: z.string().optional().describe("Why the step ended as it did, in words"),
+      handledBy: z
+        .array(z.string())
+        .optional()
+        .describe(
+          "For a failed step: the `if: failure` steps that needed it and completed, handling its failure (the run does not fail for it)",
+        ),
       backend: z.string().optional().describe("Where the step ran: local or slurm"),
       jobId: z.string().optional().describe("Slurm job id, for steps run as Slurm jobs"),
       pid: z

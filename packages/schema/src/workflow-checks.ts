@@ -181,7 +181,17 @@ export function checkWorkflow(input: CheckInput): IssueProblem[] {
     problems.push(...checkNeeds(steps, input.stepOrder));
     for (const id of input.stepOrder) {
       const step = steps[id];
-      if (isRecord(step)) problems.push(...checkEnv(step.env, ["steps", id, "env"], input));
+      if (!isRecord(step)) continue;
+      problems.push(...checkEnv(step.env, ["steps", id, "env"], input));
+      // It runs when one of its needs fails: without any, it could never run.
+      if (step.if === "failure" && needsOf(step, id).length === 0) {
+        problems.push({
+          path: ["steps", id, "if"],
+          message:
+            'a step with "if: failure" runs when one of its needs fails, and this one needs no step (add needs)',
+          anchor: "value",
+        });
+      }
     }
   }
   return problems;

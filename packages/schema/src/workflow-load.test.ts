@@ -89,6 +89,7 @@ describe("loading valid workflows", () => {
       needs: [],
       env: { MESH_LEVEL: "3" },
       cwd: work,
+      condition: "success",
       timeoutSeconds: 5400,
       retries: 1,
       retryDelaySeconds: 0,
@@ -119,7 +120,7 @@ describe("loading valid workflows", () => {
       cwd: "/tmp",
       env: { OMP_NUM_THREADS: "4", VERBOSE: "true", LABEL: "1.10" },
       timeoutSeconds: 90,
-      raw: { if: "success()", foreach: ["pressure", "velocity"] },
+      raw: { if: "success", foreach: ["pressure", "velocity"] },
     });
   });
 

@@ -4,9 +4,10 @@ import { basename, dirname, extname, resolve } from "node:path";
 import { v5 as uuidv5 } from "uuid";
 import type { z } from "zod";
 import { durationSeconds } from "./duration.js";
-import type { SlurmOptionsSchema, Step, Workflow } from "./workflow.js";
+import type { SlurmOptionsSchema, Step, StepConditionSchema, Workflow } from "./workflow.js";
 
 export type SlurmOptions = z.infer<typeof SlurmOptionsSchema>;
+export type StepCondition = z.infer<typeof StepConditionSchema>;
 
 /** Namespace of the UUIDv5 ids given to workflows that have no `id`. */
 export const WORKFLOW_ID_NAMESPACE = "5f0c7a4e-2d1b-4c8e-9a3f-6b7e8d9c0a1b";
@@ -25,6 +26,8 @@ export interface ResolvedStep {
   env: Record<string, string>;
   /** Absolute working directory. */
   cwd: string;
+  /** When the step runs once its needs have ended (`if`; default "success"). */
+  condition: StepCondition;
   timeoutSeconds: number | undefined;
   retries: number;
   /** Seconds to wait before each retry; 0 when none is set. */
@@ -115,6 +118,7 @@ export function resolveWorkflow(input: ResolveInput): ResolvedWorkflow {
       needs: [...needs],
       env: stringify(step.env),
       cwd: resolve(directory, step.cwd ?? defaults?.cwd ?? "."),
+      condition: step.if ?? "success",
       timeoutSeconds: timeout === undefined ? undefined : durationSeconds(timeout),
       retries: step.retries ?? defaults?.retries ?? 0,
       retryDelaySeconds: durationSeconds(step.retryDelay ?? defaults?.retryDelay ?? 0),

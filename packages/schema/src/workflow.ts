@@ -45,6 +45,14 @@ export const BackendSchema = z
   .enum(["local", "slurm"])
   .describe("Where a step runs: a local process, or a Slurm job");
 
+export const StepConditionSchema = z
+  .enum(["success", "failure", "always"], {
+    error: "expected success, failure or always",
+  })
+  .describe(
+    "When the step runs, once its needs have ended: success (every need completed; the default), failure (a need failed), always",
+  );
+
 export const RetriesSchema = z
   .int()
   .nonnegative()
@@ -124,7 +132,7 @@ export const StepSchema = z
       .min(1)
       .optional()
       .describe("Working directory, relative to the workflow file's directory"),
-    if: z.string().optional().describe("Condition that decides whether the step runs"),
+    if: StepConditionSchema.optional(),
     foreach: z
       .union([z.string(), z.array(ScalarSchema)], {
         error: "expected a list of values or an expression string",

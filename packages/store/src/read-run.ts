@@ -211,7 +211,10 @@ function timelineFacts(files: RunFiles): TimelineFacts {
     runId: files.runId,
     finalStatus: files.meta.finalStatus,
     statusSeq: files.status?.seq ?? null,
-    statusFailed: files.status?.steps.some((step) => step.status === "failed") ?? false,
+    // A failure the workflow's failure path handled does not fail the run.
+    statusFailed:
+      files.status?.steps.some((step) => step.status === "failed" && !step.handledBy?.length) ??
+      false,
   };
 }
 
@@ -231,9 +234,8 @@ function provenEnd(files: RunFiles, readEnd: boolean): RunView | null {
   if (meta.finalStatus === null || !meta.timelineBytes || meta.endedAt === null) return null;
   if (outcome === undefined || outcome.finalStatus !== meta.finalStatus) return null;
   // What the tail check would hold against the files already read: a success beside a failed
-  // step in status.json (end-contradicts).
-  if (outcome.finalStatus === "success" && status?.steps.some((step) => step.status === "failed"))
-    return null;
+  // step in status.json that no failure path handled (end-contradicts).
+  if (outcome.finalStatus === "success" && timelineFacts(files).statusFailed) return null;
   let stats: Stats;
   try {
     stats = lstatSync(paths.summary);

@@ -81,6 +81,10 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
         ...(event.reason === undefined ? {} : { reason: event.reason }),
         ...(event.error?.code === undefined ? {} : { code: event.error.code }),
       };
+      for (const [stepId, by] of Object.entries(event.handled ?? {})) {
+        const step = findStep(status, stepId);
+        if (step) step.handledBy = [...by];
+      }
       return true;
     default:
       return false;

@@ -68,7 +68,7 @@ export interface TimelineFacts {
   finalStatus: FinalStatus | null;
   /** status.json's seq (the last event its snapshot reflects); null without one. */
   statusSeq: number | null;
-  /** Whether status.json shows a failed step. */
+  /** Whether status.json shows a failed step that no `if: failure` step handled. */
   statusFailed: boolean;
 }
 
@@ -162,7 +162,12 @@ export class TimelineChecker {
     // Only a snapshot taken after the run-end must agree with it.
     if (event.finalStatus === "success" && statusFailed && statusSeq !== null) {
       if (statusSeq >= event.seq)
-        this.#fail("end-contradicts", line, says, "run-end failed: status.json has a failed step");
+        this.#fail(
+          "end-contradicts",
+          line,
+          says,
+          "run-end failed: status.json has a failed step that no failure path handled",
+        );
     }
     if (!this.#ended && this.damage === null) this.end = event;
     else this.endDistrusted = true;
