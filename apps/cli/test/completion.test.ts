@@ -2,7 +2,7 @@
 // asked what it would offer, the way bash's programmable completion asks it; the zsh script is
 // checked by zsh itself (installed by .ci/run).
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, cli, REPO, useScratch } from "./cli.js";
@@ -48,10 +48,13 @@ describe("runyard completion", () => {
     expect(code).toBe(0);
     expect(complete(stdout, ["runyard", "at"])).toEqual(["attach"]);
     expect(complete(stdout, ["runyard", "run", "--de"])).toEqual(["--detach"]);
-    expect(complete(stdout, ["runyard", "run", "examples/"]).sort()).toEqual([
-      "examples/failing.yaml",
-      "examples/hello.yaml",
-    ]);
+    expect(complete(stdout, ["runyard", "run", "examples/"]).sort()).toEqual(
+      readdirSync(join(REPO, "examples"))
+        .filter((name) => name.endsWith(".yaml"))
+        .map((name) => `examples/${name}`)
+        .sort(),
+    );
+    expect(complete(stdout, ["runyard", "run", "examples/he"])).toEqual(["examples/hello.yaml"]);
     // No runs yet: only "latest"; after a run, its short id too.
     expect(complete(stdout, ["runyard", "attach", ""])).toEqual(["latest"]);
     const run = await cli(["run", "-d", "examples/hello.yaml", "-q"], {
