@@ -240,6 +240,18 @@ describe("runyard run", () => {
     expect(result.stderr).toMatch(/✓ report +completed/);
     const show = await cli(["show", "latest"], { runsDir: scratch.runsDir });
     expect(show.stdout).toMatch(/^state +success: solve failed, handled by fallback$/m);
+    expect(show.stdout).toMatch(/^solve +failed +1 +1 .* handled by fallback$/m);
+    const json = JSON.parse(
+      (await cli(["show", "latest", "--json"], { runsDir: scratch.runsDir })).stdout,
+    );
+    expect(
+      json.steps.map((step: { id: string; handledBy: string[] }) => [step.id, step.handledBy]),
+    ).toEqual([
+      ["solve", ["fallback"]],
+      ["refine", []],
+      ["fallback", []],
+      ["report", []],
+    ]);
     expect(show.stdout).not.toContain("damaged");
     const ps = await cli(["ps"], { runsDir: scratch.runsDir });
     expect(ps.stdout).toMatch(/decision +success +/);

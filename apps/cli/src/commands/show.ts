@@ -32,6 +32,7 @@ function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): Sh
     endedAt: step.endedAt ?? null,
     durationMs: stepDurationMs(step, clockEnd),
     reason: step.reason ?? null,
+    handledBy: step.handledBy ?? [],
     captures: captures
       .filter((capture) => capture.stepId === step.nodeId)
       .map(({ name, path, stream, seq, size }) => ({ name, path, stream, seq, size })),
@@ -40,6 +41,7 @@ function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): Sh
 
 /** A step's note: its reason, when the other columns do not already say it. */
 function stepNote(step: ShowStepJson): string {
+  if (step.handledBy.length > 0) return `handled by ${step.handledBy.join(", ")}`;
   if (step.reason === null || step.status === "completed") return "";
   if (step.exitCode === null && step.signal === null) return step.reason;
   // A step failed for a reason of the executor's (its timeout), not just its exit: say it.

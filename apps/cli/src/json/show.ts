@@ -32,6 +32,11 @@ export const ShowStepJsonSchema = z.strictObject({
     .nullable()
     .describe("Of the latest attempt; to the run's clock while it runs; null if it never ran"),
   reason: z.string().nullable().describe("Why the step ended as it did, in words"),
+  handledBy: z
+    .array(z.string())
+    .describe(
+      "For a failed step whose failure an `if: failure` step handled: those steps; else empty",
+    ),
   captures: z.array(CaptureJsonSchema).describe("Every attempt's capture files, oldest first"),
 });
 export type ShowStepJson = z.infer<typeof ShowStepJsonSchema>;
