@@ -125,4 +125,23 @@ steps:
       log.events.filter((event) => event.type === "step-start" && event.stepId === "broken"),
     ).toHaveLength(1);
   });
+
+  it("waits a retryDelay longer than setTimeout takes (30d), instead of retrying at once", async () => {
+    const { log, controller, running } = startCancellable(`steps:
+  broken:
+    run: exit 1
+    retries: 2
+    retryDelay: 30d
+`);
+    await log.next((event) => event.type === "step-status");
+    // A delay setTimeout cannot take would have fired at once: attempt 2 would start now.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    controller.abort("the test cancels");
+    const result = await running;
+    expect(result.finalStatus).toBe("cancelled");
+    expect(result.status.steps[0]?.reason).toMatch(/\(before attempt 2\)$/);
+    expect(
+      log.events.filter((event) => event.type === "step-start" && event.stepId === "broken"),
+    ).toHaveLength(1);
+  });
 });

@@ -8,7 +8,7 @@
 import { formatDurationSeconds, type ResolvedStep } from "@runyard/schema";
 import type { EventPipeline } from "./event-pipeline.js";
 import { describeStartFailure } from "./start-failure.js";
-import type { RunningStep, StepOutcome } from "./step-runner.js";
+import { after, type RunningStep, type StepOutcome } from "./step-runner.js";
 
 export interface RetryOptions {
   /** Starts attempt `attempt` (1, 2, …); throws when it cannot even be started. */
@@ -36,15 +36,18 @@ export function startWithRetries(step: ResolvedStep, options: RetryOptions): Run
     options.settle(status, reason);
   };
 
-  /** Resolves true once `milliseconds` have passed, false when the wait is called off. */
+  /**
+   * Resolves true once `milliseconds` have passed (however long: a plain setTimeout of more
+   * than about 24.8 days would fire at once), false when the wait is called off.
+   */
   const wait = (milliseconds: number) =>
     new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
+      const disarm = after(milliseconds, () => {
         callOff = undefined;
         resolve(true);
-      }, milliseconds);
+      });
       callOff = () => {
-        clearTimeout(timer);
+        disarm();
         callOff = undefined;
         resolve(false);
       };

@@ -98,7 +98,7 @@ function diskFilledBy(
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** Calls `action` after `milliseconds`, however long; returns how to call it off. */
-function after(milliseconds: number, action: () => void): () => void {
+export function after(milliseconds: number, action: () => void): () => void {
   let timer: NodeJS.Timeout;
   const due = performance.now() + milliseconds;
   const arm = () => {
