@@ -253,6 +253,40 @@ describe("cancelling a run", () => {
     expect(ends).toHaveLength(1);
   });
 
+  it("killAllNow keeps a failure an if: failure step handled handled: the run is cancelled, not failed", async () => {
+    const { runsRoot, log, controller, running } = startCancellable(
+      `steps:
+  solve:
+    run: exit 1
+  fallback:
+    needs: solve
+    if: failure
+    run: echo fallback
+  stubborn:
+    run: trap '' TERM; echo $$; sleep 120
+`,
+      { killGraceMs: 60_000, maxParallel: 1 },
+    );
+    await log.next((event) => event.type === "step-end" && event.stepId === "fallback");
+    await groupOf(log, "stubborn");
+    const start = await log.next(started("stubborn"));
+    const directory = join(runsRoot, start.runId);
+    controller.abort("interrupted (SIGINT)");
+    killAllNow("interrupted again: exited at once");
+
+    const summary = await readSummary(join(directory, "run_summary.jsonl"));
+    expect(summary.problems).toEqual([]);
+    expect(summary.events.at(-1)).toMatchObject({
+      type: "run-end",
+      finalStatus: "cancelled",
+      reason: "interrupted (SIGINT)",
+      handled: { solve: ["fallback"] },
+    });
+    const status = RunStatusSchema.parse(readJson(join(directory, "status.json")));
+    expect(status.steps[0]).toMatchObject({ nodeId: "solve", handledBy: ["fallback"] });
+    expect((await running).finalStatus).toBe("cancelled");
+  });
+
   it("killAllNow reaches processes that left the step's process group", async () => {
     const { file, runsRoot } = workflowFile(`steps:
   hpc:

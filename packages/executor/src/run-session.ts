@@ -470,14 +470,19 @@ export class RunSession {
       attempt("killing the steps", () => scheduler.abandon(reason));
       // Now, not in a microtask: this process is about to exit.
       attempt("killing what left the steps' sessions", () => this.#killEscapedNow());
-      const steps = this.#status.steps;
+      // A failure an `if: failure` step already handled does not fail the run here either.
+      const steps = this.#options.workflow.steps;
+      const states = new Map(this.#status.steps.map((step) => [step.nodeId, step.status]));
+      const failed = steps.filter((step) => states.get(step.id) === "failed");
+      const handled = handledFailures(steps, failed, states);
       const { finalStatus, reason: why } = outcome(
         this.#fatal,
-        steps.filter((step) => step.status === "failed").map((step) => step.nodeId),
+        failed.map((step) => step.id).filter((id) => !handled.has(id)),
         true,
         scheduler.cancelReason,
+        handled,
       );
-      attempt("run-end", () => this.#emitRunEnd(pipeline, finalStatus, why));
+      attempt("run-end", () => this.#emitRunEnd(pipeline, finalStatus, why, handled));
     }
     const directory = this.#options.created.directory;
     const finalStatus = this.#finalStatus ?? "cancelled";
