@@ -151,17 +151,26 @@ sub orphaned {
     my $stamp = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $now[5] + 1900, $now[4] + 1, @now[3, 2, 1, 0]);
     syswrite(STDERR, "$stamp runyard-spawner[$$]: the executor is gone: stopping the process groups "
         . join(', ', @groups) . " of its running steps\n");
-    kill 'TERM', map { -$_ } @groups;
+    # Each group, and each step's own process while it is still this spawner's unreaped child:
+    # a child forked a moment ago may not have called setsid yet, and then has no group.
+    my $signal = sub { kill $_[0], map { -$_ } @groups; kill $_[0], grep { exists $running{$_} } @groups; };
+    my $left = sub {
+        while ((my $pid = waitpid(-1, WNOHANG)) > 0) { delete $running{$pid} }
+        return grep { kill(0, -$_) || $!{EPERM} || exists $running{$_} } @groups;
+    };
+    $signal->('TERM');
     # SIGKILL for what is left after 0.5 s (a select woken early by SIGCHLD is not the end of
     # the grace period); the spawner goes as soon as nothing is left (its own children reaped,
-    # so that a zombie does not count as a process still there).
-    my $deadline = time() + 0.5;
-    while (time() < $deadline) {
-        1 while waitpid(-1, WNOHANG) > 0;
-        exit 0 unless grep { kill(0, -$_) || $!{EPERM} } @groups;
-        select(undef, undef, undef, 0.01);
+    # so that a zombie does not count as a process still there), and after the SIGKILL, once
+    # that has taken (at most another 0.5 s: a process in the kernel may take a moment).
+    for my $then (['KILL', 0.5], [undef, 0.5]) {
+        my $deadline = time() + $then->[1];
+        while (time() < $deadline) {
+            exit 0 unless $left->();
+            select(undef, undef, undef, 0.01);
+        }
+        $signal->($then->[0]) if defined $then->[0];
     }
-    kill 'KILL', map { -$_ } @groups;
     exit 0;
 }
 

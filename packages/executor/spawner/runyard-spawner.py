@@ -287,14 +287,17 @@ def orphaned():
             pass  # executor.log on a full disk: the steps are stopped all the same
         signal_groups(groups, signal.SIGTERM)
         # SIGKILL for what is left after 0.5 s; the spawner goes as soon as nothing is (its
-        # own children reaped, so that a zombie does not count as a process still there).
-        deadline = time.monotonic() + 0.5
-        while time.monotonic() < deadline:
-            reap()
-            if not any(group_alive(group) for group in groups):
-                sys.exit(0)
-            time.sleep(0.01)
-        signal_groups(groups, signal.SIGKILL)
+        # own children reaped, so that a zombie does not count as a process still there), and
+        # after the SIGKILL once that has taken (at most another 0.5 s).
+        for then in (signal.SIGKILL, None):
+            deadline = time.monotonic() + 0.5
+            while time.monotonic() < deadline:
+                reap()
+                if not any(group_alive(group) for group in groups):
+                    sys.exit(0)
+                time.sleep(0.01)
+            if then is not None:
+                signal_groups(groups, then)
     sys.exit(0)
 
 
