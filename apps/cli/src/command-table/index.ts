@@ -8,6 +8,7 @@ import { cancelCommand } from "./cancel.js";
 import { completeCommand, completionCommand } from "./completion.js";
 import { duCommand } from "./du.js";
 import { gcCommand } from "./gc.js";
+import { graphCommand } from "./graph.js";
 import { guiCommand } from "./gui.js";
 import { logsCommand } from "./logs.js";
 import { psCommand } from "./ps.js";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   showCommand,
   logsCommand,
   validateCommand,
+  graphCommand,
   guiCommand,
   rmCommand,
   gcCommand,

@@ -1,7 +1,7 @@
 // `runyard validate WORKFLOW...`: check workflow files without running them; every problem
 // of every file, each with its line and column, and a warning for each thing the format
-// accepts but this version cannot run yet (a field such as `timeout`, a backend such as
-// slurm): the file is valid, but `runyard run` refuses it.
+// accepts but this version cannot run yet (the field `foreach`, the slurm backend): the file
+// is valid, but `runyard run` refuses it.
 // Its help and flags only; the code is loaded when the command runs (commands/validate.ts).
 import type { Command } from "../command.js";
 
@@ -11,8 +11,8 @@ export const validateCommand: Command = {
   usage: "runyard validate <workflow.yaml>...",
   help: `Parses each workflow file and reports every problem at once, as file:line:column,
 with a suggestion where one is likely (unknown keys, misspelt step ids). What the format
-accepts but this version does not run yet (the fields if, foreach, timeout, retries; the
-slurm backend) gets a warning on stderr: the file is valid, but 'runyard run' refuses it.
+accepts but this version does not run yet (the field foreach; the slurm backend) gets a
+warning on stderr: the file is valid, but 'runyard run' refuses it.
 Exit 0 when all files are valid, 3 when any is not.
 
 Options:

@@ -1,7 +1,7 @@
 // `runyard validate WORKFLOW...`: check workflow files without running them; every problem
 // of every file, each with its line and column, and a warning for each thing the format
-// accepts but this version cannot run yet (a field such as `timeout`, a backend such as
-// slurm): the file is valid, but `runyard run` refuses it.
+// accepts but this version cannot run yet (the field `foreach`, the slurm backend): the file
+// is valid, but `runyard run` refuses it.
 import { resolve } from "node:path";
 import { unsupportedFields } from "@runyard/executor";
 import {
