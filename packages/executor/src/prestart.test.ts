@@ -35,6 +35,28 @@ const gone = (pid: number | undefined) =>
     { timeout: 15_000, interval: 25 },
   );
 
+/** A front end that prestarts an executor, says its pid, and is SIGKILLed, with no chance to clean up. */
+async function prestartThenDie(runsRoot: string): Promise<number> {
+  const built = new URL("../dist/prestart.js", import.meta.url).pathname;
+  const script = `
+    import { prestartExecutor } from ${JSON.stringify(built)};
+    const executor = await prestartExecutor({ runsRoot: ${JSON.stringify(runsRoot)} });
+    console.log(executor.pid);
+    process.kill(process.pid, "SIGKILL");
+  `;
+  const frontEnd = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  frontEnd.stdout.on("data", (chunk) => {
+    out += chunk;
+  });
+  await new Promise((resolvePromise) => frontEnd.on("close", resolvePromise));
+  const pid = Number(out.trim());
+  expect(pid).toBeGreaterThan(0);
+  return pid;
+}
+
 describe("prestartExecutor", () => {
   it("starts the executor in an empty staging directory, and launchRun adopts it", async () => {
     const { file, runsRoot } = workflowFile("steps:\n  a:\n    run: echo adopted\n");
@@ -101,45 +123,14 @@ describe("prestartExecutor", () => {
   it("removes its staging directory itself when the front end dies before go", async () => {
     const { runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
     mkdirSync(runsRoot);
-    // A front end that prestarts, says where, and is killed with no chance to clean up.
-    const script = `
-      import { prestartExecutor } from ${JSON.stringify(new URL("../dist/prestart.js", import.meta.url).pathname)};
-      const executor = await prestartExecutor({ runsRoot: ${JSON.stringify(runsRoot)} });
-      console.log(executor.pid);
-      process.kill(process.pid, "SIGKILL");
-    `;
-    const frontEnd = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    frontEnd.stdout.on("data", (chunk) => {
-      out += chunk;
-    });
-    await new Promise((resolvePromise) => frontEnd.on("close", resolvePromise));
-    const pid = Number(out.trim());
-    expect(pid).toBeGreaterThan(0);
+    const pid = await prestartThenDie(runsRoot);
     await gone(pid);
     expect(readdirSync(runsRoot)).toEqual([]);
   });
 
   it("removes the runs root made for it too when the front end is killed before go", async () => {
     const { runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n");
-    const script = `
-      import { prestartExecutor } from ${JSON.stringify(new URL("../dist/prestart.js", import.meta.url).pathname)};
-      const executor = await prestartExecutor({ runsRoot: ${JSON.stringify(runsRoot)} });
-      console.log(executor.pid);
-      process.kill(process.pid, "SIGKILL");
-    `;
-    const frontEnd = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    frontEnd.stdout.on("data", (chunk) => {
-      out += chunk;
-    });
-    await new Promise((resolvePromise) => frontEnd.on("close", resolvePromise));
-    const pid = Number(out.trim());
-    expect(pid).toBeGreaterThan(0);
+    const pid = await prestartThenDie(runsRoot);
     await gone(pid);
     expect(existsSync(runsRoot)).toBe(false);
   });

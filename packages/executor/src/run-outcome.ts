@@ -49,17 +49,18 @@ export function storageError(storage: StorageFailure, error: unknown): RunyardEr
 }
 
 /**
- * The failed steps whose failure a step with `if: failure` handled: one that needs the failed
- * step and completed. Each maps to the steps that handled it. A failure taken care of by the
- * workflow's own failure path (the "red path" of a decision) does not fail the run.
+ * The failed steps, by whether the workflow's own failure path took care of them: `handled`
+ * maps each failed step that a step with `if: failure` needing it completed (the "red path"
+ * of a decision) to those steps; `failed` is the rest, which fail the run.
  */
-export function handledFailures(
+export function failures(
   steps: readonly ResolvedStep[],
-  failed: readonly ResolvedStep[],
   states: ReadonlyMap<string, string>,
-): Map<string, string[]> {
+): { failed: string[]; handled: Map<string, string[]> } {
+  const failed: string[] = [];
   const handled = new Map<string, string[]>();
-  for (const { id } of failed) {
+  for (const { id } of steps) {
+    if (states.get(id) !== "failed") continue;
     const by = steps
       .filter(
         (step) =>
@@ -69,8 +70,9 @@ export function handledFailures(
       )
       .map((step) => step.id);
     if (by.length > 0) handled.set(id, by);
+    else failed.push(id);
   }
-  return handled;
+  return { failed, handled };
 }
 
 /** How a run ended, from how its steps did: a failure wins over a cancel. */

@@ -36,7 +36,6 @@ import { trackLiveRun } from "./live-runs.js";
 import { startWithRetries } from "./retrying-step.js";
 import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
-import { handledFailures } from "./run-outcome.js";
 import { Scheduler } from "./scheduler.js";
 import { stepEnvironment } from "./step-env.js";
 import { type RunningStep, type StepRunnerContext, startStep } from "./step-runner.js";
@@ -70,6 +69,7 @@ export interface RunSessionOptions {
 import {
   captureExists,
   describe,
+  failures,
   outcome,
   RunFileWriteError,
   STOP_MARKER,
@@ -246,11 +246,10 @@ export class RunSession {
     // Every step has ended: a backend's helpers (the step spawner) can go.
     for (const backend of Object.values(this.#options.backends)) backend.close?.();
 
-    const failed = workflow.steps.filter((step) => states.get(step.id) === "failed");
-    const handled = handledFailures(workflow.steps, failed, states);
+    const { failed, handled } = failures(workflow.steps, states);
     const { finalStatus, reason } = outcome(
       this.#fatal,
-      failed.map((step) => step.id).filter((id) => !handled.has(id)),
+      failed,
       scheduler.cancelled || workflow.steps.some((step) => states.get(step.id) === "cancelled"),
       scheduler.cancelReason ??
         this.#status.steps.find((step) => step.status === "cancelled")?.reason,
@@ -471,13 +470,11 @@ export class RunSession {
       // Now, not in a microtask: this process is about to exit.
       attempt("killing what left the steps' sessions", () => this.#killEscapedNow());
       // A failure an `if: failure` step already handled does not fail the run here either.
-      const steps = this.#options.workflow.steps;
       const states = new Map(this.#status.steps.map((step) => [step.nodeId, step.status]));
-      const failed = steps.filter((step) => states.get(step.id) === "failed");
-      const handled = handledFailures(steps, failed, states);
+      const { failed, handled } = failures(this.#options.workflow.steps, states);
       const { finalStatus, reason: why } = outcome(
         this.#fatal,
-        failed.map((step) => step.id).filter((id) => !handled.has(id)),
+        failed,
         true,
         scheduler.cancelReason,
         handled,
