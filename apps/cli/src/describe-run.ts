@@ -1,7 +1,7 @@
 // What `ps`, `show` and `logs -f` say about a run beyond its files: why it ended (or why it is
 // in the state it is) and how long it ran — a crashed run's clock stops at its last sign of
 // life, not at now.
-import type { StepState } from "@runyard/schema";
+import { type StepState, workSteps } from "@runyard/schema";
 import type { RunView, TimelineDamage } from "@runyard/store";
 import type { Style } from "./output.js";
 
@@ -31,7 +31,7 @@ function stepFailed(step: StepState, short: boolean): string {
 
 /** `step a failed (exit 2)`, `step a failed (exit 1); step b failed (SIGTERM)`; short: `a, b failed`. */
 function failedWords(view: RunView, short: boolean): string | undefined {
-  const failed = (view.status?.steps ?? []).filter((step) => step.status === "failed");
+  const failed = workSteps(view.status?.steps ?? []).filter((step) => step.status === "failed");
   const [only] = failed;
   if (only === undefined) return undefined;
   if (failed.length === 1) return stepFailed(only, short);
@@ -41,7 +41,7 @@ function failedWords(view: RunView, short: boolean): string | undefined {
 
 /** `all 3 steps completed`, `2 completed, 1 skipped`; empty without status.json. */
 function stepCounts(view: RunView): string {
-  const steps = view.status?.steps ?? [];
+  const steps = workSteps(view.status?.steps ?? []);
   const counts = new Map<string, number>();
   for (const step of steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
   if (steps.length > 0 && counts.get("completed") === steps.length)

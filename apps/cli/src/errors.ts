@@ -54,7 +54,6 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_WORKFLOW_NOT_FOUND: EXIT.notFound,
   E_RUN_NOT_FOUND: EXIT.notFound,
   E_STEP_NOT_FOUND: EXIT.notFound,
-  E_WORKFLOW_UNSUPPORTED: EXIT.invalid,
   E_BACKEND_UNAVAILABLE: EXIT.invalid,
   E_RUN_OPTIONS: EXIT.usage,
   E_ABORTED: EXIT.cancelled,

@@ -44,6 +44,8 @@ export class ProgressPrinter {
   /** How each step ended last: a retried step's earlier attempts do not count. */
   private readonly ended = new Map<string, string>();
   private readonly partial = new Map<string, HeldLine>();
+  /** Foreach steps: their instances are what the summary counts. */
+  private readonly loops = new Set<string>();
   private runId = "";
 
   constructor(
@@ -70,6 +72,19 @@ export class ProgressPrinter {
         output.err(`  ${paint(output, "blue", "▶")} ${this.pad(event.stepId)} started${attempt}\n`);
         return;
       }
+      case "step-expand": {
+        // A long loop's instances come in several events: the first says it all.
+        if (this.loops.has(event.stepId)) return;
+        this.loops.add(event.stepId);
+        for (const { nodeId } of event.items) this.width = Math.max(this.width, nodeId.length);
+        const count = event.total;
+        const limit = event.parallel === undefined ? "" : `, ${event.parallel} at a time`;
+        const from = event.file === undefined ? "" : ` from ${safeText(event.file)}`;
+        output.err(
+          `  ${paint(output, "blue", "⋯")} ${this.pad(event.stepId)} ${count} ${count === 1 ? "item" : "items"}${from}${limit}\n`,
+        );
+        return;
+      }
       case "step-status":
         output.err(
           `  ${paint(output, "gray", "·")} ${this.pad(event.stepId)} ${event.status}${because(event.reason)}\n`,
@@ -82,7 +97,18 @@ export class ProgressPrinter {
         // duration worth printing.
         const took =
           event.captureSeq === undefined ? "" : ` in ${formatDuration(event.durationMs)}`;
-        if (event.status === "completed") {
+        if (this.loops.has(event.stepId)) {
+          // A foreach step's end sums up its instances, each of which had its own line.
+          const [mark, colour] =
+            event.status === "completed"
+              ? (["✓", "green"] as const)
+              : event.status === "failed"
+                ? (["✗", "red"] as const)
+                : (["■", "yellow"] as const);
+          output.err(
+            `  ${paint(output, colour, mark)} ${this.pad(event.stepId)} ${event.status} in ${formatDuration(event.durationMs)}${because(event.reason)}\n`,
+          );
+        } else if (event.status === "completed") {
           output.err(
             `  ${paint(output, "green", "✓")} ${this.pad(event.stepId)} completed${took}\n`,
           );
@@ -121,11 +147,13 @@ export class ProgressPrinter {
         return;
       case "run-end": {
         const counts = new Map<string, number>();
-        for (const status of this.ended.values()) counts.set(status, (counts.get(status) ?? 0) + 1);
+        // A foreach step counts as its instances.
+        const ended = [...this.ended].filter(([stepId]) => !this.loops.has(stepId));
+        for (const [, status] of ended) counts.set(status, (counts.get(status) ?? 0) + 1);
         const parts = ["completed", "failed", "skipped", "cancelled"]
           .filter((status) => counts.has(status))
           .map((status) => `${counts.get(status)} ${status}`);
-        const firstFailed = [...this.ended].find(([, status]) => status === "failed")?.[0];
+        const firstFailed = ended.find(([, status]) => status === "failed")?.[0];
         const colour =
           event.finalStatus === "success"
             ? "green"

@@ -1,6 +1,6 @@
 // The JSON the page reads: each run reduced to what a list needs. Built from the store's read
 // side, so the GUI shows exactly what `runyard ps` and integrators see.
-import { listRuns, type RunView, type TimelineDamage } from "@runyard/store";
+import { listRuns, type RunView, type TimelineDamage, workSteps } from "@runyard/store";
 
 export interface RunRow {
   runId: string;
@@ -30,7 +30,7 @@ export interface RunsResponse {
 }
 
 export function toRow(view: RunView): RunRow {
-  const steps = view.status?.steps ?? [];
+  const steps = workSteps(view.status?.steps ?? []);
   const count = (status: string) => steps.filter((step) => step.status === status).length;
   return {
     runId: view.runId,

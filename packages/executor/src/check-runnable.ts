@@ -4,8 +4,7 @@
 import type { ResolvedWorkflow } from "@runyard/schema";
 import { resolveParamValues } from "@runyard/schema";
 import type { Backend } from "./backend.js";
-import { BackendUnavailableError, ParamsError, UnsupportedFieldsError } from "./errors.js";
-import { unsupportedFields } from "./unsupported-fields.js";
+import { BackendUnavailableError, ParamsError } from "./errors.js";
 
 /** Refuses what this executor cannot run; returns the value of every param. */
 export function checkRunnable(
@@ -14,8 +13,6 @@ export function checkRunnable(
   given: Readonly<Record<string, string>>,
   backends: Readonly<Record<string, Backend>>,
 ): Record<string, string> {
-  const unsupported = unsupportedFields(workflow);
-  if (unsupported.length > 0) throw new UnsupportedFieldsError(workflowPath, unsupported);
   const params = resolveParamValues(workflow, given);
   if (!params.ok) {
     throw new ParamsError(

@@ -1,6 +1,5 @@
 // Errors runWorkflow throws before a run exists (so the CLI can tell "nothing ran").
-import { formatProblem, RunyardError } from "@runyard/schema";
-import type { UnsupportedField } from "./unsupported-fields.js";
+import { RunyardError } from "@runyard/schema";
 
 /** The abort signal had fired before the run started; nothing was created. */
 export class RunAbortedError extends RunyardError {
@@ -33,27 +32,5 @@ export class ParamsError extends RunyardError {
 export class RunOptionsError extends RunyardError {
   constructor(message: string) {
     super("E_RUN_OPTIONS", message);
-  }
-}
-
-/** The workflow uses fields this executor does not act on yet; nothing was created. */
-export class UnsupportedFieldsError extends RunyardError {
-  readonly file: string;
-  readonly fields: readonly UnsupportedField[];
-
-  /** `file` as the user named it; `fields` as unsupportedFields found them (at least one). */
-  constructor(file: string, fields: readonly UnsupportedField[]) {
-    const lines = fields.map((field) => formatProblem(file, field));
-    super(
-      "E_WORKFLOW_UNSUPPORTED",
-      lines.length === 1
-        ? (lines[0] ?? file)
-        : `${file}: ${lines.length} fields this executor does not support yet\n${lines.join("\n")}`,
-      {
-        hint: "the format accepts these fields so that workflows keep working once they are supported; this version would ignore them",
-      },
-    );
-    this.file = file;
-    this.fields = fields;
   }
 }

@@ -15,7 +15,6 @@ export {
   ParamsError,
   RunAbortedError,
   RunOptionsError,
-  UnsupportedFieldsError,
 } from "./errors.js";
 export { type ExecuteStagedOptions, executeStagedRun } from "./execute-staged.js";
 export {
@@ -50,4 +49,3 @@ export {
   SYSTEM_PYTHONS,
   spawnerChoiceProblem,
 } from "./spawner-backend.js";
-export { type UnsupportedField, unsupportedFields } from "./unsupported-fields.js";

@@ -14,7 +14,7 @@ import type {
   RunMeta,
   RunStatus,
 } from "@runyard/schema";
-import { now, RUN_FILES } from "@runyard/schema";
+import { ENV, expandLoop, now, RUN_FILES } from "@runyard/schema";
 import {
   type CreatedRunDirectory,
   createInitialStatus,
@@ -33,6 +33,7 @@ import { killMarkedProcesses } from "./crash-reaper.js";
 import { EventPipeline } from "./event-pipeline.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
+import { loopItems } from "./loop-items.js";
 import { startWithRetries } from "./retrying-step.js";
 import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
@@ -75,6 +76,9 @@ import {
   STOP_MARKER,
   storageError,
 } from "./run-outcome.js";
+
+/** About how long a step-expand line may grow before the rest go in another. */
+const EXPAND_EVENT_BYTES = 256 * 1024;
 
 export class RunSession {
   readonly #options: RunSessionOptions;
@@ -190,6 +194,8 @@ export class RunSession {
     const scheduler = new Scheduler(workflow.steps, this.#options.maxParallel, {
       start: (step) => this.#startStep(pipeline, step),
       settle: (step, status, reason) => this.#settle(pipeline, step, status, reason),
+      expand: (step) => this.#expand(pipeline, step),
+      endLoop: (step, status, reason) => this.#endLoop(pipeline, step, status, reason),
     });
     this.#scheduler = scheduler;
 
@@ -386,11 +392,16 @@ export class RunSession {
     };
   }
 
+  /**
+   * The step-end of a step that ran no process of its own: one that never started (skipped,
+   * cancelled, failed to start), or a foreach step, whose instances did the work.
+   */
   #settle(
     pipeline: EventPipeline,
     step: ResolvedStep,
-    status: "skipped" | "cancelled" | "failed",
+    status: "completed" | "skipped" | "cancelled" | "failed",
     reason: string,
+    durationMs = 0,
   ) {
     pipeline.emit({
       type: "step-end",
@@ -398,9 +409,57 @@ export class RunSession {
       status,
       exitCode: null,
       signal: null,
-      durationMs: 0,
+      durationMs,
       reason,
     });
+  }
+
+  /** When each foreach step was expanded (performance.now()), for its duration. */
+  readonly #expandedAt = new Map<string, number>();
+
+  /** A foreach step is due: its items (read now, from a file), its instances, step-expand. */
+  #expand(pipeline: EventPipeline, step: ResolvedStep): ResolvedStep[] {
+    const spec = step.foreach;
+    const values = { ...this.#options.params, [ENV.runDir]: this.#options.created.directory };
+    const instances = spec === undefined ? [] : expandLoop(step, loopItems(spec, values));
+    this.#expandedAt.set(step.id, performance.now());
+    const emit = (items: { nodeId: string; item: string }[]) =>
+      pipeline.emit({
+        type: "step-expand",
+        stepId: step.id,
+        items,
+        total: instances.length,
+        ...(spec?.kind === "file" ? { file: spec.written } : {}),
+        ...(step.parallel === undefined ? {} : { parallel: step.parallel }),
+      });
+    // Lines of about EXPAND_EVENT_BYTES at most: a reader takes lines of up to 1 MiB.
+    let chunk: { nodeId: string; item: string }[] = [];
+    let bytes = 0;
+    for (const instance of instances) {
+      const entry = { nodeId: instance.id, item: instance.item?.value ?? "" };
+      const size = Buffer.byteLength(JSON.stringify(entry));
+      if (chunk.length > 0 && bytes + size > EXPAND_EVENT_BYTES) {
+        emit(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(entry);
+      bytes += size + 1;
+    }
+    if (chunk.length > 0 || instances.length === 0) emit(chunk);
+    return instances;
+  }
+
+  /** Every instance of a foreach step has ended: the step's own step-end says how they did. */
+  #endLoop(
+    pipeline: EventPipeline,
+    step: ResolvedStep,
+    status: "completed" | "failed" | "cancelled",
+    reason: string,
+  ) {
+    const since = this.#expandedAt.get(step.id);
+    const durationMs = since === undefined ? 0 : Math.round(performance.now() - since);
+    this.#settle(pipeline, step, status, reason, durationMs);
   }
 
   /** Starts a step: its first attempt, and the ones its `retries` allow (retrying-step.ts). */

@@ -6,7 +6,6 @@ import { RunMetaSchema, RunStatusSchema, WorkflowError } from "@runyard/schema";
 import { readRun, readSummary } from "@runyard/store";
 import { describe, expect, it } from "vitest";
 import { EventLog, fifo, started, workflowFile } from "../test/helpers.js";
-import { UnsupportedFieldsError } from "./errors.js";
 import { runWorkflow } from "./run-workflow.js";
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -249,37 +248,6 @@ describe("runWorkflow", () => {
     const result = await runWorkflow({ workflowFile: file, runsRoot });
     expect(result.finalStatus).toBe("failed");
     expect(result.status.steps[0]?.reason).toMatch(/^working directory does not exist: .*nowhere$/);
-  });
-
-  it("refuses fields it does not support yet, naming each with its position; creates nothing", async () => {
-    const { file, runsRoot } = workflowFile(`defaults:
-  retries: 1
-  timeout: 1h
-steps:
-  build:
-    run: make
-    timeout: 10m
-    retries: 2
-  test: {needs: build, run: make test, if: failure, retries: 0}
-  each:
-    foreach: [a, b]
-    run: echo $ITEM
-  all: {foreach: "1-3", run: echo $ITEM}
-`);
-    const refused: unknown = await runWorkflow({ workflowFile: file, runsRoot }).catch(
-      (error: unknown) => error,
-    );
-    expect(refused).toBeInstanceOf(UnsupportedFieldsError);
-    expect(refused).toHaveProperty("code", "E_WORKFLOW_UNSUPPORTED");
-    // Timeouts, retries and conditions are supported: they are not among them.
-    expect((refused as Error).message).toBe(
-      [
-        `${file}: 2 fields this executor does not support yet`,
-        `${file}:11:5: steps.each.foreach: not supported yet by this executor (coming with foreach); remove it to run`,
-        `${file}:13:9: steps.all.foreach: not supported yet by this executor (coming with foreach); remove it to run`,
-      ].join("\n"),
-    );
-    expect(existsSync(runsRoot)).toBe(false);
   });
 
   it("numbers captures without a gap when a step cannot create its captures", async () => {

@@ -1,10 +1,14 @@
-import type { ResolvedStep } from "@runyard/schema";
+import { expandLoop, type ResolvedStep } from "@runyard/schema";
 import { describe, expect, it } from "vitest";
 import { Scheduler } from "./scheduler.js";
 import type { RunningStep, StepOutcome } from "./step-runner.js";
 
 function step(id: string, needs: string[] = []): ResolvedStep {
   return { id, name: id, needs } as unknown as ResolvedStep;
+}
+
+function loop(id: string, items: string[], needs: string[] = [], parallel?: number): ResolvedStep {
+  return { ...step(id, needs), foreach: { kind: "items", items }, parallel };
 }
 
 /** Steps that end when the test says so; records what the scheduler did. */
@@ -26,6 +30,14 @@ function harness(steps: ResolvedStep[], maxParallel: number) {
       };
     },
     settle(next, status, reason) {
+      trace.push(`${status} ${next.id} (${reason})`);
+    },
+    expand(next) {
+      if (next.foreach?.kind !== "items") throw new Error("cannot read its foreach file");
+      trace.push(`expand ${next.id}`);
+      return expandLoop(next, next.foreach.items);
+    },
+    endLoop(next, status, reason) {
       trace.push(`${status} ${next.id} (${reason})`);
     },
   });
@@ -129,5 +141,121 @@ describe("Scheduler", () => {
       'skipped c (needs "b", which was skipped)',
     ]);
     expect((await done).get("c")).toBe("skipped");
+  });
+
+  describe("foreach", () => {
+    it("runs one instance per item, then the steps that need the loop (the join)", async () => {
+      const { scheduler, trace, end } = harness(
+        [step("prep"), loop("mesh", ["coarse", "fine"], ["prep"]), step("collect", ["mesh"])],
+        4,
+      );
+      const done = scheduler.run();
+      await end("prep", "completed");
+      expect(trace).toEqual([
+        "start prep",
+        "expand mesh",
+        "start mesh[coarse]",
+        "start mesh[fine]",
+      ]);
+      expect(scheduler.state("mesh")).toBe("running");
+      await end("mesh[fine]", "completed");
+      expect(trace.at(-1)).toBe("start mesh[fine]");
+      await end("mesh[coarse]", "completed");
+      expect(trace.slice(-2)).toEqual(["completed mesh (all 2 items completed)", "start collect"]);
+      await end("collect", "completed");
+      const states = await done;
+      expect(states.get("mesh")).toBe("completed");
+      expect(states.get("mesh[coarse]")).toBe("completed");
+    });
+
+    it("keeps to the loop's parallel limit and to the run's", async () => {
+      const { scheduler, trace, end } = harness(
+        [loop("l", ["a", "b", "c", "d"], [], 2), step("x")],
+        3,
+      );
+      const done = scheduler.run();
+      // x comes first in the ready queue only if it is earlier; here the loop expands first.
+      expect(trace).toEqual(["expand l", "start x", "start l[a]", "start l[b]"]);
+      await end("l[a]", "completed");
+      expect(trace.at(-1)).toBe("start l[c]");
+      await end("x", "completed");
+      expect(trace.at(-1)).toBe("start l[c]");
+      await end("l[b]", "completed");
+      await end("l[c]", "completed");
+      await end("l[d]", "completed");
+      expect((await done).get("l")).toBe("completed");
+    });
+
+    it("fails the loop when an instance fails, after every instance has ended", async () => {
+      const { scheduler, trace, end } = harness([loop("l", ["a", "b"]), step("after", ["l"])], 4);
+      const done = scheduler.run();
+      await end("l[a]", "failed");
+      expect(scheduler.state("l")).toBe("running");
+      await end("l[b]", "completed");
+      expect(trace.slice(-2)).toEqual([
+        "failed l (1 of 2 items failed: l[a])",
+        'skipped after (needs "l", which failed)',
+      ]);
+      expect((await done).get("l")).toBe("failed");
+    });
+
+    it("completes a loop without items at once", async () => {
+      const { scheduler, trace } = harness([loop("l", []), step("after", ["l"])], 4);
+      const done = scheduler.run();
+      expect(trace).toEqual(["expand l", "completed l (no items)", "start after"]);
+      scheduler.cancel("user");
+      await done;
+    });
+
+    it("fails a loop whose items cannot be had, and starts none of it", async () => {
+      const broken = { ...step("l"), foreach: { kind: "file", written: "x", cwd: "/" } };
+      const { scheduler, trace } = harness([broken as ResolvedStep], 4);
+      const states = await scheduler.run();
+      expect(trace).toEqual(["failed l (cannot read its foreach file)"]);
+      expect(states.get("l")).toBe("failed");
+    });
+
+    it("cancels a loop: running instances stopped, waiting ones not started, the loop cancelled", async () => {
+      const { scheduler, trace, end } = harness([loop("l", ["a", "b", "c"], [], 1)], 4);
+      const done = scheduler.run();
+      expect(scheduler.cancelStep("l", "asked")).toBe(true);
+      await end("l[a]", "cancelled");
+      expect(trace).toEqual([
+        "expand l",
+        "start l[a]",
+        "cancelled l[b] (not started: asked)",
+        "cancelled l[c] (not started: asked)",
+        "cancelled l (3 of 3 items cancelled)",
+      ]);
+      expect((await done).get("l")).toBe("cancelled");
+    });
+
+    it("cancels one instance; the others go on and the loop ends cancelled", async () => {
+      const { scheduler, trace, end } = harness([loop("l", ["a", "b"], [], 1)], 4);
+      const done = scheduler.run();
+      expect(scheduler.cancelStep("l[b]", "asked")).toBe(true);
+      await end("l[a]", "completed");
+      expect(trace).toEqual([
+        "expand l",
+        "start l[a]",
+        "cancelled l[b] (not started: asked)",
+        "cancelled l (1 of 2 items cancelled)",
+      ]);
+      await done;
+    });
+
+    it("records the loop's end at once when the run is abandoned", async () => {
+      const { scheduler, trace } = harness([loop("l", ["a", "b", "c"], [], 1)], 4);
+      void scheduler.run();
+      scheduler.abandon("exiting");
+      expect(trace).toEqual([
+        "expand l",
+        "start l[a]",
+        "abandoned l[a] (exiting)",
+        "cancelled l[b] (not started: the run was cancelled (exiting))",
+        "cancelled l[c] (not started: the run was cancelled (exiting))",
+        "cancelled l (3 of 3 items cancelled)",
+      ]);
+    });
   });
 });

@@ -26,6 +26,55 @@ export interface SchedulerHooks {
   start(step: ResolvedStep): RunningStep;
   /** Records the end of a step that never ran (skipped, cancelled, or failed to start). */
   settle(step: ResolvedStep, status: "skipped" | "cancelled" | "failed", reason: string): void;
+  /**
+   * A foreach step is due: its instances (see expandLoop), recorded as its expansion. A throw
+   * (its item file cannot be read) fails the step with the error as reason.
+   */
+  expand(step: ResolvedStep): readonly ResolvedStep[];
+  /** Every instance of a foreach step has ended: records the step's own end. */
+  endLoop(step: ResolvedStep, status: LoopEnd, reason: string): void;
+}
+
+type LoopEnd = "completed" | "failed" | "cancelled";
+
+/** A foreach step that is running its instances, which sit at [first, end) of the steps. */
+interface Loop {
+  readonly position: number;
+  readonly first: number;
+  readonly end: number;
+  /** The next instance to release into the ready queue. */
+  next: number;
+  /** Instances released and not ended yet. */
+  released: number;
+  readonly limit: number;
+  /** Instances not ended yet. */
+  remaining: number;
+  readonly failed: string[];
+  cancelled: number;
+  /** Its end is recorded (the last instance ended, or the run was abandoned). */
+  ended: boolean;
+}
+
+/** "2 of 10 items failed: mesh[b], mesh[c]"; the three first failed ids at most. */
+function loopEnding(loop: Loop): { status: LoopEnd; reason: string } {
+  const count = loop.end - loop.first;
+  const items = count === 1 ? "item" : "items";
+  if (loop.failed.length > 0) {
+    const named = loop.failed.slice(0, 3).join(", ");
+    const more = loop.failed.length > 3 ? `, and ${loop.failed.length - 3} more` : "";
+    return {
+      status: "failed",
+      reason: `${loop.failed.length} of ${count} ${items} failed: ${named}${more}`,
+    };
+  }
+  if (loop.cancelled > 0) {
+    return { status: "cancelled", reason: `${loop.cancelled} of ${count} ${items} cancelled` };
+  }
+  if (count === 0) return { status: "completed", reason: "no items" };
+  return {
+    status: "completed",
+    reason: count === 1 ? "its item completed" : `all ${count} items completed`,
+  };
 }
 
 /** Why a step that never ran was cancelled along with the run. */
@@ -35,7 +84,8 @@ function notStarted(runReason: string): string {
 }
 
 export class Scheduler {
-  readonly #steps: readonly ResolvedStep[];
+  /** The workflow's steps, then the instances of foreach steps as they are expanded. */
+  readonly #steps: ResolvedStep[];
   readonly #maxParallel: number;
   readonly #hooks: SchedulerHooks;
   readonly #states = new Map<string, SchedulerState>();
@@ -57,13 +107,19 @@ export class Scheduler {
   /** Running steps that were told to stop (a cancel of the step or of the run). */
   readonly #stopping = new Set<string>();
   #cancelReason: string | undefined;
+  /** Foreach steps running their instances, by the step's position. */
+  readonly #loops = new Map<number, Loop>();
+  /** For an instance's position, its loop. */
+  readonly #loopOf = new Map<number, Loop>();
+  /** Loops whose last instance has ended, to be ended by the pump. */
+  #endingLoops: Loop[] = [];
   /** A pump is under way; a change from within it (a hook) is queued for that pump. */
   #pumping = false;
   #finished!: () => void;
   readonly #done: Promise<ReadonlyMap<string, SchedulerState>>;
 
   constructor(steps: readonly ResolvedStep[], maxParallel: number, hooks: SchedulerHooks) {
-    this.#steps = steps;
+    this.#steps = [...steps];
     this.#maxParallel = maxParallel;
     this.#hooks = hooks;
     this.#pending = steps.length;
@@ -117,6 +173,16 @@ export class Scheduler {
     this.#cancelReason ??= reason;
     for (const running of this.#running.values()) running.abandon(reason);
     this.#pump();
+    // The abandoned instances are recorded now and their loops must be too: the process exits.
+    for (const loop of this.#loops.values()) {
+      if (loop.ended) continue;
+      loop.ended = true;
+      const step = this.#steps[loop.position];
+      if (step === undefined) continue;
+      loop.cancelled += loop.remaining;
+      const { status, reason: why } = loopEnding(loop);
+      this.#hooks.endLoop(step, status, why);
+    }
   }
 
   /** Cancels one step; its dependents are skipped. False if it has already ended or is unknown. */
@@ -125,6 +191,9 @@ export class Scheduler {
     const step = position === undefined ? undefined : this.#steps[position];
     if (position === undefined || !step) return false;
     const state = this.#states.get(stepId);
+    const loop = this.#loops.get(position);
+    if (loop !== undefined)
+      return this.#stopLoop(loop, reason, (id) => this.cancelStep(id, reason));
     if (state === "running") {
       this.#stopping.add(stepId);
       this.#running.get(stepId)?.cancel(reason);
@@ -142,10 +211,31 @@ export class Scheduler {
    * once (no grace period); a pending one is cancelled. False if it has ended or is unknown.
    */
   killStep(stepId: string, reason: string): boolean {
+    const position = this.#positions.get(stepId);
+    const loop = position === undefined ? undefined : this.#loops.get(position);
+    if (loop !== undefined) return this.#stopLoop(loop, reason, (id) => this.killStep(id, reason));
     const running = this.#running.get(stepId);
     if (running === undefined) return this.cancelStep(stepId, reason);
     this.#stopping.add(stepId);
     running.abandon(reason);
+    return true;
+  }
+
+  /** Stops every instance of a loop the way `stop` stops one; false if the loop has ended. */
+  #stopLoop(loop: Loop, reason: string, stop: (id: string) => boolean): boolean {
+    if (loop.remaining === 0) return false;
+    // No instance starts after this; those released and pending are stopped below.
+    const unreleased = loop.next;
+    loop.next = loop.end;
+    for (let position = loop.first; position < loop.end; position++) {
+      const instance = this.#steps[position];
+      if (instance === undefined) continue;
+      if (position >= unreleased && this.#isPending(position)) {
+        this.#setState(position, "cancelled");
+        this.#hooks.settle(instance, "cancelled", `not started: ${reason}`);
+      } else stop(instance.id);
+    }
+    this.#pump();
     return true;
   }
 
@@ -179,6 +269,11 @@ export class Scheduler {
   #pumpSteps(): void {
     this.#cursor = -1;
     for (;;) {
+      if (this.#endingLoops.length > 0) {
+        const ending = this.#endingLoops;
+        this.#endingLoops = [];
+        for (const loop of ending) this.#endLoop(loop);
+      }
       const position = this.#nextVisit();
       if (position !== undefined) {
         this.#cursor = position;
@@ -255,8 +350,81 @@ export class Scheduler {
       this.#hooks.settle(step, "skipped", "if: failure, and none of its needs failed");
       return;
     }
-    if (this.#running.size < this.#maxParallel) this.#start(position, step);
+    if (step.foreach !== undefined) this.#expand(position, step);
+    else if (this.#running.size < this.#maxParallel) this.#start(position, step);
     else this.#ready.push(position);
+  }
+
+  /**
+   * A foreach step is due: its instances join the steps, pending, and the first of them (as
+   * many as its `parallel` allows) the ready queue; the step runs until the last has ended.
+   */
+  #expand(position: number, step: ResolvedStep): void {
+    let instances: readonly ResolvedStep[];
+    try {
+      instances = this.#hooks.expand(step);
+    } catch (error) {
+      this.#setState(position, "failed");
+      this.#hooks.settle(step, "failed", (error as Error).message);
+      return;
+    }
+    this.#setState(position, "running");
+    const first = this.#steps.length;
+    const loop: Loop = {
+      position,
+      first,
+      end: first + instances.length,
+      next: first,
+      released: 0,
+      limit: step.parallel ?? Number.POSITIVE_INFINITY,
+      remaining: instances.length,
+      failed: [],
+      cancelled: 0,
+      ended: false,
+    };
+    this.#loops.set(position, loop);
+    for (const instance of instances) {
+      const at = this.#steps.push(instance) - 1;
+      this.#states.set(instance.id, "pending");
+      this.#positions.set(instance.id, at);
+      this.#dependents.push([]);
+      this.#waiting.push(0);
+      this.#loopOf.set(at, loop);
+    }
+    this.#pending += instances.length;
+    if (instances.length === 0) this.#endLoop(loop);
+    else this.#release(loop);
+  }
+
+  /** Moves a loop's next instances into the ready queue, up to its limit. */
+  #release(loop: Loop): void {
+    while (loop.released < loop.limit && loop.next < loop.end) {
+      const position = loop.next++;
+      if (!this.#isPending(position)) continue;
+      loop.released += 1;
+      this.#ready.push(position);
+    }
+  }
+
+  /** An instance has ended: the next one may go, and the last ends its loop. */
+  #instanceEnded(loop: Loop, position: number, state: SchedulerState): void {
+    if (position < loop.next) loop.released -= 1;
+    loop.remaining -= 1;
+    if (state === "failed") loop.failed.push(this.#steps[position]?.id ?? "");
+    else if (state === "cancelled") loop.cancelled += 1;
+    if (this.#cancelReason === undefined) this.#release(loop);
+    // Ended by the pump, after the instance's own end is recorded (a hook may follow this).
+    if (loop.remaining === 0) this.#endingLoops.push(loop);
+  }
+
+  #endLoop(loop: Loop): void {
+    if (loop.ended) return;
+    loop.ended = true;
+    const step = this.#steps[loop.position];
+    if (step === undefined) return;
+    const { status, reason } = loopEnding(loop);
+    this.#setState(loop.position, status);
+    this.#hooks.endLoop(step, status, reason);
   }
 
   /** Records a step's new state and tells the steps that need it. */
@@ -266,6 +434,8 @@ export class Scheduler {
     if (this.#states.get(step.id) === "pending") this.#pending -= 1;
     this.#states.set(step.id, state);
     if (state === "pending" || state === "running") return;
+    const loop = this.#loopOf.get(position);
+    if (loop !== undefined) this.#instanceEnded(loop, position, state);
     for (const dependent of this.#dependents[position] ?? []) {
       if (!this.#isPending(dependent)) continue;
       const waiting = (this.#waiting[dependent] ?? 0) - 1;

@@ -39,6 +39,7 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
     ...input.params,
     ...input.step.env,
   });
+  const item = input.step.item;
   return {
     ...env,
     [ENV.runId]: input.runId,
@@ -49,5 +50,12 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
     [ENV.stepId]: input.step.id,
     [ENV.stepSeq]: String(input.captureSeq),
     [ENV.attempt]: String(input.attempt),
+    ...(item === undefined
+      ? {}
+      : {
+          [ENV.item]: item.value,
+          [ENV.itemIndex]: String(item.index),
+          [ENV.itemCount]: String(item.count),
+        }),
   };
 }

@@ -73,6 +73,30 @@ export const StepStartEventSchema = eventSchema("step-start", {
     ),
 });
 
+export const StepExpandEventSchema = eventSchema("step-expand", {
+  stepId: StepIdField.describe("The foreach step, now running its instances"),
+  items: z
+    .array(
+      z.object({
+        nodeId: StepIdField.describe("The instance's id, such as mesh[coarse]"),
+        item: z.string(),
+      }),
+    )
+    .describe(
+      "Instances in item order; a long loop's come in several step-expand events, each list following the last",
+    ),
+  total: z.number().int().nonnegative().describe("How many instances the step has in all"),
+  file: z.string().optional().describe("The item file read, when the items came from one"),
+  parallel: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("How many instances may run at once, when the step limits it"),
+}).describe(
+  "A foreach step's items are known: its instances follow it in status.json, pending; the step is running until every instance has ended, then its step-end says how they did",
+);
+
 export const StepStatusEventSchema = eventSchema("step-status", {
   stepId: StepIdField,
   status: StepStatusSchema,
@@ -150,6 +174,7 @@ const durableEventSchemas = [
   RunStartEventSchema,
   RunEndEventSchema,
   StepStartEventSchema,
+  StepExpandEventSchema,
   StepStatusEventSchema,
   StepEndEventSchema,
   LogEventSchema,

@@ -38,6 +38,7 @@ export {
   type RunEventType,
   RunStartEventSchema,
   StepEndEventSchema,
+  StepExpandEventSchema,
   StepOutputEventSchema,
   StepStartEventSchema,
   StepStatusEventSchema,

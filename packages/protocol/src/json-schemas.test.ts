@@ -35,6 +35,7 @@ describe("JSON Schemas in schemas/", () => {
       "run-start",
       "run-end",
       "step-start",
+      "step-expand",
       "step-status",
       "step-end",
       "log",

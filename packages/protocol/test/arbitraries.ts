@@ -145,6 +145,19 @@ export const stepOutputEvent = fc.record(
   },
 );
 
+export const stepExpandEvent = fc.record(
+  {
+    type: fc.constant("step-expand" as const),
+    ...base,
+    stepId: nonEmptyText,
+    items: fc.array(fc.record({ nodeId: nonEmptyText, item: text }), { maxLength: 5 }),
+    total: nonNegative,
+    file: text,
+    parallel: positive,
+  },
+  { requiredKeys: ["type", "runId", "seq", "ts", "stepId", "items", "total"] },
+);
+
 export const logEvent = fc.record(
   {
     type: fc.constant("log" as const),
@@ -176,6 +189,7 @@ export const durableEvent = fc.oneof(
   runStartEvent,
   runEndEvent,
   stepStartEvent,
+  stepExpandEvent,
   stepStatusEvent,
   stepEndEvent,
   logEvent,
@@ -190,6 +204,7 @@ export const eventArbitraries: Record<RunEvent["type"], fc.Arbitrary<RunEvent>> 
   "run-start": runStartEvent,
   "run-end": runEndEvent,
   "step-start": stepStartEvent,
+  "step-expand": stepExpandEvent,
   "step-status": stepStatusEvent,
   "step-end": stepEndEvent,
   "step-output": stepOutputEvent,

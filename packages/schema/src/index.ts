@@ -9,6 +9,16 @@ export {
   type ValidationProblem,
   WorkflowReadError,
 } from "./errors.js";
+export {
+  FOREACH_FILE_MAX_BYTES,
+  FOREACH_MAX_ITEMS,
+  instanceIds,
+  interpolate,
+  parseForeachFile,
+  parseForeachText,
+  parseInstanceId,
+  referencesIn,
+} from "./foreach.js";
 export { HOSTNAME_ENV, shortHostname } from "./host.js";
 export {
   type InputFileOptions,
@@ -43,9 +53,11 @@ export {
   DIRECTORY_MODE,
   ENV,
   FILE_MODE,
+  INSTANCE_ID_PATTERN,
   InvalidRunIdError,
   inboxFileName,
   isRunId,
+  NODE_ID_PATTERN,
   parseCaptureFileName,
   parseRunId,
   RUN_FILES,
@@ -93,6 +105,7 @@ export {
   type StepStatus,
   StepStatusSchema,
   StepTerminalStatuses,
+  workSteps,
 } from "./run-status.js";
 export { didYouMean, editDistance, suggest } from "./suggest.js";
 export {
@@ -109,6 +122,7 @@ export {
   DefaultsSchema,
   DurationSchema,
   EnvMapSchema,
+  ForeachSchema,
   NeedsSchema,
   ParamObjectSchema,
   ParamSchema,
@@ -131,6 +145,9 @@ export {
   type WorkflowParseResult,
 } from "./workflow-load.js";
 export {
+  expandLoop,
+  type ForeachSpec,
+  type LoopItem,
   type ResolvedParam,
   type ResolvedStep,
   type ResolvedWorkflow,

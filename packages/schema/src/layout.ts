@@ -40,6 +40,9 @@ export const ENV = {
   stepId: "RUNYARD_STEP_ID",
   stepSeq: "RUNYARD_STEP_SEQ",
   attempt: "RUNYARD_STEP_ATTEMPT",
+  item: "RUNYARD_ITEM",
+  itemIndex: "RUNYARD_ITEM_INDEX",
+  itemCount: "RUNYARD_ITEM_COUNT",
 } as const;
 
 /** A step id without anchors, for patterns that embed one (capture file names). */
@@ -48,6 +51,21 @@ const STEP_ID = "[A-Za-z0-9][A-Za-z0-9_.-]*";
 /** Step ids become file names, so they are restricted to a portable, traversal-free set. */
 export const STEP_ID_PATTERN = new RegExp(`^${STEP_ID}$`);
 export const STEP_ID_MAX_LENGTH = 100;
+
+/** An item of a `foreach` as it may stand in an instance id: `coarse`, `1`, `v2.1`. */
+export const ITEM_LABEL = "[A-Za-z0-9_.+-]{1,64}";
+
+/** A step id and an item label in brackets, capturing both. */
+export const INSTANCE_ID_PATTERN = new RegExp(`^(${STEP_ID})\\[(${ITEM_LABEL})\\]$`);
+
+/**
+ * The id of what a capture belongs to: a step id, or the id of one instance of a `foreach`
+ * step, `mesh[coarse]` (the item, or its index, in brackets; see foreach.ts).
+ */
+const NODE_ID = `${STEP_ID}(?:\\[${ITEM_LABEL}\\])?`;
+
+/** Step ids and instance ids: what capture file names and events may carry. */
+export const NODE_ID_PATTERN = new RegExp(`^${NODE_ID}$`);
 
 /** Channel names become inbox file names: same rule as step ids. */
 export const CHANNEL_PATTERN = STEP_ID_PATTERN;
@@ -115,7 +133,7 @@ export function captureStem(seq: number, stepId: string): string {
   if (!Number.isSafeInteger(seq) || seq < 1) {
     throw new RunyardError("E_CAPTURE_SEQ", `capture seq must be a positive integer: ${seq}`);
   }
-  if (!STEP_ID_PATTERN.test(stepId))
+  if (!NODE_ID_PATTERN.test(stepId))
     throw new RunyardError("E_STEP_ID", `invalid step id: ${JSON.stringify(stepId)}`);
   return `${String(seq).padStart(6, "0")}-${stepId}`;
 }
@@ -135,7 +153,7 @@ export function inboxFileName(index: number, channel: string): string {
   return `${String(index).padStart(3, "0")}-${channel}.txt`;
 }
 
-const CAPTURE_PATTERN = new RegExp(`^(\\d{6,})-(${STEP_ID})\\.(out|err)$`);
+const CAPTURE_PATTERN = new RegExp(`^(\\d{6,})-(${NODE_ID})\\.(out|err)$`);
 
 /** Parses a capture file name back to its seq, step id and stream, or undefined. */
 export function parseCaptureFileName(

@@ -125,7 +125,7 @@ export function fastLenientRunMeta(input: unknown): LenientMeta | undefined {
   return meta as LenientMeta;
 }
 
-const STEP_TEXT = ["reason", "backend", "jobId"] as const;
+const STEP_TEXT = ["reason", "loop", "item", "backend", "jobId"] as const;
 
 function fastStep(value: unknown): LenientStep | undefined {
   if (!isFields(value)) return undefined;
@@ -144,6 +144,7 @@ function fastStep(value: unknown): LenientStep | undefined {
   if (!optional(value, step, ["exitCode"], exitCode)) return undefined;
   if (!optional(value, step, ["signal"], isStringOrNull)) return undefined;
   if (!optional(value, step, STEP_TEXT, isString)) return undefined;
+  if (!optional(value, step, ["items"], (field) => isInt(field, 0))) return undefined;
   if (!optional(value, step, ["pid", "pgid"], positive)) return undefined;
   const handledBy = (field: unknown) =>
     Array.isArray(field) && field.every((id) => typeof id === "string");

@@ -70,6 +70,21 @@ function stepStateShape<S extends z.ZodType<StepStatus, string>>(status: S) {
         .describe(
           "For a failed step: the `if: failure` steps that needed it and completed, handling its failure (the run does not fail for it)",
         ),
+      loop: z
+        .string()
+        .optional()
+        .describe(
+          "For one instance of a foreach step: that step's id (the instance is `loop[item]`)",
+        ),
+      item: z.string().optional().describe("For one instance of a foreach step: its item"),
+      items: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe(
+          "For a foreach step whose items are known: how many instances it has (they follow it in `steps`)",
+        ),
       backend: z.string().optional().describe("Where the step ran: local or slurm"),
       jobId: z.string().optional().describe("Slurm job id, for steps run as Slurm jobs"),
       pid: z
@@ -90,6 +105,14 @@ function stepStateShape<S extends z.ZodType<StepStatus, string>>(status: S) {
 
 export const StepStateSchema = stepStateShape(StepStatusSchema);
 export type StepState = z.infer<typeof StepStateSchema>;
+
+/**
+ * The steps that do the work, for counts: every step but a foreach step whose instances are
+ * listed (it counts as them, and its own status sums theirs up).
+ */
+export function workSteps<S extends Pick<StepState, "items">>(steps: readonly S[]): S[] {
+  return steps.filter((step) => step.items === undefined);
+}
 
 /** How the run ended: the run-end event's verdict, in the last snapshot. */
 export const RunOutcomeSchema = z

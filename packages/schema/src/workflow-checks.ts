@@ -2,6 +2,8 @@
 // express: what `needs` points at, cycles, params against env, reserved names, and numbers
 // that YAML would silently rewrite. They run on the raw document even when the schema found
 // problems, so the user sees everything at once; values the schema rejects are skipped here.
+
+import { referencesIn } from "./foreach.js";
 import { isRecord } from "./is-record.js";
 import type { IssueProblem } from "./issues.js";
 import { STEP_ID_PATTERN } from "./layout.js";
@@ -165,6 +167,35 @@ function checkParams(params: unknown, env: unknown, input: CheckInput): IssuePro
   return problems;
 }
 
+/** Items YAML would rewrite (1.10 read as 1.1) would name the wrong instance: say so. */
+function checkForeachItems(foreach: unknown, path: Path, input: CheckInput): IssueProblem[] {
+  if (!Array.isArray(foreach)) return [];
+  return foreach.flatMap((item, index) => checkWritten(item, [...path, index], input));
+}
+
+/** What `${NAME}` may name in `foreach.file`: a param of the workflow, or the run directory. */
+function checkForeachFile(foreach: unknown, path: Path, workflow: Record_): IssueProblem[] {
+  if (!isRecord(foreach) || typeof foreach.file !== "string") return [];
+  const { names, unclosed } = referencesIn(foreach.file);
+  const known = [
+    ...(isRecord(workflow.params) ? Object.keys(workflow.params) : []),
+    "RUNYARD_RUN_DIR",
+  ];
+  const problems: IssueProblem[] = [];
+  if (unclosed) {
+    const message = `a "$\{" is not closed: expected $\{NAME}`;
+    problems.push({ path, message, anchor: "value" });
+  }
+  for (const name of names.filter((name) => !known.includes(name))) {
+    problems.push({
+      path,
+      message: `\${${name}} names no param: expected a param of the workflow or RUNYARD_RUN_DIR${didYouMean(name, known)}`,
+      anchor: "value",
+    });
+  }
+  return problems;
+}
+
 /** Every cross-field problem in a workflow document, in no particular order. */
 export function checkWorkflow(input: CheckInput): IssueProblem[] {
   const { value } = input;
@@ -192,6 +223,16 @@ export function checkWorkflow(input: CheckInput): IssueProblem[] {
           anchor: "value",
         });
       }
+      if (step.parallel !== undefined && step.foreach === undefined) {
+        problems.push({
+          path: ["steps", id, "parallel"],
+          message:
+            '"parallel" limits how many instances of a foreach step run at once, and this step has no foreach',
+          anchor: "key",
+        });
+      }
+      problems.push(...checkForeachItems(step.foreach, ["steps", id, "foreach"], input));
+      problems.push(...checkForeachFile(step.foreach, ["steps", id, "foreach", "file"], value));
     }
   }
   return problems;

@@ -4,6 +4,7 @@ import { basename, dirname, extname, resolve } from "node:path";
 import { v5 as uuidv5 } from "uuid";
 import type { z } from "zod";
 import { durationSeconds } from "./duration.js";
+import { instanceIds, parseForeachText } from "./foreach.js";
 import type { SlurmOptionsSchema, Step, StepConditionSchema, Workflow } from "./workflow.js";
 
 export type SlurmOptions = z.infer<typeof SlurmOptionsSchema>;
@@ -35,9 +36,36 @@ export interface ResolvedStep {
   backend: "local" | "slurm";
   /** `defaults.slurm` overlaid with the step's own `slurm`; undefined when neither is set. */
   slurm: SlurmOptions | undefined;
+  /** `foreach`: the items, or the file to read them from when the step is ready. */
+  foreach?: ForeachSpec | undefined;
+  /** With foreach: how many instances may run at once; undefined for no limit of its own. */
+  parallel?: number | undefined;
+  /** For an instance of a foreach step (made by expandLoop): its loop and item. */
+  item?: LoopItem | undefined;
   /** Where the step's id is written in the file, for messages that point back at it. */
   position: { line: number; column: number };
   raw: Step;
+}
+
+/** What a `foreach` runs over: items known from the file, or a file read at run time. */
+export type ForeachSpec =
+  | { kind: "items"; items: string[] }
+  | {
+      kind: "file";
+      /** As written, `${NAME}` and all (see interpolate). */
+      written: string;
+      /** The step's working directory, which a relative path is relative to. */
+      cwd: string;
+    };
+
+/** One instance's place in its loop. */
+export interface LoopItem {
+  /** The foreach step's id. */
+  loop: string;
+  value: string;
+  /** From 0. */
+  index: number;
+  count: number;
 }
 
 export interface ResolvedParam {
@@ -94,6 +122,39 @@ function mergeSlurm(
   return { ...defaults, ...own };
 }
 
+function resolveForeach(foreach: Step["foreach"], cwd: string): ForeachSpec | undefined {
+  if (foreach === undefined) return undefined;
+  if (Array.isArray(foreach)) return { kind: "items", items: foreach.map(String) };
+  if (typeof foreach === "object") {
+    return { kind: "file", written: foreach.file, cwd };
+  }
+  // The schema accepted the text, so it parses.
+  const parsed = parseForeachText(foreach);
+  return { kind: "items", items: parsed.ok ? parsed.items : [] };
+}
+
+/**
+ * The instances of a foreach step for its items: each a step of its own with an id such as
+ * `mesh[coarse]` (see instanceIds), the loop's settings, no needs (the loop's were met) and
+ * no foreach.
+ */
+export function expandLoop(step: ResolvedStep, items: readonly string[]): ResolvedStep[] {
+  const ids = instanceIds(step.id, items);
+  return items.map((value, index) => {
+    const id = ids[index] as string;
+    return {
+      ...step,
+      id,
+      name: `${step.name}${id.slice(step.id.length)}`,
+      needs: [],
+      condition: "success",
+      foreach: undefined,
+      parallel: undefined,
+      item: { loop: step.id, value, index, count: items.length },
+    };
+  });
+}
+
 export interface ResolveInput {
   readonly workflow: Workflow;
   readonly stepOrder: readonly string[];
@@ -111,19 +172,22 @@ export function resolveWorkflow(input: ResolveInput): ResolvedWorkflow {
     const needs =
       step.needs === undefined ? [] : typeof step.needs === "string" ? [step.needs] : step.needs;
     const timeout = step.timeout ?? defaults?.timeout;
+    const cwd = resolve(directory, step.cwd ?? defaults?.cwd ?? ".");
     return {
       id,
       name: step.name ?? id,
       run: step.run,
       needs: [...needs],
       env: stringify(step.env),
-      cwd: resolve(directory, step.cwd ?? defaults?.cwd ?? "."),
+      cwd,
       condition: step.if ?? "success",
       timeoutSeconds: timeout === undefined ? undefined : durationSeconds(timeout),
       retries: step.retries ?? defaults?.retries ?? 0,
       retryDelaySeconds: durationSeconds(step.retryDelay ?? defaults?.retryDelay ?? 0),
       backend: step.backend ?? defaults?.backend ?? "local",
       slurm: mergeSlurm(defaults?.slurm, step.slurm),
+      foreach: resolveForeach(step.foreach, cwd),
+      parallel: step.parallel,
       position: input.stepPosition(id),
       raw: step,
     };

@@ -3,6 +3,7 @@
 // from them. Rules that span several fields (needs, cycles, params) live in workflow-checks.ts.
 import { z } from "zod";
 import { DURATION_PATTERN, durationSeconds } from "./duration.js";
+import { FOREACH_MAX_ITEMS, parseForeachText } from "./foreach.js";
 import { STEP_ID_MAX_LENGTH, STEP_ID_PATTERN } from "./layout.js";
 
 /** A value that becomes a string in a step's environment. */
@@ -104,6 +105,42 @@ export const ParamSchema = z
   })
   .describe("A default value, or { description, default, required }");
 
+export const ForeachSchema = z
+  .union(
+    [
+      z
+        .array(ScalarSchema)
+        .min(1, { error: "expected at least one item" })
+        .max(FOREACH_MAX_ITEMS, {
+          error: `expected at most ${FOREACH_MAX_ITEMS.toLocaleString("en-US")} items in one loop`,
+        }),
+      z
+        .string()
+        .min(1, { error: 'expected items such as "coarse,medium,fine" or "1-10"' })
+        .superRefine((text, context) => {
+          const result = parseForeachText(text);
+          if (!result.ok) context.addIssue({ code: "custom", message: result.message });
+        }),
+      z
+        .object({
+          file: z
+            .string()
+            .min(1)
+            .describe(
+              "A file read when the step becomes ready, one item per line (blank lines and # comments skipped); relative to the step's cwd",
+            ),
+        })
+        .strict(),
+    ],
+    {
+      error:
+        'expected a list of items, a string such as "coarse,medium,fine" or "1-10:2", or { file: items.txt }',
+    },
+  )
+  .describe(
+    'Run the step once per item: a list, a string of comma-separated items and ranges ("a,b,c", "1-10", "0-100:10"), or { file } read at run time; each instance sees RUNYARD_ITEM and RUNYARD_ITEM_INDEX',
+  );
+
 export const StepIdSchema = z
   .string()
   .max(STEP_ID_MAX_LENGTH, {
@@ -133,12 +170,14 @@ export const StepSchema = z
       .optional()
       .describe("Working directory, relative to the workflow file's directory"),
     if: StepConditionSchema.optional(),
-    foreach: z
-      .union([z.string(), z.array(ScalarSchema)], {
-        error: "expected a list of values or an expression string",
-      })
+    foreach: ForeachSchema.optional(),
+    parallel: z
+      .int({ error: "expected a whole number of instances" })
+      .positive({ error: "expected at least 1" })
       .optional()
-      .describe("Values to run the step for, one instance per value"),
+      .describe(
+        "With foreach: how many of the step's instances may run at once (default: no limit but the run's)",
+      ),
     timeout: DurationSchema.optional(),
     retries: RetriesSchema.optional(),
     retryDelay: RetryDelaySchema.optional(),

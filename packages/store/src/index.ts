@@ -1,5 +1,8 @@
 // @runyard/store — the run directory on disk: create it, write its files the way the contract
 // says (atomic replace, append, 0700/0600), and read it back as a typed view.
+
+// For readers of status.json that depend on the store alone (the GUI).
+export { workSteps } from "@runyard/schema";
 export { type AtomicWriteOptions, writeFileAtomic, writeJsonAtomic } from "./atomic-write.js";
 export { type CaptureStream, CaptureWriter } from "./capture-writer.js";
 export {

@@ -57,6 +57,36 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       delete step.reason;
       return true;
     }
+    case "step-expand": {
+      const step = findStep(status, event.stepId);
+      if (!step) return false;
+      // The first of a long loop's events starts the step; the others add instances after it.
+      const before = step.items ?? 0;
+      if (step.items === undefined) {
+        step.status = "running";
+        step.startedAt = event.ts;
+        delete step.reason;
+      }
+      step.items = before + event.items.length;
+      const at = status.steps.indexOf(step) + 1 + before;
+      const instances = event.items.map(
+        ({ nodeId, item }): StepState => ({
+          name: `${step.name}${nodeId.slice(step.nodeId.length)}`,
+          nodeId,
+          status: "pending",
+          loop: step.nodeId,
+          item,
+        }),
+      );
+      // Instances follow their loop, in item order. Spread in chunks: 10,000 arguments at once
+      // would overflow the stack of some engines.
+      const tail = status.steps.splice(at);
+      for (let index = 0; index < instances.length; index += 4096)
+        status.steps.push(...instances.slice(index, index + 4096));
+      for (let index = 0; index < tail.length; index += 4096)
+        status.steps.push(...tail.slice(index, index + 4096));
+      return true;
+    }
     case "step-status": {
       const step = findStep(status, event.stepId);
       if (!step) return false;

@@ -11,7 +11,8 @@ export const graphCommand: Command = {
 and their needs as a graph, without running anything: one node per step (labelled with its
 name), one edge from each need to the step that needs it. An edge into a step that runs only
 when a need failed ('if: failure') is dashed and marked "failure", into an 'if: always' step
-marked "always".
+marked "always". A foreach step is one node (a stacked box in DOT, a
+subroutine box in Mermaid) labelled with what it runs over.
 
 Options:
       --format <f>     mermaid (default: paste it into Markdown that renders Mermaid) or dot

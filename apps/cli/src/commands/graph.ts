@@ -25,6 +25,17 @@ function dotString(text: string): string {
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\s+/g, " ")}"`;
 }
 
+/** A node's label: its name, and for a foreach step what it runs over. */
+function nodeLabel(step: ResolvedStep): string {
+  const loop = step.foreach;
+  if (loop === undefined) return step.name;
+  const over =
+    loop.kind === "items"
+      ? `${loop.items.length} ${loop.items.length === 1 ? "item" : "items"}`
+      : `each line of ${loop.written}`;
+  return `${step.name} (foreach: ${over})`;
+}
+
 /** What an edge into `step` says: nothing for the default condition. */
 function edgeLabel(step: ResolvedStep): string | undefined {
   return step.condition === "success" ? undefined : step.condition;
@@ -35,8 +46,13 @@ export function mermaid(workflow: ResolvedWorkflow): string {
     workflow.steps.map((step, position) => [step.id, mermaidId(step.id, position)]),
   );
   const lines = [`%% ${workflow.name.replace(/\s+/g, " ")}`, "flowchart TD"];
+  // A foreach step is drawn as a "subroutine" box: one node standing for many.
   for (const step of workflow.steps)
-    lines.push(`  ${ids.get(step.id)}[${mermaidLabel(step.name)}]`);
+    lines.push(
+      step.foreach === undefined
+        ? `  ${ids.get(step.id)}[${mermaidLabel(nodeLabel(step))}]`
+        : `  ${ids.get(step.id)}[[${mermaidLabel(nodeLabel(step))}]]`,
+    );
   for (const step of workflow.steps) {
     const label = edgeLabel(step);
     for (const need of step.needs) {
@@ -50,7 +66,8 @@ export function mermaid(workflow: ResolvedWorkflow): string {
 export function dot(workflow: ResolvedWorkflow): string {
   const lines = [`digraph ${dotString(workflow.name)} {`, "  rankdir=TB;", "  node [shape=box];"];
   for (const step of workflow.steps) {
-    lines.push(`  ${dotString(step.id)} [label=${dotString(step.name)}];`);
+    const shape = step.foreach === undefined ? "" : ", shape=box3d";
+    lines.push(`  ${dotString(step.id)} [label=${dotString(nodeLabel(step))}${shape}];`);
   }
   for (const step of workflow.steps) {
     const label = edgeLabel(step);

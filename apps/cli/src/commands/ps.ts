@@ -9,6 +9,7 @@ import {
   type RunView,
   shortHostname,
   shortRunIds,
+  workSteps,
 } from "@runyard/store";
 import type { CommandRun } from "../command.js";
 import { DAMAGED_MARK, runDurationMs, STATE_STYLE, shortRunReason } from "../describe-run.js";
@@ -26,7 +27,7 @@ const OTHER_HOST_MARK = "*";
 function stepsCell(view: RunView): string {
   // No status.json yet, or an unreadable one (said in a warning): no counts to show.
   if (view.status === null) return "-";
-  const steps = view.status.steps;
+  const steps = workSteps(view.status.steps);
   const done = steps.filter((step) => step.status === "completed").length;
   const failed = steps.filter((step) => step.status === "failed").length;
   return `${done}/${steps.length}${failed > 0 ? ` (${failed} failed)` : ""}`;

@@ -1,9 +1,8 @@
 // `runyard validate WORKFLOW...`: check workflow files without running them; every problem
 // of every file, each with its line and column, and a warning for each thing the format
-// accepts but this version cannot run yet (the field `foreach`, the slurm backend): the file
-// is valid, but `runyard run` refuses it.
+// accepts but this version cannot run yet (the slurm backend): the file is valid, but
+// `runyard run` refuses it.
 import { resolve } from "node:path";
-import { unsupportedFields } from "@runyard/executor";
 import {
   formatPath,
   formatProblem,
@@ -52,9 +51,7 @@ function unavailableBackends(workflow: ResolvedWorkflow): PositionedProblem[] {
 
 /** What `runyard run` would refuse in a valid workflow, in the order of the file. */
 function runWouldRefuse(workflow: ResolvedWorkflow): PositionedProblem[] {
-  return [...unavailableBackends(workflow), ...unsupportedFields(workflow)].sort(
-    (a, b) => a.line - b.line || a.column - b.column,
-  );
+  return [...unavailableBackends(workflow)].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 function problemJson(problem: ValidationProblem): ValidateProblemJson {
