@@ -115,6 +115,31 @@ describe("params", () => {
     expect(malformed.stderr).toContain('--param expects NAME=VALUE, got "sample"');
   });
 
+  it("refuses values not of a param's type or not among its choices, all at once, before anything runs", async () => {
+    const file = join(scratch.directory, "typed.yaml");
+    writeFileSync(
+      file,
+      "params:\n  samples: 10\n  debug: false\n  mesh: {choices: [coarse, medium, fine], default: medium}\nsteps:\n  show: {run: 'echo $samples/$debug/$mesh'}\n",
+    );
+    const bad = await cli(["run", file, "-p", "samples=abc", "-p", "debug=yes", "-p", "mesh=fin"], {
+      runsDir: scratch.runsDir,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`error: ${file}: 3 problems with the params\n`);
+    expect(bad.stderr).toContain('param "samples": expected a number, got "abc"\n');
+    expect(bad.stderr).toContain('param "debug": expected true or false, got "yes"\n');
+    expect(bad.stderr).toContain(
+      'param "mesh": expected one of coarse, medium, fine, got "fin" (did you mean "fine"?)',
+    );
+    expect(existsSync(scratch.runsDir)).toBe(false);
+    const ok = await cli(["run", file, "-p", "samples=1e3", "-p", "debug=true", "--output"], {
+      runsDir: scratch.runsDir,
+    });
+    expect(ok.code).toBe(0);
+    // As given, not rewritten: 1e3 stays 1e3.
+    expect(ok.stderr).toMatch(/show\s+│ 1e3\/true\/medium/);
+  });
+
   it("refuses __proto__ as a param like any other unknown name", async () => {
     const file = join(scratch.directory, "show.yaml");
     writeFileSync(file, "params:\n  sample: x\nsteps:\n  show: {run: 'echo $sample'}\n");

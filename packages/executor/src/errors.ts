@@ -19,10 +19,18 @@ export class BackendUnavailableError extends RunyardError {
   }
 }
 
-/** The params given do not fit the workflow's: unknown names, or required ones missing. */
+/**
+ * The params given do not fit the workflow's: unknown names, required ones missing, values
+ * not of their param's type or not among its choices. One problem on the line of the file,
+ * several each on a line of its own.
+ */
 export class ParamsError extends RunyardError {
   constructor(file: string, problems: readonly string[]) {
-    super("E_PARAMS", `${file}: ${problems.join("; ")}`, {
+    const message =
+      problems.length === 1
+        ? `${file}: ${problems[0]}`
+        : `${file}: ${problems.length} problems with the params\n${problems.join("\n")}`;
+    super("E_PARAMS", message, {
       hint: "give values with --param NAME=VALUE; the workflow's params block lists them",
     });
   }

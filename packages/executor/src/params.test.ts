@@ -39,7 +39,7 @@ describe("workflow params", () => {
     const missing = runWorkflow({ workflowFile: file, runsRoot, params: { thread: "8" } });
     await expect(missing).rejects.toBeInstanceOf(ParamsError);
     await expect(missing).rejects.toThrow(
-      `${file}: unknown param "thread" (did you mean "threads"?); missing a value for param "sample" (the sample to align)`,
+      `${file}: 2 problems with the params\nunknown param "thread" (did you mean "threads"?)\nmissing a value for param "sample" (the sample to align)`,
     );
     expect(existsSync(runsRoot) ? readdirSync(runsRoot) : []).toEqual([]);
   });

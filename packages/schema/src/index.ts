@@ -69,7 +69,15 @@ export {
   STEP_ID_PATTERN,
 } from "./layout.js";
 export { checkLenientRunMeta, checkLenientRunStatus } from "./lenient-read.js";
-export { type ParamValuesResult, resolveParamValues } from "./params.js";
+export {
+  formatChoices,
+  inferParamType,
+  isParamNumber,
+  type ParamType,
+  ParamTypeSchema,
+  paramValueProblem,
+} from "./param-types.js";
+export { type ParamProblem, type ParamValuesResult, resolveParamValues } from "./params.js";
 export {
   type ByteSize,
   ByteSizeSchema,

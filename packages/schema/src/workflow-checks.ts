@@ -5,8 +5,15 @@
 
 import { referencesIn } from "./foreach.js";
 import { isRecord } from "./is-record.js";
+import { describeFound, YAML_VOCABULARY } from "./issue-words.js";
 import type { IssueProblem } from "./issues.js";
 import { STEP_ID_PATTERN } from "./layout.js";
+import {
+  expectedForType,
+  inferParamType,
+  ParamTypeSchema,
+  paramValueProblem,
+} from "./param-types.js";
 import { didYouMean } from "./suggest.js";
 import { StepIdSchema } from "./workflow.js";
 import { findCycles } from "./workflow-graph.js";
@@ -137,6 +144,60 @@ function checkWritten(value: unknown, path: Path, input: CheckInput): IssueProbl
   ];
 }
 
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+/**
+ * A typed param's default and choices must be values it accepts, checked as `-p` values are
+ * (param-types.ts): each choice of its type, no choice twice, the default of its type and
+ * among the choices.
+ */
+function checkParamValues(param: Record_, path: Path): IssueProblem[] {
+  const problems: IssueProblem[] = [];
+  const type = inferParamType(param);
+  const declared = ParamTypeSchema.safeParse(param.type).success;
+  // Said when the type was not written down: where it came from, and how to change it.
+  const like = declared ? "" : " like the default";
+  const otherwise = declared ? "" : ` (set "type" if the param is not ${expectedForType(type)})`;
+  const choices: string[] = [];
+  if (Array.isArray(param.choices) && param.choices.every(isScalar)) {
+    const seen = new Set<string>();
+    param.choices.forEach((choice, index) => {
+      const text = String(choice);
+      const problem = paramValueProblem(text, type, undefined);
+      if (problem === undefined && !seen.has(text)) choices.push(text);
+      if (problem !== undefined) {
+        problems.push({
+          path: [...path, "choices", index],
+          message: `expected ${problem.expected}${like}, found ${describeFound(choice, YAML_VOCABULARY)}${otherwise}`,
+          anchor: "value",
+        });
+      } else if (seen.has(text)) {
+        problems.push({
+          path: [...path, "choices", index],
+          message: `${JSON.stringify(text)} is listed twice`,
+          anchor: "value",
+        });
+      }
+      seen.add(text);
+    });
+  }
+  if (isScalar(param.default)) {
+    const text = String(param.default);
+    // Against the choices that are good ones: a bad choice was reported on its own.
+    const problem = paramValueProblem(text, type, choices.length > 0 ? choices : undefined);
+    if (problem !== undefined) {
+      problems.push({
+        path: [...path, "default"],
+        message: `expected ${problem.expected}, found ${describeFound(param.default, YAML_VOCABULARY)}${didYouMean(text, problem.candidates)}`,
+        anchor: "value",
+      });
+    }
+  }
+  return problems;
+}
+
 function checkParams(params: unknown, env: unknown, input: CheckInput): IssueProblem[] {
   if (!isRecord(params)) return [];
   const problems: IssueProblem[] = [];
@@ -160,6 +221,12 @@ function checkParams(params: unknown, env: unknown, input: CheckInput): IssuePro
         });
       }
       problems.push(...checkWritten(param.default, [...path, "default"], input));
+      if (Array.isArray(param.choices)) {
+        param.choices.forEach((choice, index) => {
+          problems.push(...checkWritten(choice, [...path, "choices", index], input));
+        });
+      }
+      problems.push(...checkParamValues(param, path));
     } else {
       problems.push(...checkWritten(param, path, input));
     }

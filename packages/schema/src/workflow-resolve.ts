@@ -5,6 +5,7 @@ import { v5 as uuidv5 } from "uuid";
 import type { z } from "zod";
 import { durationSeconds } from "./duration.js";
 import { instanceIds, parseForeachText } from "./foreach.js";
+import { inferParamType, type ParamType } from "./param-types.js";
 import type { SlurmOptionsSchema, Step, StepConditionSchema, Workflow } from "./workflow.js";
 
 export type SlurmOptions = z.infer<typeof SlurmOptionsSchema>;
@@ -71,8 +72,12 @@ export interface LoopItem {
 export interface ResolvedParam {
   name: string;
   description: string | undefined;
+  /** `type`, else the default's YAML type, else the choices', else "string". */
+  type: ParamType;
   /** The default as the step will see it, or undefined when the param has none. */
   default: string | undefined;
+  /** The only values the param takes, as the step will see them; undefined when any will do. */
+  choices: string[] | undefined;
   /** A run must supply a value: true when there is no default unless `required: false`. */
   required: boolean;
 }
@@ -108,7 +113,9 @@ function resolveParams(params: Workflow["params"]): ResolvedParam[] {
     return {
       name,
       description: "description" in spec ? spec.description : undefined,
+      type: inferParamType(spec),
       default: fallback,
+      choices: "choices" in spec && spec.choices ? spec.choices.map(String) : undefined,
       required: fallback === undefined && ("required" in spec ? spec.required !== false : true),
     };
   });

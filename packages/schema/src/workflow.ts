@@ -5,6 +5,7 @@ import { z } from "zod";
 import { DURATION_PATTERN, durationSeconds } from "./duration.js";
 import { FOREACH_MAX_ITEMS, parseForeachText } from "./foreach.js";
 import { STEP_ID_MAX_LENGTH, STEP_ID_PATTERN } from "./layout.js";
+import { ParamTypeSchema } from "./param-types.js";
 
 /** A value that becomes a string in a step's environment. */
 export const ScalarSchema = z.union([z.string(), z.number(), z.boolean()], {
@@ -90,7 +91,13 @@ export const SlurmOptionsSchema = z
 export const ParamObjectSchema = z
   .object({
     description: z.string().optional().describe("What the param means, shown by the CLI and GUI"),
+    type: ParamTypeSchema.optional(),
     default: ScalarSchema.optional().describe("Value used when the run does not supply one"),
+    choices: z
+      .array(ScalarSchema)
+      .min(1)
+      .optional()
+      .describe("The only values the param takes, matched exactly as written"),
     required: z
       .boolean()
       .optional()
@@ -101,9 +108,9 @@ export const ParamObjectSchema = z
 export const ParamSchema = z
   .union([ScalarSchema, ParamObjectSchema], {
     error:
-      "expected a default value (a string, number or boolean) or a mapping with description, default and required",
+      "expected a default value (a string, number or boolean) or a mapping with description, type, default, choices and required",
   })
-  .describe("A default value, or { description, default, required }");
+  .describe("A default value, or { description, type, default, choices, required }");
 
 export const ForeachSchema = z
   .union(
