@@ -79,6 +79,13 @@ export {
 } from "./param-types.js";
 export { type ParamProblem, type ParamValuesResult, resolveParamValues } from "./params.js";
 export {
+  loadParamsFile,
+  type ParamsFileEntry,
+  type ParamsFileParseResult,
+  ParamsFileReadError,
+  parseParamsFile,
+} from "./params-file.js";
+export {
   type ByteSize,
   ByteSizeSchema,
   DEFAULT_RETENTION_POLICY,
@@ -152,6 +159,14 @@ export {
   WorkflowError,
   type WorkflowParseResult,
 } from "./workflow-load.js";
+export {
+  type ParamSource,
+  type PlannedParam,
+  type PlannedStep,
+  type PlanParams,
+  planWorkflow,
+  type WorkflowPlan,
+} from "./workflow-plan.js";
 export {
   expandLoop,
   type ForeachSpec,

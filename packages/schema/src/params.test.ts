@@ -47,9 +47,19 @@ describe("params", () => {
     expect(resolveParamValues(workflow(source), { sample: "5", colour: "red" })).toEqual({
       ok: false,
       problems: [
-        { path: "", param: "sample", message: 'unknown param "sample" (did you mean "samples"?)' },
-        { path: "", param: "colour", message: 'unknown param "colour"' },
-        { path: "", param: "input", message: 'missing a value for param "input" (The data file)' },
+        {
+          path: "",
+          param: "sample",
+          kind: "unknown",
+          message: 'unknown param "sample" (did you mean "samples"?)',
+        },
+        { path: "", param: "colour", kind: "unknown", message: 'unknown param "colour"' },
+        {
+          path: "",
+          param: "input",
+          kind: "missing",
+          message: 'missing a value for param "input" (The data file)',
+        },
       ],
     });
   });
@@ -58,7 +68,12 @@ describe("params", () => {
     expect(resolveParamValues(workflow("steps: {a: {run: x}}"), { n: "1" })).toEqual({
       ok: false,
       problems: [
-        { path: "", param: "n", message: 'unknown param "n" (the workflow has no params)' },
+        {
+          path: "",
+          param: "n",
+          kind: "unknown",
+          message: 'unknown param "n" (the workflow has no params)',
+        },
       ],
     });
   });

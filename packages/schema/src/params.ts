@@ -6,9 +6,13 @@ import { paramValueProblem } from "./param-types.js";
 import { didYouMean } from "./suggest.js";
 import type { ResolvedWorkflow } from "./workflow-resolve.js";
 
-/** A problem with the values given for the params; `param` names the param it is about. */
+/**
+ * A problem with the values given for the params: `param` names the param it is about, `kind`
+ * says whether the name is unknown, a required value missing, or a value refused.
+ */
 export interface ParamProblem extends ValidationProblem {
   readonly param: string;
+  readonly kind: "unknown" | "missing" | "refused";
 }
 
 export type ParamValuesResult =
@@ -31,7 +35,12 @@ export function resolveParamValues(
   for (const name of Object.keys(supplied)) {
     if (!names.includes(name)) {
       const known = names.length === 0 ? " (the workflow has no params)" : didYouMean(name, names);
-      problems.push({ path: "", param: name, message: `unknown param "${name}"${known}` });
+      problems.push({
+        path: "",
+        param: name,
+        kind: "unknown",
+        message: `unknown param "${name}"${known}`,
+      });
     }
   }
   const values: Array<[string, string]> = [];
@@ -44,6 +53,7 @@ export function resolveParamValues(
         problems.push({
           path: "",
           param: param.name,
+          kind: "missing",
           message: `missing a value for param "${param.name}"${about}`,
         });
       }
@@ -56,6 +66,7 @@ export function resolveParamValues(
       problems.push({
         path: "",
         param: param.name,
+        kind: "refused",
         message: `param "${param.name}": expected ${problem.expected}, got ${JSON.stringify(value)}${didYouMean(value, problem.candidates)}`,
       });
       continue;
