@@ -2,11 +2,11 @@
 // schemas, the IPC client: about half of its start), bin.ts asks this module to start the
 // run's executor, so that the executor's own start (a Node process loading its bundle)
 // overlaps the CLI's. It only does so when the command line is plainly a `run` that will
-// launch — its flags parse, the workflow is a file, the runs root is found — and otherwise
-// leaves everything, errors included, to the command itself. The command adopts the
-// executor through launchRun (its `prestarted` option); one it does not adopt (it failed
-// before launching) is abandoned when the process exits, and the executor, seeing its pipe
-// close, removes what was staged and exits.
+// launch — its flags parse, it is not a --dry-run, the workflow is a file, the runs root is
+// found — and otherwise leaves everything, errors included, to the command itself. The command
+// adopts the executor through launchRun (its `prestarted` option); one it does not adopt (it
+// failed before launching: a params file it refused) is abandoned when the process exits, and
+// the executor, seeing its pipe close, removes what was staged and exits.
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,6 +31,8 @@ export async function prestartRun(
       allowPositionals: true,
       strict: true,
     });
+    // A dry run starts nothing, not even an executor that would wait for a go.
+    if (values["dry-run"] === true) return undefined;
     const cwd = process.cwd();
     const [file, ...extra] = positionals;
     if (file === undefined || extra.length > 0) return undefined;

@@ -68,6 +68,7 @@ const EXIT_BY_CODE: Record<string, number> = {
 /** For codes whose status depends on the system error behind them, when there is none. */
 const EXIT_BY_CODE_WITHOUT_CAUSE: Record<string, number> = {
   E_CONFIG_READ: EXIT.invalid,
+  E_PARAMS_FILE_READ: EXIT.invalid,
 };
 
 const EXIT_BY_ERRNO: Record<string, number> = {

@@ -5,6 +5,14 @@
 export { COMMANDS } from "./command-table/index.js";
 export { EXIT } from "./errors.js";
 export {
+  type DryRunJson,
+  DryRunJsonSchema,
+  type DryRunParamJson,
+  DryRunParamJsonSchema,
+  type DryRunStepJson,
+  DryRunStepJsonSchema,
+} from "./json/dry-run.js";
+export {
   type PsLineJson,
   PsLineJsonSchema,
   type PsRunJson,

@@ -55,6 +55,9 @@ describe("runyard completion", () => {
         .sort(),
     );
     expect(complete(stdout, ["runyard", "run", "examples/he"])).toEqual(["examples/hello.yaml"]);
+    expect(complete(stdout, ["runyard", "run", "x.yaml", "--params-file", "examples/he"])).toEqual([
+      "examples/hello.yaml",
+    ]);
     // No runs yet: only "latest"; after a run, its short id too.
     expect(complete(stdout, ["runyard", "attach", ""])).toEqual(["latest"]);
     const run = await cli(["run", "-d", "examples/hello.yaml", "-q"], {

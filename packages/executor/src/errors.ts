@@ -31,7 +31,7 @@ export class ParamsError extends RunyardError {
         ? `${file}: ${problems[0]}`
         : `${file}: ${problems.length} problems with the params\n${problems.join("\n")}`;
     super("E_PARAMS", message, {
-      hint: "give values with --param NAME=VALUE; the workflow's params block lists them",
+      hint: "give values with --param NAME=VALUE or --params-file FILE; the workflow's params block lists them",
     });
   }
 }

@@ -25,6 +25,12 @@ Options:
   -p, --param <name=value>
                        Set a workflow param (repeatable); params without a default
                        must be given. Steps see each as an environment variable
+      --params-file <file>
+                       Take param values from a YAML or JSON file of name: value
+                       lines; -p given on the command line wins over the file
+      --dry-run        Check everything a run would (the workflow, every param's value)
+                       and print the plan: each param's value and where it came from,
+                       the steps in the order they can start. Starts and creates nothing
   -o, --output         Also print each step's output, prefixed with the step id. When
                        the terminal falls behind, some is left out (and said so): the
                        run never waits for it, and runyard logs has all of it
@@ -34,23 +40,32 @@ Options:
       --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
                        (step-output ones are left out while stderr's reader is behind)
       --json           Print the run's id, directory and final status as JSON on stdout
-                       (with --detach: its id, directory and the executor's pid)
+                       (with --detach: its id, directory and the executor's pid; with
+                       --dry-run: the plan, see docs/cli-json.md)
 
 Steps start with the environment of this shell (load modules first), in the working
 directory the workflow names (default: the workflow file's directory).
 
+A param's value must fit its type and choices (docs/workflow.md#params): every problem
+is reported before anything starts.
+
 Exit status: 0 success, 1 a step failed or the executor died, 130 cancelled;
-with --detach, 0 once the run has started.
+with --detach, 0 once the run has started; with --dry-run, 0 when the run could start.
+2 for a param problem, 3 for an invalid workflow, whatever the options.
 
 Examples:
   runyard run examples/hello.yaml
   runyard run pipeline.yaml --output --max-parallel 4
   runyard run align.yaml -p sample=NA12878 -p threads=8
+  runyard run sim.yaml --params-file cavity.yaml -p mesh=fine
+  runyard run sim.yaml --params-file cavity.yaml --dry-run
   runyard run -d long.yaml && runyard attach latest`,
   options: {
     detach: { type: "boolean", short: "d" },
     "runs-dir": { type: "string" },
     param: { type: "string", short: "p", multiple: true },
+    "params-file": { type: "string" },
+    "dry-run": { type: "boolean" },
     output: { type: "boolean", short: "o" },
     "max-parallel": { type: "string", short: "j" },
     quiet: { type: "boolean", short: "q" },

@@ -2,7 +2,8 @@
 // every command, alias and flag as `--help` shows them — so it can never drift from the CLI.
 // What a positional takes is read from the command's usage: `<run>` completes run ids (from a
 // hidden `runyard __complete runs`, which only lists the runs root), `<workflow…>` completes
-// YAML and JSON files. Flags that take a value complete files for `--runs-dir` and nothing else.
+// YAML and JSON files. Flags that take a value complete directories for `--runs-dir`, files for
+// `--params-file`, and nothing else.
 import { listRunIds, shortRunIds } from "@runyard/store";
 import type { Command, CommandRun } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
@@ -65,6 +66,9 @@ ${cases}
       # One name a line, not split on spaces; bash quotes them and marks directories.
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+    elif [ "$prev" = "--params-file" ]; then
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     fi
     return
   fi
@@ -119,7 +123,13 @@ function zshScript(commands: readonly Command[]): string {
       const flags = Object.entries(command.options)
         .map(([name, option]) => {
           const value =
-            option.type === "string" ? (name === "runs-dir" ? ":dir:_files -/" : ":value:") : "";
+            option.type !== "string"
+              ? ""
+              : name === "runs-dir"
+                ? ":dir:_files -/"
+                : name === "params-file"
+                  ? ':params file:_files -g "*.(yaml|yml|json)"'
+                  : ":value:";
           const forms = option.short ? `{-${option.short},--${name}}` : `--${name}`;
           const exclusive = option.short ? `(-${option.short} --${name})` : "";
           return `'${exclusive}'${forms}'[${flagDescription(command, name)}]${value}'`;

@@ -11,6 +11,8 @@ import type { CommandRun } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
 import { paint, tildify } from "../output.js";
+import { loadRunWorkflow } from "../run-checks.js";
+import { checkGivenParams, gatherParams } from "../run-params.js";
 import { runsRootFor } from "../runs-root.js";
 import { cancelRun } from "../stop-run.js";
 import { VERSION } from "../version.js";
@@ -111,15 +113,19 @@ export const run: CommandRun = async (values, positionals, context) => {
       );
     }
   }
-  // A Map, not an object: `-p __proto__=x` must reach the workflow's param check as a name
-  // (and be refused as unknown), not set an object's prototype. fromEntries defines keys.
-  const given = new Map<string, string>();
-  for (const pair of (values.param ?? []) as string[]) {
-    const equals = pair.indexOf("=");
-    if (equals < 1) throw new UsageError(`--param expects NAME=VALUE, got "${pair}"`);
-    given.set(pair.slice(0, equals), pair.slice(equals + 1));
+  const given = await gatherParams(values, context);
+  if (values["dry-run"] === true) {
+    if (values.detach === true) {
+      throw new UsageError("--dry-run starts nothing, so it cannot --detach", "leave one out");
+    }
+    return (await import("../dry-run.js")).dryRun(file, given, values.json === true, context);
   }
-  const params: Record<string, string> = Object.fromEntries(given);
+  // The values of a params file are checked here, where its lines are known, so a refused
+  // one is named at its line; -p values alone are left to the executor's same check.
+  if (given.file !== undefined) {
+    checkGivenParams(await loadRunWorkflow(file, context.cwd), file, given);
+  }
+  const params = given.values;
   const runsRoot = await runsRootFor(values, context);
   const { output } = context;
 

@@ -16,13 +16,8 @@ import type { CommandRun } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { ValidateLineJson, ValidateProblemJson } from "../json/validate.js";
 import { type Output, paint } from "../output.js";
+import { AVAILABLE_BACKENDS } from "../run-checks.js";
 import { safeText } from "../safe-text.js";
-
-/**
- * The backends `runyard run` has: runWorkflow's default set, which the CLI runs with (the
- * executor does not export the list, so it is named here, in step with runWorkflow).
- */
-const AVAILABLE_BACKENDS: ReadonlySet<string> = new Set(["local"]);
 
 type PositionedProblem = ValidationProblem & { line: number; column: number };
 

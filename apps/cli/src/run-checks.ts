@@ -1,0 +1,47 @@
+// What `runyard run` refuses in a valid workflow, for the commands that check without running
+// (validate warns, run --dry-run refuses): the checks the executor makes before it creates
+// anything (check-runnable.ts), with the backends the CLI's runs have.
+
+import { resolve } from "node:path";
+import {
+  BackendUnavailableError,
+  UnsupportedFieldsError,
+  unsupportedFields,
+} from "@runyard/executor";
+import {
+  parseWorkflow,
+  type ResolvedWorkflow,
+  readInputFile,
+  WorkflowError,
+  WorkflowReadError,
+} from "@runyard/schema";
+
+/**
+ * The backends `runyard run` has: runWorkflow's default set, which the CLI runs with (the
+ * executor does not export the list, so it is named here, in step with runWorkflow).
+ */
+export const AVAILABLE_BACKENDS: ReadonlySet<string> = new Set(["local"]);
+
+/** Throws what the executor would refuse `workflow` for (`file` as the user named it). */
+export function refuseUnrunnable(workflow: ResolvedWorkflow, file: string): void {
+  const unsupported = unsupportedFields(workflow);
+  if (unsupported.length > 0) throw new UnsupportedFieldsError(file, unsupported);
+  for (const step of workflow.steps) {
+    if (!AVAILABLE_BACKENDS.has(step.backend)) {
+      throw new BackendUnavailableError(step.id, step.backend, [...AVAILABLE_BACKENDS]);
+    }
+  }
+}
+
+/**
+ * Loads the workflow `runyard run` was given, as the executor would: its problems name the
+ * file as the user wrote it (`file`, relative to `cwd`).
+ */
+export async function loadRunWorkflow(file: string, cwd: string): Promise<ResolvedWorkflow> {
+  const path = resolve(cwd, file);
+  const read = await readInputFile(path);
+  if (!read.ok) throw new WorkflowReadError(file, read.reason, { cause: read.cause });
+  const result = parseWorkflow(read.bytes, path);
+  if (!result.ok) throw new WorkflowError(file, result.problems);
+  return result.workflow;
+}
