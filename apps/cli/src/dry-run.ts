@@ -35,6 +35,14 @@ export function planJson(plan: WorkflowPlan): DryRunJson {
       backend: step.backend,
       cwd: step.cwd,
       run: step.run,
+      foreach:
+        step.foreach === undefined
+          ? null
+          : {
+              parallel: step.foreach.parallel ?? null,
+              instances: step.foreach.instances ?? null,
+              file: step.foreach.file ?? null,
+            },
     })),
   };
 }
@@ -105,6 +113,20 @@ export function planText(plan: WorkflowPlan, output: Output, given: GivenParams)
       ["backend:", step.backend],
       ["cwd:", safeText(tildify(step.cwd))],
     ];
+    const loop = step.foreach;
+    if (loop !== undefined) {
+      const limit = loop.parallel === undefined ? "" : `, ${loop.parallel} at a time`;
+      const over =
+        loop.instances === undefined
+          ? `each line of ${safeText(tildify(loop.file ?? ""))}, read when the step is ready`
+          : `${loop.instances.length} ${loop.instances.length === 1 ? "item" : "items"}: ${safeText(
+              loop.instances
+                .slice(0, 5)
+                .map((instance) => instance.id)
+                .join(", "),
+            )}${loop.instances.length > 5 ? ", …" : ""}`;
+      rows.push(["foreach:", `${over}${limit}`]);
+    }
     lines.push(...table(rows).map((line) => `       ${line}`));
   });
   return `${lines.join("\n")}\n`;
@@ -121,7 +143,7 @@ export async function dryRun(
   context: CommandContext,
 ): Promise<number> {
   const workflow = await loadRunWorkflow(file, context.cwd);
-  refuseUnrunnable(workflow, file);
+  refuseUnrunnable(workflow);
   const values = checkGivenParams(workflow, file, given);
   const plan = planWorkflow(workflow, { values, sources: given.sources });
   if (json) context.output.out(`${JSON.stringify(planJson(plan))}\n`);

@@ -3,11 +3,7 @@
 // anything (check-runnable.ts), with the backends the CLI's runs have.
 
 import { resolve } from "node:path";
-import {
-  BackendUnavailableError,
-  UnsupportedFieldsError,
-  unsupportedFields,
-} from "@runyard/executor";
+import { BackendUnavailableError } from "@runyard/executor";
 import {
   parseWorkflow,
   type ResolvedWorkflow,
@@ -22,10 +18,8 @@ import {
  */
 export const AVAILABLE_BACKENDS: ReadonlySet<string> = new Set(["local"]);
 
-/** Throws what the executor would refuse `workflow` for (`file` as the user named it). */
-export function refuseUnrunnable(workflow: ResolvedWorkflow, file: string): void {
-  const unsupported = unsupportedFields(workflow);
-  if (unsupported.length > 0) throw new UnsupportedFieldsError(file, unsupported);
+/** Throws what the executor would refuse `workflow` for: a backend it does not have. */
+export function refuseUnrunnable(workflow: ResolvedWorkflow): void {
   for (const step of workflow.steps) {
     if (!AVAILABLE_BACKENDS.has(step.backend)) {
       throw new BackendUnavailableError(step.id, step.backend, [...AVAILABLE_BACKENDS]);

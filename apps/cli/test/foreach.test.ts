@@ -1,6 +1,6 @@
 // foreach through the CLI: what a user watching `runyard run` sees, then `ps`, `show`, `logs`
 // and `graph` of a loop.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, useScratch } from "./cli.js";
@@ -40,7 +40,6 @@ describe("foreach in the CLI", () => {
 
   it("says which instance failed, and points at its output", async () => {
     const file = join(scratch.directory, "wf.yaml");
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(
       file,
       'steps:\n  mesh:\n    foreach: "1-3"\n    run: test "$RUNYARD_ITEM" != 2 || { echo "diverged at $RUNYARD_ITEM" >&2; exit 4; }\n',
@@ -82,5 +81,44 @@ describe("foreach in the CLI", () => {
       runsDir: scratch.runsDir,
     });
     expect(dot.stdout).toContain('  "seeds" [label="seeds (foreach: 3 items)", shape=box3d];');
+  });
+
+  it("dry run lists a loop's instances, or its item file with the params put in", async () => {
+    const file = join(scratch.directory, "loop.yaml");
+    writeFileSync(
+      file,
+      [
+        "params: {dataset: data}",
+        "steps:",
+        "  sweep: {foreach: '0-20:10', parallel: 2, run: echo $RUNYARD_ITEM}",
+        `  per-sample: {foreach: {file: '${"$"}{dataset}/list.txt'}, run: echo $RUNYARD_ITEM}`,
+        "",
+      ].join("\n"),
+    );
+    const text = await cli(["run", file, "--dry-run"], { runsDir: scratch.runsDir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      "foreach:  3 items: sweep[0], sweep[10], sweep[20], 2 at a time\n",
+    );
+    expect(text.stdout).toContain(
+      `foreach:  each line of ${join(scratch.directory, "data", "list.txt")}, read when the step is ready\n`,
+    );
+    const json = await cli(["run", file, "--dry-run", "--json", "-p", "dataset=/d"], {
+      runsDir: scratch.runsDir,
+    });
+    const steps = (JSON.parse(json.stdout) as { steps: { foreach: unknown }[] }).steps;
+    expect(steps.map((step) => step.foreach)).toEqual([
+      {
+        parallel: 2,
+        instances: [
+          { id: "sweep[0]", item: "0" },
+          { id: "sweep[10]", item: "10" },
+          { id: "sweep[20]", item: "20" },
+        ],
+        file: null,
+      },
+      { parallel: null, instances: null, file: "/d/list.txt" },
+    ]);
+    expect(existsSync(scratch.runsDir)).toBe(false);
   });
 });

@@ -290,6 +290,7 @@ describe("runyard run --dry-run", () => {
       backend: "local",
       cwd: scratch.directory,
       run: 'echo "solve $samples $case $mesh"',
+      foreach: null,
     });
     expect(plan.steps[1]).toMatchObject({ retries: 2, retryDelayMs: 30_000, timeoutMs: 3_600_000 });
     expect(plan.params[0]).toEqual({

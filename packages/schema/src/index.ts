@@ -161,6 +161,7 @@ export {
 } from "./workflow-load.js";
 export {
   type ParamSource,
+  type PlannedLoop,
   type PlannedParam,
   type PlannedStep,
   type PlanParams,

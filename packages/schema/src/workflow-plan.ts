@@ -1,8 +1,16 @@
 // What a run of a workflow would do, worked out without running anything (`runyard run
 // --dry-run`): each param's value and where it came from, and the steps in the order they can
 // start. Pure: no files, no processes, so any front end can show a plan, and a test can pin it.
+
+import { resolve } from "node:path";
+import { interpolate } from "./foreach.js";
 import type { ParamType } from "./param-types.js";
-import type { ResolvedWorkflow, StepCondition } from "./workflow-resolve.js";
+import {
+  expandLoop,
+  type ResolvedStep,
+  type ResolvedWorkflow,
+  type StepCondition,
+} from "./workflow-resolve.js";
 
 /** Where a param's value comes from: its default, a params file, or `-p` on the command line. */
 export type ParamSource = "default" | "file" | "flag";
@@ -15,6 +23,19 @@ export interface PlannedParam {
   value: string | undefined;
   /** Where `value` comes from; undefined when there is none. */
   source: ParamSource | undefined;
+}
+
+/** What a foreach step runs over, as far as it is known before the run. */
+export interface PlannedLoop {
+  /** Its `parallel`; undefined for no limit of its own. */
+  parallel: number | undefined;
+  /** The instances (id and item), when the items are written in the workflow. */
+  instances: { id: string; item: string }[] | undefined;
+  /**
+   * The item file, read only when the step is ready: its path with the params' values in
+   * place (${RUNYARD_RUN_DIR} stays, as the run directory does not exist yet).
+   */
+  file: string | undefined;
 }
 
 export interface PlannedStep {
@@ -33,6 +54,8 @@ export interface PlannedStep {
   backend: "local" | "slurm";
   cwd: string;
   run: string;
+  /** For a foreach step: what it runs over. */
+  foreach: PlannedLoop | undefined;
 }
 
 export interface WorkflowPlan {
@@ -51,6 +74,24 @@ export interface PlanParams {
   readonly values: Readonly<Record<string, string>>;
   /** Where the values that were given came from; a value not listed here is a default. */
   readonly sources?: Readonly<Record<string, Exclude<ParamSource, "default">>>;
+}
+
+function plannedLoop(
+  step: ResolvedStep,
+  values: Readonly<Record<string, string>>,
+): PlannedLoop | undefined {
+  const loop = step.foreach;
+  if (loop === undefined) return undefined;
+  if (loop.kind === "file") {
+    const written = interpolate(loop.written, values);
+    const file = written.startsWith("${") ? written : resolve(loop.cwd, written);
+    return { parallel: step.parallel, instances: undefined, file };
+  }
+  const instances = expandLoop(step, loop.items).map((instance) => ({
+    id: instance.id,
+    item: instance.item?.value ?? "",
+  }));
+  return { parallel: step.parallel, instances, file: undefined };
 }
 
 /**
@@ -115,6 +156,7 @@ export function planWorkflow(workflow: ResolvedWorkflow, params: PlanParams): Wo
         backend: step.backend,
         cwd: step.cwd,
         run: step.run,
+        foreach: plannedLoop(step, params.values),
       }),
     )
     .sort((a, b) => a.stage - b.stage || (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));

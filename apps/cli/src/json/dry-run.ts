@@ -34,6 +34,22 @@ export const DryRunStepJsonSchema = z.strictObject({
   backend: BackendSchema,
   cwd: z.string().describe("Absolute working directory"),
   run: z.string().describe("The script, as written"),
+  foreach: z
+    .strictObject({
+      parallel: z.number().int().positive().nullable().describe("null: no limit of its own"),
+      instances: z
+        .array(z.strictObject({ id: z.string(), item: z.string() }))
+        .nullable()
+        .describe("Every instance, when the items are written in the workflow; null for a file"),
+      file: z
+        .string()
+        .nullable()
+        .describe(
+          "The item file, read when the step is ready (params in place; the run directory's reference kept); null for written items",
+        ),
+    })
+    .nullable()
+    .describe("For a foreach step, what it runs over; null for a plain step"),
 });
 export type DryRunStepJson = z.infer<typeof DryRunStepJsonSchema>;
 
