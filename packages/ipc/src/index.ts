@@ -9,4 +9,5 @@ export type {
   IpcServerHandlers,
   IpcServerOptions,
   IpcSnapshot,
+  StepAnswer,
 } from "./server-types.js";

@@ -21,13 +21,14 @@ import {
   type RunError,
   type RunEvent,
   type ServerMessage,
+  type StepRequestMessage,
   toErrorMessage,
   toServerMessage,
 } from "@runyard/protocol";
 import { type FinalStatus, RunyardError } from "@runyard/schema";
 import { RequestBudget } from "./request-budget.js";
 import { SendQueue } from "./send-queue.js";
-import type { IpcServerHandlers } from "./server-types.js";
+import type { IpcServerHandlers, StepAnswer } from "./server-types.js";
 import { Subscription } from "./subscription.js";
 
 /** How long a connection turned away on arrival stays open for the client's first write. */
@@ -175,7 +176,37 @@ export class ServerConnection {
     if (message.type === "ping") {
       this.#send(message.id === undefined ? { type: "pong" } : { type: "pong", id: message.id });
     } else if (message.type === "subscribe") this.#subscribe(message.fromSeq, message.output);
-    else this.#cancel(message);
+    else if (message.type === "cancel") this.#cancel(message);
+    else void this.#step(message);
+  }
+
+  /** A step's request: the executor decides (it may take a moment: files to publish). */
+  async #step(message: StepRequestMessage): Promise<void> {
+    const { id } = message;
+    const step = this.#settings.handlers.step;
+    if (!step) {
+      this.#error(PROTOCOL_ERROR_CODES.unsupported, "this server does not take step requests", id);
+      return;
+    }
+    let answer: StepAnswer;
+    try {
+      answer = await step(message);
+    } catch (error) {
+      if (this.leaving) return;
+      this.#error(
+        error instanceof RunyardError ? error.code : PROTOCOL_ERROR_CODES.stepRequest,
+        (error as Error).message,
+        id,
+      );
+      return;
+    }
+    if (this.leaving) return;
+    this.#send({
+      type: "step-ok",
+      id,
+      seq: answer.seq,
+      ...(answer.path === undefined ? {} : { path: answer.path }),
+    });
   }
 
   #hello(versions: readonly number[]): void {

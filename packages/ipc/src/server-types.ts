@@ -1,6 +1,6 @@
 // What the executor provides to the IPC server, and what it gets back.
 
-import type { DecodedEvent, RunError, RunEvent } from "@runyard/protocol";
+import type { DecodedEvent, RunError, RunEvent, StepRequestMessage } from "@runyard/protocol";
 import type { FinalStatus, RunMeta, RunStatus } from "@runyard/schema";
 
 export interface IpcSnapshot {
@@ -22,6 +22,13 @@ export interface CancelRequest {
   force: boolean;
 }
 
+/** What a step request did: the event that records it, and the file it published, if any. */
+export interface StepAnswer {
+  seq: number;
+  /** Relative to the run directory, e.g. inbox/001-results.txt. */
+  path?: string;
+}
+
 export interface IpcServerHandlers {
   /** The run as it stands now; called for each welcome and each subscribe. */
   snapshot(): IpcSnapshot;
@@ -38,6 +45,14 @@ export interface IpcServerHandlers {
    * which is what lets a client tell an answer from an older server's silence.
    */
   cancel?(request: CancelRequest): void;
+  /**
+   * A step's command asks for something (step-log, step-send, step-artifact); absent, such
+   * requests are refused (E_UNSUPPORTED). Resolving answers step-ok with the seq of the event
+   * that records it (and the file it published); rejecting with a RunyardError answers an
+   * error with that error's code, anything else with E_STEP_REQUEST. The client's next
+   * messages are read meanwhile.
+   */
+  step?(request: StepRequestMessage): Promise<StepAnswer> | StepAnswer;
   /** Client trouble (bad lines, slow clients dropped): for the executor's log, not the run's. */
   diagnostic?(message: string): void;
 }

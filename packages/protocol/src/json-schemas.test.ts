@@ -43,7 +43,15 @@ describe("JSON Schemas in schemas/", () => {
       "message-send",
       "step-output",
     ]);
-    expect(types("client-message.schema.json")).toEqual(["hello", "subscribe", "cancel", "ping"]);
+    expect(types("client-message.schema.json")).toEqual([
+      "hello",
+      "subscribe",
+      "cancel",
+      "ping",
+      "step-log",
+      "step-send",
+      "step-artifact",
+    ]);
     expect(types("server-message.schema.json")).toEqual([
       "welcome",
       "event",
@@ -51,6 +59,7 @@ describe("JSON Schemas in schemas/", () => {
       "pong",
       "error",
       "cancel-ok",
+      "step-ok",
       "bye",
     ]);
   });

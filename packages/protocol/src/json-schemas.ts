@@ -21,7 +21,8 @@ export const PROTOCOL_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     fileName: "client-message.schema.json",
     id: jsonSchemaId("protocol", "client-message.schema.json"),
     title: "Runyard IPC client message",
-    description: "A line a client sends on a run's ipc.sock: hello, subscribe, cancel or ping.",
+    description:
+      "A line a client sends on a run's ipc.sock: hello, subscribe, cancel, ping, or a step request (step-log, step-send, step-artifact).",
     schema: ClientMessageSchema,
     io: "input",
   },
@@ -30,7 +31,7 @@ export const PROTOCOL_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     id: jsonSchemaId("protocol", "server-message.schema.json"),
     title: "Runyard IPC server message",
     description:
-      "A line the executor sends on a run's ipc.sock: welcome, event, output, pong, error, cancel-ok or bye.",
+      "A line the executor sends on a run's ipc.sock: welcome, event, output, pong, error, cancel-ok, step-ok or bye.",
     schema: ServerMessageSchema,
     io: "input",
   },

@@ -51,6 +51,10 @@ export const PROTOCOL_ERROR_CODES = {
   runEnded: "E_RUN_ENDED",
   /** cancel failed for another reason; the message says which. */
   cancel: "E_CANCEL",
+  /** A step request named a step that is not running now (or an attempt that has ended). */
+  stepNotRunning: "E_STEP_NOT_RUNNING",
+  /** A step request the executor refused: a bad channel or artifact name, a name taken. */
+  stepRequest: "E_STEP_REQUEST",
 } as const;
 
 // Client → server
@@ -97,11 +101,58 @@ export const PingMessageSchema = z.object({
   id: z.string().optional(),
 });
 
+// Step requests: what the commands a step runs (`runyard log`, `send`, `artifact save`) ask of
+// the run's executor, which alone writes the timeline. Each carries the asking step's id and
+// its attempt's capture seq ($RUNYARD_STEP_ID, $RUNYARD_STEP_SEQ): the executor refuses a step
+// that is not running, or an attempt that has ended. Each is answered with step-ok or an error
+// carrying its id.
+const stepRequestFields = {
+  id: z.string().describe("Answered by step-ok, or an error, carrying this id"),
+  stepId: z.string().describe("The asking step: $RUNYARD_STEP_ID"),
+  stepSeq: z
+    .number()
+    .int()
+    .positive()
+    .describe("The capture seq of the asking attempt: $RUNYARD_STEP_SEQ"),
+};
+
+export const StepLogMessageSchema = z.object({
+  type: z.literal("step-log"),
+  ...stepRequestFields,
+  level: z.enum(["info", "warn", "error"]),
+  message: z.string().describe("The text, at most 64 KiB of UTF-8"),
+});
+
+export const StepSendMessageSchema = z.object({
+  type: z.literal("step-send"),
+  ...stepRequestFields,
+  channel: z.string().describe("The channel (the step id rule)"),
+  staged: z
+    .string()
+    .describe(
+      "The message's bytes, written by the step in inbox/ under this hidden name (.staged-<pid>-<hex>.tmp); the executor publishes it as inbox/NNN-<channel>.txt",
+    ),
+});
+
+export const StepArtifactMessageSchema = z.object({
+  type: z.literal("step-artifact"),
+  ...stepRequestFields,
+  name: z.string().describe("The artifact's file name under artifacts/"),
+  staged: z
+    .string()
+    .describe(
+      "The file's copy, written by the step in artifacts/ under this hidden name (.staged-<pid>-<hex>.tmp); the executor publishes it as artifacts/<name>",
+    ),
+});
+
 export const ClientMessageSchema = z.discriminatedUnion("type", [
   HelloMessageSchema,
   SubscribeMessageSchema,
   CancelMessageSchema,
   PingMessageSchema,
+  StepLogMessageSchema,
+  StepSendMessageSchema,
+  StepArtifactMessageSchema,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
@@ -146,6 +197,19 @@ export const CancelOkMessageSchema = z.object({
   id: z.string().describe("The id of the cancel it answers"),
 });
 
+/** The answer to a step request: done, and recorded as the event with this seq. */
+export const StepOkMessageSchema = z.object({
+  type: z.literal("step-ok"),
+  id: z.string().describe("The id of the step request it answers"),
+  seq: z.number().int().positive().describe("Seq of the event that records it"),
+  path: z
+    .string()
+    .optional()
+    .describe(
+      "The file it published, relative to the run directory (inbox/001-results.txt, artifacts/report.csv)",
+    ),
+});
+
 export const ByeMessageSchema = z.object({
   type: z.literal("bye"),
   finalStatus: FinalStatusSchema.nullable().describe(
@@ -163,6 +227,7 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   PongMessageSchema,
   ErrorMessageSchema,
   CancelOkMessageSchema,
+  StepOkMessageSchema,
   ByeMessageSchema,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
@@ -181,6 +246,12 @@ export type HelloMessage = z.infer<typeof HelloMessageSchema>;
 export type SubscribeMessage = z.infer<typeof SubscribeMessageSchema>;
 export type CancelMessage = z.infer<typeof CancelMessageSchema>;
 export type PingMessage = z.infer<typeof PingMessageSchema>;
+export type StepLogMessage = z.infer<typeof StepLogMessageSchema>;
+export type StepSendMessage = z.infer<typeof StepSendMessageSchema>;
+export type StepArtifactMessage = z.infer<typeof StepArtifactMessageSchema>;
+/** A request from a step's command: log, send or artifact. */
+export type StepRequestMessage = StepLogMessage | StepSendMessage | StepArtifactMessage;
+export type StepOkMessage = z.infer<typeof StepOkMessageSchema>;
 export type WelcomeMessage = z.infer<typeof WelcomeMessageSchema>;
 export type EventMessage = z.infer<typeof EventMessageSchema>;
 export type OutputMessage = z.infer<typeof OutputMessageSchema>;

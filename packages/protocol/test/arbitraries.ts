@@ -240,6 +240,30 @@ export const clientMessageArbitraries: Record<
     { requiredKeys: ["type"] },
   ),
   ping: fc.record({ type: fc.constant("ping" as const), id: text }, { requiredKeys: ["type"] }),
+  "step-log": fc.record({
+    type: fc.constant("step-log" as const),
+    id: text,
+    stepId: text,
+    stepSeq: positive,
+    level: fc.constantFrom("info" as const, "warn" as const, "error" as const),
+    message: text,
+  }),
+  "step-send": fc.record({
+    type: fc.constant("step-send" as const),
+    id: text,
+    stepId: text,
+    stepSeq: positive,
+    channel: text,
+    staged: text,
+  }),
+  "step-artifact": fc.record({
+    type: fc.constant("step-artifact" as const),
+    id: text,
+    stepId: text,
+    stepSeq: positive,
+    name: text,
+    staged: text,
+  }),
 };
 
 const runMeta = fc.record(
@@ -327,5 +351,9 @@ export const serverMessageArbitraries: Record<
     { requiredKeys: ["type", "code", "message"] },
   ),
   "cancel-ok": fc.record({ type: fc.constant("cancel-ok" as const), id: text }),
+  "step-ok": fc.record(
+    { type: fc.constant("step-ok" as const), id: text, seq: positive, path: text },
+    { requiredKeys: ["type", "id", "seq"] },
+  ),
   bye: fc.record({ type: fc.constant("bye" as const), finalStatus: optional(finalStatus) }),
 };

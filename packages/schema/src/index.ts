@@ -47,9 +47,12 @@ export {
 } from "./json-schemas.js";
 export { type LaunchRecord, LaunchRecordSchema } from "./launch-record.js";
 export {
+  ARTIFACT_NAME_MAX_BYTES,
+  artifactNameProblem,
   CHANNEL_PATTERN,
   captureFileNames,
   captureStem,
+  channelProblem,
   DIRECTORY_MODE,
   ENV,
   FILE_MODE,
@@ -57,14 +60,18 @@ export {
   InvalidRunIdError,
   inboxFileName,
   isRunId,
+  LOG_MESSAGE_MAX_BYTES,
+  MESSAGE_MAX_BYTES,
   NODE_ID_PATTERN,
   parseCaptureFileName,
+  parseInboxFileName,
   parseRunId,
   RUN_FILES,
   type RunsRootOptions,
   type RunsRootSource,
   resolveRunsRoot,
   runDirectory,
+  STAGED_FILE_PATTERN,
   STEP_ID_MAX_LENGTH,
   STEP_ID_PATTERN,
 } from "./layout.js";

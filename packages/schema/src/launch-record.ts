@@ -40,6 +40,13 @@ export const LaunchRecordSchema = z
       .describe(
         "Wait up to this long after run-start for a client to subscribe before starting steps, so the launching front end sees all of their output (absent: start at once)",
       ),
+    binDirectory: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Absolute path of a directory holding the `runyard` launcher of the front end that started the run; the executor puts it first on every step's PATH, so that a step's `runyard log`, `send`, `receive` and `artifact save` are the commands of this Runyard (absent: PATH as given)",
+      ),
     launchedBy: z
       .object({
         client: z.string().describe("Who launched the run, e.g. runyard-cli/0.1.0"),

@@ -2,12 +2,15 @@ import { join } from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { describe, expect, it } from "vitest";
 import {
+  artifactNameProblem,
   captureFileNames,
+  channelProblem,
   ENV,
   InvalidRunIdError,
   inboxFileName,
   isRunId,
   parseCaptureFileName,
+  parseInboxFileName,
   parseRunId,
   RUN_FILES,
   resolveRunsRoot,
@@ -167,6 +170,31 @@ describe("file names in a run directory", () => {
     expect(() => inboxFileName(0, "results")).toThrow("inbox index must be a positive integer: 0");
     expect(() => inboxFileName(1, "../results")).toThrow('invalid channel: "../results"');
   });
+
+  it("parses inbox names back, and nothing else", () => {
+    expect(parseInboxFileName("001-results.txt")).toEqual({ index: 1, channel: "results" });
+    expect(parseInboxFileName("1000-a.b_c-d.txt")).toEqual({ index: 1000, channel: "a.b_c-d" });
+    for (const name of ["01-results.txt", "001-.txt", "001-results", ".staged-1-abcdef12.tmp"])
+      expect(parseInboxFileName(name)).toBeUndefined();
+  });
+
+  it("takes channel names by the step id rule", () => {
+    expect(channelProblem("results-2.final")).toBeUndefined();
+    for (const channel of ["", "a/b", "../x", ".hidden", "-x", "a b", "x".repeat(101)])
+      expect(channelProblem(channel)).toBeDefined();
+  });
+
+  it("takes an artifact name that is one visible file name", () => {
+    for (const name of ["report.csv", "a b (1).txt", "ünïcode", "x".repeat(255)])
+      expect(artifactNameProblem(name)).toBeUndefined();
+    expect(artifactNameProblem("../x")).toContain("holds a /");
+    expect(artifactNameProblem("a/b")).toContain("holds a /");
+    expect(artifactNameProblem("..")).toContain("not a file name");
+    expect(artifactNameProblem(".env")).toContain("starts with a dot");
+    expect(artifactNameProblem("")).toBe("it is empty");
+    expect(artifactNameProblem("a\nb")).toContain("control character");
+    expect(artifactNameProblem("é".repeat(128))).toContain("longer than 255 bytes");
+  });
 });
 
 describe("environment variables", () => {
@@ -188,6 +216,7 @@ describe("environment variables", () => {
       item: "RUNYARD_ITEM",
       itemIndex: "RUNYARD_ITEM_INDEX",
       itemCount: "RUNYARD_ITEM_COUNT",
+      socket: "RUNYARD_SOCKET",
     });
   });
 });

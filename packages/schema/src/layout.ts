@@ -43,6 +43,8 @@ export const ENV = {
   item: "RUNYARD_ITEM",
   itemIndex: "RUNYARD_ITEM_INDEX",
   itemCount: "RUNYARD_ITEM_COUNT",
+  /** The run's ipc.sock, for the commands a step runs (`runyard log`, `send`, `artifact save`). */
+  socket: "RUNYARD_SOCKET",
 } as const;
 
 /** A step id without anchors, for patterns that embed one (capture file names). */
@@ -154,6 +156,54 @@ export function inboxFileName(index: number, channel: string): string {
 }
 
 const CAPTURE_PATTERN = new RegExp(`^(\\d{6,})-(${NODE_ID})\\.(out|err)$`);
+const INBOX_PATTERN = new RegExp(`^(\\d{3,})-(${STEP_ID})\\.txt$`);
+
+/** `NNN-<channel>.txt` back to its index and channel, or undefined for any other name. */
+export function parseInboxFileName(name: string): { index: number; channel: string } | undefined {
+  const match = INBOX_PATTERN.exec(name);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { index: Number(match[1]), channel: match[2] };
+}
+
+/** Why `channel` cannot name a channel (the step id rule), or undefined when it can. */
+export function channelProblem(channel: string): string | undefined {
+  if (!CHANNEL_PATTERN.test(channel))
+    return "a channel name has letters, digits, _ . - and starts with a letter or digit";
+  if (channel.length > STEP_ID_MAX_LENGTH)
+    return `a channel name is at most ${STEP_ID_MAX_LENGTH} characters`;
+  return undefined;
+}
+
+/** The largest message `runyard send` takes: 1 MiB. */
+export const MESSAGE_MAX_BYTES = 1024 * 1024;
+/** The longest message `runyard log` takes, in UTF-8 bytes: 64 KiB. */
+export const LOG_MESSAGE_MAX_BYTES = 64 * 1024;
+/** The longest artifact name, in UTF-8 bytes (a file name on most file systems). */
+export const ARTIFACT_NAME_MAX_BYTES = 255;
+
+/**
+ * Why `name` cannot name a file under artifacts/, or undefined when it can: one plain,
+ * visible file name — no `/`, not `.` or `..`, no leading dot (names starting with a dot are
+ * Runyard's temporary files, which readers skip), no NUL or other control character, at most
+ * 255 bytes.
+ */
+export function artifactNameProblem(name: string): string | undefined {
+  if (name === "") return "it is empty";
+  if (name.includes("/")) return "it holds a /: an artifact name is a file name, not a path";
+  if (name === "." || name === "..") return `"${name}" is not a file name`;
+  if (name.startsWith(".")) return "it starts with a dot (hidden names are Runyard's own)";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "it holds a control character";
+  if (Buffer.byteLength(name) > ARTIFACT_NAME_MAX_BYTES)
+    return `it is longer than ${ARTIFACT_NAME_MAX_BYTES} bytes`;
+  return undefined;
+}
+
+/**
+ * A file a step's command wrote under inbox/ or artifacts/ for the executor to publish under
+ * its real name (`.staged-<pid>-<random>.tmp`): hidden, so readers skip it, and never a path.
+ */
+export const STAGED_FILE_PATTERN = /^\.staged-\d+-[0-9a-f]{8,32}\.tmp$/;
 
 /** Parses a capture file name back to its seq, step id and stream, or undefined. */
 export function parseCaptureFileName(
