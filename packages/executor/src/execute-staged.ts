@@ -194,6 +194,7 @@ async function prepare(
     maxParallel: launch.maxParallel,
     killGraceMs: launch.killGraceMs,
     holdStartMs: launch.holdStartMs,
+    binDirectory: launch.binDirectory,
     env: launch.env,
     params,
     onEvent: undefined,

@@ -4,16 +4,18 @@
 // a run that has ended or is already being cancelled) is refused with an error for the client
 // and leaves no trace in the run's timeline: a client repeating its request cannot make the
 // timeline grow. A forced cancel (kill) SIGKILLs at once, also what a cancel is already
-// stopping: it is what a user sends when the grace period is too long to wait.
+// stopping: it is what a user sends when the grace period is too long to wait. Requests from
+// the commands a step runs (runyard log, send, artifact save) go to step-requests.ts.
 
 import { basename } from "node:path";
 import { type IpcServerHandlers, type IpcSnapshot, TimelineDamagedError } from "@runyard/ipc";
 import { type DecodedEvent, PROTOCOL_ERROR_CODES } from "@runyard/protocol";
-import { RunyardError } from "@runyard/schema";
+import { type RunStatus, RunyardError } from "@runyard/schema";
 import type { ExecutorLog } from "@runyard/store";
-import { streamSummary } from "@runyard/store";
+import { type RunPaths, streamSummary } from "@runyard/store";
 import type { EventPipeline } from "./event-pipeline.js";
 import type { Scheduler } from "./scheduler.js";
+import { stepRequestHandler } from "./step-requests.js";
 
 export interface IpcHandlerContext {
   summaryPath: string;
@@ -21,6 +23,11 @@ export interface IpcHandlerContext {
   scheduler: Scheduler;
   log: ExecutorLog;
   snapshot(): IpcSnapshot;
+  /**
+   * The run's files and its status now (never changed by the handlers): with both, the
+   * commands a step runs are served (step-requests.ts); without, refused.
+   */
+  steps?: { paths: RunPaths; status(): RunStatus };
   /** True once every step has ended and run-end is decided. */
   ended(): boolean;
   /** A client subscribed (its replay begins). */
@@ -29,8 +36,19 @@ export interface IpcHandlerContext {
 
 export function ipcHandlers(context: IpcHandlerContext): IpcServerHandlers {
   const { summaryPath, pipeline, scheduler } = context;
+  const steps = context.steps;
   return {
     snapshot: context.snapshot,
+    ...(steps === undefined
+      ? {}
+      : {
+          step: stepRequestHandler({
+            paths: steps.paths,
+            status: steps.status,
+            pipeline,
+            ended: context.ended,
+          }),
+        }),
     replay: async function* (fromSeq, toSeq) {
       context.onSubscribe?.();
       yield* replaySummary(summaryPath, fromSeq, toSeq);

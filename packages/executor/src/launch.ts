@@ -37,6 +37,11 @@ export interface LaunchRunOptions {
    * LaunchRecord.holdStartMs). Default 0: start at once (a detached launch).
    */
   holdStartMs?: number;
+  /**
+   * A directory holding the front end's `runyard` launcher (launch.json's binDirectory): the
+   * executor puts it first on every step's PATH, for the commands a step runs (runyard log).
+   */
+  binDirectory?: string;
   /** Longest wait for the executor's report, in ms (default 60 000). */
   startTimeoutMs?: number;
   /**
@@ -146,6 +151,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
       maxParallel,
       killGraceMs,
       ...(options.holdStartMs ? { holdStartMs: options.holdStartMs } : {}),
+      ...(options.binDirectory === undefined ? {} : { binDirectory: options.binDirectory }),
       launchedBy: {
         client: options.client ?? `runyard-executor/${executorVersion()}`,
         pid: process.pid,

@@ -65,6 +65,8 @@ export interface RunSessionOptions {
    * byte (output is live only). 0 or absent: start at once.
    */
   holdStartMs?: number | undefined;
+  /** A directory to put first on every step's PATH: where the `runyard` launcher is. */
+  binDirectory?: string | undefined;
 }
 
 import {
@@ -215,6 +217,7 @@ export class RunSession {
             lastSeq: pipeline.lastSeq,
           }),
           ended: () => this.#ended,
+          steps: { paths, status: () => this.#status },
           onSubscribe: () => this.#subscribed?.(),
         }),
       );
@@ -381,6 +384,7 @@ export class RunSession {
           paths: created.paths,
           captureSeq,
           attempt,
+          binDirectory: this.#options.binDirectory,
         }),
       onFatal: this.#onFatal,
       keepsOutput: () => this.#storage === undefined,

@@ -1,6 +1,8 @@
 // The environment a step sees: the executor's environment, then the workflow's env and params
 // (never the same name: the loader refuses that), then the step's env, then Runyard's own
-// variables (which win: a step must be able to trust them).
+// variables (which win: a step must be able to trust them). The directory of the `runyard` that
+// started the run goes first on PATH, so that `runyard log` in a step is that Runyard.
+import { delimiter } from "node:path";
 import { ENV, type ResolvedStep, type ResolvedWorkflow } from "@runyard/schema";
 import type { RunPaths } from "@runyard/store";
 
@@ -13,6 +15,8 @@ export interface StepEnvironmentInput {
   paths: RunPaths;
   captureSeq: number;
   attempt: number;
+  /** Put first on PATH (launch.json's binDirectory), if given. */
+  binDirectory?: string | undefined;
 }
 
 /**
@@ -40,8 +44,12 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
     ...input.step.env,
   });
   const item = input.step.item;
+  const path = env.PATH;
   return {
     ...env,
+    ...(input.binDirectory === undefined
+      ? {}
+      : { PATH: path ? `${input.binDirectory}${delimiter}${path}` : input.binDirectory }),
     [ENV.runId]: input.runId,
     [ENV.runDir]: input.paths.directory,
     [ENV.artifactsDir]: input.paths.artifacts,
@@ -57,5 +65,7 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
           [ENV.itemIndex]: String(item.index),
           [ENV.itemCount]: String(item.count),
         }),
+    [ENV.inboxDir]: input.paths.inbox,
+    [ENV.socket]: input.paths.socket,
   };
 }
