@@ -3,8 +3,10 @@
 // command loads when it runs (the command table's lazy imports become separate chunks, so
 // `--version` still loads almost nothing). Node then reads and links a few files instead of
 // hundreds: `runyard ps` starts about 100 ms sooner, `runyard run` too (docs/performance.md).
-// dist/ keeps tsc's files for the package's library exports.
-import { chmodSync, rmSync } from "node:fs";
+// dist/ keeps tsc's files for the package's library exports. dist/step-bin/ holds only a
+// `runyard` launcher of the bundle: the directory `runyard run` puts first on its steps' PATH
+// (launch.json's binDirectory), so that `runyard log` in a step is this runyard.
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
@@ -24,3 +26,13 @@ await build({
   },
 });
 chmodSync(`${dir}runyard.js`, 0o755);
+
+// No extension: the command steps type is `runyard`. Node reads it as an ES module (the
+// package's "type": "module"); a symbolic link would do as well but npm does not pack links.
+const stepBin = fileURLToPath(new URL("../dist/step-bin/", import.meta.url));
+rmSync(stepBin, { recursive: true, force: true });
+mkdirSync(stepBin, { recursive: true });
+writeFileSync(`${stepBin}runyard`, '#!/usr/bin/env node\nimport "../bundle/runyard.js";\n', {
+  mode: 0o755,
+});
+chmodSync(`${stepBin}runyard`, 0o755);

@@ -63,6 +63,10 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RUN_ELSEWHERE: EXIT.failed,
   E_RUN_ENDED: EXIT.failed,
   E_CANCEL_REFUSED: EXIT.failed,
+  // The commands a step runs (runyard log, send, receive, artifact save).
+  E_NOT_IN_STEP: EXIT.usage,
+  E_EXECUTOR_UNREACHABLE: EXIT.failed,
+  E_MESSAGE_TOO_LARGE: EXIT.invalid,
 };
 
 /** For codes whose status depends on the system error behind them, when there is none. */

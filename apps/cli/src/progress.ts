@@ -138,12 +138,33 @@ export class ProgressPrinter {
         this.takeOutput(event.stepId, event.stream, event.data);
         return;
       }
-      case "log":
-        if (event.level !== "info") {
-          output.err(
-            `  ${paint(output, event.level === "error" ? "red" : "yellow", event.level)}: ${safeText(event.message, { lines: true })}\n`,
-          );
+      case "log": {
+        const colour = event.level === "error" ? "red" : event.level === "warn" ? "yellow" : "gray";
+        const level = event.level === "info" ? "" : `${paint(output, colour, event.level)}: `;
+        if (event.stepId === undefined) {
+          // The executor's own: only what a person must see.
+          if (event.level !== "info") {
+            output.err(`  ${level}${safeText(event.message, { lines: true })}\n`);
+          }
+          return;
         }
+        // A step's (runyard log), with its id; each line of the message under the first.
+        const [first, ...rest] = safeText(event.message, { lines: true }).split("\n");
+        const indent = " ".repeat(this.width + 5);
+        output.err(
+          `  ${paint(output, colour, "»")} ${this.pad(event.stepId)} ${level}${first}\n${rest.map((line) => `${indent}${line}\n`).join("")}`,
+        );
+        return;
+      }
+      case "message-send":
+        output.err(
+          `  ${paint(output, "gray", "✉")} ${this.pad(event.sender)} sent on ${safeText(event.channel)}${event.file ? paint(output, "dim", ` (${safeText(event.file)})`) : ""}\n`,
+        );
+        return;
+      case "artifact-save":
+        output.err(
+          `  ${paint(output, "gray", "◆")} ${this.pad(event.stepId ?? "")} saved artifacts/${safeText(event.path)} ${paint(output, "dim", `(${event.size} bytes)`)}\n`,
+        );
         return;
       case "run-end": {
         const counts = new Map<string, number>();

@@ -11,15 +11,20 @@ import { cli, REPO, UNBUNDLED_BIN, useScratch } from "./cli.js";
 const COUNTER = fileURLToPath(new URL("./module-count.mjs", import.meta.url));
 
 /** The ES modules `runyard ...args` loads, as file URLs. */
-async function modulesLoaded(args: string[], runsDir: string, file: string): Promise<string[]> {
+async function modulesLoaded(
+  args: string[],
+  runsDir: string,
+  file: string,
+  options: { code?: number; env?: Record<string, string> } = {},
+): Promise<string[]> {
   const result = await cli(args, {
     runsDir,
-    env: { NODE_OPTIONS: `--import=${COUNTER}`, RUNYARD_TEST_MODULES_FILE: file },
+    env: { NODE_OPTIONS: `--import=${COUNTER}`, RUNYARD_TEST_MODULES_FILE: file, ...options.env },
     // tsc's build, one file per module, so that what loads can be told apart; the bundle is
     // split at the same lazy imports (scripts/bundle.js).
     bin: UNBUNDLED_BIN,
   });
-  expect(result.code, result.stderr).toBe(0);
+  expect(result.code, result.stderr).toBe(options.code ?? 0);
   const modules = readFileSync(file, "utf8")
     .split("\n")
     .filter((url) => url.startsWith("file:"));
@@ -63,6 +68,30 @@ describe("start-up", () => {
     );
     expect(modules.some((url) => url.endsWith("/commands/ps.js"))).toBe(true);
     expect(modules.filter((url) => /\/(executor|ipc|gui)\//.test(url))).toEqual([]);
+  });
+
+  it("runyard log, send, receive and artifact load no third-party module (no zod): a step may call them often", async () => {
+    for (const args of [
+      ["log", "hi"],
+      ["send", "x"],
+      ["receive", "x"],
+      ["artifact", "save", "f"],
+    ]) {
+      const modules = await modulesLoaded(
+        args,
+        scratch.runsDir,
+        join(scratch.directory, `modules-${args[0]}`),
+        // Outside a step (exit 2): the command's code is loaded all the same.
+        { code: 2, env: { RUNYARD_SOCKET: "", RUNYARD_INBOX_DIR: "" } },
+      );
+      expect(modules.some((url) => url.endsWith(`/commands/${args[0]}.js`))).toBe(true);
+      // Of the packages, only the small zod-free subpaths (layout, errors, system-errors).
+      const heavy =
+        /\/node_modules\/|\/(executor|ipc|protocol|gui)\/|\/store\/dist\/(?!system-errors)|\/schema\/dist\/(?!layout|errors)/;
+      expect(modules.filter((url) => heavy.test(url))).toEqual([]);
+      // The CLI's light files (the table, the command, step-client) and those subpaths; today 32.
+      expect(modules.length).toBeLessThan(40);
+    }
   });
 
   it("the bundled runyard ps does not load the YAML parser when there is no config file; validate does", async () => {

@@ -2,6 +2,7 @@
 // all that `runyard --help`, `--version`, a usage error and completion load; a command's code
 // (and the packages it needs: zod, yaml, the executor…) is imported only when it runs.
 import type { Command } from "../command.js";
+import { artifactCommand } from "./artifact.js";
 import { attachCommand } from "./attach.js";
 import { bridgeCommand } from "./bridge.js";
 import { cancelCommand } from "./cancel.js";
@@ -10,10 +11,13 @@ import { duCommand } from "./du.js";
 import { gcCommand } from "./gc.js";
 import { graphCommand } from "./graph.js";
 import { guiCommand } from "./gui.js";
+import { logCommand } from "./log.js";
 import { logsCommand } from "./logs.js";
 import { psCommand } from "./ps.js";
+import { receiveCommand } from "./receive.js";
 import { rmCommand } from "./rm.js";
 import { runCommand } from "./run.js";
+import { sendCommand } from "./send.js";
 import { showCommand } from "./show.js";
 import { validateCommand } from "./validate.js";
 
@@ -30,6 +34,10 @@ export const COMMANDS: readonly Command[] = [
   rmCommand,
   gcCommand,
   duCommand,
+  logCommand,
+  sendCommand,
+  receiveCommand,
+  artifactCommand,
   completionCommand,
   bridgeCommand,
   completeCommand,

@@ -14,6 +14,7 @@ import { paint, tildify } from "../output.js";
 import { loadRunWorkflow } from "../run-checks.js";
 import { checkGivenParams, gatherParams } from "../run-params.js";
 import { runsRootFor } from "../runs-root.js";
+import { stepBinDirectory } from "../step-bin.js";
 import { cancelRun } from "../stop-run.js";
 import { VERSION } from "../version.js";
 import { exitForOutcome, interruptReason, watchRun } from "../watch-run.js";
@@ -129,6 +130,8 @@ export const run: CommandRun = async (values, positionals, context) => {
   const runsRoot = await runsRootFor(values, context);
   const { output } = context;
 
+  // Steps find this runyard first on their PATH, for `runyard log`, `send`, `artifact save`.
+  const binDirectory = stepBinDirectory();
   let launched: Awaited<ReturnType<typeof launchRun>>;
   try {
     launched = await launchRun({
@@ -145,6 +148,7 @@ export const run: CommandRun = async (values, positionals, context) => {
         ? { holdStartMs: 5000 }
         : {}),
       ...(maxParallel === undefined ? {} : { maxParallel }),
+      ...(binDirectory === undefined ? {} : { binDirectory }),
       ...(context.prestarted === undefined ? {} : { prestarted: context.prestarted }),
     });
   } catch (error) {
