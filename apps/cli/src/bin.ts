@@ -80,7 +80,8 @@ async function loadMain(limit: number | undefined): Promise<typeof import("./mai
  * and report.
  */
 async function prestart(argv: readonly string[]) {
-  if (!argv.includes("run")) return undefined;
+  // The command, not any argument: `runyard log run started` must not load the executor.
+  if (argv.find((arg) => arg !== "--debug") !== "run") return undefined;
   try {
     return await (await import("./early-run.js")).prestartRun(argv);
   } catch {

@@ -73,6 +73,8 @@ describe("start-up", () => {
   it("runyard log, send, receive and artifact load no third-party module (no zod): a step may call them often", async () => {
     for (const args of [
       ["log", "hi"],
+      // "run" as an argument, not the command: bin.ts must not start an executor for it.
+      ["log", "run", "started"],
       ["send", "x"],
       ["receive", "x"],
       ["artifact", "save", "f"],
