@@ -171,6 +171,69 @@ describe("IPC server and client", () => {
     await server.close(null);
   });
 
+  it("answers step requests with step-ok or an error carrying their id; none without a handler", async () => {
+    const run = new FakeRun();
+    const socketPath = join(temporaryDirectory(), "ipc.sock");
+    const server = await createIpcServer(socketPath, {
+      ...run.handlers(),
+      step: async (request) => {
+        if (request.type === "step-log") return { seq: 7 };
+        if (request.type === "step-send") {
+          // Slow on purpose: the next request is read and answered meanwhile.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return { seq: 8, path: "inbox/001-results.txt" };
+        }
+        throw new RunyardError("E_STEP_REQUEST", "artifacts/a.txt exists already");
+      },
+    });
+    const raw = async (path: string, lines: object[]) => {
+      const socket = connect(path);
+      let received = "";
+      socket.on("data", (chunk) => {
+        received += chunk;
+      });
+      socket.write(lines.map((line) => encodeLine(line)).join(""));
+      await vi.waitFor(() => expect(received.trim().split("\n").length).toBe(lines.length));
+      socket.destroy();
+      return received
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line))
+        .slice(1);
+    };
+    const step = { stepId: "a", stepSeq: 1 };
+    const hello = { type: "hello", protocolVersions: [1], client: "raw" };
+    const answers = await raw(socketPath, [
+      hello,
+      { type: "step-send", id: "s", ...step, channel: "results", staged: ".staged-1-abcdef12.tmp" },
+      { type: "step-log", id: "l", ...step, level: "info", message: "hi" },
+      { type: "step-artifact", id: "a", ...step, name: "a.txt", staged: ".staged-1-abcdef13.tmp" },
+    ]);
+    expect(answers).toEqual([
+      { type: "step-ok", id: "l", seq: 7 },
+      { type: "error", code: "E_STEP_REQUEST", message: "artifacts/a.txt exists already", id: "a" },
+      { type: "step-ok", id: "s", seq: 8, path: "inbox/001-results.txt" },
+    ]);
+    await server.close(null);
+
+    // A server without the handler (a read-only one) says so, to that request.
+    const plain = await serve();
+    expect(
+      await raw(plain.socketPath, [
+        hello,
+        { type: "step-log", id: "l", ...step, level: "info", message: "hi" },
+      ]),
+    ).toEqual([
+      {
+        type: "error",
+        code: "E_UNSUPPORTED",
+        message: "this server does not take step requests",
+        id: "l",
+      },
+    ]);
+    await plain.server.close(null);
+  });
+
   it("refuses a client that speaks no common version, with a clear error", async () => {
     const { server, socketPath } = await serve();
     await expect(createIpcClient(socketPath, { protocolVersions: [99] })).rejects.toMatchObject({
