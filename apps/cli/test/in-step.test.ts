@@ -2,9 +2,9 @@
 // real runs: real steps call the `runyard` their executor put on PATH, which asks the executor
 // over the run's real socket; the timeline, the inbox and artifacts/ are read back from disk.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, useScratch } from "./cli.js";
+import { cli, REPO, useScratch } from "./cli.js";
 
 const scratch = useScratch();
 
@@ -162,6 +162,30 @@ steps:
         .filter((text) => text.startsWith(`${id} `));
       expect(texts).toEqual([1, 2, 3, 4, 5].map((i) => `${id} ${i}\n`));
     }
+  });
+
+  it("puts its own runyard first on PATH, after the workflow's env, once however deep runs nest", async () => {
+    const stepBin = join(REPO, "apps", "cli", "dist", "step-bin");
+    // The workflow's own PATH: where this node is (the launcher runs `env node`), and the basics.
+    const path = `${dirname(process.execPath)}:/usr/bin:/bin`;
+    const inner = join(scratch.directory, "inner.yaml");
+    const innerPath = join(scratch.directory, "inner-path.txt");
+    writeFileSync(inner, `name: inner\nsteps:\n  deep:\n    run: echo "$PATH" > ${innerPath}\n`);
+    const { result, directory } = await runWorkflow(`name: path
+steps:
+  outer:
+    env:
+      PATH: ${path}
+    run: |
+      echo "runyard=$(command -v runyard)"
+      echo "PATH=$PATH"
+      runyard run -q ${inner} --runs-dir ${join(scratch.directory, "inner-runs")}
+`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(capture(directory, "outer")).toBe(
+      `runyard=${stepBin}/runyard\nPATH=${stepBin}:${path}\n`,
+    );
+    expect(readFileSync(innerPath, "utf8")).toBe(`${stepBin}:${path}\n`);
   });
 
   it("refuses what it must, with a clear message and exit status, and records nothing for it", async () => {

@@ -34,6 +34,17 @@ export function withoutStepVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv 
   return result;
 }
 
+/**
+ * `directory` first on `path`, once: a run started from a step of another (its `runyard` the
+ * same launcher) does not grow PATH by one entry per level.
+ */
+function withFirst(directory: string, path: string | undefined): string {
+  if (!path) return directory;
+  return path === directory || path.startsWith(`${directory}${delimiter}`)
+    ? path
+    : `${directory}${delimiter}${path}`;
+}
+
 export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv {
   // Variables this run does not set must not leak in from an enclosing run (a workflow started
   // from a step of another): they would point into someone else's run directory.
@@ -44,12 +55,9 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
     ...input.step.env,
   });
   const item = input.step.item;
-  const path = env.PATH;
   return {
     ...env,
-    ...(input.binDirectory === undefined
-      ? {}
-      : { PATH: path ? `${input.binDirectory}${delimiter}${path}` : input.binDirectory }),
+    ...(input.binDirectory === undefined ? {} : { PATH: withFirst(input.binDirectory, env.PATH) }),
     [ENV.runId]: input.runId,
     [ENV.runDir]: input.paths.directory,
     [ENV.artifactsDir]: input.paths.artifacts,
