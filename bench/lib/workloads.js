@@ -228,6 +228,45 @@ export const WORKLOADS = [
     ],
   },
   {
+    name: "step-log",
+    title: (quick) => `a step calling \`runyard log\` ${quick ? 20 : 50} times`,
+    setup(context, directory) {
+      // Both run as a one-step workflow, so the difference is what the calls cost: the floor
+      // starts that many bare Node processes, Runyard that many `runyard log` (a Node start, the
+      // CLI, one request to the executor, which records the event).
+      const calls = context.quick ? 20 : 50;
+      const loop = (command) => `for i in $(seq ${calls}); do ${command}; done`;
+      const floor = join(directory, "floor.yaml");
+      const logs = join(directory, "logs.yaml");
+      writeFileSync(floor, workflowYaml("floor", 1, loop(`${process.execPath} -e 0`)));
+      writeFileSync(logs, workflowYaml("logs", 1, loop('runyard log "line $i"')));
+      const runs = join(directory, "runs");
+      const run = (workflow) => [process.execPath, context.cli, "run", workflow, "-q"];
+      return [
+        {
+          name: `node -e 0 ×${calls} in a step`,
+          floor: true,
+          command: run(floor),
+          env: { RUNYARD_RUNS_DIR: runs },
+          before: clear(runs),
+        },
+        {
+          name: `runyard log ×${calls} in a step`,
+          command: run(logs),
+          env: { RUNYARD_RUNS_DIR: runs },
+          before: clear(runs),
+        },
+      ];
+    },
+    targets(results) {
+      const name = Object.keys(results).find((key) => key.startsWith("runyard log"));
+      const floor = Object.keys(results).find((key) => key.startsWith("node -e 0"));
+      if (!name || !floor) return [];
+      const calls = Number(/×(\d+)/.exec(name)?.[1]);
+      return plusFloor(results, name, floor, 60 * calls, "≤ the floor + 60 ms a call");
+    },
+  },
+  {
     name: "ps-all",
     title: (quick) => `\`runyard ps -n 0\` of ${quick ? "1,000" : "10,000"} runs`,
     setup(context, directory) {
