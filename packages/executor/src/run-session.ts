@@ -25,6 +25,7 @@ import {
   SummaryWriter,
   startHeartbeat,
   storageFailure,
+  writeFileAtomic,
   writeMeta,
 } from "@runyard/store";
 import { abortReason } from "./abort.js";
@@ -39,6 +40,7 @@ import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { Scheduler } from "./scheduler.js";
 import { stepEnvironment } from "./step-env.js";
+import { RunOutputs } from "./step-outputs.js";
 import { type RunningStep, type StepRunnerContext, startStep } from "./step-runner.js";
 import { writeMetaNow, writeStatusNow } from "./write-now.js";
 
@@ -103,12 +105,17 @@ export class RunSession {
   #escaped = new Set<number>();
   /** The last capture number taken. */
   #captureSeq = 0;
+  /** What completed steps wrote to RUNYARD_OUTPUT, and what each step sees of it. */
+  readonly #outputs: RunOutputs;
+  /** A foreach step's instance ids, by the step's id, for its outputs at its end. */
+  readonly #instances = new Map<string, string[]>();
 
   constructor(options: RunSessionOptions) {
     this.#options = options;
     const { created, workflow } = options;
     this.#log = new ExecutorLog(created.paths.executorLog);
     this.#meta = created.meta;
+    this.#outputs = new RunOutputs(created.directory, workflow.steps);
     this.#status = createInitialStatus({
       runId: created.runId,
       workflowId: workflow.id,
@@ -264,7 +271,9 @@ export class RunSession {
         this.#status.steps.find((step) => step.status === "cancelled")?.reason,
       handled,
     );
-    this.#emitRunEnd(pipeline, finalStatus, reason, handled);
+    const returnValue =
+      finalStatus === "success" ? await this.#writeReturnValue(pipeline) : undefined;
+    this.#emitRunEnd(pipeline, finalStatus, reason, handled, returnValue);
 
     // Close in the order readers rely on; a failure here is reported, after the rest is done.
     const closing: unknown[] = [];
@@ -385,7 +394,20 @@ export class RunSession {
           captureSeq,
           attempt,
           binDirectory: this.#options.binDirectory,
+          outputs: this.#outputs.seenBy(step),
+          outputFile: this.#outputs.fileFor(captureSeq, step.id),
         }),
+      takeOutputs: (step, captureSeq) => {
+        const { outputs, problems } = this.#outputs.take(step, captureSeq);
+        for (const problem of problems)
+          pipeline.emit({
+            type: "log",
+            level: "warn",
+            message: `${step.id}: ${problem}`,
+            stepId: step.id,
+          });
+        return outputs;
+      },
       onFatal: this.#onFatal,
       keepsOutput: () => this.#storage === undefined,
       killEscaped: (captureSeq) => {
@@ -406,6 +428,7 @@ export class RunSession {
     status: "completed" | "skipped" | "cancelled" | "failed",
     reason: string,
     durationMs = 0,
+    outputs?: Readonly<Record<string, string>>,
   ) {
     pipeline.emit({
       type: "step-end",
@@ -415,6 +438,7 @@ export class RunSession {
       signal: null,
       durationMs,
       reason,
+      ...(outputs === undefined ? {} : { outputs: { ...outputs } }),
     });
   }
 
@@ -451,6 +475,10 @@ export class RunSession {
       bytes += size + 1;
     }
     if (chunk.length > 0 || instances.length === 0) emit(chunk);
+    this.#instances.set(
+      step.id,
+      instances.map((instance) => instance.id),
+    );
     return instances;
   }
 
@@ -463,7 +491,11 @@ export class RunSession {
   ) {
     const since = this.#expandedAt.get(step.id);
     const durationMs = since === undefined ? 0 : Math.round(performance.now() - since);
-    this.#settle(pipeline, step, status, reason, durationMs);
+    const outputs =
+      status === "completed"
+        ? this.#outputs.endLoop(step, this.#instances.get(step.id) ?? [])
+        : undefined;
+    this.#settle(pipeline, step, status, reason, durationMs, outputs);
   }
 
   /** Starts a step: its first attempt, and the ones its `retries` allow (retrying-step.ts). */
@@ -494,11 +526,38 @@ export class RunSession {
     }
   }
 
+  /**
+   * The workflow's `return`: the output it names, written to return_value.txt (before run-end,
+   * so a reader that sees the end finds the file). A step that did not set it is a warning,
+   * not a failure; a write that fails is logged and the run still ends.
+   */
+  async #writeReturnValue(pipeline: EventPipeline): Promise<string | undefined> {
+    const returns = this.#options.workflow.returns;
+    if (returns === undefined) return undefined;
+    const value = this.#outputs.of(returns.step)?.[returns.output];
+    if (value === undefined) {
+      pipeline.emit({
+        type: "log",
+        level: "warn",
+        message: `no return value: step ${returns.step} did not set the output ${returns.output}`,
+      });
+      return undefined;
+    }
+    try {
+      await writeFileAtomic(this.#options.created.paths.returnValue, value);
+    } catch (error) {
+      this.#log.write("error", `${RUN_FILES.returnValue}: ${describe(error)}`);
+      if (storageFailure(error)) this.#onFatal(error);
+    }
+    return value;
+  }
+
   #emitRunEnd(
     pipeline: EventPipeline,
     finalStatus: FinalStatus,
     reason: string | undefined,
     handled: ReadonlyMap<string, string[]> = new Map(),
+    returnValue?: string,
   ) {
     this.#finalStatus = finalStatus;
     const fatal = this.#fatal;
@@ -509,6 +568,7 @@ export class RunSession {
       ...(reason === undefined ? {} : { reason }),
       ...(fatal === undefined ? {} : { error: toRunError(fatal) }),
       ...(handled.size === 0 ? {} : { handled: Object.fromEntries(handled) }),
+      ...(returnValue === undefined ? {} : { returnValue }),
     });
   }
 

@@ -15,6 +15,10 @@ export interface StepEnvironmentInput {
   paths: RunPaths;
   captureSeq: number;
   attempt: number;
+  /** What the steps upstream of it wrote to RUNYARD_OUTPUT (see step-outputs.ts). */
+  outputs?: Readonly<Record<string, string>> | undefined;
+  /** Where this attempt writes its own outputs: RUNYARD_OUTPUT. */
+  outputFile?: string | undefined;
   /** Put first on PATH (launch.json's binDirectory), if given. */
   binDirectory?: string | undefined;
 }
@@ -52,6 +56,7 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
     ...input.base,
     ...input.workflow.env,
     ...input.params,
+    ...input.outputs,
     ...input.step.env,
   });
   const item = input.step.item;
@@ -66,6 +71,7 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
     [ENV.stepId]: input.step.id,
     [ENV.stepSeq]: String(input.captureSeq),
     [ENV.attempt]: String(input.attempt),
+    ...(input.outputFile === undefined ? {} : { [ENV.output]: input.outputFile }),
     ...(item === undefined
       ? {}
       : {

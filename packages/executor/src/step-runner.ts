@@ -33,6 +33,14 @@ export interface StepRunnerContext {
   killGraceMs: number;
   /** The step's environment for this attempt. */
   environment(step: ResolvedStep, captureSeq: number, attempt: number): NodeJS.ProcessEnv;
+  /**
+   * A completed attempt's outputs (what it wrote to RUNYARD_OUTPUT), for its step-end; the
+   * lines not taken are said as warnings by the context.
+   */
+  takeOutputs?(
+    step: ResolvedStep,
+    captureSeq: number,
+  ): Readonly<Record<string, string>> | undefined;
   /** A capture write failed (disk full?): the run cannot keep its record and must stop. */
   onFatal(error: unknown): void;
   /**
@@ -285,6 +293,7 @@ export function startStep(
     }
     follower?.close();
     captures.close();
+    const outputs = status === "completed" ? context.takeOutputs?.(step, captureSeq) : undefined;
     pipeline.emit({
       type: "step-end",
       stepId: step.id,
@@ -295,6 +304,7 @@ export function startStep(
       signal: result.signal,
       durationMs: Math.round(performance.now() - startedAt),
       reason,
+      ...(outputs === undefined || Object.keys(outputs).length === 0 ? {} : { outputs }),
     });
   };
 

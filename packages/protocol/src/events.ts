@@ -40,6 +40,12 @@ export const RunEndEventSchema = eventSchema("run-end", {
   error: RunErrorSchema.optional().describe(
     "The error that stopped the run, when one did: a write failure such as E_DISK_FULL",
   ),
+  returnValue: z
+    .string()
+    .optional()
+    .describe(
+      "The workflow's `return` output, for a run that succeeded (also in return_value.txt)",
+    ),
   handled: z
     .record(StepIdField, z.array(StepIdField))
     .optional()
@@ -121,6 +127,12 @@ export const StepEndEventSchema = eventSchema("step-end", {
   error: RunErrorSchema.optional().describe(
     "The error that stopped the run, when one did: a write failure such as E_DISK_FULL",
   ),
+  outputs: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe(
+      "For a completed step: what it wrote to RUNYARD_OUTPUT, which every step downstream sees in its environment",
+    ),
 });
 
 export const StepOutputEventSchema = eventSchema("step-output", {

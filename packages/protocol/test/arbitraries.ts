@@ -61,6 +61,7 @@ export const runEndEvent = fc.record(
     finalStatus,
     durationMs: duration,
     reason: text,
+    returnValue: text,
   },
   { requiredKeys: ["type", "runId", "seq", "ts", "finalStatus", "durationMs"] },
 );
@@ -102,6 +103,7 @@ export const stepEndEvent = fc.record(
     signal: fc.option(text, { nil: null }),
     durationMs: duration,
     reason: text,
+    outputs: fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), text, { maxKeys: 3 }),
   },
   {
     requiredKeys: [

@@ -63,9 +63,11 @@ export {
   LOG_MESSAGE_MAX_BYTES,
   MESSAGE_MAX_BYTES,
   NODE_ID_PATTERN,
+  outputsFileName,
   parseCaptureFileName,
   parseInboxFileName,
   parseRunId,
+  RESERVED_ENV_PREFIX,
   RUN_FILES,
   type RunsRootOptions,
   type RunsRootSource,
@@ -129,6 +131,7 @@ export {
   StepTerminalStatuses,
   workSteps,
 } from "./run-status.js";
+export { OUTPUTS_MAX_BYTES, type ParsedOutputs, parseStepOutputs } from "./step-outputs.js";
 export { didYouMean, editDistance, suggest } from "./suggest.js";
 export {
   loadUserConfig,

@@ -213,6 +213,7 @@ describe("environment variables", () => {
       stepId: "RUNYARD_STEP_ID",
       stepSeq: "RUNYARD_STEP_SEQ",
       attempt: "RUNYARD_STEP_ATTEMPT",
+      output: "RUNYARD_OUTPUT",
       item: "RUNYARD_ITEM",
       itemIndex: "RUNYARD_ITEM_INDEX",
       itemCount: "RUNYARD_ITEM_COUNT",

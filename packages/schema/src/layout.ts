@@ -25,6 +25,9 @@ export const RUN_FILES = {
 export const DIRECTORY_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
+/** Names a step cannot set for others: Runyard's own variables. */
+export const RESERVED_ENV_PREFIX = "RUNYARD_";
+
 /** Environment variables Runyard sets for every step (and reads, for the runs root). */
 export const ENV = {
   runsDir: "RUNYARD_RUNS_DIR",
@@ -40,6 +43,8 @@ export const ENV = {
   stepId: "RUNYARD_STEP_ID",
   stepSeq: "RUNYARD_STEP_SEQ",
   attempt: "RUNYARD_STEP_ATTEMPT",
+  /** The file a step writes its outputs to, `KEY=value` lines (see step-outputs.ts). */
+  output: "RUNYARD_OUTPUT",
   item: "RUNYARD_ITEM",
   itemIndex: "RUNYARD_ITEM_INDEX",
   itemCount: "RUNYARD_ITEM_COUNT",
@@ -138,6 +143,14 @@ export function captureStem(seq: number, stepId: string): string {
   if (!NODE_ID_PATTERN.test(stepId))
     throw new RunyardError("E_STEP_ID", `invalid step id: ${JSON.stringify(stepId)}`);
   return `${String(seq).padStart(6, "0")}-${stepId}`;
+}
+
+/**
+ * `000001-build.env`: the file an attempt writes its outputs to (RUNYARD_OUTPUT), beside its
+ * captures. Runyard does not create it; a step that has outputs does.
+ */
+export function outputsFileName(seq: number, stepId: string): string {
+  return `${captureStem(seq, stepId)}.env`;
 }
 
 export function captureFileNames(seq: number, stepId: string): { out: string; err: string } {

@@ -149,6 +149,9 @@ function fastStep(value: unknown): LenientStep | undefined {
   const handledBy = (field: unknown) =>
     Array.isArray(field) && field.every((id) => typeof id === "string");
   if (!optional(value, step, ["handledBy"], handledBy)) return undefined;
+  const outputs = (field: unknown) =>
+    isFields(field) && Object.values(field).every((entry) => typeof entry === "string");
+  if (!optional(value, step, ["outputs"], outputs)) return undefined;
   return step as LenientStep;
 }
 

@@ -70,6 +70,12 @@ function stepStateShape<S extends z.ZodType<StepStatus, string>>(status: S) {
         .describe(
           "For a failed step: the `if: failure` steps that needed it and completed, handling its failure (the run does not fail for it)",
         ),
+      outputs: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+          "What the step wrote to RUNYARD_OUTPUT, once it completed (a foreach step: its instances', later items winning)",
+        ),
       loop: z
         .string()
         .optional()

@@ -7,7 +7,7 @@ import { referencesIn } from "./foreach.js";
 import { isRecord } from "./is-record.js";
 import { describeFound, YAML_VOCABULARY } from "./issue-words.js";
 import type { IssueProblem } from "./issues.js";
-import { STEP_ID_PATTERN } from "./layout.js";
+import { RESERVED_ENV_PREFIX, STEP_ID_PATTERN } from "./layout.js";
 import {
   expectedForType,
   inferParamType,
@@ -30,7 +30,7 @@ export interface CheckInput {
   readonly writtenAs: (path: Path) => string | undefined;
 }
 
-const RESERVED_PREFIX = "RUNYARD_";
+const RESERVED_PREFIX = RESERVED_ENV_PREFIX;
 
 /** Names a step can never see: Runyard's own, and one a JavaScript object drops silently. */
 function reservedName(name: string, path: Path): IssueProblem[] {
@@ -277,6 +277,20 @@ export function checkWorkflow(input: CheckInput): IssueProblem[] {
     }
     problems.push(...skippedStepIds(input.stepOrder));
     problems.push(...checkNeeds(steps, input.stepOrder));
+    const returns = value.return;
+    if (
+      isRecord(returns) &&
+      typeof returns.step === "string" &&
+      STEP_ID_PATTERN.test(returns.step)
+    ) {
+      if (!input.stepOrder.includes(returns.step)) {
+        problems.push({
+          path: ["return", "step"],
+          message: `no step "${returns.step}"${didYouMean(returns.step, input.stepOrder)}`,
+          anchor: "value",
+        });
+      }
+    }
     for (const id of input.stepOrder) {
       const step = steps[id];
       if (!isRecord(step)) continue;

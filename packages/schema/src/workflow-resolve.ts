@@ -97,6 +97,8 @@ export interface ResolvedWorkflow {
   paramDefaults: Record<string, string>;
   /** Steps in file order. */
   steps: ResolvedStep[];
+  /** `return`: the output of a step that is the run's return value. */
+  returns: { step: string; output: string } | undefined;
   raw: Workflow;
 }
 
@@ -213,6 +215,7 @@ export function resolveWorkflow(input: ResolveInput): ResolvedWorkflow {
     params,
     paramDefaults,
     steps,
+    returns: workflow.return === undefined ? undefined : { ...workflow.return },
     raw: workflow,
   };
 }

@@ -224,6 +224,16 @@ export const WorkflowSchema = z
     steps: z
       .record(StepIdSchema, StepSchema)
       .describe("Ordered map of step id to step; ids become capture file names"),
+    return: z
+      .object({
+        step: StepIdSchema.describe("The step whose output it is"),
+        output: VariableNameSchema.describe("The name the step wrote to RUNYARD_OUTPUT"),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "The run's return value: one output of one step, written to return_value.txt when the run succeeds and printed by runyard run",
+      ),
     $schema: z
       .string()
       .optional()

@@ -105,6 +105,7 @@ export {
   type RetentionPlan,
   type RetentionResult,
 } from "./retention.js";
+export { readReturnValue } from "./return-value.js";
 export {
   type CreatedRunDirectory,
   type CreateRunDirectoryOptions,

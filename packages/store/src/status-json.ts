@@ -33,7 +33,21 @@ const STATUS_KEYS = mergeKeyOrders([
   Object.keys(RunOutcomeSchema.shape),
 ]);
 
+/**
+ * The key list for `status`: a step's `outputs` is a record of names the schema cannot list,
+ * so the names its steps used join the list (after the schema's: records keep that order).
+ */
+function keysFor(status: RunStatus): string[] {
+  let names: Set<string> | undefined;
+  for (const step of status.steps) {
+    if (step.outputs === undefined) continue;
+    names ??= new Set(STATUS_KEYS);
+    for (const name of Object.keys(step.outputs)) names.add(name);
+  }
+  return names === undefined ? STATUS_KEYS : [...names];
+}
+
 /** The text of status.json for `status`: pretty JSON (2 spaces) and a trailing newline. */
 export function statusJson(status: RunStatus): string {
-  return `${JSON.stringify(status, STATUS_KEYS, 2)}\n`;
+  return `${JSON.stringify(status, keysFor(status), 2)}\n`;
 }

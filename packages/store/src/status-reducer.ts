@@ -103,6 +103,7 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       step.exitCode = event.exitCode;
       step.signal = event.signal;
       if (event.reason !== undefined) step.reason = event.reason;
+      if (event.outputs !== undefined) step.outputs = { ...event.outputs };
       return true;
     }
     case "run-end":

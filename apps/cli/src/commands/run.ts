@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { launchRun } from "@runyard/executor";
 import { fromRunError } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
-import { findSystemError, readRun } from "@runyard/store";
+import { findSystemError, readReturnValue, readRun } from "@runyard/store";
 import type { CommandRun } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
@@ -204,13 +204,21 @@ export const run: CommandRun = async (values, positionals, context) => {
     // happened here, with the exit status it deserves.
     throw explainRunFailure(fromRunError(outcome.error), runsRoot, launched.directory);
   }
+  // The return value goes to stdout, alone, so that $(runyard run -q wf.yaml) is the value.
+  const returnValue =
+    outcome.kind === "ended" && outcome.finalStatus === "success"
+      ? await readReturnValue(launched.directory)
+      : null;
   if (values.json === true && outcome.kind !== "detached") {
     const ended: RunEndedJson = {
       runId: launched.runId,
       runDirectory: launched.directory,
       finalStatus: outcome.kind === "ended" ? outcome.finalStatus : "crashed",
+      returnValue,
     };
     output.out(`${JSON.stringify(ended)}\n`);
+  } else if (returnValue !== null) {
+    output.out(returnValue.endsWith("\n") ? returnValue : `${returnValue}\n`);
   }
   return exitForOutcome(outcome, launched.runId, context.output);
 };

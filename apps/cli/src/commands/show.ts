@@ -4,6 +4,7 @@ import {
   type CaptureFile,
   listRunIds,
   type RunView,
+  readReturnValue,
   readRun,
   resolveRunReference,
   scanCaptures,
@@ -32,6 +33,7 @@ function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): Sh
     endedAt: step.endedAt ?? null,
     durationMs: stepDurationMs(step, clockEnd),
     reason: step.reason ?? null,
+    outputs: step.outputs ?? {},
     handledBy: step.handledBy ?? [],
     captures: captures
       .filter((capture) => capture.stepId === step.nodeId)
@@ -125,6 +127,8 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
     lines.push(
       `${label("params")}${params.map(([name, value]) => safeText(`${name}=${value}`)).join(" ")}`,
     );
+  if (json.returnValue !== null)
+    lines.push(`${label("return")}${safeText(json.returnValue, { lines: true })}`);
   lines.push(`${label("directory")}${safeText(json.directory)}`);
   output.out(`${lines.join("\n")}\n\n`);
   if (json.steps.length === 0) {
@@ -167,6 +171,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     cwd: view.meta.cwd ?? null,
     runyardVersion: view.meta.runyardVersion ?? null,
     params: view.meta.params ?? {},
+    returnValue: await readReturnValue(directory),
     steps: stepsJson(view, captures, runClockEnd(view, now)),
   };
   const { output } = context;

@@ -10,6 +10,10 @@ export const RunEndedJsonSchema = z
     finalStatus: z
       .enum([...FinalStatusSchema.options, "crashed"])
       .describe("How the run ended; crashed when its executor died without recording an end"),
+    returnValue: z
+      .string()
+      .nullable()
+      .describe("The run's return value (the workflow's `return`); null when it has none"),
   })
   .describe("runyard run --json");
 export type RunEndedJson = z.infer<typeof RunEndedJsonSchema>;

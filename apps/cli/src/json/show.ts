@@ -38,6 +38,9 @@ export const ShowStepJsonSchema = z.strictObject({
       "For a failed step whose failure an `if: failure` step handled: those steps; else empty",
     ),
   captures: z.array(CaptureJsonSchema).describe("Every attempt's capture files, oldest first"),
+  outputs: z
+    .record(z.string(), z.string())
+    .describe("What the step wrote to RUNYARD_OUTPUT once it completed; {} when nothing"),
 });
 export type ShowStepJson = z.infer<typeof ShowStepJsonSchema>;
 
@@ -49,6 +52,10 @@ export const ShowJsonSchema = z.strictObject({
   cwd: z.string().nullable().describe("Where the run was started from"),
   runyardVersion: z.string().nullable(),
   params: z.record(z.string(), z.string()).describe("Every workflow param the run used"),
+  returnValue: z
+    .string()
+    .nullable()
+    .describe("The run's return value (return_value.txt); null when it has none"),
   steps: z
     .array(ShowStepJsonSchema)
     .describe("Every step, in workflow order; [] before status.json"),
