@@ -149,6 +149,47 @@ export const WORKLOADS = [
     perStep: () => 10_000,
   },
   {
+    // issue 9: "A loop of 10,000 items stays fast": one foreach step against as many steps
+    // written out, and the xargs floor, interleaved.
+    name: "foreach",
+    title: (quick) => `foreach ${quick ? "1,000" : "10,000"} items against as many steps, p=2`,
+    setup(context, directory) {
+      const count = context.quick ? 1000 : 10_000;
+      const steps = join(directory, "steps.yaml");
+      writeFileSync(steps, workflowYaml("bench", count, "true"));
+      const loop = join(directory, "loop.yaml");
+      writeFileSync(
+        loop,
+        `name: loop\nsteps:\n  each:\n    foreach: "1-${count}"\n    run: "true"\n`,
+      );
+      const runs = join(directory, "runs");
+      const run = (file) => [process.execPath, context.cli, "run", file, "-q", "-j", "2"];
+      return [
+        xargsFloor(directory, count, 2),
+        {
+          name: "runyard steps",
+          command: run(steps),
+          env: { RUNYARD_RUNS_DIR: runs },
+          before: clear(runs),
+        },
+        {
+          name: "runyard foreach",
+          command: run(loop),
+          env: { RUNYARD_RUNS_DIR: runs },
+          before: clear(runs),
+        },
+      ];
+    },
+    targets: (results) => {
+      const loop = results["runyard foreach"]?.wallMs.median;
+      const steps = results["runyard steps"]?.wallMs.median;
+      if (loop === undefined || steps === undefined) return [];
+      return [
+        { text: "runyard foreach ≤ 1.1× the same steps written out", met: loop <= 1.1 * steps },
+      ];
+    },
+  },
+  {
     name: "write-1g",
     full: true,
     title: () => "one step writing 1 GiB, captured",

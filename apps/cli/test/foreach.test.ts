@@ -36,6 +36,10 @@ describe("foreach in the CLI", () => {
     ]);
     const logs = await cli(["logs", "last", "solve[sample-c]"], { runsDir: scratch.runsDir });
     expect(logs.stdout).toContain("solving sample-c\n");
+    // The loop's id gives every instance's output, in the order they started.
+    const all = await cli(["logs", "last", "seeds", "--stdout"], { runsDir: scratch.runsDir });
+    expect(all.stdout.match(/^seed \d$/gm)).toEqual(["seed 1", "seed 2", "seed 3"]);
+    expect(all.stdout).not.toContain("solving");
   });
 
   it("says which instance failed, and points at its output", async () => {

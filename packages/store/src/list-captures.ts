@@ -29,7 +29,7 @@ export interface CaptureFile {
 }
 
 export interface ListCapturesOptions {
-  /** Only this step's captures. */
+  /** Only this step's captures (a foreach step's: those of its instances). */
   stepId?: string;
   /** Only these streams (default both). */
   streams?: readonly CaptureFileStream[];
@@ -74,7 +74,13 @@ export async function scanCaptures(
   const wanted = entries.flatMap((entry) => {
     const parsed = parseCaptureFileName(entry.name);
     if (!parsed || !streams.has(parsed.stream)) return [];
-    if (options.stepId !== undefined && parsed.stepId !== options.stepId) return [];
+    // A foreach step's own captures are its instances': `mesh` takes in `mesh[coarse]`.
+    if (
+      options.stepId !== undefined &&
+      parsed.stepId !== options.stepId &&
+      !parsed.stepId.startsWith(`${options.stepId}[`)
+    )
+      return [];
     return [{ ...parsed, name: entry.name, path: join(directory, entry.name) }];
   });
   const refused: RefusedCapture[] = [];

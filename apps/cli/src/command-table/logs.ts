@@ -10,6 +10,8 @@ export const logsCommand: Command = {
   help: `Prints the capture files of a run (every attempt of every step, in the order they
 started), each under a header, byte for byte. <run> is a run id, a unique prefix or suffix of
 one (the last 8 characters are random, the first are the start time), or 'latest'.
+Given a foreach step, prints every instance's captures; given one instance, quote its
+id for the shell: runyard logs latest 'mesh[fine]'.
 
 With -f, prints what is there, then what the steps write as they write it, as 'tail -f'
 does (a header whenever the output switches file; new steps and attempts join as they
@@ -31,7 +33,8 @@ files with their paths and sizes.
 Examples:
   runyard logs latest
   runyard logs 5e0c41d2 build --stderr
-  runyard logs -f latest build`,
+  runyard logs -f latest build
+  runyard logs latest 'mesh[coarse]'`,
   options: {
     follow: { type: "boolean", short: "f" },
     stdout: { type: "boolean" },
