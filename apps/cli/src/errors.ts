@@ -63,6 +63,9 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RUN_ELSEWHERE: EXIT.failed,
   E_RUN_ENDED: EXIT.failed,
   E_CANCEL_REFUSED: EXIT.failed,
+  E_RESUME: EXIT.failed,
+  E_RUN_RUNNING: EXIT.failed,
+  E_RUN_LOCKED: EXIT.failed,
   // The commands a step runs (runyard log, send, receive, artifact save).
   E_NOT_IN_STEP: EXIT.usage,
   E_EXECUTOR_UNREACHABLE: EXIT.failed,

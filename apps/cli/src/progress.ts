@@ -67,6 +67,20 @@ export class ProgressPrinter {
         );
         return;
       }
+      case "run-resume": {
+        this.runId = event.runId;
+        const where = this.options.runsRoot
+          ? ` in ${tildify(join(this.options.runsRoot, event.runId))}`
+          : "";
+        const lost =
+          event.lost === undefined || event.lost.length === 0
+            ? ""
+            : `; lost with the executor: ${event.lost.map((attempt) => safeText(attempt.stepId)).join(", ")}`;
+        output.err(
+          `${paint(output, "bold", "runyard")} resumed run ${event.runId}${safeText(where)} ${paint(output, "dim", `(it was ${event.previous}; completed steps are kept${lost})`)}\n`,
+        );
+        return;
+      }
       case "step-start": {
         const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : "";
         output.err(`  ${paint(output, "blue", "▶")} ${this.pad(event.stepId)} started${attempt}\n`);

@@ -50,6 +50,8 @@ export interface WatchOptions {
   ssh?: boolean;
   /** A Ctrl-C came before the view began (the run was cancelled): the next one kills. */
   interrupted?: boolean;
+  /** Show events from this seq on (default 1: the whole timeline); runyard resume's view. */
+  fromSeq?: number;
 }
 
 export type WatchOutcome =
@@ -139,6 +141,10 @@ class EventRenderer {
       if (event.type === "run-end") {
         this.finalStatus = event.finalStatus;
         this.endError = event.error;
+      } else if (event.type === "run-resume") {
+        // The run-end before it was one executor's, not the run's.
+        this.finalStatus = undefined;
+        this.endError = undefined;
       }
     }
     if (event.type === "unknown") {
@@ -244,6 +250,7 @@ export async function watchRun(
 ): Promise<WatchOutcome> {
   const { output } = context;
   const renderer = new EventRenderer(output, options, directory);
+  renderer.lastSeq = Math.max(0, (options.fromSeq ?? 1) - 1);
   const stop = new AbortController();
   const gone = new AbortController();
   let follower: RunFollower | undefined;

@@ -42,3 +42,13 @@ export class RunOptionsError extends RunyardError {
     super("E_RUN_OPTIONS", message);
   }
 }
+
+/**
+ * A run cannot be resumed: it is running, it succeeded, it runs on another host, or its
+ * record cannot be taken over (a damaged timeline, no workflow copy). Nothing was changed.
+ */
+export class ResumeError extends RunyardError {
+  constructor(message: string, options?: { hint?: string; code?: string }) {
+    super(options?.code ?? "E_RESUME", message, options);
+  }
+}

@@ -91,10 +91,25 @@ export async function executeStagedRun(
     throw error;
   }
   const runId = basename(staging).slice(STAGING_PREFIX.length);
+  return runWatched(session, resolve(dirname(staging), runId), runId, options, report);
+}
+
+/**
+ * Runs a detached executor's session to its end under the run's crash watchdog (unless
+ * `options.watchdog` is false): should this process die before the end, the watchdog stops
+ * what the run left running.
+ */
+export async function runWatched(
+  session: RunSession,
+  directory: string,
+  runId: string,
+  options: Pick<ExecuteStagedOptions, "watchdog">,
+  report: NonNullable<ExecuteStagedOptions["onStarted"]>,
+): Promise<RunResult> {
   const watchdog =
     options.watchdog === false
       ? undefined
-      : startWatchdog(resolve(dirname(staging), runId), runId, (message) => {
+      : startWatchdog(directory, runId, (message) => {
           process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`);
         });
   // A process that exits at once (a second SIGTERM) has killed the steps and recorded the end

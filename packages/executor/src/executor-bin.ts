@@ -9,53 +9,61 @@
 // (prestart.ts): it loads, then waits for the line `go` on that descriptor; if the descriptor
 // closes without it, the front end gave up, and it removes what was staged and exits 0.
 import { closeSync, writeSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { toRunError } from "@runyard/protocol";
 import { RunyardError } from "@runyard/schema";
 import { removeAbandonedStaging, waitForGo } from "./await-launch.js";
 import { executeStagedRun } from "./execute-staged.js";
 import { killAllNow } from "./live-runs.js";
+import { executeResume } from "./resume.js";
 import type { StartReport } from "./start-report.js";
 
 const USAGE =
-  "usage: runyard-executor <staged run directory> [--ready-fd=N] [--launch-fd=N [--made-root]]\n";
+  "usage: runyard-executor <staged run directory> [--ready-fd=N] [--launch-fd=N [--made-root]]\n" +
+  "       runyard-executor --resume=<run directory> [--ready-fd=N] [--max-parallel=N] [--bin-directory=DIR] [--hold-start-ms=N]\n";
 
 interface Arguments {
-  staging: string;
+  staging: string | undefined;
+  /** --resume: the run directory of a run to take over (runyard resume). */
+  resume: string | undefined;
   readyFd?: number;
   launchFd?: number;
   /** The front end made the runs root for this run: an abandoned launch removes it if empty. */
   madeRoot: boolean;
+  maxParallel?: number;
+  binDirectory?: string;
+  holdStartMs?: number;
+}
+
+function usageError(message: string): never {
+  process.stderr.write(`runyard-executor: ${message}\n${USAGE}`);
+  process.exit(2);
 }
 
 function parseArguments(argv: readonly string[]): Arguments {
-  let staging: string | undefined;
-  let readyFd: number | undefined;
-  let launchFd: number | undefined;
-  let madeRoot = false;
+  const parsed: Arguments = { staging: undefined, resume: undefined, madeRoot: false };
   for (const arg of argv) {
-    const fd = /^--(ready|launch)-fd=(\d+)$/.exec(arg);
-    if (arg === "--made-root") madeRoot = true;
-    else if (fd?.[1] === "ready") readyFd = Number(fd[2]);
-    else if (fd?.[1] === "launch") launchFd = Number(fd[2]);
-    else if (arg.startsWith("-") || staging !== undefined) {
-      process.stderr.write(`runyard-executor: unexpected argument "${arg}"\n${USAGE}`);
-      process.exit(2);
-    } else staging = arg;
+    const number = /^--(ready-fd|launch-fd|max-parallel|hold-start-ms)=(\d+)$/.exec(arg);
+    const text = /^--(resume|bin-directory)=(.+)$/.exec(arg);
+    if (arg === "--made-root") parsed.madeRoot = true;
+    else if (number?.[1] === "ready-fd") parsed.readyFd = Number(number[2]);
+    else if (number?.[1] === "launch-fd") parsed.launchFd = Number(number[2]);
+    else if (number?.[1] === "max-parallel" && Number(number[2]) > 0)
+      parsed.maxParallel = Number(number[2]);
+    else if (number?.[1] === "hold-start-ms") parsed.holdStartMs = Number(number[2]);
+    else if (text?.[1] === "resume") parsed.resume = text[2] as string;
+    else if (text?.[1] === "bin-directory") parsed.binDirectory = text[2] as string;
+    else if (arg.startsWith("-") || parsed.staging !== undefined)
+      usageError(`unexpected argument "${arg}"`);
+    else parsed.staging = arg;
   }
-  if (staging === undefined) {
-    process.stderr.write(USAGE);
-    process.exit(2);
-  }
-  return {
-    staging,
-    madeRoot,
-    ...(readyFd === undefined ? {} : { readyFd }),
-    ...(launchFd === undefined ? {} : { launchFd }),
-  };
+  if ((parsed.staging === undefined) === (parsed.resume === undefined))
+    usageError("give a staged run directory, or --resume=<run directory>");
+  return parsed;
 }
 
-const { staging, readyFd, launchFd, madeRoot } = parseArguments(process.argv.slice(2));
+const args = parseArguments(process.argv.slice(2));
+const { readyFd, launchFd, madeRoot } = args;
 
 // stdout and stderr are executor.log, in the run directory: on a full disk a write to them
 // fails, and an unheard 'error' event would end the executor (and the run) for a log line.
@@ -103,28 +111,37 @@ const report = (message: StartReport): boolean => {
   }
 };
 
-if (launchFd !== undefined && !(await waitForGo(launchFd))) {
+const staging = args.staging;
+if (staging !== undefined && launchFd !== undefined && !(await waitForGo(launchFd))) {
   // The front end gave up before the run was staged whole (a bad flag, an unreadable
   // workflow, Ctrl-C) or died: nothing was started, and nothing is left.
   removeAbandonedStaging(staging, madeRoot);
   process.exit(0);
 }
 
+const onStarted = (outcome: { ok: true; directory: string } | { ok: false; error: unknown }) =>
+  report(
+    outcome.ok
+      ? {
+          ok: true,
+          runId: basename(outcome.directory),
+          directory: outcome.directory,
+          pid: process.pid,
+        }
+      : { ok: false, error: toRunError(outcome.error) },
+  );
+
 try {
-  const result = await executeStagedRun(staging, {
-    signal: controller.signal,
-    onStarted: (outcome) =>
-      report(
-        outcome.ok
-          ? {
-              ok: true,
-              runId: basename(outcome.directory),
-              directory: outcome.directory,
-              pid: process.pid,
-            }
-          : { ok: false, error: toRunError(outcome.error) },
-      ),
-  });
+  const result =
+    args.resume === undefined
+      ? await executeStagedRun(staging as string, { signal: controller.signal, onStarted })
+      : await executeResume(resolve(args.resume), {
+          signal: controller.signal,
+          onStarted,
+          ...(args.maxParallel === undefined ? {} : { maxParallel: args.maxParallel }),
+          ...(args.binDirectory === undefined ? {} : { binDirectory: args.binDirectory }),
+          ...(args.holdStartMs === undefined ? {} : { holdStartMs: args.holdStartMs }),
+        });
   process.exitCode =
     result.finalStatus === "success" ? 0 : result.finalStatus === "cancelled" ? 130 : 1;
 } catch (error) {

@@ -32,6 +32,13 @@ export {
   type PrestartOptions,
   prestartExecutor,
 } from "./prestart.js";
+export {
+  type ExecuteResumeOptions,
+  executeResume,
+  type ResumedRun,
+  type ResumeRunOptions,
+  resumeRun,
+} from "./resume.js";
 export type { RunResult, RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";
 export {

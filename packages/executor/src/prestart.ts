@@ -60,7 +60,7 @@ export class ExecutorStartError extends RunyardError {
  * certificates at every start (~60 ms on some machines), and the executor makes no TLS
  * connection.
  */
-function executorEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function executorEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { NODE_EXTRA_CA_CERTS: _certs, ...rest } = env;
   return withoutStepVariables(rest);
 }

@@ -38,6 +38,7 @@ interface TimelineLine {
   stepId?: unknown;
   captureSeq?: unknown;
   pgid?: unknown;
+  lost?: unknown;
 }
 
 const NEWLINE = 0x0a;
@@ -149,6 +150,16 @@ export function readTimeline(
       if (event === null || typeof event !== "object") return false;
       if (event.runId !== runId || event.seq !== seq) return false;
       const { type, stepId, captureSeq, pgid } = event;
+      if (type === "run-resume" && Array.isArray(event.lost)) {
+        // Attempts an earlier executor lost: a resume stopped them, and they count as ended
+        // (their session ids may be another's by now).
+        for (const lost of event.lost as { captureSeq?: unknown }[]) {
+          if (typeof lost?.captureSeq !== "number") continue;
+          timeline.ended.add(lost.captureSeq);
+          sessions.delete(lost.captureSeq);
+        }
+        return true;
+      }
       if (typeof captureSeq !== "number" || typeof stepId !== "string") return true;
       if (type === "step-start") {
         timeline.started.set(captureSeq, stepId);

@@ -13,6 +13,11 @@ import { after, type RunningStep, type StepOutcome } from "./step-runner.js";
 export interface RetryOptions {
   /** Starts attempt `attempt` (1, 2, …); throws when it cannot even be started. */
   start(attempt: number): RunningStep;
+  /**
+   * The number of the first attempt (default 1): after a resume, a step's attempts go on
+   * from where the run left them, with all of its retries again.
+   */
+  firstAttempt?: number;
   pipeline: EventPipeline;
   /** Records the step's end when no attempt of it runs (step-end without a capture). */
   settle(status: "cancelled" | "failed", reason: string): void;
@@ -21,8 +26,9 @@ export interface RetryOptions {
 /** Starts attempt 1 of `step` and the retries it is allowed; throws as `start(1)` does. */
 export function startWithRetries(step: ResolvedStep, options: RetryOptions): RunningStep {
   const { pipeline } = options;
-  const attempts = step.retries + 1;
-  let current = options.start(1);
+  const first = options.firstAttempt ?? 1;
+  const last = first + step.retries;
+  let current = options.start(first);
   let cancelReason: string | undefined;
   let abandoned = false;
   /** Set while waiting for the next attempt: calls the wait off. */
@@ -54,9 +60,9 @@ export function startWithRetries(step: ResolvedStep, options: RetryOptions): Run
     });
 
   const done = (async (): Promise<StepOutcome> => {
-    for (let attempt = 1; ; attempt += 1) {
+    for (let attempt = first; ; attempt += 1) {
       const outcome = await current.done;
-      if (outcome !== "failed" || attempt >= attempts || cancelReason !== undefined || abandoned) {
+      if (outcome !== "failed" || attempt >= last || cancelReason !== undefined || abandoned) {
         return outcome;
       }
       const delay = step.retryDelaySeconds;
@@ -64,7 +70,7 @@ export function startWithRetries(step: ResolvedStep, options: RetryOptions): Run
         type: "step-status",
         stepId: step.id,
         status: "pending",
-        reason: `attempt ${attempt} of ${attempts} failed; attempt ${attempt + 1}${delay > 0 ? ` in ${formatDurationSeconds(delay)}` : " now"}`,
+        reason: `attempt ${attempt} of ${last} failed; attempt ${attempt + 1}${delay > 0 ? ` in ${formatDurationSeconds(delay)}` : " now"}`,
       });
       if (!(await wait(delay * 1000))) {
         if (abandoned) return "cancelled";

@@ -35,6 +35,7 @@ import { EventPipeline } from "./event-pipeline.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
 import { loopItems } from "./loop-items.js";
+import type { ResumeState } from "./resume-state.js";
 import { startWithRetries } from "./retrying-step.js";
 import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
@@ -69,6 +70,12 @@ export interface RunSessionOptions {
   holdStartMs?: number | undefined;
   /** A directory to put first on every step's PATH: where the `runyard` launcher is. */
   binDirectory?: string | undefined;
+  /**
+   * The run is resumed (runyard resume): what the executors before this one left (see
+   * resume-state.ts). The session appends to the timeline with a run-resume instead of
+   * starting it with a run-start.
+   */
+  resume?: ResumeState | undefined;
 }
 
 import {
@@ -116,12 +123,19 @@ export class RunSession {
     this.#log = new ExecutorLog(created.paths.executorLog);
     this.#meta = created.meta;
     this.#outputs = new RunOutputs(created.directory, workflow.steps);
-    this.#status = createInitialStatus({
-      runId: created.runId,
-      workflowId: workflow.id,
-      updatedAt: created.meta.startedAt,
-      steps: statusSteps(workflow),
-    });
+    const resume = options.resume;
+    if (resume !== undefined) {
+      this.#status = resume.status;
+      this.#captureSeq = resume.captureSeq;
+      for (const [stepId, outputs] of resume.outputs) this.#outputs.restore(stepId, outputs);
+    } else {
+      this.#status = createInitialStatus({
+        runId: created.runId,
+        workflowId: workflow.id,
+        updatedAt: created.meta.startedAt,
+        steps: statusSteps(workflow),
+      });
+    }
   }
 
   #onFatal = (error: unknown): void => {
@@ -176,6 +190,7 @@ export class RunSession {
     try {
       await statusWriter.flush();
       summary = SummaryWriter.open(paths.summary, {
+        lastSeq: this.#options.resume?.lastSeq ?? 0,
         onSyncError: (error) =>
           this.#log.write("warn", `run_summary.jsonl fsync: ${describe(error)}`),
       });
@@ -200,12 +215,18 @@ export class RunSession {
       makeRoom: this.#makeRoom,
     });
     this.#pipeline = pipeline;
-    const scheduler = new Scheduler(workflow.steps, this.#options.maxParallel, {
-      start: (step) => this.#startStep(pipeline, step),
-      settle: (step, status, reason) => this.#settle(pipeline, step, status, reason),
-      expand: (step) => this.#expand(pipeline, step),
-      endLoop: (step, status, reason) => this.#endLoop(pipeline, step, status, reason),
-    });
+    const resume = this.#options.resume;
+    const scheduler = new Scheduler(
+      workflow.steps,
+      this.#options.maxParallel,
+      {
+        start: (step) => this.#startStep(pipeline, step),
+        settle: (step, status, reason) => this.#settle(pipeline, step, status, reason),
+        expand: (step) => this.#expand(pipeline, step),
+        endLoop: (step, status, reason) => this.#endLoop(pipeline, step, status, reason),
+      },
+      resume === undefined ? {} : { completed: resume.completed },
+    );
     this.#scheduler = scheduler;
 
     let server: IpcServer | undefined;
@@ -234,19 +255,36 @@ export class RunSession {
     }
 
     this.#startedAt = performance.now();
-    pipeline.emit({
-      type: "run-start",
-      workflowId: workflow.id,
-      workflowName: workflow.name,
-      workflowFile: workflow.file,
-      pid: this.#meta.pid,
-      host: this.#meta.startedOn,
-      steps: workflow.steps.map((step) => ({
-        nodeId: step.id,
-        name: step.name,
-        needs: step.needs,
-      })),
-    });
+    if (resume === undefined) {
+      pipeline.emit({
+        type: "run-start",
+        workflowId: workflow.id,
+        workflowName: workflow.name,
+        workflowFile: workflow.file,
+        pid: this.#meta.pid,
+        host: this.#meta.startedOn,
+        steps: workflow.steps.map((step) => ({
+          nodeId: step.id,
+          name: step.name,
+          needs: step.needs,
+        })),
+      });
+    } else {
+      pipeline.emit({
+        type: "run-resume",
+        previous: resume.previous,
+        pid: this.#meta.pid,
+        host: this.#meta.startedOn,
+        resume: resume.resume,
+        ...(resume.lost.length === 0 ? {} : { lost: resume.lost }),
+      });
+      if (resume.cutBytes > 0)
+        pipeline.emit({
+          type: "log",
+          level: "warn",
+          message: `cut a torn last line (${resume.cutBytes} bytes) from ${RUN_FILES.summary}: the previous executor died while it wrote it`,
+        });
+    }
     if (serverProblem) pipeline.emit({ type: "log", level: "warn", message: serverProblem });
     // From run-start on, killAllNow can end the run on the spot with a well-formed timeline.
     const untrack = trackLiveRun(this);
@@ -440,6 +478,24 @@ export class RunSession {
       reason,
       ...(outputs === undefined ? {} : { outputs: { ...outputs } }),
     });
+    // A loop resumed with instances of its own that did not run again (it was skipped or
+    // cancelled this time): they end as it did, not pending for ever.
+    const recorded = this.#options.resume?.loops.get(step.id);
+    if (recorded !== undefined && !this.#expandedAt.has(step.id)) {
+      const completed = this.#options.resume?.completed;
+      for (const instance of expandLoop(step, recorded)) {
+        if (completed?.has(instance.id)) continue;
+        pipeline.emit({
+          type: "step-end",
+          stepId: instance.id,
+          status: status === "completed" ? "skipped" : status,
+          exitCode: null,
+          signal: null,
+          durationMs: 0,
+          reason: `its loop ${step.id} ${status === "completed" ? "completed" : `was ${status}`}`,
+        });
+      }
+    }
   }
 
   /** When each foreach step was expanded (performance.now()), for its duration. */
@@ -448,6 +504,8 @@ export class RunSession {
   /** A foreach step is due: its items (read now, from a file), its instances, step-expand. */
   #expand(pipeline: EventPipeline, step: ResolvedStep): ResolvedStep[] {
     const spec = step.foreach;
+    const recorded = this.#options.resume?.loops.get(step.id);
+    if (recorded !== undefined) return this.#expandAgain(pipeline, step, recorded);
     const values = { ...this.#options.params, [ENV.runDir]: this.#options.created.directory };
     const instances = spec === undefined ? [] : expandLoop(step, loopItems(spec, values));
     this.#expandedAt.set(step.id, performance.now());
@@ -482,6 +540,28 @@ export class RunSession {
     return instances;
   }
 
+  /**
+   * A resumed loop that had its instances: they run again as they were (the item file is not
+   * read again), and those that completed are not started (the scheduler knows them).
+   */
+  #expandAgain(pipeline: EventPipeline, step: ResolvedStep, items: string[]): ResolvedStep[] {
+    const instances = expandLoop(step, items);
+    this.#expandedAt.set(step.id, performance.now());
+    pipeline.emit({
+      type: "step-expand",
+      stepId: step.id,
+      items: [],
+      total: instances.length,
+      resumed: true,
+      ...(step.parallel === undefined ? {} : { parallel: step.parallel }),
+    });
+    this.#instances.set(
+      step.id,
+      instances.map((instance) => instance.id),
+    );
+    return instances;
+  }
+
   /** Every instance of a foreach step has ended: the step's own step-end says how they did. */
   #endLoop(
     pipeline: EventPipeline,
@@ -503,7 +583,11 @@ export class RunSession {
     const start = (attempt: number) => this.#startAttempt(pipeline, step, attempt);
     const settle = (status: "cancelled" | "failed", reason: string) =>
       this.#settle(pipeline, step, status, reason);
-    return step.retries > 0 ? startWithRetries(step, { start, pipeline, settle }) : start(1);
+    // After a resume, attempts are numbered on from the step's last one.
+    const firstAttempt = (this.#options.resume?.attempts.get(step.id) ?? 0) + 1;
+    return step.retries > 0
+      ? startWithRetries(step, { start, pipeline, settle, firstAttempt })
+      : start(firstAttempt);
   }
 
   /**

@@ -118,7 +118,16 @@ export class Scheduler {
   #finished!: () => void;
   readonly #done: Promise<ReadonlyMap<string, SchedulerState>>;
 
-  constructor(steps: readonly ResolvedStep[], maxParallel: number, hooks: SchedulerHooks) {
+  /** Steps (and loop instances) that completed before a resume: never run again. */
+  readonly #completed: ReadonlySet<string>;
+
+  constructor(
+    steps: readonly ResolvedStep[],
+    maxParallel: number,
+    hooks: SchedulerHooks,
+    options: { completed?: ReadonlySet<string> } = {},
+  ) {
+    this.#completed = options.completed ?? new Set();
     this.#steps = [...steps];
     this.#maxParallel = maxParallel;
     this.#hooks = hooks;
@@ -134,6 +143,9 @@ export class Scheduler {
         this.#dependents[this.#positions.get(need) ?? -1]?.push(position);
       if (step.needs.length === 0) this.#ready.push(position);
     }
+    // A resumed run: what completed before counts as completed now, for its dependents too.
+    for (const [position, step] of steps.entries())
+      if (this.#completed.has(step.id)) this.#setState(position, "completed");
     this.#done = new Promise((resolve) => {
       this.#finished = () => resolve(this.#states);
     });
@@ -392,6 +404,12 @@ export class Scheduler {
       this.#loopOf.set(at, loop);
     }
     this.#pending += instances.length;
+    // After a resume, the instances that completed before do not run again.
+    if (this.#completed.size > 0)
+      for (let at = first; at < loop.end; at++) {
+        const id = this.#steps[at]?.id;
+        if (id !== undefined && this.#completed.has(id)) this.#setState(at, "completed");
+      }
     if (instances.length === 0) this.#endLoop(loop);
     else this.#release(loop);
   }

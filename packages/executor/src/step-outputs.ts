@@ -85,6 +85,11 @@ export class RunOutputs {
     };
   }
 
+  /** What a step set before a resume, from the timeline: kept as if it had just completed. */
+  restore(stepId: string, outputs: Outputs): void {
+    if (Object.keys(outputs).length > 0) this.#own.set(stepId, outputs);
+  }
+
   /** A loop has ended: its instances' outputs, in item order (later items win), are its own. */
   endLoop(loop: ResolvedStep, instances: readonly string[]): Outputs | undefined {
     const merged: Record<string, string> = {};

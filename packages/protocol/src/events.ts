@@ -54,6 +54,23 @@ export const RunEndEventSchema = eventSchema("run-end", {
     ),
 });
 
+export const RunResumeEventSchema = eventSchema("run-resume", {
+  previous: z
+    .enum(["failed", "cancelled", "crashed"])
+    .describe("How the run stood when it was resumed: its run-end's status, or crashed"),
+  pid: z.number().int().positive().describe("Process id of the executor that resumes the run"),
+  host: z.string().describe("Short hostname of that executor"),
+  resume: z.number().int().positive().describe("1 for the run's first resume, 2 for the next…"),
+  lost: z
+    .array(z.object({ stepId: StepIdField, captureSeq: z.number().int().positive() }))
+    .optional()
+    .describe(
+      "Attempts the previous executor started and never ended (it crashed): their processes were stopped, and they count as ended",
+    ),
+}).describe(
+  "A new executor takes the run over (runyard resume): it follows the last run-end, or the last whole line of a crashed run. Every step that had not completed is pending again; completed ones keep their status and outputs",
+);
+
 export const StepStartEventSchema = eventSchema("step-start", {
   stepId: StepIdField,
   name: z.string(),
@@ -99,6 +116,12 @@ export const StepExpandEventSchema = eventSchema("step-expand", {
     .positive()
     .optional()
     .describe("How many instances may run at once, when the step limits it"),
+  resumed: z
+    .literal(true)
+    .optional()
+    .describe(
+      "The loop runs again after a resume with the instances it had: items is empty, those instances are in status.json already, and the ones that completed are not run again",
+    ),
 }).describe(
   "A foreach step's items are known: its instances follow it in status.json, pending; the step is running until every instance has ended, then its step-end says how they did",
 );
@@ -185,6 +208,7 @@ export const MessageSendEventSchema = eventSchema("message-send", {
 const durableEventSchemas = [
   RunStartEventSchema,
   RunEndEventSchema,
+  RunResumeEventSchema,
   StepStartEventSchema,
   StepExpandEventSchema,
   StepStatusEventSchema,

@@ -34,6 +34,7 @@ describe("JSON Schemas in schemas/", () => {
     expect(types("run-event.schema.json")).toEqual([
       "run-start",
       "run-end",
+      "run-resume",
       "step-start",
       "step-expand",
       "step-status",

@@ -156,8 +156,22 @@ export const stepExpandEvent = fc.record(
     total: nonNegative,
     file: text,
     parallel: positive,
+    resumed: fc.constant(true as const),
   },
   { requiredKeys: ["type", "runId", "seq", "ts", "stepId", "items", "total"] },
+);
+
+export const runResumeEvent = fc.record(
+  {
+    type: fc.constant("run-resume" as const),
+    ...base,
+    previous: fc.constantFrom("failed" as const, "cancelled" as const, "crashed" as const),
+    pid: positive,
+    host: text,
+    resume: positive,
+    lost: fc.array(fc.record({ stepId: nonEmptyText, captureSeq: positive }), { maxLength: 3 }),
+  },
+  { requiredKeys: ["type", "runId", "seq", "ts", "previous", "pid", "host", "resume"] },
 );
 
 export const logEvent = fc.record(
@@ -190,6 +204,7 @@ export const messageSendEvent = fc.record(
 export const durableEvent = fc.oneof(
   runStartEvent,
   runEndEvent,
+  runResumeEvent,
   stepStartEvent,
   stepExpandEvent,
   stepStatusEvent,
@@ -205,6 +220,7 @@ export const runEvent: fc.Arbitrary<RunEvent> = fc.oneof(durableEvent, stepOutpu
 export const eventArbitraries: Record<RunEvent["type"], fc.Arbitrary<RunEvent>> = {
   "run-start": runStartEvent,
   "run-end": runEndEvent,
+  "run-resume": runResumeEvent,
   "step-start": stepStartEvent,
   "step-expand": stepExpandEvent,
   "step-status": stepStatusEvent,

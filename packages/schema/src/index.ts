@@ -115,6 +115,8 @@ export {
   LenientRunMetaSchema,
   type RunMeta,
   RunMetaSchema,
+  type RunResumeRecord,
+  RunResumeRecordSchema,
 } from "./run-meta.js";
 export {
   LenientRunStatusSchema,

@@ -116,6 +116,7 @@ describe("file names in a run directory", () => {
       returnValue: "return_value.txt",
       executorLog: "executor.log",
       launch: "launch.json",
+      lock: "run.lock",
       reserve: ".disk-reserve",
     });
   });

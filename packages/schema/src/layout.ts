@@ -17,6 +17,11 @@ export const RUN_FILES = {
   returnValue: "return_value.txt",
   executorLog: "executor.log",
   launch: "launch.json",
+  /**
+   * Held by an executor that resumes the run (O_EXCL; its pid, host and start time inside),
+   * so two resumes cannot take the run at once; removed when it ends.
+   */
+  lock: "run.lock",
   /** Space kept for the end of the run on a full disk; removed by the executor at its end. */
   reserve: ".disk-reserve",
 } as const;

@@ -20,6 +20,24 @@ export const ExecutorIdentitySchema = z
   .strict();
 export type ExecutorIdentity = z.infer<typeof ExecutorIdentitySchema>;
 
+/** One `runyard resume` of the run: a new executor took it over from where it stopped. */
+export const RunResumeRecordSchema = z
+  .object({
+    at: TimestampSchema.describe("When the resumed executor took the run over"),
+    pid: z.number().int().positive().describe("Process id of the resumed executor"),
+    host: z.string().min(1).describe("Short hostname the resumed executor runs on"),
+    previous: z
+      .enum(["failed", "cancelled", "crashed"])
+      .describe("How the run stood when it was resumed"),
+    seq: z
+      .number()
+      .int()
+      .positive()
+      .describe("Seq of the run-resume event that starts the resumed executor's lines"),
+  })
+  .strict();
+export type RunResumeRecord = z.infer<typeof RunResumeRecordSchema>;
+
 export const RunMetaSchema = z
   .object({
     // Optional on read so a file in the seed's shape (HPCBox meta.json) parses as version 1;
@@ -51,6 +69,12 @@ export const RunMetaSchema = z
       .record(z.string(), z.string())
       .optional()
       .describe("The value of every workflow param this run used, given or defaulted"),
+    resumes: z
+      .array(RunResumeRecordSchema)
+      .optional()
+      .describe(
+        "Every `runyard resume` of the run, oldest first; pid, executor, endedAt and finalStatus are the latest executor's",
+      ),
     timelineBytes: z
       .number()
       .int()

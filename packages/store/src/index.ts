@@ -128,6 +128,12 @@ export {
 } from "./run-file.js";
 export { listRunIds } from "./run-ids.js";
 export {
+  acquireRunLock,
+  type RunLock,
+  RunLockedError,
+  type RunLockHolder,
+} from "./run-lock.js";
+export {
   type MeasuredRemoval,
   type MeasuredRun,
   measureRuns,

@@ -16,6 +16,7 @@ export interface RunPaths {
   readonly executorLog: string;
   readonly launch: string;
   readonly reserve: string;
+  readonly lock: string;
 }
 
 export function runPaths(directory: string): RunPaths {
@@ -36,6 +37,7 @@ export function runPaths(directory: string): RunPaths {
     executorLog: prefix + RUN_FILES.executorLog,
     launch: prefix + RUN_FILES.launch,
     reserve: prefix + RUN_FILES.reserve,
+    lock: prefix + RUN_FILES.lock,
   };
 }
 

@@ -61,6 +61,12 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       const step = findStep(status, event.stepId);
       if (!step) return false;
       // The first of a long loop's events starts the step; the others add instances after it.
+      // After a resume, the loop runs again with the instances it has.
+      if (event.resumed === true) {
+        step.status = "running";
+        step.startedAt = event.ts;
+        return true;
+      }
       const before = step.items ?? 0;
       if (step.items === undefined) {
         step.status = "running";
@@ -106,6 +112,22 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       if (event.outputs !== undefined) step.outputs = { ...event.outputs };
       return true;
     }
+    case "run-resume":
+      // A new executor takes the run over: what had not completed runs again.
+      delete status.outcome;
+      for (const step of status.steps) {
+        if (step.status === "completed") continue;
+        step.status = "pending";
+        delete step.startedAt;
+        delete step.endedAt;
+        delete step.exitCode;
+        delete step.signal;
+        delete step.reason;
+        delete step.pid;
+        delete step.pgid;
+        delete step.handledBy;
+      }
+      return true;
     case "run-end":
       status.outcome = {
         finalStatus: event.finalStatus,

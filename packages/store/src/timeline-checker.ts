@@ -106,6 +106,7 @@ export class TimelineChecker {
 
   /** A line that is not an event. `line` is null when its number is not known. */
   invalid(line: number | null, found: string): void {
+    this.#settleEnd();
     const expected = this.#expectedSeq(line);
     if (this.#ended) this.#fail("after-end", line, found, "nothing after the run-end");
     this.#fail(
@@ -138,6 +139,12 @@ export class TimelineChecker {
       return;
     }
     const what = `${event.type === "unknown" ? event.originalType : event.type} seq ${event.seq}`;
+    if (event.type === "run-resume") {
+      // A resumed executor's first line: what ended before it is not the run's end.
+      this.#pendingEnd = undefined;
+      this.#ended = false;
+      this.end = null;
+    } else this.#settleEnd();
     if (this.#ended) this.#fail("after-end", line, what, "nothing after the run-end");
     if (event.runId !== this.facts.runId)
       this.#fail("other-run", line, `an event of run ${event.runId}`, `run ${this.facts.runId}`);
@@ -146,6 +153,8 @@ export class TimelineChecker {
       this.#fail(event.seq > expected ? "seq-gap" : "seq-repeat", line, what, `seq ${expected}`);
     }
     if (line === 1 && event.type !== "run-start") this.#fail("no-start", line, what, "run-start");
+    if (event.type === "run-resume" && line === 1)
+      this.#fail("no-start", line, what, "run-start, before any run-resume");
     if (event.type === "run-start" && line !== 1)
       this.#fail("second-start", line, what, "a single run-start, on line 1");
     if (event.type === "run-end") this.#runEnd(line, event);
@@ -153,7 +162,29 @@ export class TimelineChecker {
     this.last = event;
   }
 
+  /**
+   * A run-end is judged once the next line is known: a run-resume after it (runyard resume)
+   * makes it the end of one executor's lines, not of the run, and it is not held against
+   * meta.json's final status.
+   */
   #runEnd(line: number | null, event: Extract<DecodedEvent, { type: "run-end" }>): void {
+    if (!this.#ended && this.damage === null) this.end = event;
+    else this.endDistrusted = true;
+    this.#ended = true;
+    this.#pendingEnd = { line, event };
+  }
+
+  #pendingEnd:
+    | { line: number | null; event: Extract<DecodedEvent, { type: "run-end" }> }
+    | undefined;
+
+  /** Checks the last run-end against the rest of the run directory: it is the run's end. */
+  #settleEnd(): void {
+    const pending = this.#pendingEnd;
+    if (pending === undefined) return;
+    this.#pendingEnd = undefined;
+    const { line, event } = pending;
+    const before = this.damage;
     const { finalStatus, statusSeq, statusFailed } = this.facts;
     const says = `run-end ${event.finalStatus}`;
     if (finalStatus !== null && event.finalStatus !== finalStatus) {
@@ -169,13 +200,15 @@ export class TimelineChecker {
           "run-end failed: status.json has a failed step that no failure path handled",
         );
     }
-    if (!this.#ended && this.damage === null) this.end = event;
-    else this.endDistrusted = true;
-    this.#ended = true;
+    if (before === null && this.damage !== null && this.end === event) {
+      this.end = null;
+      this.endDistrusted = true;
+    }
   }
 
   /** After the last line: `lines` is how many committed lines the file has, when known. */
   finish(lines: number | null): void {
+    this.#settleEnd();
     const before = this.damage;
     const lastSeq = this.last?.seq ?? 0;
     const { statusSeq } = this.facts;

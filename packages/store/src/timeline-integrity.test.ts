@@ -54,6 +54,25 @@ describe.each(["tail", "full"] as const)("checkTimeline (%s)", (depth) => {
     expect(unfinished.last?.seq).toBe(2);
   });
 
+  it("takes a resumed timeline's last run-end for the end, and its first for one executor's", async () => {
+    const resume = (seq: number) =>
+      line({ type: "run-resume", seq, previous: "failed", pid: 7, host: "h", resume: 1 });
+    const resumed = runStart() + log(2) + runEnd(3, "failed") + resume(4) + log(5) + runEnd(6);
+    const report = await check(resumed, depth, { finalStatus: "success" });
+    expect(report.integrity).toEqual({ state: "intact", checked: depth, damage: null });
+    expect(report.end).toMatchObject({ seq: 6, finalStatus: "success" });
+    // While the resumed executor runs, there is no end.
+    const running = await check(runStart() + runEnd(2, "failed") + resume(3) + log(4), depth);
+    expect(running.integrity.state).toBe("intact");
+    expect(running.end).toBeNull();
+    // The last run-end is held against meta.json, as ever; anything but a run-resume after a
+    // run-end is damage.
+    const contradicts = await check(resumed, depth, { finalStatus: "failed" });
+    expect(contradicts.integrity.damage).toMatchObject({ kind: "end-contradicts", line: 6 });
+    const after = await check(runStart() + runEnd(2, "failed") + log(3), depth);
+    expect(after.integrity.damage).toMatchObject({ kind: "after-end", line: 3 });
+  });
+
   it("finds a gap in seq", async () => {
     const report = await check(runStart() + log(2) + log(4) + runEnd(5), depth);
     expect(report.integrity.damage).toEqual({

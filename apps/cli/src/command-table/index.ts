@@ -15,6 +15,7 @@ import { logCommand } from "./log.js";
 import { logsCommand } from "./logs.js";
 import { psCommand } from "./ps.js";
 import { receiveCommand } from "./receive.js";
+import { resumeCommand } from "./resume.js";
 import { rmCommand } from "./rm.js";
 import { runCommand } from "./run.js";
 import { sendCommand } from "./send.js";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   attachCommand,
   cancelCommand,
+  resumeCommand,
   psCommand,
   showCommand,
   logsCommand,

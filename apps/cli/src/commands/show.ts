@@ -122,6 +122,13 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   else if (json.state === "crashed")
     lines.push(`${label("last seen")}${json.lastSeenAt ?? "never"}, after ${duration}`);
   else lines.push(`${label("running")}for ${duration}`);
+  const last = json.resumes.at(-1);
+  if (last !== undefined) {
+    const times = json.resumes.length === 1 ? "1 time" : `${json.resumes.length} times`;
+    lines.push(
+      `${label("resumed")}${times}, last ${last.at} (${ago(last.at, now)}; it was ${last.previous})`,
+    );
+  }
   const params = Object.entries(json.params);
   if (params.length > 0)
     lines.push(
@@ -172,6 +179,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     runyardVersion: view.meta.runyardVersion ?? null,
     params: view.meta.params ?? {},
     returnValue: await readReturnValue(directory),
+    resumes: view.meta.resumes ?? [],
     steps: stepsJson(view, captures, runClockEnd(view, now)),
   };
   const { output } = context;

@@ -1,5 +1,10 @@
 // The shape of `runyard show --json`: one JSON object, the run and each of its steps.
-import { StepStatusSchema, TimestampSchema, UuidSchema } from "@runyard/schema";
+import {
+  RunResumeRecordSchema,
+  StepStatusSchema,
+  TimestampSchema,
+  UuidSchema,
+} from "@runyard/schema";
 import { z } from "zod";
 import { RunJsonShape } from "./run.js";
 
@@ -56,6 +61,9 @@ export const ShowJsonSchema = z.strictObject({
     .string()
     .nullable()
     .describe("The run's return value (return_value.txt); null when it has none"),
+  resumes: z
+    .array(RunResumeRecordSchema)
+    .describe("Every runyard resume of the run, oldest first (meta.json's resumes); [] for none"),
   steps: z
     .array(ShowStepJsonSchema)
     .describe("Every step, in workflow order; [] before status.json"),

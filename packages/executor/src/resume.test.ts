@@ -1,0 +1,277 @@
+// runyard resume on real processes: a failed, a crashed and a cancelled run taken over by a new
+// detached executor in the same directory; what completed is kept (steps, loop instances,
+// outputs), the rest runs again as new attempts with new capture numbers, the timeline goes on
+// after a run-resume, and what may not be resumed is refused without a change.
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readRun } from "@runyard/store";
+import { describe, expect, it, vi } from "vitest";
+import { workflowFile } from "../test/helpers.js";
+import { launchRun } from "./launch.js";
+import { resumeRun } from "./resume.js";
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+
+async function ended(directory: string, timeout = 20_000) {
+  return vi.waitFor(
+    () => {
+      const meta = readJson(join(directory, "meta.json"));
+      if (meta.finalStatus === null) throw new Error("still running");
+      return meta;
+    },
+    { timeout, interval: 50 },
+  );
+}
+
+const timeline = (directory: string) =>
+  readFileSync(join(directory, "run_summary.jsonl"), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+
+const captures = (directory: string) =>
+  readdirSync(directory)
+    .filter((name) => /^\d{6}-.*\.out$/.test(name))
+    .sort();
+
+function stepOf(directory: string, id: string) {
+  return readJson(join(directory, "status.json")).steps.find(
+    (step: { nodeId: string }) => step.nodeId === id,
+  );
+}
+
+/** Launches `yaml` detached, with $MARKS a scratch directory its steps leave marks in. */
+async function start(yaml: string, options: { maxParallel?: number } = {}) {
+  const { file, runsRoot, directory: marks } = workflowFile(yaml);
+  const launched = await launchRun({
+    workflowFile: file,
+    runsRoot,
+    env: { PATH: process.env.PATH, MARKS: marks },
+    ...options,
+  });
+  return { launched, marks };
+}
+
+describe("runyard resume", () => {
+  it("runs again what failed, keeps what completed and its outputs, and numbers on", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  prepare:
+    run: |
+      echo ran >> "${"$"}{MARKS}/prepare"
+      echo "SIZE=42" >> "$RUNYARD_OUTPUT"
+  solve:
+    needs: prepare
+    run: test -f "${"$"}{MARKS}/fixed" && echo "solved with $SIZE"
+  report:
+    needs: solve
+    run: echo "report of $SIZE"
+`);
+    expect((await ended(launched.directory)).finalStatus).toBe("failed");
+    expect(captures(launched.directory)).toEqual(["000001-prepare.out", "000002-solve.out"]);
+
+    writeFileSync(join(home, "fixed"), "");
+    const resumed = await resumeRun({ directory: launched.directory });
+    expect(resumed.runId).toBe(launched.runId);
+    const meta = await ended(launched.directory);
+    expect(meta.finalStatus).toBe("success");
+    expect(meta.pid).toBe(resumed.pid);
+    expect(meta.resumes).toEqual([
+      expect.objectContaining({ pid: resumed.pid, previous: "failed", seq: expect.any(Number) }),
+    ]);
+    // prepare ran once; its output reached the steps run by the new executor.
+    expect(readFileSync(join(home, "prepare"), "utf8")).toBe("ran\n");
+    expect(captures(launched.directory)).toEqual([
+      "000001-prepare.out",
+      "000002-solve.out",
+      "000003-solve.out",
+      "000004-report.out",
+    ]);
+    expect(readFileSync(join(launched.directory, "000003-solve.out"), "utf8")).toBe(
+      "solved with 42\n",
+    );
+    expect(readFileSync(join(launched.directory, "000004-report.out"), "utf8")).toBe(
+      "report of 42\n",
+    );
+    expect(stepOf(launched.directory, "solve")).toMatchObject({ status: "completed", attempt: 2 });
+    const events = timeline(launched.directory);
+    const resume = events.find((event) => event.type === "run-resume");
+    expect(resume).toMatchObject({ previous: "failed", resume: 1, pid: resumed.pid });
+    expect(resume.seq).toBe(meta.resumes[0].seq);
+    // The first executor's run-end stays, and the timeline keeps its contract.
+    expect(events.filter((event) => event.type === "run-end").map((e) => e.finalStatus)).toEqual([
+      "failed",
+      "success",
+    ]);
+    const view = await readRun(launched.directory, { timeline: "full" });
+    expect(view.timeline?.state).toBe("intact");
+    expect(view.classification).toBe("success");
+    expect(existsSync(join(launched.directory, "run.lock"))).toBe(false);
+  });
+
+  it("takes over a crashed run: stops what it left, counts its attempt as lost, runs it again", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  first:
+    run: echo one
+  slow:
+    needs: first
+    run: |
+      if [ -f "${"$"}{MARKS}/second" ]; then echo quick; exit 0; fi
+      echo $$ > "${"$"}{MARKS}/slow.pid"
+      exec sleep 60
+  last:
+    needs: slow
+    run: echo done
+`);
+    const slowPid = await vi.waitFor(() => Number(readFileSync(join(home, "slow.pid"), "utf8")), {
+      timeout: 15_000,
+      interval: 50,
+    });
+    process.kill(launched.pid, "SIGKILL");
+    await vi.waitFor(
+      async () => {
+        const view = await readRun(launched.directory);
+        if (view.classification !== "crashed") throw new Error(view.classification);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    // Appended by a write the crash cut short: the resume cuts it off.
+    appendFileSync(join(launched.directory, "run_summary.jsonl"), '{"type":"log","runId');
+    writeFileSync(join(home, "second"), "");
+    await resumeRun({ directory: launched.directory });
+    const meta = await ended(launched.directory);
+    expect(meta.finalStatus).toBe("success");
+    expect(meta.resumes[0].previous).toBe("crashed");
+    expect(() => process.kill(slowPid, 0)).toThrow();
+    const events = timeline(launched.directory);
+    const resume = events.find((event) => event.type === "run-resume");
+    expect(resume.lost).toEqual([{ stepId: "slow", captureSeq: 2 }]);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "log",
+        level: "warn",
+        message: expect.stringContaining("torn"),
+      }),
+    );
+    expect(captures(launched.directory)).toEqual([
+      "000001-first.out",
+      "000002-slow.out",
+      "000003-slow.out",
+      "000004-last.out",
+    ]);
+    expect((await readRun(launched.directory, { timeline: "full" })).timeline?.state).toBe(
+      "intact",
+    );
+  });
+
+  it("runs again only the loop instances that did not complete, over the items it had", async () => {
+    const { launched, marks: home } = await start(
+      `
+steps:
+  items:
+    run: printf 'coarse\\nmedium\\nfine\\n' > "${"$"}{MARKS}/items.txt"
+  mesh:
+    needs: items
+    foreach:
+      file: ${"$"}{RUNYARD_RUN_DIR}/../../items.txt
+    run: |
+      echo "$RUNYARD_ITEM" >> "${"$"}{MARKS}/ran"
+      if [ "$RUNYARD_ITEM" = medium ] && [ ! -f "${"$"}{MARKS}/fixed" ]; then exit 3; fi
+      echo "CELLS_$RUNYARD_ITEM=1" >> "$RUNYARD_OUTPUT"
+  sum:
+    needs: mesh
+    run: echo "$CELLS_coarse$CELLS_medium$CELLS_fine"
+`,
+      { maxParallel: 1 },
+    );
+    expect((await ended(launched.directory)).finalStatus).toBe("failed");
+    // The item file changes: the resumed loop keeps the instances it had.
+    writeFileSync(join(home, "items.txt"), "other\n");
+    writeFileSync(join(home, "fixed"), "");
+    await resumeRun({ directory: launched.directory });
+    expect((await ended(launched.directory)).finalStatus).toBe("success");
+    expect(readFileSync(join(home, "ran"), "utf8")).toBe("coarse\nmedium\nfine\nmedium\n");
+    expect(stepOf(launched.directory, "mesh[medium]")).toMatchObject({
+      status: "completed",
+      attempt: 2,
+    });
+    const sum = captures(launched.directory).find((name) => name.endsWith("-sum.out"));
+    expect(readFileSync(join(launched.directory, sum as string), "utf8")).toBe("111\n");
+    expect(timeline(launched.directory)).toContainEqual(
+      expect.objectContaining({ type: "step-expand", stepId: "mesh", resumed: true, total: 3 }),
+    );
+  });
+
+  it("refuses a run that succeeded or still runs, and a second resume while one holds the lock", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  wait:
+    run: while [ ! -f "${"$"}{MARKS}/go" ]; do sleep 0.05; done
+`);
+    const before = readFileSync(join(launched.directory, "meta.json"), "utf8");
+    await expect(resumeRun({ directory: launched.directory })).rejects.toMatchObject({
+      code: "E_RUN_RUNNING",
+      message: expect.stringContaining("is running"),
+    });
+    expect(readFileSync(join(launched.directory, "meta.json"), "utf8")).toBe(before);
+    writeFileSync(join(home, "go"), "");
+    expect((await ended(launched.directory)).finalStatus).toBe("success");
+    await expect(resumeRun({ directory: launched.directory })).rejects.toMatchObject({
+      code: "E_RESUME",
+      message: expect.stringContaining("nothing to resume"),
+    });
+    // A live holder (this process) keeps the lock: a resume is refused, and says by whom.
+    const lock = join(launched.directory, "run.lock");
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: process.pid,
+        host: readJson(join(launched.directory, "meta.json")).startedOn,
+        since: "now",
+        purpose: "test",
+      }),
+    );
+    await expect(resumeRun({ directory: launched.directory })).rejects.toMatchObject({
+      code: "E_RUN_LOCKED",
+      message: expect.stringContaining(`pid ${process.pid}`),
+    });
+    expect(readFileSync(lock, "utf8")).toContain(`"pid":${process.pid}`);
+  });
+
+  it("resumes a cancelled run, breaking the stale lock a killed resume left", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  one:
+    run: echo one
+  two:
+    needs: one
+    run: if [ -f "${"$"}{MARKS}/go" ]; then echo two; else sleep 60; fi
+`);
+    await vi.waitFor(() => expect(stepOf(launched.directory, "two")?.status).toBe("running"), {
+      timeout: 15_000,
+      interval: 50,
+    });
+    process.kill(launched.pid, "SIGTERM");
+    expect((await ended(launched.directory)).finalStatus).toBe("cancelled");
+    // A dead holder's lock is stale.
+    writeFileSync(
+      join(launched.directory, "run.lock"),
+      JSON.stringify({
+        pid: 2 ** 22 + 1,
+        host: readJson(join(launched.directory, "meta.json")).startedOn,
+        since: "then",
+        purpose: "test",
+      }),
+    );
+    writeFileSync(join(home, "go"), "");
+    await resumeRun({ directory: launched.directory });
+    const meta = await ended(launched.directory);
+    expect(meta.finalStatus).toBe("success");
+    expect(meta.resumes[0].previous).toBe("cancelled");
+    expect(stepOf(launched.directory, "one")).toMatchObject({ status: "completed", attempt: 1 });
+    expect(readdirSync(launched.directory).filter((name) => name.startsWith("run.lock"))).toEqual(
+      [],
+    );
+  });
+});
