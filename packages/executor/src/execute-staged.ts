@@ -10,8 +10,10 @@ import { basename, dirname, join, resolve } from "node:path";
 import {
   check,
   isRunId,
+  type LaunchRecord,
   LaunchRecordSchema,
   parseWorkflow,
+  type ResolvedWorkflow,
   RUN_FILES,
   readInputFile,
   WorkflowError,
@@ -129,6 +131,50 @@ export async function runWatched(
   return result;
 }
 
+/**
+ * The workflow copy in `directory` (as the front end read the original: a regular file of
+ * bounded size, opened without blocking — a named pipe in its place would hang this executor
+ * past SIGTERM — never through a link), parsed and checked as runnable with launch.json's
+ * params: the workflow, the backends it runs on and the value of every param.
+ */
+export async function loadRunnable(
+  directory: string,
+  launch: LaunchRecord,
+  options: Pick<ExecuteStagedOptions, "backends">,
+  copyName: "staged" | "run's",
+): Promise<{
+  workflow: ResolvedWorkflow;
+  backends: Readonly<Record<string, Backend>>;
+  params: Record<string, string>;
+}> {
+  const copy = await readInputFile(join(directory, RUN_FILES.workflow), undefined, {
+    followSymlinks: false,
+  });
+  if (!copy.ok) {
+    throw new WorkflowReadError(
+      launch.workflowPath,
+      `the ${copyName} copy cannot be read: ${copy.reason}`,
+      { cause: copy.cause },
+    );
+  }
+  const parsed = parseWorkflow(copy.bytes, launch.workflowFile);
+  if (!parsed.ok) throw new WorkflowError(launch.workflowPath, parsed.problems);
+  const workflow = parsed.workflow;
+  const backends = options.backends ?? {
+    local: createStepBackend({
+      onProblem: (message) =>
+        process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`),
+    }),
+  };
+  const params = checkRunnable(
+    workflow,
+    launch.workflowPath,
+    Object.fromEntries(launch.params),
+    backends,
+  );
+  return { workflow, backends, params };
+}
+
 async function prepare(
   staging: string,
   options: ExecuteStagedOptions,
@@ -153,34 +199,7 @@ async function prepare(
     throw new RunOptionsError(`${launchPath}: runId ${launch.runId} does not match ${name}`);
   }
   onRecognised();
-  // As the front end read the original: a regular file of bounded size, opened without
-  // blocking (a named pipe in its place would hang this executor past SIGTERM), never a link.
-  const copy = await readInputFile(join(staging, RUN_FILES.workflow), undefined, {
-    followSymlinks: false,
-  });
-  if (!copy.ok) {
-    throw new WorkflowReadError(
-      launch.workflowPath,
-      `the staged copy cannot be read: ${copy.reason}`,
-      { cause: copy.cause },
-    );
-  }
-  const source = copy.bytes;
-  const parsed = parseWorkflow(source, launch.workflowFile);
-  if (!parsed.ok) throw new WorkflowError(launch.workflowPath, parsed.problems);
-  const workflow = parsed.workflow;
-  const backends = options.backends ?? {
-    local: createStepBackend({
-      onProblem: (message) =>
-        process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`),
-    }),
-  };
-  const params = checkRunnable(
-    workflow,
-    launch.workflowPath,
-    Object.fromEntries(launch.params),
-    backends,
-  );
+  const { workflow, backends, params } = await loadRunnable(staging, launch, options, "staged");
   // The run is valid: the step spawner starts now (Python or Perl: 20-30 ms), while the run directory
   // is committed and the socket opened. Should the run go no further, it ends with this process.
   for (const backend of Object.values(backends)) backend.warm?.();

@@ -8,17 +8,7 @@ import { spawn } from "node:child_process";
 import { closeSync, lstatSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { fromRunError } from "@runyard/protocol";
-import {
-  check,
-  FILE_MODE,
-  LaunchRecordSchema,
-  now,
-  parseWorkflow,
-  type RunMeta,
-  readInputFile,
-  WorkflowError,
-  WorkflowReadError,
-} from "@runyard/schema";
+import { check, FILE_MODE, LaunchRecordSchema, now, type RunMeta } from "@runyard/schema";
 import {
   acquireRunLock,
   type CreatedRunDirectory,
@@ -34,10 +24,9 @@ import {
   shortHostname,
   writeMeta,
 } from "@runyard/store";
-import { checkRunnable } from "./check-runnable.js";
 import { reapStrayProcesses } from "./crash-reaper.js";
 import { ResumeError } from "./errors.js";
-import { type ExecuteStagedOptions, runWatched } from "./execute-staged.js";
+import { type ExecuteStagedOptions, loadRunnable, runWatched } from "./execute-staged.js";
 import {
   EXECUTOR_BIN,
   EXECUTOR_NODE_FLAGS,
@@ -48,7 +37,6 @@ import { type ResumedFrom, replayRun } from "./resume-state.js";
 import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
-import { createStepBackend } from "./spawner-backend.js";
 import type { StartReport } from "./start-report.js";
 
 export interface ExecuteResumeOptions extends ExecuteStagedOptions {
@@ -165,27 +153,7 @@ async function prepare(
     });
   }
   const launch = read.value;
-  const copy = await readInputFile(paths.workflow, undefined, { followSymlinks: false });
-  if (!copy.ok) {
-    throw new WorkflowReadError(paths.workflow, `the run's copy cannot be read: ${copy.reason}`, {
-      cause: copy.cause,
-    });
-  }
-  const parsed = parseWorkflow(copy.bytes, launch.workflowFile);
-  if (!parsed.ok) throw new WorkflowError(paths.workflow, parsed.problems);
-  const workflow = parsed.workflow;
-  const backends = options.backends ?? {
-    local: createStepBackend({
-      onProblem: (message) =>
-        process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`),
-    }),
-  };
-  const params = checkRunnable(
-    workflow,
-    launch.workflowPath,
-    Object.fromEntries(launch.params),
-    backends,
-  );
+  const { workflow, backends, params } = await loadRunnable(directory, launch, options, "run's");
   const log = new ExecutorLog(paths.executorLog);
   try {
     // What a crashed executor left running (if its watchdog did not stop it) goes first: a
