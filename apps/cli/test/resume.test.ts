@@ -2,9 +2,9 @@
 // resume and ends with the run's status), `--detach` and `--json`, `show` naming the resumes,
 // `attach` of a resumed run showing both executors' lines to the last end, and the refusals
 // (a run that succeeded, an unknown run).
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cli, useScratch } from "./cli.js";
 
 const scratch = useScratch();
@@ -90,5 +90,74 @@ describe("runyard resume", () => {
     const none = await cli(["resume"], { runsDir: scratch.runsDir });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/usage: runyard resume <run>/);
+  });
+
+  it("the sweep example, killed in the middle and resumed, ends as an uninterrupted run does", async () => {
+    const whole = await cli(["run", "-q", "--json", "examples/sweep.yaml"], {
+      runsDir: scratch.runsDir,
+    });
+    const expected = JSON.parse(whole.stdout);
+    expect(expected).toMatchObject({ finalStatus: "success", returnValue: "nu=0.01" });
+    const csv = readFileSync(join(expected.runDirectory, "artifacts/residuals.csv"), "utf8");
+
+    const detached = await cli(
+      ["run", "--detach", "--json", "examples/sweep.yaml", "-p", "pause=3"],
+      { runsDir: scratch.runsDir },
+    );
+    const { runDirectory: directory } = JSON.parse(detached.stdout);
+    const status = () => JSON.parse(readFileSync(join(directory, "status.json"), "utf8"));
+    // Killed while the loop's first instances run (after plan completed).
+    await vi.waitFor(
+      () =>
+        expect(
+          status().steps.some(
+            (step: { nodeId: string; status: string }) =>
+              step.nodeId.startsWith("solve[") && step.status === "running",
+          ),
+        ).toBe(true),
+      { timeout: 20_000, interval: 50 },
+    );
+    const meta = JSON.parse(readFileSync(join(directory, "meta.json"), "utf8"));
+    process.kill(meta.pid, "SIGKILL");
+    const resumed = await vi.waitFor(
+      async () => {
+        const result = await cli(["resume", "-q", "--json", meta.runId], {
+          runsDir: scratch.runsDir,
+        });
+        // Until the reader sees the executor gone, the run is still "running".
+        if (result.stderr.includes("is running")) throw new Error(result.stderr);
+        return result;
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({
+      finalStatus: "success",
+      returnValue: expected.returnValue,
+    });
+    expect(readFileSync(join(directory, "artifacts/residuals.csv"), "utf8")).toBe(csv);
+    const names = readdirSync(directory);
+    // plan completed before the kill: it did not run again.
+    expect(names.filter((name) => /^\d{6}-plan\.out$/.test(name))).toHaveLength(1);
+    const show = JSON.parse(
+      (await cli(["show", meta.runId, "--json"], { runsDir: scratch.runsDir })).stdout,
+    );
+    expect(show.resumes).toEqual([expect.objectContaining({ previous: "crashed" })]);
+    expect(show.timeline.state).toBe("intact");
+    expect(
+      show.steps
+        .filter((step: { status: string }) => step.status === "completed")
+        .map((step: { id: string }) => step.id)
+        .sort(),
+    ).toEqual([
+      "collect",
+      "plan",
+      "probe-fallback",
+      "report",
+      "solve",
+      "solve[0.01]",
+      "solve[0.02]",
+      "solve[0.05]",
+    ]);
   });
 });
