@@ -17,6 +17,7 @@ import {
   diskReserveBytes,
   ExecutorLog,
   probeProcess,
+  RESUME_MARKER,
   type RunLock,
   readJsonFile,
   readRun,
@@ -193,7 +194,7 @@ async function prepare(
     options.signal?.throwIfAborted();
     log.write(
       "info",
-      `resume ${state.resume}: the run was ${previous}; taking it over at seq ${state.lastSeq + 1}`,
+      `${RESUME_MARKER} resume ${state.resume}: the run was ${previous}; taking it over at seq ${state.lastSeq + 1}`,
     );
     // Room for the end on a full disk, as a new run has (best effort: a resume on a full disk
     // finds out soon enough).

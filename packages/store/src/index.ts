@@ -149,6 +149,7 @@ export { statusJson } from "./status-json.js";
 export { applyEvent, createInitialStatus, type StatusStep } from "./status-reducer.js";
 export { StatusWriter, type StatusWriterOptions } from "./status-writer.js";
 export {
+  RESUME_MARKER,
   readStopRecord,
   readStopRecordSync,
   STOP_MARKER,

@@ -9,9 +9,16 @@ import { readFileTailSync } from "./summary-tail.js";
 /** What the line says after its time and level. */
 export const STOP_MARKER = "run stopped:";
 
+/**
+ * What a resumed executor's first line says after its time and level: a stop line before it
+ * was an earlier executor's, and says nothing of how the resumed run stands.
+ */
+export const RESUME_MARKER = "run resumed:";
+
 /** How much of the end of executor.log is searched: the stop comes near its end. */
 const TAIL_BYTES = 64 * 1024;
 
+const RESUME_LINE = new RegExp(`^\\S+ info ${RESUME_MARKER}`);
 const STOP_LINE = /^(\S+) error run stopped: (.+?) \((E_[A-Z0-9_]+)\): ([^\n]*)$/;
 
 /** A run stop executor.log records. */
@@ -36,6 +43,7 @@ export function readStopRecordSync(path: string): StopRecord | null {
   const text = read.tail.toString("utf8");
   const lines = text.split("\n");
   for (let index = lines.length - 1; index >= 0; index -= 1) {
+    if (RESUME_LINE.test(lines[index] ?? "")) return null;
     const match = STOP_LINE.exec(lines[index] ?? "");
     if (match && !Number.isNaN(Date.parse(match[1] ?? ""))) {
       return {
