@@ -55,6 +55,7 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RUN_NOT_FOUND: EXIT.notFound,
   E_STEP_NOT_FOUND: EXIT.notFound,
   E_BACKEND_UNAVAILABLE: EXIT.invalid,
+  E_EXPORT_VALUE: EXIT.invalid,
   E_RUN_OPTIONS: EXIT.usage,
   E_ABORTED: EXIT.cancelled,
   E_SUMMARY_WRITE: EXIT.io,
