@@ -58,6 +58,14 @@ describe("runyard completion", () => {
     expect(complete(stdout, ["runyard", "run", "x.yaml", "--params-file", "examples/he"])).toEqual([
       "examples/hello.yaml",
     ]);
+    expect(complete(stdout, ["runyard", "export", "--bash", "examples/he"])).toEqual([
+      "examples/hello.yaml",
+    ]);
+    expect(complete(stdout, ["runyard", "export", "--b"])).toEqual(["--bash"]);
+    // export -o takes the file to write, of any name; run -o takes no value.
+    expect(complete(stdout, ["runyard", "export", "x.yaml", "-o", "examples/RE"])).toEqual([
+      "examples/README.md",
+    ]);
     // No runs yet: only "latest"; after a run, its short id too.
     expect(complete(stdout, ["runyard", "attach", ""])).toEqual(["latest"]);
     const run = await cli(["run", "-d", "examples/hello.yaml", "-q"], {

@@ -8,6 +8,7 @@ import { bridgeCommand } from "./bridge.js";
 import { cancelCommand } from "./cancel.js";
 import { completeCommand, completionCommand } from "./completion.js";
 import { duCommand } from "./du.js";
+import { exportCommand } from "./export.js";
 import { gcCommand } from "./gc.js";
 import { graphCommand } from "./graph.js";
 import { guiCommand } from "./gui.js";
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   validateCommand,
   graphCommand,
+  exportCommand,
   guiCommand,
   rmCommand,
   gcCommand,

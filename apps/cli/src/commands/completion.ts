@@ -3,7 +3,7 @@
 // What a positional takes is read from the command's usage: `<run>` completes run ids (from a
 // hidden `runyard __complete runs`, which only lists the runs root), `<workflow…>` completes
 // YAML and JSON files. Flags that take a value complete directories for `--runs-dir`, files for
-// `--params-file`, and nothing else.
+// `--params-file` and `--output` (the file `export` writes), and nothing else.
 import { listRunIds, shortRunIds } from "@runyard/store";
 import type { Command, CommandRun } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
@@ -66,7 +66,7 @@ ${cases}
       # One name a line, not split on spaces; bash quotes them and marks directories.
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
-    elif [ "$prev" = "--params-file" ]; then
+    elif [ "$prev" = "--params-file" ] || [ "$prev" = "--output" ] || [ "$prev" = "-o" ]; then
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     fi
@@ -129,7 +129,9 @@ function zshScript(commands: readonly Command[]): string {
                 ? ":dir:_files -/"
                 : name === "params-file"
                   ? ':params file:_files -g "*.(yaml|yml|json)"'
-                  : ":value:";
+                  : name === "output"
+                    ? ":file:_files"
+                    : ":value:";
           const forms = option.short ? `{-${option.short},--${name}}` : `--${name}`;
           const exclusive = option.short ? `(-${option.short} --${name})` : "";
           return `'${exclusive}'${forms}'[${flagDescription(command, name)}]${value}'`;
