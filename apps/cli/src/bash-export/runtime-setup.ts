@@ -113,6 +113,13 @@ _ry_make_directory() {
   mkdir -m 700 -- "$_ry_bin" || _ry_fatal "cannot write in the run directory $_ry_dir"
   printf '%s' "$_ry_shim" >"$_ry_bin/runyard" && chmod 700 -- "$_ry_bin/runyard" ||
     _ry_fatal "cannot write $_ry_bin/runyard"
+  # Run once (it refuses a log without a message, exit 2): a file system mounted noexec, as
+  # /tmp is on some clusters, would leave the steps' runyard unable to start.
+  "$_ry_bin/runyard" log </dev/null >/dev/null 2>&1
+  if (($? == 126)); then
+    printf 'warning: %s cannot be run (a file system mounted noexec?): runyard log, send, receive and artifact save will fail in the steps; give --dir on another file system\n' \
+      "$_ry_bin/runyard" >&2
+  fi
 }
 
 # Two pipes, opened read-write and unlinked at once, so only this script and its jobs hold
