@@ -18,8 +18,7 @@ _ry_trim() {
 }
 
 _ry_warn() {
-  local n=$1 message=\${2//[$'\001'-$'\037'$'\177']/?}
-  _ry_line_for '»' "\${_ry_node_id[n]}" "warn: \${_ry_node_id[n]}: $message"
+  _ry_line_for '»' "\${_ry_node_id[$1]}" "warn: \${_ry_node_id[$1]}: $2"
 }
 
 # Why 'name' cannot be an output, or nothing.

@@ -172,8 +172,10 @@ _ry_format_ms() {
   fi
 }
 
+# A progress line on stderr; a control character in it (a path from the workflow may hold
+# one) is shown as ?, never sent to the terminal.
 _ry_say() {
-  ((_ry_quiet)) || printf '%s\n' "$1" >&2
+  ((_ry_quiet)) || printf '%s\n' "\${1//[$'\001'-$'\037'$'\177']/?}" >&2
 }
 
 # "id" padded to the widest id seen, as runyard run lines up its columns.
