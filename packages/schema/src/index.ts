@@ -1,6 +1,7 @@
 // @runyard/schema — the run-directory contract: every file a run writes, its layout, and
 // the workflow format, as zod schemas with inferred types, plus the JSON Schemas made from them.
 export { now, SCHEMA_VERSION, TimestampSchema, UuidSchema } from "./common.js";
+export { type ConfigParseResult, parseConfigDocument } from "./config-parse.js";
 export { DURATION_PATTERN, durationSeconds, formatDurationSeconds } from "./duration.js";
 export {
   formatProblem,
@@ -19,6 +20,24 @@ export {
   parseInstanceId,
   referencesIn,
 } from "./foreach.js";
+export {
+  HOOK_EVENTS,
+  HOOK_TIMEOUT_DEFAULT_MS,
+  HOOK_TIMEOUT_MAX_MS,
+  HOOKS_MAX,
+  HOOKS_PARALLEL_DEFAULT,
+  HOOKS_PARALLEL_MAX,
+  type Hook,
+  type HookEvent,
+  HookEventSchema,
+  HookSchema,
+  HooksParallelSchema,
+  HooksSchema,
+  hookName,
+  type LaunchHook,
+  LaunchHookSchema,
+  launchHooks,
+} from "./hooks.js";
 export { HOSTNAME_ENV, shortHostname } from "./host.js";
 export {
   type InputFileOptions,
@@ -73,6 +92,7 @@ export {
   type RunsRootSource,
   resolveRunsRoot,
   runDirectory,
+  runyardHome,
   STAGED_FILE_PATTERN,
   STEP_ID_MAX_LENGTH,
   STEP_ID_PATTERN,
@@ -94,6 +114,16 @@ export {
   ParamsFileReadError,
   parseParamsFile,
 } from "./params-file.js";
+export {
+  PROJECT_CONFIG_FILE,
+  type ProjectConfig,
+  ProjectConfigSchema,
+  parseProjectConfig,
+  TRUSTED_PROJECTS_FILE,
+  type TrustedProjects,
+  TrustedProjectsSchema,
+  trustedProjectsPath,
+} from "./project-config.js";
 export {
   type ByteSize,
   ByteSizeSchema,

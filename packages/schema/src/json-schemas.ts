@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { LaunchRecordSchema } from "./launch-record.js";
+import { TrustedProjectsSchema } from "./project-config.js";
 import { RunMetaSchema } from "./run-meta.js";
 import { RunStatusSchema } from "./run-status.js";
 import { WorkflowSchema } from "./workflow.js";
@@ -135,6 +136,15 @@ export const RUN_DIRECTORY_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     description:
       "launch.json in a Runyard run directory: what the front end that started the run handed the executor (the environment steps start from, params, limits). Written once by the front end before it spawns the executor; mode 0600.",
     schema: LaunchRecordSchema,
+    io: "input",
+  },
+  {
+    fileName: "trusted.schema.json",
+    id: jsonSchemaId("schema", "trusted.schema.json"),
+    title: "Runyard trusted.json",
+    description:
+      "trusted.json in the user's Runyard home ($RUNYARD_HOME, else ~/.runyard): the project config files (.runyard.yaml) the user trusts to add hooks, each by the SHA-256 of its bytes. Written by `runyard trust`; mode 0600.",
+    schema: TrustedProjectsSchema,
     io: "input",
   },
 ];

@@ -5,6 +5,7 @@
 // its directory (resume) with the same environment, params and limits.
 import { z } from "zod";
 import { TimestampSchema, UuidSchema } from "./common.js";
+import { HooksParallelSchema, LaunchHookSchema } from "./hooks.js";
 
 export const LaunchRecordSchema = z
   .object({
@@ -47,6 +48,13 @@ export const LaunchRecordSchema = z
       .describe(
         "Absolute path of a directory holding the `runyard` launcher of the front end that started the run; the executor puts it first on every step's PATH, so that a step's `runyard log`, `send`, `receive` and `artifact save` are the commands of this Runyard (absent: PATH as given)",
       ),
+    hooks: z
+      .array(LaunchHookSchema)
+      .optional()
+      .describe(
+        "Commands to run on the run's events, each with the event's JSON on stdin: the user's config's hooks, then those of a trusted project config (absent: none)",
+      ),
+    hooksParallel: HooksParallelSchema.optional(),
     launchedBy: z
       .object({
         client: z.string().describe("Who launched the run, e.g. runyard-cli/0.1.0"),

@@ -115,6 +115,7 @@ describe("file names in a run directory", () => {
       inbox: "inbox",
       returnValue: "return_value.txt",
       executorLog: "executor.log",
+      hooksLog: "hooks.log",
       launch: "launch.json",
       lock: "run.lock",
       reserve: ".disk-reserve",

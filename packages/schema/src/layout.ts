@@ -16,6 +16,8 @@ export const RUN_FILES = {
   inbox: "inbox",
   returnValue: "return_value.txt",
   executorLog: "executor.log",
+  /** One line per hook that ran (or was dropped); only in runs that have hooks. */
+  hooksLog: "hooks.log",
   launch: "launch.json",
   /**
    * Held by an executor that resumes the run (O_EXCL; its pid, host and start time inside),
@@ -81,6 +83,17 @@ export const NODE_ID_PATTERN = new RegExp(`^${NODE_ID}$`);
 
 /** Channel names become inbox file names: same rule as step ids. */
 export const CHANNEL_PATTERN = STEP_ID_PATTERN;
+
+/**
+ * `$RUNYARD_HOME`, else `~/.runyard`: where the user's Runyard files live (config.yaml,
+ * trusted.json, and runs/ by default). Absolute.
+ */
+export function runyardHome(
+  options: { env?: Readonly<Record<string, string | undefined>>; homeDirectory?: string } = {},
+): string {
+  const env = options.env ?? process.env;
+  return resolve(env[ENV.home] || join(options.homeDirectory ?? homedir(), ".runyard"));
+}
 
 export type RunsRootSource = "env" | "config" | "home" | "default";
 

@@ -50,13 +50,9 @@ function valueText(node: Node): string | undefined {
 
 /** Parses params-file text (or UTF-8 bytes): its entries in file order, or every problem. */
 export function parseParamsFile(source: Uint8Array | string): ParamsFileParseResult {
-  let text: string;
-  if (typeof source === "string") text = source;
-  else {
-    const decoded = decodeUtf8Text(source);
-    if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
-    text = decoded.text;
-  }
+  const decoded = decodeUtf8Text(source);
+  if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
+  const text = decoded.text;
   // A file of comments only sets nothing: not an error.
   if (text.trim() === "") return { ok: true, entries: [] };
   const parsed = parseYamlDocument(text, (path) => (path.length === 0 ? "param" : "key"));

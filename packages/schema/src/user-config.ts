@@ -2,11 +2,10 @@
 // `$RUNYARD_CONFIG`, which must exist): settings that outlive one run. It chooses the runs
 // root and the retention policy of `runyard gc`; it is strict, so a misspelt key is an error
 // with a suggestion instead of a silently ignored line.
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { RunyardError, ValidationError } from "./errors.js";
 import { readInputFile } from "./input-file.js";
-import { ENV } from "./layout.js";
+import { ENV, runyardHome } from "./layout.js";
 import type { UserConfig } from "./user-config-schema.js";
 
 export interface UserConfigLocation {
@@ -16,11 +15,9 @@ export interface UserConfigLocation {
 
 /** `$RUNYARD_CONFIG`, else `$RUNYARD_HOME/config.yaml`, else `~/.runyard/config.yaml`. */
 export function userConfigPath(options: UserConfigLocation = {}): string {
-  const env = options.env ?? process.env;
-  const home = options.homeDirectory ?? homedir();
-  const explicit = env[ENV.config];
+  const explicit = (options.env ?? process.env)[ENV.config];
   if (explicit) return resolve(explicit);
-  return join(resolve(env[ENV.home] || join(home, ".runyard")), "config.yaml");
+  return join(runyardHome(options), "config.yaml");
 }
 
 /**

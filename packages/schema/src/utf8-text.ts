@@ -89,8 +89,12 @@ function hex(byte: number): string {
   return `0x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
 }
 
-/** The text of a UTF-8 file (a byte order mark is dropped), or where and why it is not one. */
-export function decodeUtf8Text(bytes: Uint8Array): DecodedText {
+/**
+ * The text of a UTF-8 file (a byte order mark is dropped), or where and why it is not one. A
+ * string is text already, and comes back as it is.
+ */
+export function decodeUtf8Text(bytes: Uint8Array | string): DecodedText {
+  if (typeof bytes === "string") return { ok: true, text: bytes };
   if (looksLikeUtf16(bytes)) {
     return {
       ok: false,

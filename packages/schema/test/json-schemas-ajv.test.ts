@@ -35,11 +35,12 @@ const yamlFixture = (path: string) =>
   parseYaml(readFileSync(fileURLToPath(new URL(path, fixtures)), "utf8"), { uniqueKeys: false });
 
 describe("ajv with the committed JSON Schemas", () => {
-  it("loads exactly the launch, meta, status and workflow schemas, each compiling in strict mode", () => {
+  it("loads exactly the launch, meta, status, trusted and workflow schemas, each compiling in strict mode", () => {
     expect(files.sort()).toEqual([
       "launch.schema.json",
       "meta.schema.json",
       "status.schema.json",
+      "trusted.schema.json",
       "workflow.schema.json",
     ]);
   });
@@ -68,11 +69,46 @@ describe("ajv with the committed JSON Schemas", () => {
       expect(validate({ ...launch, holdStartMs: 5000 }).valid).toBe(true);
     });
 
+    it("accepts resolved hooks, and refuses an event no hook runs on", () => {
+      const hook = {
+        name: "notify",
+        on: ["step-failed", "run-end"],
+        run: "notify-send runyard",
+        timeoutMs: 10_000,
+        cwd: "/home/ada/.runyard",
+        source: "/home/ada/.runyard/config.yaml",
+      };
+      expect(validate({ ...launch, hooks: [hook], hooksParallel: 4 }).valid).toBe(true);
+      expect(validate({ ...launch, hooks: [{ ...hook, on: ["step-output"] }] }).valid).toBe(false);
+      expect(validate({ ...launch, hooks: [{ ...hook, timeout: "10s" }] }).valid).toBe(false);
+    });
+
     it("rejects params as an object, a missing environment, and fields it does not know", () => {
       expect(validate({ ...launch, params: { sample: "NA12878" } }).valid).toBe(false);
       const { env: _env, ...withoutEnv } = launch;
       expect(validate(withoutEnv).valid).toBe(false);
       expect(validate({ ...launch, shell: "zsh" }).valid).toBe(false);
+    });
+  });
+
+  describe("trusted.schema.json", () => {
+    const validate = validator("trusted.schema.json");
+    const trusted = {
+      schemaVersion: 1,
+      projects: {
+        "/home/ada/flows/.runyard.yaml": {
+          sha256: "a".repeat(64),
+          trustedAt: "2026-06-05T14:23:00.000Z",
+        },
+      },
+    };
+
+    it("accepts the trusted project configs, each by its SHA-256, and nothing else", () => {
+      expect(validate(trusted)).toEqual({ valid: true, errors: [] });
+      expect(validate({ schemaVersion: 1, projects: {} }).valid).toBe(true);
+      const entry = { sha256: "A".repeat(64), trustedAt: "2026-06-05T14:23:00.000Z" };
+      expect(validate({ ...trusted, projects: { "/x/.runyard.yaml": entry } }).valid).toBe(false);
+      expect(validate({ ...trusted, extra: true }).valid).toBe(false);
     });
   });
 
