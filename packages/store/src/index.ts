@@ -71,6 +71,16 @@ export {
   shortHostname,
 } from "./process-identity.js";
 export {
+  checkProjectConfig,
+  findProjectConfig,
+  listTrustedProjects,
+  type ProjectConfigState,
+  readTrustedProjects,
+  type TrustResult,
+  trustProjectConfig,
+  untrustProjectConfig,
+} from "./project-trust.js";
+export {
   type JsonReadResult,
   readJsonFile,
   readJsonFileSync,
@@ -89,6 +99,7 @@ export {
   type RemoveRunOptions,
   removeRun,
 } from "./remove-run.js";
+export { type ResolvedHooks, resolveHooks } from "./resolve-hooks.js";
 export {
   type ResolvedRun,
   RunReferenceError,

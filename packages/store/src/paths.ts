@@ -14,6 +14,7 @@ export interface RunPaths {
   readonly inbox: string;
   readonly returnValue: string;
   readonly executorLog: string;
+  readonly hooksLog: string;
   readonly launch: string;
   readonly reserve: string;
   readonly lock: string;
@@ -35,6 +36,7 @@ export function runPaths(directory: string): RunPaths {
     inbox: prefix + RUN_FILES.inbox,
     returnValue: prefix + RUN_FILES.returnValue,
     executorLog: prefix + RUN_FILES.executorLog,
+    hooksLog: prefix + RUN_FILES.hooksLog,
     launch: prefix + RUN_FILES.launch,
     reserve: prefix + RUN_FILES.reserve,
     lock: prefix + RUN_FILES.lock,
