@@ -1,7 +1,8 @@
 // The one path every state change takes: the scheduler's decision becomes one event with the
 // next seq → appended to run_summary.jsonl → applied to the in-memory status (status.json is
-// snapshotted from it, coalesced) → broadcast on ipc.sock → handed to onEvent. No sink reads
-// another back. Step output takes the live half only: ipc.sock and onEvent, when wanted.
+// snapshotted from it, coalesced) → broadcast on ipc.sock → handed to onEvent → offered to
+// the run's hooks. No sink reads another back. Step output takes the live half only: ipc.sock
+// and onEvent, when wanted.
 
 import { type EventPayload, EventSequencer, type RunEvent } from "@runyard/protocol";
 import type { RunStatus } from "@runyard/schema";
@@ -33,6 +34,8 @@ export interface EventPipelineOptions {
    * some, so the same line is worth one more try. Called before onFatal.
    */
   makeRoom?: (error: unknown) => boolean;
+  /** Offered every durable event once it is in the timeline (the run's hooks, hook-runner.ts). */
+  hooks?: { offer(event: DurableRunEvent): void } | undefined;
 }
 
 export class EventPipeline {
@@ -78,6 +81,7 @@ export class EventPipeline {
     if (applyEvent(options.status, event)) options.statusWriter.changed();
     this.#live?.publish(event);
     this.#deliver(event);
+    options.hooks?.offer(event);
     // Kept, in the room the first failure freed; the run must stop all the same.
     if (failure) options.onFatal(failure.error);
     return event;

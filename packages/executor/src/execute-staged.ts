@@ -229,6 +229,8 @@ async function prepare(
     killGraceMs: launch.killGraceMs,
     holdStartMs: launch.holdStartMs,
     binDirectory: launch.binDirectory,
+    hooks: launch.hooks,
+    hooksParallel: launch.hooksParallel,
     env: launch.env,
     params,
     onEvent: undefined,

@@ -96,6 +96,46 @@ describe("launchRun", () => {
     }
   });
 
+  it("runs the hooks launch.json names, and exits only once its run-end hook is done", async () => {
+    const { file, runsRoot, directory } = workflowFile("steps:\n  a:\n    run: exit 1\n");
+    const launched = await launchRun({
+      workflowFile: file,
+      runsRoot,
+      hooks: [
+        {
+          name: "notify",
+          on: ["run-failed"],
+          run: "cat > run-end.json; sleep 0.5; touch drained",
+          timeoutMs: 10_000,
+          cwd: directory,
+          source: join(directory, "config.yaml"),
+        },
+      ],
+      hooksParallel: 1,
+    });
+    expect(readJson(join(launched.directory, "launch.json"))).toMatchObject({
+      hooks: [{ name: "notify", on: ["run-failed"], cwd: directory }],
+      hooksParallel: 1,
+    });
+    expect(await ended(launched.directory)).toMatchObject({ finalStatus: "failed" });
+    // The run is over as soon as meta.json says so; the executor lives on for its hook.
+    await vi.waitFor(
+      () => {
+        if (existsSync(`/proc/${launched.pid}`)) throw new Error("executor still running");
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(existsSync(join(directory, "drained"))).toBe(true);
+    expect(readJson(join(directory, "run-end.json"))).toMatchObject({
+      type: "run-end",
+      runId: launched.runId,
+      finalStatus: "failed",
+    });
+    expect(readFileSync(join(launched.directory, "hooks.log"), "utf8")).toMatch(
+      / info hook notify on run-failed \(seq \d+\): ok in /,
+    );
+  });
+
   it("reports a refused run as the executor's error, and leaves nothing behind", async () => {
     const { file, runsRoot } = workflowFile("steps:\n  a:\n    run: echo\n    needs: [b]\n");
     const refused = await launchRun({ workflowFile: file, runsRoot }).catch((error) => error);

@@ -9,7 +9,13 @@ import { open, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fromRunError } from "@runyard/protocol";
-import { type LaunchRecord, now, readInputFile, WorkflowReadError } from "@runyard/schema";
+import {
+  type LaunchHook,
+  type LaunchRecord,
+  now,
+  readInputFile,
+  WorkflowReadError,
+} from "@runyard/schema";
 import { fillStagingDirectory, runPaths, shortHostname } from "@runyard/store";
 import { RunOptionsError } from "./errors.js";
 import { ExecutorStartError, type PrestartedExecutor, prestartExecutor } from "./prestart.js";
@@ -42,6 +48,12 @@ export interface LaunchRunOptions {
    * executor puts it first on every step's PATH, for the commands a step runs (runyard log).
    */
   binDirectory?: string;
+  /**
+   * Commands to run on the run's events, resolved (launch.json's hooks; resolveHooks in
+   * @runyard/store finds a user's), and how many may run at once.
+   */
+  hooks?: readonly LaunchHook[];
+  hooksParallel?: number;
   /** Longest wait for the executor's report, in ms (default 60 000). */
   startTimeoutMs?: number;
   /**
@@ -152,6 +164,10 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
       killGraceMs,
       ...(options.holdStartMs ? { holdStartMs: options.holdStartMs } : {}),
       ...(options.binDirectory === undefined ? {} : { binDirectory: options.binDirectory }),
+      ...(options.hooks === undefined || options.hooks.length === 0
+        ? {}
+        : { hooks: [...options.hooks] }),
+      ...(options.hooksParallel === undefined ? {} : { hooksParallel: options.hooksParallel }),
       launchedBy: {
         client: options.client ?? `runyard-executor/${executorVersion()}`,
         pid: process.pid,

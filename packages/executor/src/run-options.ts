@@ -1,7 +1,7 @@
 // The options and the result of runWorkflow: the executor's public contract.
 
 import type { RunEvent } from "@runyard/protocol";
-import type { FinalStatus, RunMeta, RunStatus } from "@runyard/schema";
+import type { FinalStatus, LaunchHook, RunMeta, RunStatus } from "@runyard/schema";
 import type { Backend } from "./backend.js";
 
 export interface RunWorkflowOptions {
@@ -32,6 +32,14 @@ export interface RunWorkflowOptions {
   killGraceMs?: number;
   /** Backends by name; default { local }. */
   backends?: Readonly<Record<string, Backend>>;
+  /**
+   * Commands to run on the run's events, each with the event's JSON on stdin (see
+   * LaunchHookSchema; resolveHooks in @runyard/store finds a user's). The run ends first;
+   * runWorkflow resolves once they are done, or stopped.
+   */
+  hooks?: readonly LaunchHook[];
+  /** How many hooks may run at once (default 4). */
+  hooksParallel?: number;
 }
 
 export interface RunResult {

@@ -9,12 +9,13 @@ import { createIpcServer, type IpcServer } from "@runyard/ipc";
 import { type RunEvent, toRunError } from "@runyard/protocol";
 import type {
   FinalStatus,
+  LaunchHook,
   ResolvedStep,
   ResolvedWorkflow,
   RunMeta,
   RunStatus,
 } from "@runyard/schema";
-import { ENV, expandLoop, now, RUN_FILES } from "@runyard/schema";
+import { ENV, expandLoop, HOOKS_PARALLEL_DEFAULT, now, RUN_FILES } from "@runyard/schema";
 import {
   type CreatedRunDirectory,
   createInitialStatus,
@@ -32,6 +33,7 @@ import { abortReason } from "./abort.js";
 import type { Backend } from "./backend.js";
 import { killMarkedProcesses } from "./crash-reaper.js";
 import { EventPipeline } from "./event-pipeline.js";
+import { HookRunner, retriesLookup } from "./hook-runner.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
 import { loopItems } from "./loop-items.js";
@@ -76,6 +78,10 @@ export interface RunSessionOptions {
    * starting it with a run-start.
    */
   resume?: ResumeState | undefined;
+  /** Commands to run on the run's events (hook-runner.ts); none when absent or empty. */
+  hooks?: readonly LaunchHook[] | undefined;
+  /** How many hooks may run at once (default HOOKS_PARALLEL_DEFAULT). */
+  hooksParallel?: number | undefined;
 }
 
 import {
@@ -204,6 +210,9 @@ export class RunSession {
     const heartbeat = startHeartbeat(paths.heartbeat, {
       onError: (error) => this.#onWriteError(RUN_FILES.heartbeat, error),
     });
+    const hooks = this.#hookRunner(() => pipeline);
+    // Until they have drained, a process that exits at once (killAllNow) takes its hooks along.
+    const untrackHooks = hooks && trackLiveRun({ killNow: () => hooks.killNow() });
     const pipeline = new EventPipeline({
       runId: created.runId,
       summary,
@@ -213,6 +222,7 @@ export class RunSession {
       output: this.#options.output,
       onFatal: this.#onFatal,
       makeRoom: this.#makeRoom,
+      hooks,
     });
     this.#pipeline = pipeline;
     const resume = this.#options.resume;
@@ -348,6 +358,9 @@ export class RunSession {
     // Suppressed repeats are counted in memory until said; say them before the run is over.
     this.#log.flush();
     untrack();
+    // The run is over and recorded; its hooks get a bounded while to finish (hook-runner.ts).
+    await hooks?.drain(signal);
+    untrackHooks?.();
     const failure = this.#fatal ?? closing[0];
     if (failure !== undefined) throw failure;
     return {
@@ -357,6 +370,28 @@ export class RunSession {
       meta: this.#meta,
       status: structuredClone(this.#status),
     };
+  }
+
+  /**
+   * The run's hook runner, or undefined without hooks. Its warnings become `log` events a turn
+   * later, not inside the emit that offered the event; after run-end they are in hooks.log only.
+   */
+  #hookRunner(pipeline: () => EventPipeline): HookRunner | undefined {
+    const { hooks, created, workflow } = this.#options;
+    if (hooks === undefined || hooks.length === 0) return undefined;
+    const runner = new HookRunner({
+      hooks,
+      parallel: this.#options.hooksParallel ?? HOOKS_PARALLEL_DEFAULT,
+      env: this.#options.env,
+      runId: created.runId,
+      runDirectory: created.directory,
+      logPath: created.paths.hooksLog,
+      binDirectory: this.#options.binDirectory,
+      warn: (message) =>
+        queueMicrotask(() => pipeline().emit({ type: "log", level: "warn", message })),
+      retriesOf: retriesLookup(workflow.steps),
+    });
+    return runner;
   }
 
   /** Resolves the hold on the first subscriber; see holdStartMs. */

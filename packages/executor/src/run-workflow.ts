@@ -28,6 +28,10 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   if (!(killGraceMs >= 0))
     throw new RunOptionsError(`killGraceMs must be >= 0, not ${killGraceMs}`);
   const runId = options.runId === undefined ? undefined : parseRunId(options.runId);
+  const hooksParallel = options.hooksParallel;
+  if (hooksParallel !== undefined && !(Number.isSafeInteger(hooksParallel) && hooksParallel >= 1)) {
+    throw new RunOptionsError(`hooksParallel must be a positive integer, not ${hooksParallel}`);
+  }
 
   const workflow = await loadWorkflowFile(options.workflowFile);
   const backends = options.backends ?? { local: createStepBackend() };
@@ -55,6 +59,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     onEvent: options.onEvent,
     output: typeof output === "boolean" ? output : new Set(output),
     signal: options.signal,
+    hooks: options.hooks,
+    hooksParallel,
   });
   return session.run();
 }

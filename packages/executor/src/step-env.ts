@@ -42,7 +42,7 @@ export function withoutStepVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv 
  * `directory` first on `path`, once: a run started from a step of another (its `runyard` the
  * same launcher) does not grow PATH by one entry per level.
  */
-function withFirst(directory: string, path: string | undefined): string {
+export function withFirstOnPath(directory: string, path: string | undefined): string {
   if (!path) return directory;
   return path === directory || path.startsWith(`${directory}${delimiter}`)
     ? path
@@ -62,7 +62,9 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
   const item = input.step.item;
   return {
     ...env,
-    ...(input.binDirectory === undefined ? {} : { PATH: withFirst(input.binDirectory, env.PATH) }),
+    ...(input.binDirectory === undefined
+      ? {}
+      : { PATH: withFirstOnPath(input.binDirectory, env.PATH) }),
     [ENV.runId]: input.runId,
     [ENV.runDir]: input.paths.directory,
     [ENV.artifactsDir]: input.paths.artifacts,

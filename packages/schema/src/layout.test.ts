@@ -220,6 +220,8 @@ describe("environment variables", () => {
       itemIndex: "RUNYARD_ITEM_INDEX",
       itemCount: "RUNYARD_ITEM_COUNT",
       socket: "RUNYARD_SOCKET",
+      hookName: "RUNYARD_HOOK_NAME",
+      hookEvent: "RUNYARD_HOOK_EVENT",
     });
   });
 });

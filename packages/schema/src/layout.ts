@@ -57,6 +57,9 @@ export const ENV = {
   itemCount: "RUNYARD_ITEM_COUNT",
   /** The run's ipc.sock, for the commands a step runs (`runyard log`, `send`, `artifact save`). */
   socket: "RUNYARD_SOCKET",
+  /** In a hook: its name, and which of its events it runs for (`step-failed`). */
+  hookName: "RUNYARD_HOOK_NAME",
+  hookEvent: "RUNYARD_HOOK_EVENT",
 } as const;
 
 /** A step id without anchors, for patterns that embed one (capture file names). */
