@@ -8,6 +8,7 @@ import { EXIT } from "./errors.js";
 import type { DryRunJson } from "./json/dry-run.js";
 import { type Output, paint, tildify } from "./output.js";
 import { loadRunWorkflow, refuseUnrunnable } from "./run-checks.js";
+import { hooksForRun } from "./run-hooks.js";
 import { checkGivenParams, type GivenParams } from "./run-params.js";
 import { safeText } from "./safe-text.js";
 
@@ -145,6 +146,8 @@ export async function dryRun(
   const workflow = await loadRunWorkflow(file, context.cwd);
   refuseUnrunnable(workflow);
   const values = checkGivenParams(workflow, file, given);
+  // The hooks a run would have: a broken config is refused here too, an untrusted one said.
+  await hooksForRun(workflow.file, context, false);
   const plan = planWorkflow(workflow, { values, sources: given.sources });
   if (json) context.output.out(`${JSON.stringify(planJson(plan))}\n`);
   else context.output.out(planText(plan, context.output, given));

@@ -48,6 +48,8 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_WORKFLOW_INVALID: EXIT.invalid,
   E_INVALID_FILE: EXIT.invalid,
   E_CONFIG_INVALID: EXIT.invalid,
+  E_TRUST_INVALID: EXIT.invalid,
+  E_PROJECT_CONFIG_NOT_FOUND: EXIT.notFound,
   E_INVALID_RUN_ID: EXIT.usage,
   E_RUN_REFERENCE_INVALID: EXIT.usage,
   E_RUN_REFERENCE_AMBIGUOUS: EXIT.usage,
@@ -76,6 +78,7 @@ const EXIT_BY_CODE: Record<string, number> = {
 /** For codes whose status depends on the system error behind them, when there is none. */
 const EXIT_BY_CODE_WITHOUT_CAUSE: Record<string, number> = {
   E_CONFIG_READ: EXIT.invalid,
+  E_TRUST_READ: EXIT.invalid,
   E_PARAMS_FILE_READ: EXIT.invalid,
 };
 

@@ -1,6 +1,6 @@
 // Runs the built `runyard` binary as a real process, in a scratch runs root.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useScratchDirectory } from "@runyard/vitest-config/scratch";
 import { beforeEach } from "vitest";
@@ -60,6 +60,8 @@ export function startCli(
   const env = {
     ...process.env,
     RUNYARD_RUNS_DIR: options.runsDir,
+    // A Runyard home of the test's own: no user's config (its hooks) or trusted.json applies.
+    RUNYARD_HOME: join(dirname(options.runsDir), "home"),
     NO_COLOR: "1",
     FORCE_COLOR: "0",
     ...options.env,

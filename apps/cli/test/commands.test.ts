@@ -88,7 +88,7 @@ describe("config", () => {
     const broken = await cli(["ps"], { runsDir: scratch.runsDir, env });
     expect(broken.code).toBe(3);
     expect(broken.stderr).toContain(
-      `${join(home, "config.yaml")}:1:1: runsDirectory: unknown key "runsDirectory" (expected one of runsDir, retention)`,
+      `${join(home, "config.yaml")}:1:1: runsDirectory: unknown key "runsDirectory" (expected one of runsDir, retention, hooks, hooksParallel)`,
     );
   });
 });

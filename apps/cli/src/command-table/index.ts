@@ -21,6 +21,7 @@ import { rmCommand } from "./rm.js";
 import { runCommand } from "./run.js";
 import { sendCommand } from "./send.js";
 import { showCommand } from "./show.js";
+import { trustCommand } from "./trust.js";
 import { validateCommand } from "./validate.js";
 
 export const COMMANDS: readonly Command[] = [
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   rmCommand,
   gcCommand,
   duCommand,
+  trustCommand,
   logCommand,
   sendCommand,
   receiveCommand,

@@ -49,6 +49,11 @@ directory the workflow names (default: the workflow file's directory).
 A param's value must fit its type and choices (docs/workflow.md#params): every problem
 is reported before anything starts.
 
+The hooks of your config (~/.runyard/config.yaml), and those of the workflow's project
+config (.runyard.yaml) once you have trusted it ('runyard trust'), run on the run's events,
+each with the event's JSON on stdin; a hook that fails is a warning, never the run's failure
+(docs/config.md).
+
 Exit status: 0 success, 1 a step failed or the executor died, 130 cancelled;
 with --detach, 0 once the run has started; with --dry-run, 0 when the run could start.
 2 for a param problem, 3 for an invalid workflow, whatever the options.

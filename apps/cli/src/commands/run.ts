@@ -12,6 +12,7 @@ import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
 import { paint, tildify } from "../output.js";
 import { loadRunWorkflow } from "../run-checks.js";
+import { hooksForRun } from "../run-hooks.js";
 import { checkGivenParams, gatherParams } from "../run-params.js";
 import { runsRootFor } from "../runs-root.js";
 import { stepBinDirectory } from "../step-bin.js";
@@ -129,6 +130,7 @@ export const run: CommandRun = async (values, positionals, context) => {
   const params = given.values;
   const runsRoot = await runsRootFor(values, context);
   const { output } = context;
+  const hooks = await hooksForRun(workflowFile, context, values.quiet === true);
 
   // Steps find this runyard first on their PATH, for `runyard log`, `send`, `artifact save`.
   const binDirectory = stepBinDirectory();
@@ -149,6 +151,7 @@ export const run: CommandRun = async (values, positionals, context) => {
         : {}),
       ...(maxParallel === undefined ? {} : { maxParallel }),
       ...(binDirectory === undefined ? {} : { binDirectory }),
+      ...(hooks.hooks.length === 0 ? {} : hooks),
       ...(context.prestarted === undefined ? {} : { prestarted: context.prestarted }),
     });
   } catch (error) {
