@@ -275,13 +275,14 @@ export class HookRunner {
 
   /**
    * After run-end: waits for the hooks running or waiting, at most the longest timeout and
-   * the kill grace more, or until `signal` aborts; then drops what still waits and stops what
-   * still runs. Resolves once their processes are gone (or SIGKILLed).
+   * the kill grace more, or until `signal` aborts meanwhile; then drops what still waits and
+   * stops what still runs. Resolves once their processes are gone (or SIGKILLed). A signal
+   * aborted before is not heeded: that was the run's cancel, and its run-end hooks still run.
    */
   async drain(signal?: AbortSignal): Promise<void> {
     const grace = this.#options.killGraceMs ?? HOOK_KILL_GRACE_MS;
     const longest = Math.max(0, ...this.#options.hooks.map((hook) => hook.timeoutMs));
-    if (!this.idle && !signal?.aborted) {
+    if (!this.idle) {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
       await new Promise<void>((resolve) => {

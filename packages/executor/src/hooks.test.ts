@@ -7,7 +7,7 @@ import type { RunEvent } from "@runyard/protocol";
 import type { LaunchHook } from "@runyard/schema";
 import { readSummary } from "@runyard/store";
 import { describe, expect, it } from "vitest";
-import { workflowFile } from "../test/helpers.js";
+import { startCancellable, started, workflowFile } from "../test/helpers.js";
 import type { DurableRunEvent } from "./event-pipeline.js";
 import { HookRunner } from "./hook-runner.js";
 import { runWorkflow } from "./run-workflow.js";
@@ -188,6 +188,21 @@ ls running | wc -l >> counts; sleep 0.1; rm running/$$`,
       / warn hook stuck on run-end \(seq \d+\): timed out after 500ms, stopped/,
     );
   });
+
+  it("still run the run-end hooks of a run cancelled by its signal", async () => {
+    const { directory } = workflowFile("");
+    const { log, controller, running } = startCancellable("steps:\n  long:\n    run: sleep 30\n", {
+      killGraceMs: 200,
+      hooks: [hook(directory, { name: "ended", on: ["run-end"], run: "cat > run-end.json" })],
+    });
+    await log.next(started("long"));
+    controller.abort("SIGTERM");
+    expect((await running).finalStatus).toBe("cancelled");
+    expect(JSON.parse(readFileSync(join(directory, "run-end.json"), "utf8"))).toMatchObject({
+      type: "run-end",
+      finalStatus: "cancelled",
+    });
+  });
 });
 
 describe("HookRunner", () => {
@@ -253,8 +268,10 @@ describe("HookRunner", () => {
     hooks.offer(stepEnd(1));
     hooks.offer(stepEnd(2));
     const controller = new AbortController();
+    const drained = hooks.drain(controller.signal);
+    // As a SIGTERM to the executor while it waits for its hooks.
     controller.abort();
-    await hooks.drain(controller.signal);
+    await drained;
     const log = readFileSync(join(directory, "hooks.log"), "utf8");
     expect(log).toContain(
       "not run: 1 runs of hooks still waiting when the executor stopped waiting for hooks",
