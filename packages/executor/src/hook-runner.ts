@@ -130,7 +130,9 @@ export class HookRunner {
 
   constructor(options: HookRunnerOptions) {
     this.#options = options;
-    this.#log = new ExecutorLog(options.logPath);
+    // A line for every run of a hook, however alike (no repeats counted instead): what a user
+    // asks of it is whether their hook ran for that step. The 1 MiB cap still bounds it.
+    this.#log = new ExecutorLog(options.logPath, { repeatLimit: Number.POSITIVE_INFINITY });
   }
 
   /** Queues the hooks `event` matches; never blocks, never throws. */

@@ -259,6 +259,15 @@ describe("HookRunner", () => {
     expect(log).toMatch(/ warn dropped 2 runs of hooks in all\n$/);
   });
 
+  it("writes a line in hooks.log for every run, however alike the runs", async () => {
+    const { directory } = workflowFile("");
+    const hooks = runner(directory, "true", { queueLimit: 64, warn: () => undefined });
+    for (let seq = 1; seq <= 15; seq += 1) hooks.offer(stepEnd(seq));
+    await hooks.drain();
+    const log = readFileSync(join(directory, "hooks.log"), "utf8");
+    expect(log.match(/ info hook h on step-end \(seq \d+, step s\d+\): ok in /g)).toHaveLength(15);
+  });
+
   it("when told to stop waiting, drops what waits and stops what runs", async () => {
     const { directory } = workflowFile("");
     const hooks = runner(directory, "echo $$ >> pids; sleep 60", {
