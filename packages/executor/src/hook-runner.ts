@@ -78,6 +78,9 @@ function hookEventsOf(
     case "run-start":
     case "step-start":
       return [event.type];
+    case "run-resume":
+      // A resumed run starts again: what a run-start hook does (notify, record) is due again.
+      return ["run-start"];
     case "step-end":
       // Failed for good: no retry follows (a step-end without attempt is always the last).
       return event.status === "failed" &&

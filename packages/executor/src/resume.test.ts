@@ -165,6 +165,50 @@ steps:
     );
   });
 
+  it("runs the run's hooks again: run-start ones at the resume, step-failed only for a last attempt", async () => {
+    const {
+      file,
+      runsRoot,
+      directory: marks,
+    } = workflowFile(`
+steps:
+  flaky:
+    retries: 1
+    run: test -f "${"$"}{MARKS}/fixed" && [ "$RUNYARD_STEP_ATTEMPT" = 4 ]
+`);
+    const hook = (on: ("run-start" | "step-failed" | "run-end")[]) => ({
+      name: on.join("+"),
+      on,
+      run: `jq -r '.type + " " + (.attempt // "" | tostring)' >> "${marks}/hooks"`,
+      timeoutMs: 10_000,
+      cwd: marks,
+      source: join(marks, "config.yaml"),
+    });
+    const launched = await launchRun({
+      workflowFile: file,
+      runsRoot,
+      env: { PATH: process.env.PATH, MARKS: marks },
+      hooks: [hook(["run-start", "run-end"]), hook(["step-failed"])],
+      // One at a time: in the order of their events.
+      hooksParallel: 1,
+    });
+    expect((await ended(launched.directory)).finalStatus).toBe("failed");
+    writeFileSync(join(marks, "fixed"), "");
+    await resumeRun({ directory: launched.directory });
+    expect((await ended(launched.directory)).finalStatus).toBe("success");
+    // The run-end hook of the resumed executor ran before it exited.
+    await vi.waitFor(
+      () =>
+        expect(readFileSync(join(marks, "hooks"), "utf8")).toContain(
+          "run-end \nrun-resume \nrun-end",
+        ),
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(readFileSync(join(marks, "hooks"), "utf8")).toBe(
+      "run-start \nstep-end 2\nrun-end \nrun-resume \nrun-end \n",
+    );
+  });
+
   it("runs again only the loop instances that did not complete, over the items it had", async () => {
     const { launched, marks: home } = await start(
       `

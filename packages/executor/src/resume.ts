@@ -216,6 +216,8 @@ async function prepare(
       killGraceMs: launch.killGraceMs,
       holdStartMs: options.holdStartMs,
       binDirectory: options.binDirectory ?? launch.binDirectory,
+      hooks: launch.hooks,
+      hooksParallel: launch.hooksParallel,
       env: launch.env,
       params,
       onEvent: undefined,

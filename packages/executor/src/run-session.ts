@@ -389,9 +389,19 @@ export class RunSession {
       binDirectory: this.#options.binDirectory,
       warn: (message) =>
         queueMicrotask(() => pipeline().emit({ type: "log", level: "warn", message })),
-      retriesOf: retriesLookup(workflow.steps),
+      retriesOf: this.#lastAttemptLookup(retriesLookup(workflow.steps)),
     });
     return runner;
+  }
+
+  /**
+   * For the hook runner: the number a step's last attempt may have, less one — its retries,
+   * plus the attempts it had before a resume (attempts are numbered on).
+   */
+  #lastAttemptLookup(retriesOf: (stepId: string) => number): (stepId: string) => number {
+    const before = this.#options.resume?.attempts;
+    if (before === undefined) return retriesOf;
+    return (stepId) => retriesOf(stepId) + (before.get(stepId) ?? 0);
   }
 
   /** Resolves the hold on the first subscriber; see holdStartMs. */
