@@ -220,3 +220,12 @@ export async function stopRun(
   });
   return waitForEnd(view, options);
 }
+
+/**
+ * The signal bin.ts aborted the command's signal for ("SIGINT"…); undefined when it was not a
+ * signal (stdout's reader went away: that ends the view, not the run).
+ */
+export function abortSignalName(signal: AbortSignal): string | undefined {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && /^SIG[A-Z]+$/.test(reason.message) ? reason.message : undefined;
+}

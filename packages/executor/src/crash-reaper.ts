@@ -193,3 +193,35 @@ export async function reapStrayProcesses(
   }
   return { stopped: signalled.size, steps: [...steps].sort(), survivors: strays.length };
 }
+
+/**
+ * Stops the crash watchdogs an earlier executor of run `runId` left (their command line names
+ * watchdog-bin.js, then the run directory and the run id), and waits up to `waitMs`
+ * for them to go. A resume does its own reaping: a watchdog that woke late (a login node so
+ * busy that Node took seconds to start) would otherwise take the resumed attempts for strays.
+ * Returns how many it stopped.
+ */
+export async function stopOldWatchdogs(runId: string, waitMs = 2000): Promise<number> {
+  const find = () =>
+    (listProcesses() ?? []).filter((entry) => {
+      if (entry.pid === process.pid || !sameUser(entry.pid)) return false;
+      let args: string[];
+      try {
+        args = readFileSync(`/proc/${entry.pid}/cmdline`, "utf8").split("\0");
+      } catch {
+        return false;
+      }
+      const at = args.findIndex((arg) => arg.endsWith("watchdog-bin.js"));
+      // By the run id (unique), not the directory: its path may be spelt another way.
+      return at >= 0 && args[at + 2] === runId;
+    });
+  let watchdogs = find();
+  const stopped = watchdogs.length;
+  const deadline = Date.now() + waitMs;
+  while (watchdogs.length > 0 && Date.now() < deadline) {
+    for (const watchdog of watchdogs) signal(watchdog.pid, "SIGKILL");
+    await sleep(20);
+    watchdogs = find();
+  }
+  return stopped;
+}

@@ -37,6 +37,12 @@ export interface ResumeState {
   outputs: Map<string, Readonly<Record<string, string>>>;
   /** Bytes of a torn last line cut from the timeline; 0 when there was none. */
   cutBytes: number;
+  /**
+   * Steps that completed and run again all the same: an `if: failure` or `if: always` step
+   * whose need runs again (its decision depends on how that ends), and what completed
+   * downstream of such a step. Not in `completed`.
+   */
+  rerun: string[];
 }
 
 export interface ReplayInput {
@@ -44,16 +50,33 @@ export interface ReplayInput {
   summaryPath: string;
   runId: string;
   workflowId: string;
-  steps: readonly StatusStep[];
+  /** The workflow copy's steps: they must be the ones the run started with. */
+  steps: readonly (StatusStep & { needs: readonly string[]; condition: string })[];
+  /** Where the copy is, for an error. */
+  workflowPath: string;
   startedAt: string;
-  previous: ResumedFrom;
-  /** How many times the run was resumed before. */
-  resumedBefore: number;
 }
 
 /** A line's words for an error: `run_summary.jsonl:12`. */
 const at = (path: string, line: number) => `${path}:${line}`;
 
+/** What differs between the steps the run started with and the workflow copy's, or undefined. */
+function stepsDiffer(
+  started: readonly { nodeId: string; needs: readonly string[] }[],
+  now: readonly { nodeId: string; needs: readonly string[] }[],
+): string | undefined {
+  const before = new Map(started.map((step) => [step.nodeId, step.needs.join(",")]));
+  const after = new Map(now.map((step) => [step.nodeId, step.needs.join(",")]));
+  const gone = [...before.keys()].filter((id) => !after.has(id));
+  const added = [...after.keys()].filter((id) => !before.has(id));
+  const changed = [...after].filter(([id, needs]) => before.has(id) && before.get(id) !== needs);
+  const parts = [
+    gone.length > 0 ? `no step ${gone.join(", ")}` : "",
+    added.length > 0 ? `a new step ${added.join(", ")}` : "",
+    changed.length > 0 ? `other needs for ${changed.map(([id]) => id).join(", ")}` : "",
+  ].filter((part) => part !== "");
+  return parts.length === 0 ? undefined : parts.join("; ");
+}
 /** Replays the timeline; throws ResumeError when it cannot be taken over. */
 export async function replayRun(input: ReplayInput): Promise<ResumeState> {
   const { summaryPath: path, runId } = input;
@@ -68,9 +91,11 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
   let lastSeq = 0;
   let captureSeq = 0;
   let torn: { line: number; bytes: number } | undefined;
-  const refuse = (line: number, what: string): never => {
+  let resumes = 0;
+  let last: DecodedEvent | undefined;
+  const refuse = (line: number, what: string, where = `${at(path, line)}: `): never => {
     throw new ResumeError(
-      `${at(path, line)}: ${what}; a run whose timeline is damaged cannot be resumed (runyard rerun starts it again)`,
+      `${where}${what}; a run whose timeline is damaged cannot be resumed (runyard rerun starts it again)`,
     );
   };
   for await (const record of streamSummary(path)) {
@@ -78,7 +103,8 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
       torn = { line: record.line, bytes: record.bytes };
       continue;
     }
-    if (record.kind === "problem") refuse(record.line, record.message);
+    // The decoder's message names the file and line already.
+    if (record.kind === "problem") refuse(record.line, record.message, "");
     if (record.kind !== "event") continue;
     const event: DecodedEvent = record.event;
     if (event.seq !== record.line) refuse(record.line, `seq ${event.seq}, expected ${record.line}`);
@@ -87,7 +113,19 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
       refuse(record.line, `a ${event.originalType} event, which this version does not know`);
     if (event.type === "step-output") refuse(record.line, "a step-output event (live only)");
     lastSeq = event.seq;
+    last = event;
     switch (event.type) {
+      case "run-start": {
+        const differ = stepsDiffer(event.steps, input.steps);
+        if (differ !== undefined)
+          throw new ResumeError(
+            `${input.workflowPath} is not the workflow the run started with: it has ${differ}`,
+            {
+              hint: "a resume runs the run's own copy as it was; to run a changed workflow, start a new run (runyard run)",
+            },
+          );
+        break;
+      }
       case "step-start":
         running.set(event.captureSeq, event.stepId);
         attempts.set(event.stepId, event.attempt);
@@ -97,6 +135,7 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
         if (event.captureSeq !== undefined) running.delete(event.captureSeq);
         break;
       case "run-resume":
+        resumes += 1;
         for (const lost of event.lost ?? []) running.delete(lost.captureSeq);
         break;
       default:
@@ -106,25 +145,74 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
   }
   if (lastSeq === 0) throw new ResumeError(`${path} has no event: the run never started`);
   const cutBytes = torn === undefined ? 0 : await cutTornLine(path, torn.bytes);
+  // How the run stood, from the timeline (meta.json may be a resume's that died before its
+  // run-resume): its last run-end's status, or crashed when the last line is not one.
+  const previous: ResumedFrom =
+    last?.type === "run-end"
+      ? last.finalStatus === "cancelled"
+        ? "cancelled"
+        : "failed"
+      : "crashed";
+  const completed = new Set(
+    status.steps.filter((step) => step.status === "completed").map((step) => step.nodeId),
+  );
+  const rerun = runAgain(input.steps, completed);
+  const loops = recordedLoops(status.steps);
+  for (const id of rerun) {
+    completed.delete(id);
+    // A loop that runs again from its start: its items are read again, its instances anew.
+    if (loops.has(id)) {
+      for (const step of status.steps) if (step.loop === id) completed.delete(step.nodeId);
+      loops.delete(id);
+    }
+  }
   return {
     status,
     lastSeq,
     captureSeq: Math.max(captureSeq, highestCapture(input.directory)),
-    previous: input.previous,
-    resume: input.resumedBefore + 1,
+    previous,
+    resume: resumes + 1,
     lost: [...running].map(([seq, stepId]) => ({ stepId, captureSeq: seq })),
-    completed: new Set(
-      status.steps.filter((step) => step.status === "completed").map((step) => step.nodeId),
-    ),
+    completed,
     attempts,
-    loops: recordedLoops(status.steps),
+    loops,
     outputs: new Map(
       status.steps
-        .filter((step) => step.status === "completed" && step.outputs !== undefined)
+        .filter((step) => completed.has(step.nodeId) && step.outputs !== undefined)
         .map((step) => [step.nodeId, step.outputs ?? {}]),
     ),
     cutBytes,
+    rerun,
   };
+}
+
+/**
+ * The completed steps that run again: an `if: failure` or `if: always` step that needs a step
+ * that runs again, and every completed step downstream of one that runs again. (A default
+ * `success` step that completed had every need completed: only through such a step can a
+ * need of it run again.)
+ */
+function runAgain(
+  steps: readonly { nodeId: string; needs: readonly string[]; condition: string }[],
+  completed: ReadonlySet<string>,
+): string[] {
+  const dependents = new Map<string, (typeof steps)[number][]>();
+  for (const step of steps)
+    for (const need of step.needs) dependents.set(need, [...(dependents.get(need) ?? []), step]);
+  const rerun = new Set<string>();
+  const queue = steps.filter((step) => !completed.has(step.nodeId)).map((step) => step.nodeId);
+  while (queue.length > 0) {
+    const id = queue.pop() as string;
+    const again = rerun.has(id);
+    for (const dependent of dependents.get(id) ?? []) {
+      if (!completed.has(dependent.nodeId) || rerun.has(dependent.nodeId)) continue;
+      if (again || dependent.condition !== "success") {
+        rerun.add(dependent.nodeId);
+        queue.push(dependent.nodeId);
+      }
+    }
+  }
+  return steps.filter((step) => rerun.has(step.nodeId)).map((step) => step.nodeId);
 }
 
 /** Cuts `bytes` off the end of the file: the torn last line. */

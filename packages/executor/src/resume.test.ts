@@ -2,11 +2,19 @@
 // detached executor in the same directory; what completed is kept (steps, loop instances,
 // outputs), the rest runs again as new attempts with new capture numbers, the timeline goes on
 // after a run-resume, and what may not be resumed is refused without a change.
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { readRun } from "@runyard/store";
 import { describe, expect, it, vi } from "vitest";
-import { workflowFile } from "../test/helpers.js";
+import { watchdogsOf, workflowFile } from "../test/helpers.js";
 import { launchRun } from "./launch.js";
 import { resumeRun } from "./resume.js";
 
@@ -317,5 +325,134 @@ steps:
     expect(readdirSync(launched.directory).filter((name) => name.startsWith("run.lock"))).toEqual(
       [],
     );
+  });
+
+  it("runs a failure path again when the step it handles runs again, and what follows it", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  build:
+    run: test -f "${"$"}{MARKS}/fixed"
+  fallback:
+    needs: build
+    if: failure
+    run: echo fallback >> "${"$"}{MARKS}/ran"
+  report:
+    needs: fallback
+    if: always
+    run: echo report >> "${"$"}{MARKS}/ran"
+  other:
+    run: test -f "${"$"}{MARKS}/fixed"
+`);
+    expect((await ended(launched.directory)).finalStatus).toBe("failed");
+    expect(readFileSync(join(home, "ran"), "utf8")).toBe("fallback\nreport\n");
+    writeFileSync(join(home, "fixed"), "");
+    await resumeRun({ directory: launched.directory });
+    expect((await ended(launched.directory)).finalStatus).toBe("success");
+    // build completed this time: its failure path is skipped now, and report runs again.
+    expect(readFileSync(join(home, "ran"), "utf8")).toBe("fallback\nreport\nreport\n");
+    expect(stepOf(launched.directory, "fallback")).toMatchObject({ status: "skipped" });
+    const resume = timeline(launched.directory).find((event) => event.type === "run-resume");
+    expect(resume.rerun).toEqual(["fallback", "report"]);
+  });
+
+  it("refuses a run whose workflow copy was edited, and an executor.log that is a link", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  a:
+    run: "true"
+  b:
+    needs: a
+    run: "false"
+`);
+    expect((await ended(launched.directory)).finalStatus).toBe("failed");
+    const copy = join(launched.directory, "workflow.yaml");
+    const original = readFileSync(copy, "utf8");
+    writeFileSync(copy, original.replace("  b:\n    needs: a", "  c:\n    needs: a"));
+    await expect(resumeRun({ directory: launched.directory })).rejects.toThrow(
+      /is not the workflow the run started with: it has no step b; a new step c/,
+    );
+    writeFileSync(copy, original);
+    const log = join(launched.directory, "executor.log");
+    rmSync(log, { force: true });
+    symlinkSync(join(home, "elsewhere.txt"), log);
+    await expect(resumeRun({ directory: launched.directory })).rejects.toThrow(
+      /executor\.log: it is a symbolic link/,
+    );
+    expect(existsSync(join(home, "elsewhere.txt"))).toBe(false);
+  });
+
+  it("stops the crash watchdog a dead executor left before it runs anything", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  long:
+    run: if [ -f "${"$"}{MARKS}/second" ]; then sleep 1; echo done; else sleep 60; fi
+`);
+    await vi.waitFor(() => expect(stepOf(launched.directory, "long")?.status).toBe("running"), {
+      timeout: 15_000,
+      interval: 50,
+    });
+    const watchdogs = watchdogsOf(launched.runId);
+    expect(watchdogs).toHaveLength(1);
+    // A watchdog that has not woken yet (a login node too busy to start Node).
+    process.kill(watchdogs[0] as number, "SIGSTOP");
+    process.kill(launched.pid, "SIGKILL");
+    await vi.waitFor(
+      async () => expect((await readRun(launched.directory)).classification).toBe("crashed"),
+      { timeout: 15_000, interval: 50 },
+    );
+    writeFileSync(join(home, "second"), "");
+    await resumeRun({ directory: launched.directory });
+    const meta = await ended(launched.directory);
+    expect(meta.finalStatus).toBe("success");
+    // Neither the stopped watchdog nor the resumed executor's (released at its end) is left.
+    await vi.waitFor(() => expect(watchdogsOf(launched.runId)).toEqual([]), {
+      timeout: 10_000,
+      interval: 50,
+    });
+  });
+
+  it("takes a resume killed before its run-resume for none: how the run stood is the timeline's", async () => {
+    const { launched, marks: home } = await start(`
+steps:
+  a:
+    run: test -f "${"$"}{MARKS}/fixed"
+`);
+    expect((await ended(launched.directory)).finalStatus).toBe("failed");
+    const metaPath = join(launched.directory, "meta.json");
+    const meta = readJson(metaPath);
+    const lines = timeline(launched.directory).length;
+    // What a resume killed between its meta.json and its run-resume leaves.
+    const dead = 2 ** 22 + 3;
+    writeFileSync(
+      metaPath,
+      JSON.stringify({
+        ...meta,
+        pid: dead,
+        executor: { ...meta.executor, pid: dead },
+        endedAt: null,
+        finalStatus: null,
+        resumes: [
+          {
+            at: meta.startedAt,
+            pid: dead,
+            host: meta.startedOn,
+            previous: "crashed",
+            seq: lines + 1,
+          },
+        ],
+      }),
+    );
+    writeFileSync(join(home, "fixed"), "");
+    await resumeRun({ directory: launched.directory });
+    const after = await ended(launched.directory);
+    expect(after.finalStatus).toBe("success");
+    expect(after.resumes).toEqual([
+      expect.objectContaining({ previous: "failed", seq: lines + 1 }),
+    ]);
+    expect(timeline(launched.directory)[lines]).toMatchObject({
+      type: "run-resume",
+      resume: 1,
+      previous: "failed",
+    });
   });
 });

@@ -5,10 +5,10 @@
 // replays the timeline (resume-state.ts), records the resume in meta.json and runs the steps
 // that had not completed, appending to the same timeline after a run-resume event.
 import { spawn } from "node:child_process";
-import { closeSync, lstatSync, openSync } from "node:fs";
+import { closeSync, lstatSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { fromRunError } from "@runyard/protocol";
-import { check, FILE_MODE, LaunchRecordSchema, now, type RunMeta } from "@runyard/schema";
+import { check, LaunchRecordSchema, now, type RunMeta } from "@runyard/schema";
 import {
   acquireRunLock,
   type CreatedRunDirectory,
@@ -16,6 +16,7 @@ import {
   currentExecutorIdentity,
   diskReserveBytes,
   ExecutorLog,
+  openRegularForAppend,
   probeProcess,
   RESUME_MARKER,
   type RunLock,
@@ -25,7 +26,7 @@ import {
   shortHostname,
   writeMeta,
 } from "@runyard/store";
-import { reapStrayProcesses } from "./crash-reaper.js";
+import { reapStrayProcesses, stopOldWatchdogs } from "./crash-reaper.js";
 import { ResumeError } from "./errors.js";
 import { type ExecuteStagedOptions, loadRunnable, runWatched } from "./execute-staged.js";
 import {
@@ -34,8 +35,7 @@ import {
   ExecutorStartError,
   executorEnvironment,
 } from "./prestart.js";
-import { type ResumedFrom, replayRun } from "./resume-state.js";
-import { statusSteps } from "./run-meta.js";
+import { replayRun } from "./resume-state.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
 import type { StartReport } from "./start-report.js";
@@ -57,7 +57,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function judge(
   directory: string,
   exitWaitMs: number,
-): Promise<{ meta: RunMeta; previous: ResumedFrom }> {
+): Promise<{ meta: RunMeta; crashed: boolean }> {
   const view = await readRun(directory, { timeline: "none" });
   const short = view.runId.slice(-8);
   const host = shortHostname();
@@ -84,17 +84,12 @@ async function judge(
     default:
       break;
   }
-  const previous: ResumedFrom =
-    view.classification === "crashed" || view.meta.finalStatus === null
-      ? "crashed"
-      : view.meta.finalStatus === "success"
-        ? "failed"
-        : view.meta.finalStatus;
+  const crashed = view.classification === "crashed";
   // An ended run's executor may still be closing its socket and heartbeat: let it go first,
   // or it would remove the new executor's socket as its own.
   const pid = view.meta.executor?.pid ?? view.meta.pid;
   const deadline = Date.now() + exitWaitMs;
-  while (previous !== "crashed" && pid !== process.pid && probeProcess(pid) === "alive") {
+  while (!crashed && pid !== process.pid && probeProcess(pid) === "alive") {
     if (Date.now() > deadline)
       throw new ResumeError(
         `run ${view.runId} has ended, but its executor (pid ${pid}) has not exited yet`,
@@ -102,7 +97,7 @@ async function judge(
       );
     await sleep(50);
   }
-  return { meta: view.meta, previous };
+  return { meta: view.meta, crashed };
 }
 
 /**
@@ -146,12 +141,18 @@ async function prepare(
   onStarted: () => boolean | undefined,
 ): Promise<{ session: RunSession; runId: string }> {
   const paths = runPaths(directory);
-  const { meta, previous } = await judge(directory, options.exitWaitMs ?? 10_000);
+  const { meta, crashed } = await judge(directory, options.exitWaitMs ?? 10_000);
   const read = await readJsonFile(paths.launch, (input) => check(LaunchRecordSchema, input));
   if (!read.ok) {
-    throw new ResumeError(`cannot resume run ${meta.runId}: ${read.error.message}`, {
-      hint: "a run started by an older Runyard has no launch.json: runyard rerun starts it again",
-    });
+    const missing = (read.error.cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+    throw new ResumeError(
+      `cannot resume run ${meta.runId}: ${read.error.message}`,
+      missing
+        ? {
+            hint: "a run started by an older Runyard has no launch.json: runyard rerun starts it again",
+          }
+        : undefined,
+    );
   }
   const launch = read.value;
   const { workflow, backends, params } = await loadRunnable(directory, launch, options, "run's");
@@ -159,7 +160,10 @@ async function prepare(
   try {
     // What a crashed executor left running (if its watchdog did not stop it) goes first: a
     // step must not run twice at once, nor write into captures a new attempt is given.
-    if (previous === "crashed") {
+    if (crashed) {
+      const watchdogs = await stopOldWatchdogs(meta.runId);
+      if (watchdogs > 0)
+        log.write("info", `resume: stopped the crash watchdog the previous executor left`);
       const reaped = await reapStrayProcesses(directory, meta.runId);
       if (reaped.stopped > 0)
         log.write(
@@ -172,11 +176,16 @@ async function prepare(
       summaryPath: paths.summary,
       runId: meta.runId,
       workflowId: workflow.id,
-      steps: statusSteps(workflow),
+      steps: workflow.steps.map((step) => ({
+        nodeId: step.id,
+        name: step.name,
+        needs: step.needs,
+        condition: step.condition ?? "success",
+      })),
+      workflowPath: paths.workflow,
       startedAt: meta.startedAt,
-      previous,
-      resumedBefore: meta.resumes?.length ?? 0,
     });
+    const { previous } = state;
     for (const backend of Object.values(backends)) backend.warm?.();
     const resumedMeta: RunMeta = {
       ...meta,
@@ -186,7 +195,8 @@ async function prepare(
       endedAt: null,
       finalStatus: null,
       resumes: [
-        ...(meta.resumes ?? []),
+        // Only those that reached the timeline: a resume killed before its run-resume was none.
+        ...(meta.resumes ?? []).filter((record) => record.seq <= state.lastSeq),
         { at: now(), pid: process.pid, host: shortHostname(), previous, seq: state.lastSeq + 1 },
       ],
     };
@@ -263,9 +273,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<ResumedRun> 
   const paths = runPaths(directory);
   let log: number;
   try {
-    log = openSync(paths.executorLog, "a", FILE_MODE);
+    log = openRegularForAppend(paths.executorLog);
   } catch (error) {
-    throw new ResumeError(`${directory} is not a run directory: ${(error as Error).message}`);
+    throw new ResumeError(`cannot resume the run in ${directory}: ${(error as Error).message}`);
   }
   const args = [
     ...EXECUTOR_NODE_FLAGS,

@@ -287,12 +287,16 @@ export class RunSession {
         host: this.#meta.startedOn,
         resume: resume.resume,
         ...(resume.lost.length === 0 ? {} : { lost: resume.lost }),
+        ...(resume.rerun.length === 0 ? {} : { rerun: resume.rerun }),
       });
       if (resume.cutBytes > 0)
         pipeline.emit({
           type: "log",
           level: "warn",
-          message: `cut a torn last line (${resume.cutBytes} bytes) from ${RUN_FILES.summary}: the previous executor died while it wrote it`,
+          message:
+            resume.previous === "crashed"
+              ? `cut a torn last line (${resume.cutBytes} bytes) from ${RUN_FILES.summary}: the previous executor died while it wrote it`
+              : `cut ${resume.cutBytes} bytes from the end of ${RUN_FILES.summary}, after its run-end: no executor wrote them (a step can reach the file)`,
         });
     }
     if (serverProblem) pipeline.emit({ type: "log", level: "warn", message: serverProblem });

@@ -67,6 +67,12 @@ export const RunResumeEventSchema = eventSchema("run-resume", {
     .describe(
       "Attempts the previous executor started and never ended (it crashed): their processes were stopped, and they count as ended",
     ),
+  rerun: z
+    .array(StepIdField)
+    .optional()
+    .describe(
+      "Steps that completed and run again all the same: an `if: failure` or `if: always` step whose need runs again, and what completed downstream of one; pending again, a foreach step without its instances",
+    ),
 }).describe(
   "A new executor takes the run over (runyard resume): it follows the last run-end, or the last whole line of a crashed run. Every step that had not completed is pending again; completed ones keep their status and outputs",
 );

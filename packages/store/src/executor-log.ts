@@ -9,8 +9,9 @@
 //   the count is written as one "suppressed" line at most once per `suppressedReportMs`
 //   (and by flush());
 // - the file stops at `maxBytes`, with a last line saying it was truncated.
-import { appendFileSync, chmodSync, statSync } from "node:fs";
+import { chmodSync, closeSync, statSync, writeSync } from "node:fs";
 import { FILE_MODE } from "@runyard/schema";
+import { openRegularForAppend } from "./append-file.js";
 import { describeSystemError } from "./errors.js";
 
 export type ExecutorLogLevel = "info" | "warn" | "error";
@@ -52,6 +53,19 @@ function kindOf(level: ExecutorLogLevel, message: string): { key: string; label:
 function limitText(bytes: number): string {
   const value = bytes / (1024 * 1024);
   return Number.isInteger(value) ? `${value} MiB` : `${bytes}-byte`;
+}
+
+/**
+ * Appends to `path`, made 0600 if new, never through a link nor to a named pipe or a device:
+ * a step knows the run directory and could have put one there.
+ */
+function appendSafely(path: string, text: string): void {
+  const fd = openRegularForAppend(path);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class ExecutorLog {
@@ -125,7 +139,7 @@ export class ExecutorLog {
       this.#full = true;
     }
     try {
-      appendFileSync(this.path, line, { mode: FILE_MODE });
+      appendSafely(this.path, line);
       this.#size = size + Buffer.byteLength(line);
       if (!this.#created) {
         this.#created = true;

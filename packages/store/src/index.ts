@@ -3,6 +3,7 @@
 
 // For readers of status.json that depend on the store alone (the GUI).
 export { workSteps } from "@runyard/schema";
+export { NotARegularFileError, openRegularForAppend } from "./append-file.js";
 export { type AtomicWriteOptions, writeFileAtomic, writeJsonAtomic } from "./atomic-write.js";
 export { type CaptureStream, CaptureWriter } from "./capture-writer.js";
 export {
@@ -140,6 +141,7 @@ export {
 export { listRunIds } from "./run-ids.js";
 export {
   acquireRunLock,
+  liveLockHolder,
   type RunLock,
   RunLockedError,
   type RunLockHolder,

@@ -6,6 +6,7 @@
 // cut short leaves only the dot name, which the next gc finishes. removeTree deletes a symlink
 // inside the run as the link itself and never follows it, so nothing outside the runs root is
 // touched, and it removes a directory chain of any depth (remove-tree.ts).
+
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { lstat, readdir, rename } from "node:fs/promises";
@@ -18,6 +19,7 @@ import { describeSystemError, RunFileError } from "./errors.js";
 import { type RunView, readRun } from "./read-run.js";
 import { removeTree } from "./remove-tree.js";
 import { RunReferenceError } from "./resolve-run-reference.js";
+import { liveLockHolder } from "./run-lock.js";
 
 export type RemoveRunErrorCode = "E_RUN_RUNNING" | "E_RUN_STATE_UNKNOWN" | "E_RUN_NOT_REMOVABLE";
 
@@ -188,6 +190,17 @@ function refuseActive(
     );
   }
   const { view } = read;
+  // A resume has taken the run (run.lock) and not yet said so in meta.json.
+  const holder = liveLockHolder(directory);
+  if (holder !== undefined && view.classification !== "running") {
+    return new RemoveRunError(
+      "E_RUN_RUNNING",
+      runId,
+      directory,
+      `run ${runId} is being resumed (run.lock: pid ${holder.pid} on ${holder.host})`,
+      `wait for it to end, or cancel it and remove it at once with: runyard rm --force ${runId}`,
+    );
+  }
   if (view.classification === "running") {
     return new RemoveRunError(
       "E_RUN_RUNNING",

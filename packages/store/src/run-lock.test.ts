@@ -2,12 +2,22 @@
 // its pid, a dead or recycled holder's lock broken, a half-written lock waited for, a lock from
 // another host never judged from here, and release that only removes its own lock.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lutimesSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deadPid, temporaryDirectory } from "../test/helpers.js";
+import { deadPid, fabricateRun, temporaryDirectory } from "../test/helpers.js";
 import { shortHostname } from "./process-identity.js";
-import { acquireRunLock, RunLockedError } from "./run-lock.js";
+import { removeRun } from "./remove-run.js";
+import { acquireRunLock, liveLockHolder, RunLockedError } from "./run-lock.js";
 
 const holder = (pid: number, host = shortHostname()) =>
   JSON.stringify({
@@ -73,5 +83,28 @@ describe("acquireRunLock", () => {
     writeFileSync(join(directory, "run.lock"), holder(process.pid + 1));
     lock.release();
     expect(existsSync(join(directory, "run.lock"))).toBe(true);
+  });
+
+  it("breaks a lock that is a dangling link or a directory, and leaves nothing aside", () => {
+    const directory = temporaryDirectory();
+    const path = join(directory, "run.lock");
+    symlinkSync(join(directory, "nowhere"), path);
+    const old = Date.now() / 1000 - 60;
+    lutimesSync(path, old, old);
+    acquireRunLock(directory, "resume").release();
+    mkdirSync(path);
+    utimesSync(path, old, old);
+    acquireRunLock(directory, "resume").release();
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it("names a live holder to removal: runyard rm refuses a run being resumed", async () => {
+    const root = temporaryDirectory();
+    const run = await fabricateRun(root, { state: "failed" });
+    const lock = acquireRunLock(run.directory, "runyard resume");
+    expect(liveLockHolder(run.directory)?.pid).toBe(process.pid);
+    await expect(removeRun(root, run.runId)).rejects.toThrow(/is being resumed \(run\.lock: pid/);
+    lock.release();
+    expect(liveLockHolder(run.directory)).toBeUndefined();
   });
 });

@@ -9,10 +9,11 @@ import {
   constants,
   fsyncSync,
   linkSync,
+  lstatSync,
   openSync,
   readFileSync,
   renameSync,
-  statSync,
+  rmSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -158,7 +159,8 @@ export function acquireRunLock(directory: string, purpose: string): RunLock {
     if (found === "unreadable") {
       let age = 0;
       try {
-        age = Date.now() - statSync(path).mtimeMs;
+        // The lock itself, not what a link in its place points at (it may point nowhere).
+        age = Date.now() - lstatSync(path).mtimeMs;
       } catch {
         continue;
       }
@@ -212,11 +214,8 @@ function breakStale(path: string, judged: RunLockHolder | undefined): void {
       // Taken again by yet another: that one holds it now.
     }
   }
-  try {
-    unlinkSync(aside);
-  } catch {
-    // gone already
-  }
+  // Whatever was there: a file, or a directory or link something else made.
+  rmSync(aside, { recursive: true, force: true });
 }
 
 function ownLock(path: string, holder: RunLockHolder): RunLock {
@@ -236,4 +235,14 @@ function ownLock(path: string, holder: RunLockHolder): RunLock {
       }
     },
   };
+}
+
+/**
+ * Who holds the run lock of the run in `directory` and may still (a live process here, or one
+ * on another host, which cannot be judged from here); undefined when nobody does.
+ */
+export function liveLockHolder(directory: string): RunLockHolder | undefined {
+  const found = readHolder(runPaths(directory).lock);
+  if (typeof found !== "object") return undefined;
+  return holderGone(found, shortHostname()) === undefined ? found : undefined;
 }

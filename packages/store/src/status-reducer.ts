@@ -112,11 +112,23 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       if (event.outputs !== undefined) step.outputs = { ...event.outputs };
       return true;
     }
-    case "run-resume":
-      // A new executor takes the run over: what had not completed runs again.
+    case "run-resume": {
+      // A new executor takes the run over: what had not completed runs again, and what it
+      // names to run again although it completed (a foreach step of those from its start).
       delete status.outcome;
+      const again = new Set(event.rerun ?? []);
+      if (again.size > 0) {
+        status.steps = status.steps.filter(
+          (step) => step.loop === undefined || !again.has(step.loop),
+        );
+        for (const step of status.steps)
+          if (again.has(step.nodeId)) {
+            delete step.items;
+            delete step.outputs;
+          }
+      }
       for (const step of status.steps) {
-        if (step.status === "completed") continue;
+        if (step.status === "completed" && !again.has(step.nodeId)) continue;
         step.status = "pending";
         delete step.startedAt;
         delete step.endedAt;
@@ -128,6 +140,7 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
         delete step.handledBy;
       }
       return true;
+    }
     case "run-end":
       status.outcome = {
         finalStatus: event.finalStatus,

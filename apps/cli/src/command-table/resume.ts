@@ -34,7 +34,8 @@ Options:
       --runs-dir <dir>       Where run directories are (default as for 'runyard run')
 
 Exit status: as 'runyard run' — 0 success, 1 failed, 130 cancelled; 1 when the run cannot be
-resumed (the error says why), 2 for a usage error.
+resumed (running, succeeded, locked, damaged: the error says why), 3 when its workflow copy
+is invalid, 4 when it is missing, 2 for a usage error.
 
 Examples:
   runyard resume latest

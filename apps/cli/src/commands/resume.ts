@@ -11,7 +11,8 @@ import { paint, tildify } from "../output.js";
 import { runArgument } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
 import { stepBinDirectory } from "../step-bin.js";
-import { exitForOutcome, watchRun } from "../watch-run.js";
+import { abortSignalName, cancelRun } from "../stop-run.js";
+import { exitForOutcome, interruptReason, watchRun } from "../watch-run.js";
 
 function maxParallelOption(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
@@ -48,6 +49,19 @@ export const run: CommandRun = async (values, positionals, context) => {
   });
   // The view starts at the resume: what happened before is in `runyard show` and `attach`.
   const view = await readRun(directory, { timeline: "none" });
+  // A signal that came while the executor was starting was not lost: Ctrl-C or SIGTERM
+  // cancels the resumed run now that it runs; a hangup leaves it running, as always.
+  const early = context.signal.aborted ? abortSignalName(context.signal) : undefined;
+  if (early === "SIGHUP") return 129;
+  if (early !== undefined) {
+    await cancelRun(view, { reason: interruptReason(early), env: context.env }).catch(
+      () => undefined,
+    );
+    output.err(
+      `runyard: ${early === "SIGINT" ? "interrupted" : "terminated"}; cancelling the run\n`,
+    );
+    if (!watching) return EXIT.cancelled;
+  }
   const from = view.meta.resumes?.at(-1)?.seq ?? 1;
   if (!watching) {
     if (values.json === true) {
@@ -73,6 +87,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     quiet: values.quiet === true,
     mode: "run",
     fromSeq: from,
+    interrupted: early !== undefined,
   });
   if (outcome.kind === "ended" && outcome.error !== undefined) {
     output.err(

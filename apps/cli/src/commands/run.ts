@@ -16,20 +16,11 @@ import { hooksForRun } from "../run-hooks.js";
 import { checkGivenParams, gatherParams } from "../run-params.js";
 import { runsRootFor } from "../runs-root.js";
 import { stepBinDirectory } from "../step-bin.js";
-import { cancelRun } from "../stop-run.js";
+import { abortSignalName, cancelRun } from "../stop-run.js";
 import { VERSION } from "../version.js";
 import { exitForOutcome, interruptReason, watchRun } from "../watch-run.js";
 
 const NOT_WRITABLE = new Set(["EACCES", "EPERM", "EROFS"]);
-
-/**
- * The signal bin.ts aborted the command's signal for ("SIGINT"…); undefined when it was not a
- * signal (stdout's reader went away: that ends the view, not the run).
- */
-function abortSignalName(signal: AbortSignal): string | undefined {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error && /^SIG[A-Z]+$/.test(reason.message) ? reason.message : undefined;
-}
 
 function runsElsewhereHint(code: string): string {
   const elsewhere = "set RUNYARD_RUNS_DIR or pass --runs-dir";
