@@ -55,6 +55,9 @@ export const LaunchRecordSchema = z
         "Commands to run on the run's events, each with the event's JSON on stdin: the user's config's hooks, then those of a trusted project config (absent: none)",
       ),
     hooksParallel: HooksParallelSchema.optional(),
+    rerunOf: UuidSchema.optional().describe(
+      "The run this one repeats (`runyard rerun`): the workflow copy and the params were taken from that run's directory (absent: not a rerun)",
+    ),
     launchedBy: z
       .object({
         client: z.string().describe("Who launched the run, e.g. runyard-cli/0.1.0"),

@@ -66,6 +66,7 @@ const meta = fc.record({
     fc.string().filter((name) => name !== "__proto__"),
     fc.string(),
   ),
+  rerunOf: fc.uuid(),
   timelineBytes: fc.nat(),
 });
 

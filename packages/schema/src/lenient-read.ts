@@ -121,6 +121,7 @@ export function fastLenientRunMeta(input: unknown): LenientMeta | undefined {
     if (params === undefined) return undefined;
     meta.params = params;
   }
+  if (!optional(input, meta, ["rerunOf"], isUuid)) return undefined;
   // A resumed run's meta.json (rare) is zod's to read: its records are checked there.
   if (input.resumes !== undefined) return undefined;
   if (!optional(input, meta, ["timelineBytes"], (value) => isInt(value, 0))) return undefined;

@@ -32,6 +32,19 @@ describe("meta.json", () => {
     expect(check(LenientRunMetaSchema, { ...newer, pid: "12" }).ok).toBe(false);
   });
 
+  it("reads a rerun's rerunOf; a reader drops one that is not a run id rather than the run", () => {
+    const rerunOf = "01a20000-0000-7000-8000-000000000001";
+    expect(check(RunMetaSchema, { ...RUNNING_META, rerunOf })).toEqual({
+      ok: true,
+      value: { ...RUNNING_META, rerunOf },
+    });
+    expect(report({ ...RUNNING_META, rerunOf: "yesterday's" })).toHaveLength(1);
+    expect(check(LenientRunMetaSchema, { ...RUNNING_META, rerunOf: "yesterday's" })).toEqual({
+      ok: true,
+      value: RUNNING_META,
+    });
+  });
+
   it("reads a cancelled run", () => {
     expect(report({ ...SEED_META, finalStatus: "cancelled" })).toEqual([]);
   });

@@ -69,6 +69,9 @@ export const RunMetaSchema = z
       .record(z.string(), z.string())
       .optional()
       .describe("The value of every workflow param this run used, given or defaulted"),
+    rerunOf: UuidSchema.optional().describe(
+      "The run this one repeats (`runyard rerun`), from launch.json; absent when it is not a rerun",
+    ),
     resumes: z
       .array(RunResumeRecordSchema)
       .optional()
@@ -97,4 +100,6 @@ export const LenientRunMetaSchema = z.object({
   // Only a shortcut for readers (the timeline is then read instead): a value that cannot be
   // used does not make the run unreadable.
   timelineBytes: RunMetaSchema.shape.timelineBytes.catch(undefined),
+  // Only said by `show`: a value that is not a run id is not worth losing the run over.
+  rerunOf: RunMetaSchema.shape.rerunOf.catch(undefined),
 });

@@ -152,7 +152,7 @@ export const MALFORMED_META: readonly MalformedCase[] = [
       'meta.json: missing required field "workflowName"',
       "meta.json: pid: expected a number greater than 0, found the number 0",
       'meta.json: finalStatus: expected one of "success", "failed", "cancelled", null, found "ok"',
-      'meta.json: hostname: unknown field "hostname" (expected one of schemaVersion, runId, workflowId, workflowFile, workflowName, pid, startedOn, startedAt, endedAt, finalStatus, executor, user, cwd, runyardVersion, params, resumes, timelineBytes)',
+      'meta.json: hostname: unknown field "hostname" (expected one of schemaVersion, runId, workflowId, workflowFile, workflowName, pid, startedOn, startedAt, endedAt, finalStatus, executor, user, cwd, runyardVersion, params, rerunOf, resumes, timelineBytes)',
     ],
   },
 ];
