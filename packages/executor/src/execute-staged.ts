@@ -211,7 +211,9 @@ async function prepare(
   let created: Awaited<ReturnType<typeof commitRunDirectory>>;
   try {
     options.signal?.throwIfAborted();
-    created = await commitRunDirectory(staged, startMeta(workflow, params, launch.cwd), {
+    const meta = startMeta(workflow, params, launch.cwd);
+    if (launch.rerunOf !== undefined) meta.rerunOf = launch.rerunOf;
+    created = await commitRunDirectory(staged, meta, {
       reserveBytes: diskReserveBytes(workflow.steps.length),
       steps: statusSteps(workflow),
     });

@@ -33,6 +33,13 @@ export {
   prestartExecutor,
 } from "./prestart.js";
 export {
+  RerunError,
+  type RerunErrorCode,
+  type RerunSource,
+  type RerunSourceOptions,
+  readRerunSource,
+} from "./rerun-source.js";
+export {
   type ExecuteResumeOptions,
   executeResume,
   type ResumedRun,

@@ -60,6 +60,28 @@ describe("launchRun", () => {
     );
   });
 
+  it("runs the workflowSource given instead of the file's bytes, anchored at the file, and records rerunOf", async () => {
+    const { file, runsRoot, directory } = workflowFile(
+      "steps:\n  a:\n    run: echo from the file\n",
+    );
+    mkdirSync(join(directory, "data"));
+    const source = Buffer.from("steps:\n  a:\n    run: echo from the copy; pwd\n    cwd: data\n");
+    const rerunOf = "01a20000-0000-7000-8000-000000000001";
+    const launched = await launchRun({
+      workflowFile: file,
+      workflowSource: source,
+      runsRoot,
+      rerunOf,
+    });
+    const meta = await ended(launched.directory);
+    expect(meta).toMatchObject({ finalStatus: "success", workflowFile: file, rerunOf });
+    expect(readJson(join(launched.directory, "launch.json"))).toMatchObject({ rerunOf });
+    expect(readFileSync(join(launched.directory, "workflow.yaml"))).toEqual(source);
+    expect(readFileSync(join(launched.directory, "000001-a.out"), "utf8")).toBe(
+      `from the copy\n${join(directory, "data")}\n`,
+    );
+  });
+
   it("gives the executor and its watchdog none of an enclosing step's RUNYARD_* variables", async () => {
     const { file, runsRoot, directory } = workflowFile("steps:\n  a:\n    run: sleep 30\n");
     // As `runyard run` sees it when called from a step of another run.

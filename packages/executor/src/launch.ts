@@ -25,7 +25,19 @@ import { executorVersion } from "./version.js";
 export { EXECUTOR_BIN, EXECUTOR_NODE_FLAGS, ExecutorStartError } from "./prestart.js";
 
 export interface LaunchRunOptions {
+  /**
+   * The workflow file (relative to `cwd`): its directory anchors the steps' relative `cwd`s,
+   * its path the workflow's id and messages. Its bytes are the run's workflow unless
+   * `workflowSource` is given.
+   */
   workflowFile: string;
+  /**
+   * The workflow's bytes, when they are not to be read from `workflowFile` now: a rerun
+   * launches the copy an earlier run kept (readRerunSource), whatever its file holds today.
+   */
+  workflowSource?: Uint8Array;
+  /** The run this one repeats (launch.json's and meta.json's rerunOf). */
+  rerunOf?: string;
   runsRoot: string;
   /** Values for the workflow's params (NAME → value); the executor checks them. */
   params?: Readonly<Record<string, string>>;
@@ -148,9 +160,13 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
     executor ??= await prestartExecutor(setting);
     if (executor.pid !== undefined) options.onSpawn?.(executor.pid);
     const workflowFile = resolve(cwd, options.workflowFile);
-    const read = await readInputFile(workflowFile);
-    if (!read.ok) {
-      throw new WorkflowReadError(options.workflowFile, read.reason, { cause: read.cause });
+    let workflowSource = options.workflowSource;
+    if (workflowSource === undefined) {
+      const read = await readInputFile(workflowFile);
+      if (!read.ok) {
+        throw new WorkflowReadError(options.workflowFile, read.reason, { cause: read.cause });
+      }
+      workflowSource = read.bytes;
     }
     const launch: LaunchRecord = {
       schemaVersion: 1,
@@ -168,6 +184,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
         ? {}
         : { hooks: [...options.hooks] }),
       ...(options.hooksParallel === undefined ? {} : { hooksParallel: options.hooksParallel }),
+      ...(options.rerunOf === undefined ? {} : { rerunOf: options.rerunOf }),
       launchedBy: {
         client: options.client ?? `runyard-executor/${executorVersion()}`,
         pid: process.pid,
@@ -175,7 +192,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
       },
       createdAt: now(),
     };
-    await fillStagingDirectory(executor.staged, { workflowSource: read.bytes, launch });
+    await fillStagingDirectory(executor.staged, { workflowSource, launch });
   } catch (error) {
     // Nothing was started: the executor exits, the staging directory goes.
     executor?.abandon();
