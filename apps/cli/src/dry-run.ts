@@ -2,7 +2,12 @@
 // workflow, what this executor can run, every param's value — and then, instead of a run, the
 // plan (planWorkflow): the params and where each value came from, the steps in the order they
 // can start. It makes nothing: no runs root, no run directory, no executor.
-import { formatDurationSeconds, planWorkflow, type WorkflowPlan } from "@runyard/schema";
+import {
+  formatDurationSeconds,
+  planWorkflow,
+  type ResolvedWorkflow,
+  type WorkflowPlan,
+} from "@runyard/schema";
 import type { CommandContext } from "./command.js";
 import { EXIT } from "./errors.js";
 import type { DryRunJson } from "./json/dry-run.js";
@@ -48,9 +53,12 @@ export function planJson(plan: WorkflowPlan): DryRunJson {
   };
 }
 
-function sourceText(source: string | undefined, paramsFile: string | undefined): string {
+function sourceText(source: string | undefined, given: GivenParams): string {
   if (source === "flag") return "from -p";
-  if (source === "file") return `from ${paramsFile ?? "the params file"}`;
+  if (source === "file")
+    return `from ${given.file === undefined ? "the params file" : safeText(given.file.name)}`;
+  if (source === "run")
+    return given.run === undefined ? "from the earlier run" : `from run ${given.run.slice(-8)}`;
   if (source === "default") return "default";
   return "not set (optional)";
 }
@@ -84,10 +92,7 @@ export function planText(plan: WorkflowPlan, output: Output, given: GivenParams)
       `  ${param.name}`,
       param.value === undefined ? "-" : safeText(JSON.stringify(param.value)),
       param.type,
-      sourceText(
-        param.source,
-        given.file?.name === undefined ? undefined : safeText(given.file.name),
-      ),
+      sourceText(param.source, given),
     ]);
     lines.push(...table(rows));
   }
@@ -143,7 +148,20 @@ export async function dryRun(
   json: boolean,
   context: CommandContext,
 ): Promise<number> {
-  const workflow = await loadRunWorkflow(file, context.cwd);
+  return printPlan(await loadRunWorkflow(file, context.cwd), file, given, json, context);
+}
+
+/**
+ * The dry run of `workflow`, loaded already (a rerun's copy), its problems named by `file`:
+ * prints the plan and returns 0, or throws what a run would have been refused for.
+ */
+export function printPlan(
+  workflow: ResolvedWorkflow,
+  file: string,
+  given: GivenParams,
+  json: boolean,
+  context: CommandContext,
+): number {
   refuseUnrunnable(workflow);
   const values = checkGivenParams(workflow, file, given);
   // The hooks a run would have: a broken config is refused here too, an untrusted one said.

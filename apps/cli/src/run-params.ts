@@ -16,10 +16,35 @@ import { UsageError } from "./errors.js";
 export interface GivenParams {
   /** Name → value, the flags over the file. */
   readonly values: Record<string, string>;
-  /** Where each given value came from: "flag" wins over "file". */
+  /** Where each given value came from: "flag" wins over "file", which wins over "run". */
   readonly sources: Record<string, Exclude<ParamSource, "default">>;
   /** The params file as the user named it, and its entries by name, when there is one. */
   readonly file: { name: string; entries: ReadonlyMap<string, ParamsFileEntry> } | undefined;
+  /** For a rerun: the id of the earlier run the "run" values are from. */
+  readonly run?: string;
+}
+
+/**
+ * A rerun's params: the values the earlier run `runId` was given, with `given` (flags and a
+ * params file) over them.
+ */
+export function overEarlierRun(
+  given: GivenParams,
+  runId: string,
+  earlier: readonly (readonly [string, string])[],
+): GivenParams {
+  const values = new Map<string, string>(earlier);
+  const sources = new Map<string, Exclude<ParamSource, "default">>(
+    earlier.map(([name]) => [name, "run"]),
+  );
+  for (const [name, value] of Object.entries(given.values)) values.set(name, value);
+  for (const [name, source] of Object.entries(given.sources)) sources.set(name, source);
+  return {
+    values: Object.fromEntries(values),
+    sources: Object.fromEntries(sources),
+    file: given.file,
+    run: runId,
+  };
 }
 
 /**

@@ -35,7 +35,7 @@ describe("help and usage", () => {
     const unknown = await cli(["rnu"], { runsDir: scratch.runsDir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error: unknown command "rnu"');
-    expect(unknown.stderr).toContain("commands: run, attach");
+    expect(unknown.stderr).toContain("commands: run, rerun, attach");
     // Internal plumbing is not offered to people.
     expect(unknown.stderr).not.toContain("__complete");
     const flag = await cli(["ps", "--bogus"], { runsDir: scratch.runsDir });

@@ -12,8 +12,11 @@ import {
   type StepCondition,
 } from "./workflow-resolve.js";
 
-/** Where a param's value comes from: its default, a params file, or `-p` on the command line. */
-export type ParamSource = "default" | "file" | "flag";
+/**
+ * Where a param's value comes from: its default, a params file, `-p` on the command line, or
+ * the earlier run a rerun repeats.
+ */
+export type ParamSource = "default" | "file" | "flag" | "run";
 
 export interface PlannedParam {
   name: string;

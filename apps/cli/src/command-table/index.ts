@@ -16,6 +16,7 @@ import { logCommand } from "./log.js";
 import { logsCommand } from "./logs.js";
 import { psCommand } from "./ps.js";
 import { receiveCommand } from "./receive.js";
+import { rerunCommand } from "./rerun.js";
 import { resumeCommand } from "./resume.js";
 import { rmCommand } from "./rm.js";
 import { runCommand } from "./run.js";
@@ -26,6 +27,7 @@ import { validateCommand } from "./validate.js";
 
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  rerunCommand,
   attachCommand,
   cancelCommand,
   resumeCommand,

@@ -117,6 +117,10 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   lines.push(
     `${label("started")}${json.startedAt} (${ago(json.startedAt, now)}) on ${where}${who}${from}`,
   );
+  if (json.rerunOf !== null) {
+    const short = paint(output, "dim", `(runyard show ${json.rerunOf.slice(-8)})`);
+    lines.push(`${label("rerun of")}${json.rerunOf}  ${short}`);
+  }
   const duration = formatDuration(json.durationMs);
   if (json.endedAt !== null) lines.push(`${label("ended")}${json.endedAt}, after ${duration}`);
   else if (json.state === "crashed")
@@ -178,6 +182,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     cwd: view.meta.cwd ?? null,
     runyardVersion: view.meta.runyardVersion ?? null,
     params: view.meta.params ?? {},
+    rerunOf: view.meta.rerunOf ?? null,
     returnValue: await readReturnValue(directory),
     resumes: view.meta.resumes ?? [],
     steps: stepsJson(view, captures, runClockEnd(view, now)),

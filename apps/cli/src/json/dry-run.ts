@@ -12,9 +12,11 @@ export const DryRunParamJsonSchema = z.strictObject({
     .nullable()
     .describe("What the steps would see; null for an optional param left unset"),
   source: z
-    .enum(["default", "file", "flag"])
+    .enum(["default", "file", "flag", "run"])
     .nullable()
-    .describe("default, the params file (file) or -p (flag); null when unset"),
+    .describe(
+      "default, the params file (file), -p (flag) or, for a rerun, the earlier run (run); null when unset",
+    ),
 });
 export type DryRunParamJson = z.infer<typeof DryRunParamJsonSchema>;
 

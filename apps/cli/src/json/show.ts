@@ -57,6 +57,9 @@ export const ShowJsonSchema = z.strictObject({
   cwd: z.string().nullable().describe("Where the run was started from"),
   runyardVersion: z.string().nullable(),
   params: z.record(z.string(), z.string()).describe("Every workflow param the run used"),
+  rerunOf: UuidSchema.nullable().describe(
+    "The run this one repeats (runyard rerun), from meta.json; null when it is not a rerun",
+  ),
   returnValue: z
     .string()
     .nullable()
