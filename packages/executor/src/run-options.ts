@@ -5,7 +5,13 @@ import type { FinalStatus, LaunchHook, RunMeta, RunStatus } from "@runyard/schem
 import type { Backend } from "./backend.js";
 
 export interface RunWorkflowOptions {
+  /**
+   * The workflow file: its directory anchors the steps' relative `cwd`s, its path the
+   * workflow's id and messages. Read unless `workflowSource` is given.
+   */
   workflowFile: string;
+  /** The workflow's text, when it is not to be read from `workflowFile` (a test's own). */
+  workflowSource?: Uint8Array | string;
   runsRoot: string;
   /** Values for the workflow's params (NAME → value); defaults fill the rest. */
   params?: Readonly<Record<string, string>>;
@@ -40,6 +46,11 @@ export interface RunWorkflowOptions {
   hooks?: readonly LaunchHook[];
   /** How many hooks may run at once (default 4). */
   hooksParallel?: number;
+  /**
+   * A directory holding a `runyard` launcher, put first on every step's PATH, so that a step's
+   * `runyard log`, `send` and `artifact save` are that Runyard's (launch.json's binDirectory).
+   */
+  binDirectory?: string;
 }
 
 export interface RunResult {

@@ -5,7 +5,14 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { checkSocketPath } from "@runyard/ipc";
-import { loadWorkflowFile, parseRunId, runDirectory } from "@runyard/schema";
+import {
+  loadWorkflowFile,
+  parseRunId,
+  parseWorkflow,
+  type ResolvedWorkflow,
+  runDirectory,
+  WorkflowError,
+} from "@runyard/schema";
 import { createRunDirectory, diskReserveBytes, runPaths } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import { checkRunnable } from "./check-runnable.js";
@@ -17,6 +24,12 @@ import { createStepBackend } from "./spawner-backend.js";
 
 // Any id: every run id has the same length, which is all the socket path check needs.
 const SAMPLE_RUN_ID = "00000000-0000-7000-8000-000000000000";
+
+function parsedWorkflow(source: Uint8Array | string, file: string): ResolvedWorkflow {
+  const parsed = parseWorkflow(source, resolve(file));
+  if (!parsed.ok) throw new WorkflowError(file, parsed.problems);
+  return parsed.workflow;
+}
 
 export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResult> {
   if (options.signal?.aborted) throw new RunAbortedError(abortReason(options.signal));
@@ -33,7 +46,10 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     throw new RunOptionsError(`hooksParallel must be a positive integer, not ${hooksParallel}`);
   }
 
-  const workflow = await loadWorkflowFile(options.workflowFile);
+  const workflow =
+    options.workflowSource === undefined
+      ? await loadWorkflowFile(options.workflowFile)
+      : parsedWorkflow(options.workflowSource, options.workflowFile);
   const backends = options.backends ?? { local: createStepBackend() };
   const params = checkRunnable(workflow, options.workflowFile, options.params ?? {}, backends);
   const runsRoot = resolve(options.runsRoot);
@@ -61,6 +77,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     signal: options.signal,
     hooks: options.hooks,
     hooksParallel,
+    binDirectory: options.binDirectory,
   });
   return session.run();
 }
