@@ -13,7 +13,6 @@ import { closeSync, existsSync, openSync, rmdirSync, rmSync } from "node:fs";
 import type { Socket } from "node:net";
 import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { checkSocketPath } from "@runyard/ipc";
 import { FILE_MODE, parseRunId, RunyardError, runDirectory } from "@runyard/schema";
 import {
@@ -22,6 +21,7 @@ import {
   runPaths,
   type StagedRunDirectory,
 } from "@runyard/store";
+import { packageFile } from "./package-file.js";
 import type { StartReport } from "./start-report.js";
 import { withoutStepVariables } from "./step-env.js";
 
@@ -30,11 +30,7 @@ import { withoutStepVariables } from "./step-env.js";
  * package, not beside this file: a front end may have bundled this module into its own files
  * (the CLI does), far from the package's dist/.
  */
-export const EXECUTOR_BIN = fileURLToPath(
-  import.meta.url.endsWith(".ts")
-    ? new URL("../dist/executor.bundle.js", import.meta.url)
-    : new URL("dist/executor.bundle.js", import.meta.resolve("@runyard/executor/package.json")),
-);
+export const EXECUTOR_BIN = packageFile("dist/executor.bundle.js");
 
 /**
  * V8 flags of the executor's Node. Young-generation semi-spaces of 2 MiB instead of V8's

@@ -16,21 +16,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ResolvedStep } from "@runyard/schema";
 import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
 import { createLocalBackend, type LocalBackendOptions } from "./local-backend.js";
+import { packageFile } from "./package-file.js";
 import { signalSession } from "./step-session.js";
 import { stopSession } from "./stop-session.js";
 
-/** The Perl spawner's program (the same path from src/ and dist/). */
-export const SPAWNER_SCRIPT = fileURLToPath(
-  new URL("../spawner/runyard-spawner.pl", import.meta.url),
-);
+/** The Perl spawner's program (from src/, dist/, and a bundle that took this module in). */
+export const SPAWNER_SCRIPT = packageFile("spawner/runyard-spawner.pl");
 /** The Python spawner's program. */
-export const PYTHON_SPAWNER_SCRIPT = fileURLToPath(
-  new URL("../spawner/runyard-spawner.py", import.meta.url),
-);
+export const PYTHON_SPAWNER_SCRIPT = packageFile("spawner/runyard-spawner.py");
 
 /**
  * Where the system's Python is looked for. Not PATH: a `python3` found there is often a shim
