@@ -55,6 +55,7 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RUN_REFERENCE_AMBIGUOUS: EXIT.usage,
   E_WORKFLOW_NOT_FOUND: EXIT.notFound,
   E_RUN_NOT_FOUND: EXIT.notFound,
+  E_NO_TESTS: EXIT.notFound,
   E_RERUN_NO_COPY: EXIT.notFound,
   E_RERUN_DIRECTORY_GONE: EXIT.notFound,
   E_RERUN_DIRECTORY: EXIT.usage,

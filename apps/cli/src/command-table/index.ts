@@ -22,6 +22,7 @@ import { rmCommand } from "./rm.js";
 import { runCommand } from "./run.js";
 import { sendCommand } from "./send.js";
 import { showCommand } from "./show.js";
+import { testCommand } from "./test.js";
 import { trustCommand } from "./trust.js";
 import { validateCommand } from "./validate.js";
 
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   graphCommand,
   exportCommand,
+  testCommand,
   guiCommand,
   rmCommand,
   gcCommand,
