@@ -155,13 +155,13 @@ export async function dryRun(
  * The dry run of `workflow`, loaded already (a rerun's copy), its problems named by `file`:
  * prints the plan and returns 0, or throws what a run would have been refused for.
  */
-export function printPlan(
+export async function printPlan(
   workflow: ResolvedWorkflow,
   file: string,
   given: GivenParams,
   json: boolean,
   context: CommandContext,
-): number {
+): Promise<number> {
   refuseUnrunnable(workflow);
   const values = checkGivenParams(workflow, file, given);
   // The hooks a run would have: a broken config is refused here too, an untrusted one said.

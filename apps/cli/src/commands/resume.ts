@@ -5,28 +5,20 @@ import { resumeRun } from "@runyard/executor";
 import { fromRunError } from "@runyard/protocol";
 import { readReturnValue, readRun } from "@runyard/store";
 import type { CommandRun } from "../command.js";
-import { EXIT, UsageError } from "../errors.js";
+import { EXIT } from "../errors.js";
 import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
 import { paint, tildify } from "../output.js";
 import { runArgument } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
+import { maxParallelOption } from "../start-run.js";
 import { stepBinDirectory } from "../step-bin.js";
 import { abortSignalName, cancelRun } from "../stop-run.js";
 import { exitForOutcome, interruptReason, watchRun } from "../watch-run.js";
 
-function maxParallelOption(value: unknown): number | undefined {
-  if (typeof value !== "string") return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new UsageError(`--max-parallel expects a whole number of at least 1, got "${value}"`);
-  }
-  return number;
-}
-
 /** `runyard resume`, once its flags are parsed (its help and flags: command-table/resume.ts). */
 export const run: CommandRun = async (values, positionals, context) => {
   const [reference, ...extra] = positionals;
-  const maxParallel = maxParallelOption(values["max-parallel"]);
+  const maxParallel = maxParallelOption(values);
   const { directory, runId, runsRoot } = await runArgument(
     reference,
     extra,
