@@ -67,6 +67,7 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_SUMMARY_WRITE: EXIT.io,
   E_DISK_FULL: EXIT.io,
   E_DISK_IO: EXIT.io,
+  E_TOO_MANY_FILES: EXIT.io,
   E_RUN_ELSEWHERE: EXIT.failed,
   E_RUN_ENDED: EXIT.failed,
   E_CANCEL_REFUSED: EXIT.failed,

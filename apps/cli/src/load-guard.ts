@@ -5,6 +5,7 @@
 // main.ts for a command's code, which is loaded only when that command runs.
 
 import { readFileSync } from "node:fs";
+import { RunyardError } from "@runyard/schema/errors";
 
 /** Fewer open files than this and the commands cannot even be loaded. */
 export const FILES_NEEDED = 128;
@@ -34,7 +35,29 @@ export function outOfFilesMessage(error: unknown, limit: number | undefined): st
     (code === "ERR_MODULE_NOT_FOUND" && limit !== undefined && limit < FILES_NEEDED);
   if (!outOfFiles) return undefined;
   return (
-    `runyard: cannot start: too many open files while loading${limit === undefined ? "" : ` (ulimit -n is ${limit})`}\n` +
-    `  hint: runyard needs at least ${FILES_NEEDED} open files, and each running step a few more; raise the limit (ulimit -n 1024) and try again\n`
+    `runyard: cannot start: too many open files while loading${limitText(limit)}\n` +
+    `  hint: ${OUT_OF_FILES_HINT}\n`
+  );
+}
+
+const OUT_OF_FILES_HINT = `runyard needs at least ${FILES_NEEDED} open files, and each running step a few more; raise the limit (ulimit -n 1024) and try again`;
+
+function limitText(limit: number | undefined): string {
+  return limit === undefined ? "" : ` (ulimit -n is ${limit})`;
+}
+
+/**
+ * The error to report when the executor could not even be started for want of open files
+ * (loading went through, the spawn did not), or undefined for any other error.
+ */
+export function outOfFilesError(
+  error: unknown,
+  code: string | undefined,
+): RunyardError | undefined {
+  if (code !== "EMFILE" && code !== "ENFILE") return undefined;
+  return new RunyardError(
+    "E_TOO_MANY_FILES",
+    `cannot start the run: too many open files${limitText(openFilesLimit())}`,
+    { cause: error, hint: OUT_OF_FILES_HINT },
   );
 }

@@ -10,6 +10,7 @@ import { findSystemError, readReturnValue, readRun } from "@runyard/store";
 import type { CommandContext, CommandValues } from "./command.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { RunEndedJson, RunStartedJson } from "./json/run-command.js";
+import { outOfFilesError } from "./load-guard.js";
 import { paint, tildify } from "./output.js";
 import { hooksForRun } from "./run-hooks.js";
 import { runsRootFor } from "./runs-root.js";
@@ -51,6 +52,8 @@ const STORAGE_CODES: ReadonlySet<string> = new Set(["E_DISK_FULL", "E_DISK_IO"])
 function explainRunFailure(error: unknown, runsRoot: string, runDirectory?: string): unknown {
   const facts = findSystemError(error);
   if (!facts) return error;
+  const outOfFiles = outOfFilesError(error, facts.code);
+  if (outOfFiles !== undefined) return outOfFiles;
   const failure = runDirectoryFailure(error);
   if (failure) {
     const what =

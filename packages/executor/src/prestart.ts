@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, rmdirSync, rmSync } from "node:fs";
 import type { Socket } from "node:net";
 import { resolve } from "node:path";
-import type { Readable, Writable } from "node:stream";
+import { PassThrough, type Readable, type Writable } from "node:stream";
 import { checkSocketPath } from "@runyard/ipc";
 import { FILE_MODE, parseRunId, RunyardError, runDirectory } from "@runyard/schema";
 import {
@@ -94,6 +94,7 @@ export class PrestartedExecutor {
   readonly pid: number | undefined;
   #child: ChildProcess;
   #launchPipe: Writable;
+  #reportPipe: Readable;
   #state: State = "waiting";
   #report = "";
   #outcome: { report: StartReport } | { error: unknown } | undefined;
@@ -112,11 +113,17 @@ export class PrestartedExecutor {
     this.rootExisted = setting.rootExisted;
     this.#child = child;
     this.pid = child.pid;
-    this.#launchPipe = child.stdio[4] as Writable;
+    // First: a spawn that failed at once (EMFILE: out of open files) emits 'error' on the next
+    // turn and has no pipes at all; unheard, that error would end the front end.
+    child.on("error", (error) => this.#settle({ error }));
+    // With no pipes, stand-ins that go nowhere: the 'error' above says what happened.
+    const stdio = child.stdio as ChildProcess["stdio"] | undefined;
+    this.#launchPipe = (stdio?.[4] as Writable | null | undefined) ?? new PassThrough();
+    this.#reportPipe = (stdio?.[3] as Readable | null | undefined) ?? new PassThrough();
     // Everything the executor says or does is heard from now on, so nothing is missed however
     // long the front end takes before it calls start().
     this.#launchPipe.on("error", () => undefined);
-    const reportPipe = child.stdio[3] as Readable;
+    const reportPipe = this.#reportPipe;
     // A waiting executor must not keep the front end's process alive: one that fails before it
     // launches exits as usual (and abandons it on the way out). start() holds a timer.
     child.unref();
@@ -133,7 +140,6 @@ export class PrestartedExecutor {
         this.#settle({ error });
       }
     });
-    child.on("error", (error) => this.#settle({ error }));
     // 'close', not 'exit': a refused run's report may still be in the pipe when it exits.
     child.on("close", (code, signal) =>
       this.#settle({
@@ -148,7 +154,7 @@ export class PrestartedExecutor {
   #settle(outcome: { report: StartReport } | { error: unknown }): void {
     if (this.#outcome !== undefined) return;
     this.#outcome = outcome;
-    (this.#child.stdio[3] as Readable).destroy();
+    this.#reportPipe.destroy();
     this.#launchPipe.destroy();
     this.#child.unref();
     this.#wake?.();
@@ -207,7 +213,7 @@ export class PrestartedExecutor {
     if (this.#state !== "waiting") return;
     this.#state = "abandoned";
     this.#launchPipe.destroy();
-    (this.#child.stdio[3] as Readable).destroy();
+    this.#reportPipe.destroy();
     this.#child.unref();
     try {
       rmSync(this.staged.staging, { recursive: true, force: true });

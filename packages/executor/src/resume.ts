@@ -4,9 +4,9 @@
 // the run lock, checks the run may be resumed, stops what a crashed executor left running,
 // replays the timeline (resume-state.ts), records the resume in meta.json and runs the steps
 // that had not completed, appending to the same timeline after a run-resume event.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, lstatSync } from "node:fs";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import { fromRunError } from "@runyard/protocol";
 import { check, LaunchRecordSchema, now, type RunMeta } from "@runyard/schema";
 import {
@@ -300,7 +300,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<ResumedRun> 
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const answer = await new Promise<StartReport | Error>((resolve) => {
     let text = "";
-    const pipe = child.stdio[3] as Readable;
+    // A spawn that failed at once (EMFILE) has no pipes: its 'error' says what happened.
+    const stdio = child.stdio as ChildProcess["stdio"] | undefined;
+    const pipe = (stdio?.[3] as Readable | null | undefined) ?? new PassThrough();
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       resolve(
