@@ -35,4 +35,31 @@ describe("runyard gui", () => {
       agent.destroy();
     }
   });
+
+  it("listens on another address only with --listen, and warns", async () => {
+    const { child, done } = startCli(["gui", "--listen", "0.0.0.0"], { runsDir: scratch.runsDir });
+    let printed = "";
+    const url = await new Promise<URL>((resolvePromise) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        printed += chunk.toString();
+        if (printed.includes("\n")) resolvePromise(new URL(printed.trim()));
+      });
+    });
+    // Reached through a loopback name on its port, as a port forward or this host would.
+    const response = await fetch(`http://127.0.0.1:${url.port}/healthz`);
+    expect(response.status).toBe(200);
+    child.kill("SIGINT");
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /runyard gui: warning: listening on 0\.0\.0\.0, not a loopback address: .*prefer an ssh port forward/,
+    );
+  });
+
+  it("refuses a malformed --listen address as a usage error", async () => {
+    const { done } = startCli(["gui", "--listen", "a/b"], { runsDir: scratch.runsDir });
+    const result = await done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--listen expects an IP address or a host name");
+  });
 });

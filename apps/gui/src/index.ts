@@ -1,4 +1,11 @@
-// @runyard/gui — Runyard's local web GUI: a loopback HTTP server and the page it serves.
+// @runyard/gui — Runyard's local web GUI: the server, its typed HTTP API (the request and
+// response schemas a client types against) and the page it serves.
 
-export { type RunRow, type RunsResponse, runsResponse, toRow } from "./runs-api.js";
-export { type GuiServer, type GuiServerOptions, startGuiServer } from "./server.js";
+export * from "./api-schemas.js";
+export { runsResponse, toRow } from "./runs-api.js";
+export {
+  type GuiServer,
+  type GuiServerOptions,
+  isLoopbackBind,
+  startGuiServer,
+} from "./server.js";

@@ -1,114 +1,90 @@
-// The GUI's HTTP server: loopback only, three routes (the page, the runs JSON behind the
-// token, a health check). Later issues add live updates over the executor's socket.
-import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { hasValidToken, isAllowedHost, newToken } from "./auth.js";
-import { renderPage } from "./page.js";
-import { runsResponse } from "./runs-api.js";
+// The GUI's HTTP server: node:http running the Hono app (app.ts). Loopback by default; another
+// address only when the caller asks for it (`runyard gui --listen ADDR`, which warns). Closing
+// it ends every connection, live channels included, and never touches a run: a run is its
+// executor's, and the server is only one more reader of it.
+import { createServer } from "node:http";
+import { type AddressInfo, isIP } from "node:net";
+import { hostname } from "node:os";
+import { getRequestListener } from "@hono/node-server";
+import { shortHostname } from "@runyard/store";
+import { errorBody } from "./api-error.js";
+import { createApp, refuseHost, SECURITY_HEADERS } from "./app.js";
+import { isAllowedHost, isLoopbackAddress, newToken } from "./auth.js";
 
 export interface GuiServerOptions {
   runsRoot: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Loopback address to bind; the GUI never listens on other interfaces. */
-  host?: "127.0.0.1" | "::1";
+  /**
+   * Address to bind: 127.0.0.1 by default. A non-loopback address exposes the server to the
+   * network (the token still guards it): only with `allowNonLoopback`.
+   */
+  host?: string;
+  /** Must be true to bind an address that is not loopback. */
+  allowNonLoopback?: boolean;
   /** Fixed access token (tests); a fresh random one by default. */
   token?: string;
+  /** The environment (RUNYARD_HOSTNAME names this host, as for the executor). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface GuiServer {
   /** The URL to open; the token rides in its fragment, which is never sent to a server. */
   url: string;
   port: number;
+  /** The address bound. */
+  host: string;
+  /** Whether that address is a loopback one. */
+  loopback: boolean;
   token: string;
   close(): Promise<void>;
 }
 
-function send(
-  response: ServerResponse,
-  status: number,
-  type: string,
-  body: string,
-  headers: Record<string, string> = {},
-) {
-  response.writeHead(status, {
-    "content-type": type,
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY",
-    ...headers,
-  });
-  response.end(body);
+/** Whether an address to bind is loopback ("localhost" counts). */
+export function isLoopbackBind(address: string): boolean {
+  return address === "localhost" || isLoopbackAddress(address);
 }
 
 export async function startGuiServer(options: GuiServerOptions): Promise<GuiServer> {
   const token = options.token ?? newToken();
   const host = options.host ?? "127.0.0.1";
+  const loopback = isLoopbackBind(host);
+  if (!loopback && options.allowNonLoopback !== true) {
+    throw new Error(
+      `refusing to listen on ${host}, not a loopback address, without allowNonLoopback`,
+    );
+  }
+  // Behind --listen, the server also answers to the address it was given and to this
+  // machine's names (a browser elsewhere names it so); none of them is an attacker's DNS name.
+  const extraHosts = new Set<string>();
+  if (!loopback) {
+    const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+    if (bare !== "0.0.0.0" && bare !== "::") extraHosts.add(bare);
+    extraHosts.add(hostname().toLowerCase());
+    extraHosts.add(shortHostname(options.env ?? process.env).toLowerCase());
+  }
   let port = 0;
-
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    if (!isAllowedHost(request, port)) {
-      send(response, 421, "text/plain; charset=utf-8", "runyard gui: wrong Host header\n");
-      return;
-    }
-    const url = new URL(request.url ?? "/", `http://${request.headers.host}`);
-    if (url.pathname === "/healthz") {
-      send(response, 200, "text/plain; charset=utf-8", "ok\n");
-      return;
-    }
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      send(response, 405, "text/plain; charset=utf-8", "method not allowed\n", {
-        allow: "GET, HEAD",
-      });
-      return;
-    }
-    if (url.pathname === "/") {
-      // The page holds no data: it is the same for everyone, and its script asks the API.
-      const nonce = randomBytes(16).toString("base64");
-      send(response, 200, "text/html; charset=utf-8", renderPage(nonce), {
-        "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      });
-      return;
-    }
-    if (!hasValidToken(request, token)) {
-      send(
-        response,
-        401,
-        "application/json; charset=utf-8",
-        JSON.stringify({
-          error: "open the URL that `runyard gui` printed: it carries the access token",
-        }),
-        {
-          "www-authenticate": "Bearer",
-        },
-      );
-      return;
-    }
-    if (url.pathname === "/api/runs") {
-      send(
-        response,
-        200,
-        "application/json; charset=utf-8",
-        JSON.stringify(await runsResponse(options.runsRoot)),
-      );
-      return;
-    }
-    send(response, 404, "text/plain; charset=utf-8", "not found\n");
-  };
-
+  const app = createApp({
+    runsRoot: options.runsRoot,
+    token,
+    host: shortHostname(options.env ?? process.env),
+    extraHosts,
+    port: () => port,
+  });
+  const listener = getRequestListener(app.fetch);
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent)
-        send(
-          response,
-          500,
-          "text/plain; charset=utf-8",
-          `runyard gui: ${(error as Error).message}\n`,
-        );
-      else response.destroy();
-    });
+    // Checked before the request is parsed into a URL: a Host that is not even well formed
+    // gets the same answer and advice as a foreign one.
+    if (!isAllowedHost(request.headers.host, extraHosts)) {
+      const refusal = refuseHost(request.headers.host, port);
+      response.writeHead(refusal.status, {
+        ...SECURITY_HEADERS,
+        "content-type": "application/json; charset=utf-8",
+      });
+      response.end(JSON.stringify(errorBody(refusal)));
+      return;
+    }
+    void listener(request, response);
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once("error", reject);
@@ -118,10 +94,14 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     });
   });
   port = (server.address() as AddressInfo).port;
-  const base = host === "::1" ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`;
+  const shown =
+    host === "0.0.0.0" || host === "::" ? hostname() : isIP(host) === 6 ? `[${host}]` : host;
+  const base = `http://${shown}:${port}`;
   return {
     url: `${base}/#token=${token}`,
     port,
+    host,
+    loopback,
     token,
     close: () =>
       new Promise<void>((resolvePromise, reject) => {

@@ -1,6 +1,6 @@
 // `runyard gui`: serve the local web GUI on loopback until interrupted; Ctrl-C stops it at
 // once (exit 0), open browser connections or not.
-import { startGuiServer } from "@runyard/gui";
+import { isLoopbackBind, startGuiServer } from "@runyard/gui";
 import { RunyardError } from "@runyard/schema";
 import type { CommandRun } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
@@ -31,10 +31,23 @@ export const run: CommandRun = async (values, positionals, context) => {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port expects a port number, got "${values.port}"`);
+  const listen = values.listen === undefined ? undefined : String(values.listen);
+  if (listen !== undefined && !/^[0-9a-zA-Z.:-]+$/.test(listen))
+    throw new UsageError(`--listen expects an IP address or a host name, got "${listen}"`);
   const runsRoot = await runsRootFor(values, context);
+  if (listen !== undefined && !isLoopbackBind(listen)) {
+    context.output.err(
+      `runyard gui: warning: listening on ${listen}, not a loopback address: anyone who can reach it may try the token, and it travels unencrypted; prefer an ssh port forward to localhost\n`,
+    );
+  }
   let gui: Awaited<ReturnType<typeof startGuiServer>>;
   try {
-    gui = await startGuiServer({ runsRoot, port });
+    gui = await startGuiServer({
+      runsRoot,
+      port,
+      env: context.env,
+      ...(listen === undefined ? {} : { host: listen, allowNonLoopback: true }),
+    });
   } catch (error) {
     throw explainListenFailure(error, port);
   }
