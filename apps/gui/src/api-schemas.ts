@@ -2,6 +2,7 @@
 // with them, and a client (the browser page, a script) types its calls against them. Shapes
 // that are the run directory's own (meta.json, status.json) reuse @runyard/schema's lenient
 // schemas, as every reader of those files does.
+import { LenientRunMetaSchema, LenientRunStatusSchema } from "@runyard/schema";
 import { RUN_CLASSIFICATIONS } from "@runyard/store";
 import { z } from "zod";
 
@@ -66,3 +67,133 @@ export const RunsResponseSchema = z.object({
   problems: z.array(z.object({ directory: z.string(), message: z.string() })),
 });
 export type RunsResponse = z.infer<typeof RunsResponseSchema>;
+
+/** A capture file of a run: `NNNNNN-<step>.out|.err`. */
+export const CaptureEntrySchema = z.object({
+  /** The attempt's capture seq: attempts of a run in the order they started. */
+  seq: z.number().int(),
+  stepId: z.string(),
+  stream: z.enum(["out", "err"]),
+  name: z.string(),
+  /** Bytes when listed; a running step's capture grows. */
+  size: z.number().int(),
+});
+
+export const ArtifactEntrySchema = z.object({ name: z.string(), size: z.number().int() });
+
+/** One run: `GET /api/runs/:id`, what `runyard show --json` tells, for a page. */
+export const RunDetailSchema = z.object({
+  run: RunRowSchema,
+  directory: z.string(),
+  /** meta.json, read as every reader does (unknown fields kept). */
+  meta: LenientRunMetaSchema,
+  /** status.json; null while it does not exist or when it is unreadable (see run.problems). */
+  status: LenientRunStatusSchema.nullable(),
+  /** Epoch ms of the last heartbeat, null when none or the run ended. */
+  heartbeatAt: z.number().nullable(),
+  /** How the run ended and why, from the timeline's run-end (see @runyard/store RunView). */
+  summaryEnd: z
+    .object({ finalStatus: z.string(), ts: z.string(), reason: z.string().optional() })
+    .loose()
+    .nullable(),
+  captures: z.array(CaptureEntrySchema),
+  /** Capture-named entries that are not read (links, pipes…), with the reason. */
+  refusedCaptures: z.array(z.object({ name: z.string(), reason: z.string() })),
+  artifacts: z.array(ArtifactEntrySchema),
+});
+export type RunDetail = z.infer<typeof RunDetailSchema>;
+
+/** Integers in a query string: digits only (no sign, no exponent, no hex). */
+const QueryInteger = z
+  .string()
+  .regex(/^\d{1,15}$/, "expected a non-negative integer")
+  .transform(Number);
+
+/** The most one capture request returns. */
+export const MAX_CAPTURE_RANGE = 4 * 1024 * 1024;
+/** What one returns when no length is asked for. */
+export const DEFAULT_CAPTURE_RANGE = 1024 * 1024;
+
+/**
+ * `GET /api/runs/:id/steps/:step/captures`: a byte range of one attempt's stdout or stderr.
+ * `offset` + `length` (default 0 and 1 MiB), or `tail` (the last BYTES); at most 4 MiB.
+ */
+export const CaptureQuerySchema = z
+  .object({
+    stream: z.enum(["out", "err"]).default("out"),
+    /** 1 for the first attempt; default the latest. */
+    attempt: QueryInteger.pipe(z.number().int().min(1)).optional(),
+    offset: QueryInteger.optional(),
+    length: QueryInteger.pipe(z.number().int().min(1).max(MAX_CAPTURE_RANGE)).optional(),
+    tail: QueryInteger.pipe(z.number().int().min(1).max(MAX_CAPTURE_RANGE)).optional(),
+  })
+  .strict()
+  .refine((query) => query.tail === undefined || query.offset === undefined, {
+    message: "give either tail or offset, not both",
+  });
+export type CaptureQuery = z.infer<typeof CaptureQuerySchema>;
+
+/**
+ * What a capture range response says in its headers (the body is the raw bytes, as the step
+ * wrote them: a range may cut a UTF-8 character, which the client joins with the next range).
+ */
+export const CaptureRangeHeaders = {
+  name: "x-runyard-capture-name",
+  seq: "x-runyard-capture-seq",
+  attempt: "x-runyard-capture-attempt",
+  attempts: "x-runyard-capture-attempts",
+  offset: "x-runyard-capture-offset",
+  size: "x-runyard-capture-size",
+} as const;
+
+/** `GET /api/usage`: the disk space of each run (what `runyard du` shows). */
+export const UsageResponseSchema = z.object({
+  runsRoot: z.string(),
+  totalBytes: z.number(),
+  runs: z.array(
+    z.object({
+      runId: z.string(),
+      state: z.string(),
+      workflowName: z.string().nullable(),
+      startedAt: z.string().nullable(),
+      bytes: z.number(),
+      problems: z.array(z.string()),
+    }),
+  ),
+  pendingRemovals: z.array(
+    z.object({ runId: z.string(), name: z.string(), kind: z.string(), bytes: z.number() }),
+  ),
+});
+export type UsageResponse = z.infer<typeof UsageResponseSchema>;
+
+export const RetentionDecisionSchema = z.object({
+  runId: z.string(),
+  state: z.string(),
+  workflowName: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  bytes: z.number(),
+  /** Why the run goes or stays: the setting that decides, with the run's age. */
+  reason: z.string(),
+});
+
+/** `GET /api/retention`: what the retention policy (`gc`) would remove, and the space freed. */
+export const RetentionPlanResponseSchema = z.object({
+  runsRoot: z.string(),
+  /** The config file whose `retention:` set the policy; null for the default policy. */
+  configFile: z.string().nullable(),
+  policy: z.record(z.string(), z.unknown()),
+  remove: z.array(RetentionDecisionSchema),
+  keep: z.array(RetentionDecisionSchema),
+  pendingRemovals: z.array(
+    z.object({ runId: z.string(), name: z.string(), kind: z.string(), bytes: z.number() }),
+  ),
+  totals: z.object({
+    bytes: z.number(),
+    freedBytes: z.number(),
+    keptRuns: z.number(),
+    keptBytes: z.number(),
+    overCap: z.boolean(),
+  }),
+});
+export type RetentionPlanResponse = z.infer<typeof RetentionPlanResponseSchema>;

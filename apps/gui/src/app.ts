@@ -7,13 +7,14 @@ import { Hono } from "hono";
 import { ApiError, errorBody, statusFor } from "./api-error.js";
 import { type ExtraHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from "./auth.js";
 import { renderPage } from "./page.js";
+import type { ApiContext } from "./routes/context.js";
+import { registerRunDetail } from "./routes/run-detail.js";
+import { registerRunFiles } from "./routes/run-files.js";
+import { registerStorage } from "./routes/storage.js";
 import { runsResponse } from "./runs-api.js";
 
-export interface AppOptions {
-  runsRoot: string;
+export interface AppOptions extends ApiContext {
   token: string;
-  /** This host's short name, as meta.json's startedOn says it. */
-  host: string;
   /** Host names answered besides loopback ones (the --listen address). */
   extraHosts: ExtraHosts;
   /** The port the server listens on, for the refusal's advice; 0 until it listens. */
@@ -95,6 +96,9 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.get("/api/runs", async (c) => c.json(await runsResponse(options.runsRoot, options.host)));
+  registerRunDetail(app, options);
+  registerRunFiles(app, options);
+  registerStorage(app, options);
 
   app.all("*", (c, next) =>
     SAFE_METHODS.has(c.req.method) || c.req.path.startsWith("/api/")

@@ -64,10 +64,14 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     extraHosts.add(shortHostname(options.env ?? process.env).toLowerCase());
   }
   let port = 0;
+  const closing = new AbortController();
+  const env = options.env ?? process.env;
   const app = createApp({
     runsRoot: options.runsRoot,
     token,
-    host: shortHostname(options.env ?? process.env),
+    env,
+    closing: closing.signal,
+    host: shortHostname(env),
     extraHosts,
     port: () => port,
   });
@@ -105,6 +109,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     token,
     close: () =>
       new Promise<void>((resolvePromise, reject) => {
+        closing.abort();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolvePromise()));
       }),
