@@ -37,6 +37,14 @@ const STATUS_BY_CODE: Record<string, ApiStatus> = {
   E_CANCEL_FAILED: 500,
   E_RESUME: 409,
   E_RUN_LOCKED: 409,
+  E_INVALID_RUN_ID: 400,
+  E_PARAMS: 400,
+  E_RUN_OPTIONS: 400,
+  E_WORKFLOW_INVALID: 400,
+  E_WORKFLOW_READ: 400,
+  E_UNKNOWN_STEP: 404,
+  E_STEP_ENDED: 409,
+  E_CANCEL: 409,
 };
 
 /** The status for an error a package threw. */

@@ -197,3 +197,64 @@ export const RetentionPlanResponseSchema = z.object({
   }),
 });
 export type RetentionPlanResponse = z.infer<typeof RetentionPlanResponseSchema>;
+
+/** `POST /api/runs/:id/cancel`: the whole run, or one step. */
+export const CancelBodySchema = z
+  .object({
+    /** Cancel only this step. */
+    step: z.string().min(1).optional(),
+    /** Kill at once (SIGKILL), no grace period, as a second Ctrl-C does. */
+    force: z.boolean().optional(),
+    /** For the run's timeline (default "cancelled from the GUI"). */
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();
+export type CancelBody = z.infer<typeof CancelBodySchema>;
+
+/** The executor took the cancel; the run's events say when it has taken effect. */
+export const CancelResponseSchema = z.object({ accepted: z.literal(true) });
+
+/** `POST /api/runs/:id/resume` takes no options yet: an empty body or `{}`. */
+export const ResumeBodySchema = z.object({}).strict();
+
+/** `POST /api/runs/:id/resume`: a detached executor now continues the run. */
+export const ResumeResponseSchema = z.object({ runId: z.string(), pid: z.number().int() });
+
+/** `DELETE /api/runs/:id`: the run removed (ended runs only) and the space freed. */
+export const RemoveResponseSchema = z.object({
+  runId: z.string(),
+  state: z.string(),
+  workflowName: z.string().nullable(),
+  bytes: z.number(),
+});
+
+/** `POST /api/retention/apply`: apply the plan, or only its removals of these runs. */
+export const RetentionApplyBodySchema = z
+  .object({ runIds: z.array(z.string()).optional() })
+  .strict();
+
+export const RetentionApplyResponseSchema = z.object({
+  removed: z.array(RemoveResponseSchema),
+  finishedRemovals: z.array(z.object({ runId: z.string(), bytes: z.number() })),
+  failed: z.array(z.object({ runId: z.string(), error: ApiErrorBodySchema.shape.error })),
+  freedBytes: z.number(),
+});
+export type RetentionApplyResponse = z.infer<typeof RetentionApplyResponseSchema>;
+
+/** `POST /api/runs`: start a run of a workflow file, detached, as `runyard run -d` does. */
+export const LaunchBodySchema = z
+  .object({
+    /** Absolute path of the workflow file on this host. */
+    workflowFile: z.string().refine((path) => path.startsWith("/"), "expected an absolute path"),
+    /** Values for the workflow's params (NAME → value); the executor checks them. */
+    params: z.record(z.string(), z.string()).optional(),
+    maxParallel: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type LaunchBody = z.infer<typeof LaunchBodySchema>;
+
+export const LaunchResponseSchema = z.object({
+  runId: z.string(),
+  directory: z.string(),
+  pid: z.number().int(),
+});

@@ -4,10 +4,12 @@
 // to node:http, whose server we keep (its address, its close).
 import { randomBytes } from "node:crypto";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { ApiError, errorBody, statusFor } from "./api-error.js";
 import { type ExtraHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from "./auth.js";
 import { renderPage } from "./page.js";
 import type { ApiContext } from "./routes/context.js";
+import { registerRunActions } from "./routes/run-actions.js";
 import { registerRunDetail } from "./routes/run-detail.js";
 import { registerRunFiles } from "./routes/run-files.js";
 import { registerStorage } from "./routes/storage.js";
@@ -94,11 +96,21 @@ export function createApp(options: AppOptions): Hono {
     }
     await next();
   });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw new ApiError(413, "E_BODY_TOO_LARGE", "the request body is larger than 64 KiB");
+      },
+    }),
+  );
 
   app.get("/api/runs", async (c) => c.json(await runsResponse(options.runsRoot, options.host)));
   registerRunDetail(app, options);
   registerRunFiles(app, options);
   registerStorage(app, options);
+  registerRunActions(app, options);
 
   app.all("*", (c, next) =>
     SAFE_METHODS.has(c.req.method) || c.req.path.startsWith("/api/")
