@@ -258,3 +258,66 @@ export const LaunchResponseSchema = z.object({
   directory: z.string(),
   pid: z.number().int(),
 });
+
+/**
+ * `GET /api/runs/:id/live`: an NDJSON stream. `fromSeq` (default 1) resumes after a reconnect:
+ * one past the highest seq the client applied. `output`: `true` for every step's output,
+ * `false` (default) for none, or step ids separated by commas.
+ */
+export const LiveQuerySchema = z
+  .object({
+    fromSeq: QueryInteger.pipe(z.number().int().min(1)).default(1),
+    output: z
+      .string()
+      .optional()
+      .transform((value): boolean | string[] => {
+        if (value === undefined || value === "false" || value === "") return false;
+        if (value === "true") return true;
+        return value.split(",");
+      }),
+  })
+  .strict();
+export type LiveQuery = z.infer<typeof LiveQuerySchema>;
+
+/** A durable event or a step-output event as @runyard/protocol defines it (docs/protocol.md). */
+const ProtocolEventSchema = z.object({ type: z.string(), seq: z.number().int() }).loose();
+
+/** One line of the live stream. */
+export const LiveLineSchema = z.discriminatedUnion("type", [
+  /**
+   * First line. `socket`: relayed from the run's ipc.sock (live, with output if asked for);
+   * `files`: read from run_summary.jsonl, polled — the run is on another host (`runHost`), or
+   * it has ended. Events are the same either way; only `socket` carries output and welcomes.
+   */
+  z.object({
+    type: z.literal("start"),
+    mode: z.enum(["socket", "files"]),
+    runId: z.string(),
+    host: z.string(),
+    runHost: z.string(),
+  }),
+  /** Socket mode, once per connection to the executor: the run's meta and status then. */
+  z.object({
+    type: z.literal("welcome"),
+    meta: LenientRunMetaSchema,
+    status: LenientRunStatusSchema,
+    lastSeq: z.number().int(),
+  }),
+  /** A durable event, each seq once and in order. */
+  z.object({ type: z.literal("event"), event: ProtocolEventSchema }),
+  /** A step-output event (socket mode, best effort: see docs/protocol.md, Step output offsets). */
+  z.object({ type: z.literal("output"), event: ProtocolEventSchema }),
+  /** Something the client should show: an executor's error, a damaged timeline line. */
+  z.object({ type: z.literal("problem"), code: z.string(), message: z.string() }),
+  /**
+   * Last line. `finalStatus` when the run ended, null when the stream ends for another reason
+   * (`reason`: the server is closing, the timeline is damaged…): reconnect with fromSeq.
+   */
+  z.object({
+    type: z.literal("end"),
+    finalStatus: z.string().nullable(),
+    lastSeq: z.number().int(),
+    reason: z.string().optional(),
+  }),
+]);
+export type LiveLine = z.infer<typeof LiveLineSchema>;

@@ -9,6 +9,7 @@ import { ApiError, errorBody, statusFor } from "./api-error.js";
 import { type ExtraHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from "./auth.js";
 import { renderPage } from "./page.js";
 import type { ApiContext } from "./routes/context.js";
+import { registerLive } from "./routes/live.js";
 import { registerRunActions } from "./routes/run-actions.js";
 import { registerRunDetail } from "./routes/run-detail.js";
 import { registerRunFiles } from "./routes/run-files.js";
@@ -17,6 +18,8 @@ import { runsResponse } from "./runs-api.js";
 
 export interface AppOptions extends ApiContext {
   token: string;
+  /** How often the live channel reads a run's files when it cannot use its socket, in ms. */
+  livePollMs: number;
   /** Host names answered besides loopback ones (the --listen address). */
   extraHosts: ExtraHosts;
   /** The port the server listens on, for the refusal's advice; 0 until it listens. */
@@ -111,6 +114,7 @@ export function createApp(options: AppOptions): Hono {
   registerRunFiles(app, options);
   registerStorage(app, options);
   registerRunActions(app, options);
+  registerLive(app, options, { pollMs: options.livePollMs });
 
   app.all("*", (c, next) =>
     SAFE_METHODS.has(c.req.method) || c.req.path.startsWith("/api/")

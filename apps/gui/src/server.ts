@@ -24,6 +24,8 @@ export interface GuiServerOptions {
   allowNonLoopback?: boolean;
   /** Fixed access token (tests); a fresh random one by default. */
   token?: string;
+  /** How often the live channel reads the files of a run it cannot follow by socket (1 s). */
+  livePollMs?: number;
   /** The environment (RUNYARD_HOSTNAME names this host, as for the executor). */
   env?: NodeJS.ProcessEnv;
 }
@@ -71,6 +73,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     token,
     env,
     closing: closing.signal,
+    livePollMs: options.livePollMs ?? 1000,
     host: shortHostname(env),
     extraHosts,
     port: () => port,
