@@ -257,7 +257,10 @@ export const LaunchResponseSchema = z.object({
   runId: z.string(),
   directory: z.string(),
   pid: z.number().int(),
+  /** What the user should know: a project config whose hooks were left out, and why. */
+  warnings: z.array(z.string()),
 });
+export type LaunchResponse = z.infer<typeof LaunchResponseSchema>;
 
 /**
  * `GET /api/runs/:id/live`: an NDJSON stream. `fromSeq` (default 1) resumes after a reconnect:

@@ -26,6 +26,8 @@ export interface GuiServerOptions {
   token?: string;
   /** How often the live channel reads the files of a run it cannot follow by socket (1 s). */
   livePollMs?: number;
+  /** The `runyard` launcher's directory, for the steps of the runs it starts (the CLI's). */
+  binDirectory?: string;
   /** The environment (RUNYARD_HOSTNAME names this host, as for the executor). */
   env?: NodeJS.ProcessEnv;
 }
@@ -74,6 +76,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     env,
     closing: closing.signal,
     livePollMs: options.livePollMs ?? 1000,
+    binDirectory: options.binDirectory,
     host: shortHostname(env),
     extraHosts,
     port: () => port,

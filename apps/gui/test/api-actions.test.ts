@@ -1,7 +1,7 @@
 // What the API changes, on real detached runs: start one from a workflow file, cancel a step
 // and the run over its socket, resume it, remove it, apply the retention plan; and closing the
 // server stops no run.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readRun } from "@runyard/store";
@@ -16,6 +16,7 @@ import {
 let scratch: string;
 let runsRoot: string;
 let gui: GuiServer;
+let env: NodeJS.ProcessEnv;
 const started: string[] = [];
 
 function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
@@ -63,6 +64,13 @@ async function launch(workflowFile: string, params?: Record<string, string>) {
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "runyard-gui-actions-"));
   runsRoot = join(scratch, "runs");
+  // A Runyard home of the test's own, whose config has a hook: runs the GUI starts get it.
+  env = { ...process.env, RUNYARD_HOME: join(scratch, "home") };
+  mkdirSync(join(scratch, "home"));
+  writeFileSync(
+    join(scratch, "home", "config.yaml"),
+    `hooks:\n  - on: run-end\n    run: cat >> ${join(scratch, "hook.jsonl")}\n`,
+  );
   gui = await startGuiServer({
     runsRoot,
     env: { ...process.env, RUNYARD_HOME: join(scratch, "home") },
@@ -155,6 +163,27 @@ describe("actions", () => {
     expect((await api(`/api/runs/${runId}`)).status).toBe(404);
   }, 60_000);
 
+  it("starts a run with the user's hooks, and says when it leaves a project's out", async () => {
+    const project = join(scratch, "project");
+    mkdirSync(project);
+    writeFileSync(join(project, ".runyard.yaml"), "hooks:\n  - on: run-end\n    run: 'true'\n");
+    const workflow = join(project, "hooked.yaml");
+    writeFileSync(workflow, "name: hooked\nsteps:\n  a: { run: 'true' }\n");
+    const response = await api("/api/runs", { method: "POST", body: { workflowFile: workflow } });
+    expect(response.status).toBe(201);
+    const launched = LaunchResponseSchema.parse(await response.json());
+    started.push(launched.runId);
+    expect(launched.warnings).toEqual([
+      expect.stringMatching(/^ignoring the hooks of .*\.runyard\.yaml: you have not trusted it/),
+    ]);
+    await until(launched.runId, (run) => run.run.state === "success");
+    const deadline = Date.now() + 10_000;
+    while (!readFileSync(join(scratch, "hook.jsonl"), { flag: "a+" }).includes(launched.runId)) {
+      if (Date.now() > deadline) throw new Error("the user's hook never ran");
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+    }
+  }, 30_000);
+
   it("refuses bad bodies: not JSON, unknown fields, a relative workflow path", async () => {
     const notJson = await fetch(`http://127.0.0.1:${gui.port}/api/runs`, {
       method: "POST",
@@ -181,9 +210,16 @@ describe("actions", () => {
     const second = await launch(quick);
     for (const { runId } of [first, second])
       await until(runId, (run) => run.run.state === "success");
-    const plan = (await (await api("/api/retention")).json()) as { remove: { runId: string }[] };
-    expect(plan.remove.map((decision) => decision.runId).sort()).toEqual(
-      [first.runId, second.runId].sort(),
+    const plan = (await (await api("/api/retention")).json()) as {
+      remove: { runId: string; state: string }[];
+      keep: { runId: string }[];
+    };
+    // The default policy: success and cancelled runs go (earlier tests' too), others stay.
+    expect(plan.remove.map((decision) => decision.runId)).toEqual(
+      expect.arrayContaining([first.runId, second.runId]),
+    );
+    expect(plan.remove.every((decision) => ["success", "cancelled"].includes(decision.state))).toBe(
+      true,
     );
     const some = await api("/api/retention/apply", {
       method: "POST",
@@ -197,7 +233,9 @@ describe("actions", () => {
     const rest = await api("/api/retention/apply", { method: "POST" });
     expect(
       ((await rest.json()) as { removed: { runId: string }[] }).removed.map((run) => run.runId),
-    ).toEqual([second.runId]);
+    ).toContain(second.runId);
+    expect(existsSync(join(runsRoot, second.runId))).toBe(false);
+    expect(((await (await api("/api/retention")).json()) as typeof plan).remove).toEqual([]);
   }, 60_000);
 
   it("closing the server stops no run; a new server cancels it", async () => {
@@ -207,7 +245,7 @@ describe("actions", () => {
     await until(runId, (run) => stepStatus(run, "nap") === "running");
     await gui.close();
     expect((await readRun(directory)).classification).toBe("running");
-    gui = await startGuiServer({ runsRoot });
+    gui = await startGuiServer({ runsRoot, env });
     expect((await detail(runId)).run.state).toBe("running");
     expect((await api(`/api/runs/${runId}/cancel`, { method: "POST" })).status).toBe(202);
     expect((await until(runId, (run) => run.run.state !== "running")).run.state).toBe("cancelled");

@@ -9,6 +9,11 @@ export interface ApiContext {
   /** This host's short name, as meta.json's startedOn says it. */
   host: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * The directory of the `runyard` launcher steps call (`runyard log`), put first on their
+   * PATH (launch.json's binDirectory); the CLI passes its own.
+   */
+  binDirectory?: string | undefined;
   /** Aborted when the server closes: live channels end, runs do not. */
   closing: AbortSignal;
 }

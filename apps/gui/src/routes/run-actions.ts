@@ -5,13 +5,21 @@
 import { dirname } from "node:path";
 import { launchRun, resumeRun } from "@runyard/executor";
 import { connectRun, NoExecutorError } from "@runyard/ipc";
-import { applyRetention, type RemovedRun, type RunView, removeRun } from "@runyard/store";
+import {
+  applyRetention,
+  type ProjectConfigState,
+  type RemovedRun,
+  type RunView,
+  removeRun,
+  resolveHooks,
+} from "@runyard/store";
 import type { Context, Hono } from "hono";
 import { ApiError, errorBody } from "../api-error.js";
 import {
   type CancelBody,
   CancelBodySchema,
   LaunchBodySchema,
+  type LaunchResponse,
   ResumeBodySchema,
   RetentionApplyBodySchema,
   type RetentionApplyResponse,
@@ -34,6 +42,18 @@ async function jsonBody(c: Context): Promise<unknown> {
 
 function removed(run: RemovedRun) {
   return { runId: run.runId, state: run.state, workflowName: run.workflowName, bytes: run.bytes };
+}
+
+/** Why a project config's hooks were left out of a run, as `runyard run` warns; [] if trusted. */
+function ignoredHooks(project: ProjectConfigState): string[] {
+  if (project.state === "trusted") return [];
+  const why =
+    project.state === "untrusted"
+      ? "you have not trusted it (runyard trust)"
+      : project.state === "changed"
+        ? "it changed since you trusted it (runyard trust)"
+        : `cannot read it: ${project.reason ?? "unknown reason"}`;
+  return [`ignoring the hooks of ${project.file}: ${why}`];
 }
 
 /** A run whose socket cannot be reached from here is refused, with what to do instead. */
@@ -96,16 +116,29 @@ async function cancel(view: RunView, body: CancelBody, context: ApiContext): Pro
 export function registerRunActions(app: Hono, context: ApiContext): void {
   app.post("/api/runs", async (c) => {
     const body = parse(LaunchBodySchema, await jsonBody(c), "body");
+    // The user's hooks, and a trusted project's beside the workflow, as `runyard run` adds them.
+    const { hooks, hooksParallel, project } = await resolveHooks(body.workflowFile, {
+      env: context.env,
+    });
+    const warnings = project === undefined ? [] : ignoredHooks(project);
     const launched = await launchRun({
       workflowFile: body.workflowFile,
       runsRoot: context.runsRoot,
       env: context.env,
       cwd: dirname(body.workflowFile),
       client: CLIENT,
+      ...(hooks.length === 0 ? {} : { hooks, hooksParallel }),
+      ...(context.binDirectory === undefined ? {} : { binDirectory: context.binDirectory }),
       ...(body.params === undefined ? {} : { params: body.params }),
       ...(body.maxParallel === undefined ? {} : { maxParallel: body.maxParallel }),
     });
-    return c.json({ runId: launched.runId, directory: launched.directory, pid: launched.pid }, 201);
+    const response: LaunchResponse = {
+      runId: launched.runId,
+      directory: launched.directory,
+      pid: launched.pid,
+      warnings,
+    };
+    return c.json(response, 201);
   });
 
   app.post("/api/runs/:id/cancel", async (c) => {
@@ -126,7 +159,11 @@ export function registerRunActions(app: Hono, context: ApiContext): void {
       );
     }
     refuseElsewhere(view, context);
-    const resumed = await resumeRun({ directory: view.directory, env: context.env });
+    const resumed = await resumeRun({
+      directory: view.directory,
+      env: context.env,
+      ...(context.binDirectory === undefined ? {} : { binDirectory: context.binDirectory }),
+    });
     return c.json({ runId: resumed.runId, pid: resumed.pid }, 202);
   });
 
