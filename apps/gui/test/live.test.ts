@@ -1,7 +1,7 @@
 // The live channel on real runs: relayed from ipc.sock with output, resumed from a seq after a
 // reconnect, read from the files for a run of another host or one that ended; closing it or
 // the server stops no run.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchRun, runWorkflow } from "@runyard/executor";
@@ -90,7 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Open every gate: the runs end by themselves.
-  for (const name of ["relay", "resume", "other", "close"])
+  for (const name of ["relay", "resume", "other", "close", "leave"])
     writeFileSync(join(scratch, `${name}.gate`), "");
   for (const directory of launched) {
     const deadline = Date.now() + 10_000;
@@ -207,6 +207,30 @@ describe("GET /api/runs/:id/live", () => {
     const tail = await readUntil(lines, () => false).catch(() => []);
     expect(tail.some((line) => line.type === "end" && line.finalStatus !== null)).toBe(false);
     expect((await readRun(run.directory)).classification).toBe("running");
+    writeFileSync(run.gate, "");
+  }, 30_000);
+
+  it("a browser that leaves lets go of the executor's socket", async () => {
+    const run = await launchGated("leave");
+    const descriptors = () => readdirSync(`/proc/${run.pid}/fd`).length;
+    const open = async (signal?: AbortSignal) => {
+      const lines = liveLines(await live(gui, run.runId, "", signal));
+      await readUntil(lines, (line) => line.type === "welcome");
+      return lines;
+    };
+    const held = await open();
+    const withOne = descriptors();
+    for (let index = 0; index < 3; index++) {
+      const controller = new AbortController();
+      await open(controller.signal);
+      controller.abort();
+    }
+    await held.cancel();
+    // The executor closes a connection when its client goes: poll for it, bounded.
+    const deadline = Date.now() + 5000;
+    while (descriptors() >= withOne && Date.now() < deadline)
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+    expect(descriptors()).toBe(withOne - 1);
     writeFileSync(run.gate, "");
   }, 30_000);
 
