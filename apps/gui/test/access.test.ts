@@ -1,6 +1,7 @@
 // Who the GUI server answers: a loopback Host on any port (an ssh port forward), the token on
 // the API, Origin on what changes something, non-loopback addresses only when asked for.
 import { mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +65,61 @@ describe("Host", () => {
     expect(body.error.hint).toContain(`ssh -L 9000:localhost:${gui.port}`);
     // The page too: a DNS-rebinding page gets nothing, not even the shell.
     expect((await raw({ port: gui.port, path: "/", headers: { host } })).status).toBe(421);
+  });
+});
+
+/** A TCP forward from a port of its own to the GUI's, as `ssh -L <port>:localhost:<gui>` is. */
+async function forward(target: number): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = createConnection(target);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => socket.destroy());
+      socket.on("close", () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolvePromise) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolvePromise());
+      }),
+  };
+}
+
+describe("through a port forward", () => {
+  it("serves the page and the API at localhost:<another port>, and takes a change from it", async () => {
+    const tunnel = await forward(gui.port);
+    try {
+      expect(tunnel.port).not.toBe(gui.port);
+      const base = `http://localhost:${tunnel.port}`;
+      expect((await fetch(`${base}/`)).status).toBe(200);
+      const runs = await fetch(`${base}/api/runs`, {
+        headers: { authorization: `Bearer ${gui.token}` },
+      });
+      expect(runs.status).toBe(200);
+      // A POST from the page as a browser sends it: Origin is the forwarded origin. It gets
+      // past Host, token and Origin (the plan applies: nothing to remove).
+      const apply = await fetch(`${base}/api/retention/apply`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gui.token}`, origin: base },
+      });
+      expect(apply.status).toBe(200);
+      expect(await apply.json()).toMatchObject({ removed: [], failed: [] });
+      // The server's own port is another origin than the forwarded one the page came from.
+      const other = await fetch(`${base}/api/retention/apply`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gui.token}`, origin: `http://localhost:${gui.port}` },
+      });
+      expect(other.status).toBe(403);
+    } finally {
+      await tunnel.close();
+    }
   });
 });
 
