@@ -2,6 +2,7 @@
 // response schemas a client types against) and the page it serves.
 
 export * from "./api-schemas.js";
+export { GUI_API_JSON_SCHEMAS } from "./json-schemas.js";
 export { runsResponse, toRow } from "./runs-api.js";
 export {
   type GuiServer,
