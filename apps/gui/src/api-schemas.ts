@@ -310,6 +310,8 @@ export const LiveLineSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("event"), event: ProtocolEventSchema }),
   /** A step-output event (socket mode, best effort: see docs/protocol.md, Step output offsets). */
   z.object({ type: z.literal("output"), event: ProtocolEventSchema }),
+  /** Sent after a while without another line (15 s): the connection is alive. */
+  z.object({ type: z.literal("ping") }),
   /** Something the client should show: an executor's error, a damaged timeline line. */
   z.object({ type: z.literal("problem"), code: z.string(), message: z.string() }),
   /**

@@ -20,6 +20,8 @@ export interface AppOptions extends ApiContext {
   token: string;
   /** How often the live channel reads a run's files when it cannot use its socket, in ms. */
   livePollMs: number;
+  /** After how long without a line the live channel sends a ping, in ms. */
+  livePingMs: number;
   /** Host names answered besides loopback ones (the --listen address). */
   extraHosts: ExtraHosts;
   /** The port the server listens on, for the refusal's advice; 0 until it listens. */
@@ -114,7 +116,7 @@ export function createApp(options: AppOptions): Hono {
   registerRunFiles(app, options);
   registerStorage(app, options);
   registerRunActions(app, options);
-  registerLive(app, options, { pollMs: options.livePollMs });
+  registerLive(app, options, { pollMs: options.livePollMs, pingMs: options.livePingMs });
 
   app.all("*", (c, next) =>
     SAFE_METHODS.has(c.req.method) || c.req.path.startsWith("/api/")

@@ -26,6 +26,8 @@ export interface GuiServerOptions {
   token?: string;
   /** How often the live channel reads the files of a run it cannot follow by socket (1 s). */
   livePollMs?: number;
+  /** After how long without a line the live channel sends a ping (15 s). */
+  livePingMs?: number;
   /** The `runyard` launcher's directory, for the steps of the runs it starts (the CLI's). */
   binDirectory?: string;
   /** The environment (RUNYARD_HOSTNAME names this host, as for the executor). */
@@ -76,6 +78,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     env,
     closing: closing.signal,
     livePollMs: options.livePollMs ?? 1000,
+    livePingMs: options.livePingMs ?? 15_000,
     binDirectory: options.binDirectory,
     host: shortHostname(env),
     extraHosts,

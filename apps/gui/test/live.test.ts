@@ -90,7 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Open every gate: the runs end by themselves.
-  for (const name of ["relay", "resume", "other", "close", "leave"])
+  for (const name of ["relay", "resume", "other", "close", "leave", "quiet"])
     writeFileSync(join(scratch, `${name}.gate`), "");
   for (const directory of launched) {
     const deadline = Date.now() + 10_000;
@@ -232,6 +232,23 @@ describe("GET /api/runs/:id/live", () => {
       await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
     expect(descriptors()).toBe(withOne - 1);
     writeFileSync(run.gate, "");
+  }, 30_000);
+
+  it("says it is alive when nothing happens for a while, then goes on", async () => {
+    const run = await launchGated("quiet");
+    const pinging = await startGuiServer({ runsRoot, livePingMs: 100 });
+    try {
+      const lines = liveLines(await live(pinging, run.runId));
+      const quiet = await readUntil(lines, (line) => line.type === "ping");
+      expect(quiet.some((line) => line.type === "welcome")).toBe(true);
+      writeFileSync(run.gate, "");
+      const rest = await readUntil(lines, (line) => line.type === "end");
+      expect(rest.at(-1)).toMatchObject({ type: "end", finalStatus: "success" });
+      const events = seqs([...quiet, ...rest]);
+      expect(events).toEqual(events.map((_, index) => index + 1));
+    } finally {
+      await pinging.close();
+    }
   }, 30_000);
 
   it("checks Origin, and refuses a bad fromSeq", async () => {

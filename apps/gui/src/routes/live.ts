@@ -14,6 +14,12 @@ import { type ApiContext, findRun, parse } from "./context.js";
 export interface LiveOptions {
   /** How often a run followed through its files is read again, in ms. */
   pollMs: number;
+  /**
+   * After this long without a line, a `ping` line is sent, in ms: a browser that vanished
+   * without closing its connection (a laptop asleep behind a port forward) is then found by
+   * the failed write, and its follower let go, instead of holding an executor connection.
+   */
+  pingMs: number;
 }
 
 /** The events of run_summary.jsonl after `lastSeq`; stops at a torn or damaged line. */
@@ -152,11 +158,23 @@ export function registerLive(app: Hono, context: ApiContext, options: LiveOption
     const lines = liveLines(view, query, context, options, signal);
     const encoder = new TextEncoder();
     let lastSeq = query.fromSeq - 1;
+    /** The line being waited for: kept across a ping, never asked for twice. */
+    let pending: Promise<IteratorResult<LiveLine>> | undefined;
     const body = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
           try {
-            const next = await lines.next();
+            pending ??= lines.next();
+            let timer: NodeJS.Timeout | undefined;
+            const quiet = new Promise<"ping">((resolvePromise) => {
+              timer = setTimeout(() => resolvePromise("ping"), options.pingMs);
+            });
+            const next = await Promise.race([pending, quiet]).finally(() => clearTimeout(timer));
+            if (next === "ping") {
+              controller.enqueue(encoder.encode(`${JSON.stringify({ type: "ping" })}\n`));
+              return;
+            }
+            pending = undefined;
             if (next.done) controller.close();
             else {
               if (next.value.type === "event") lastSeq = next.value.event.seq;
