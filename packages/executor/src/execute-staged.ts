@@ -57,17 +57,24 @@ export interface ExecuteStagedOptions {
   watchdog?: boolean;
 }
 
+/** options.onStarted, called once at most: the first outcome is the one that counts. */
+export function reportOnce(
+  options: Pick<ExecuteStagedOptions, "onStarted">,
+): NonNullable<ExecuteStagedOptions["onStarted"]> {
+  let started = false;
+  return (outcome) => {
+    if (started) return undefined;
+    started = true;
+    return options.onStarted?.(outcome);
+  };
+}
+
 /** Runs the staged run directory `staging` to its end. */
 export async function executeStagedRun(
   staging: string,
   options: ExecuteStagedOptions = {},
 ): Promise<RunResult> {
-  let started = false;
-  const report: NonNullable<ExecuteStagedOptions["onStarted"]> = (outcome) => {
-    if (started) return undefined;
-    started = true;
-    return options.onStarted?.(outcome);
-  };
+  const report = reportOnce(options);
   let session: RunSession;
   /** Set once `staging` is known to be a staged run directory: only then may it be removed. */
   let staged = false;

@@ -28,7 +28,12 @@ import {
 } from "@runyard/store";
 import { reapStrayProcesses, stopOldWatchdogs } from "./crash-reaper.js";
 import { ResumeError } from "./errors.js";
-import { type ExecuteStagedOptions, loadRunnable, runWatched } from "./execute-staged.js";
+import {
+  type ExecuteStagedOptions,
+  loadRunnable,
+  reportOnce,
+  runWatched,
+} from "./execute-staged.js";
 import {
   EXECUTOR_BIN,
   EXECUTOR_NODE_FLAGS,
@@ -108,12 +113,7 @@ export async function executeResume(
   directory: string,
   options: ExecuteResumeOptions = {},
 ): Promise<RunResult> {
-  let started = false;
-  const report: NonNullable<ExecuteResumeOptions["onStarted"]> = (outcome) => {
-    if (started) return undefined;
-    started = true;
-    return options.onStarted?.(outcome);
-  };
+  const report = reportOnce(options);
   let lock: RunLock | undefined;
   let session: RunSession;
   let runId: string;
