@@ -6,7 +6,7 @@
 // dist/ keeps tsc's files for the package's library exports. dist/step-bin/ holds only a
 // `runyard` launcher of the bundle: the directory `runyard run` puts first on its steps' PATH
 // (launch.json's binDirectory), so that `runyard log` in a step is this runyard.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
@@ -36,3 +36,13 @@ writeFileSync(`${stepBin}runyard`, '#!/usr/bin/env node\nimport "../bundle/runya
   mode: 0o755,
 });
 chmodSync(`${stepBin}runyard`, 0o755);
+
+// The GUI's browser client, as Vite built it: `runyard gui` serves it from here, so the
+// installed package needs nothing else (and nothing from the network) at run time.
+const guiClient = fileURLToPath(new URL("../../gui/dist/client/", import.meta.url));
+const guiTarget = fileURLToPath(new URL("../dist/gui-client/", import.meta.url));
+rmSync(guiTarget, { recursive: true, force: true });
+if (!existsSync(`${guiClient}index.html`)) {
+  throw new Error(`the GUI's client is not built (${guiClient}): build @runyard/gui first`);
+}
+cpSync(guiClient, guiTarget, { recursive: true });

@@ -12,3 +12,15 @@ export function stepBinDirectory(): string | undefined {
   );
   return existsSync(join(directory, "runyard")) ? directory : undefined;
 }
+
+/**
+ * The GUI's browser client as scripts/bundle.js copies it into this package (dist/gui-client/),
+ * so that an installed `runyard gui` serves it; undefined before that copy (the GUI package's
+ * own build is used then).
+ */
+export function guiClientDirectory(): string | undefined {
+  const directory = fileURLToPath(
+    new URL("dist/gui-client", import.meta.resolve("runyard/package.json")),
+  );
+  return existsSync(join(directory, "index.html")) ? directory : undefined;
+}

@@ -2,12 +2,11 @@
 // /api/ behind the access checks (auth.ts). Hono gives typed routing and small middlewares on
 // web-standard Request/Response, with no dependencies of its own; @hono/node-server adapts it
 // to node:http, whose server we keep (its address, its close).
-import { randomBytes } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, errorBody, statusFor } from "./api-error.js";
 import { type ExtraHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from "./auth.js";
-import { renderPage } from "./page.js";
+import { type ClientAssets, missingClientPage } from "./client-assets.js";
 import type { ApiContext } from "./routes/context.js";
 import { registerLive } from "./routes/live.js";
 import { registerRunActions } from "./routes/run-actions.js";
@@ -26,6 +25,8 @@ export interface AppOptions extends ApiContext {
   extraHosts: ExtraHosts;
   /** The port the server listens on, for the refusal's advice; 0 until it listens. */
   port: () => number;
+  /** The browser client's files (client-assets.ts). */
+  client: ClientAssets;
 }
 
 export const SECURITY_HEADERS = {
@@ -70,14 +71,21 @@ export function createApp(options: AppOptions): Hono {
 
   app.get("/healthz", (c) => c.text("ok\n"));
 
+  // The page holds no data: it is the same for everyone, and its script asks the API. Its
+  // script and style are files of this server ('self'); nothing comes from the network.
+  const CSP =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   app.get("/", (c) => {
-    // The page holds no data: it is the same for everyone, and its script asks the API.
-    const nonce = randomBytes(16).toString("base64");
-    c.header(
-      "content-security-policy",
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    );
-    return c.html(renderPage(nonce));
+    c.header("content-security-policy", CSP);
+    return c.html(options.client.index ?? missingClientPage(options.client.directory));
+  });
+  app.get("*", async (c, next) => {
+    const asset = options.client.files.get(c.req.path);
+    if (asset === undefined) return next();
+    c.header("content-type", asset.type);
+    c.header("content-security-policy", CSP);
+    if (asset.immutable) c.header("cache-control", "public, max-age=31536000, immutable");
+    return c.body(asset.body as Uint8Array<ArrayBuffer>);
   });
 
   app.use("/api/*", async (c, next) => {

@@ -10,6 +10,7 @@ import { shortHostname } from "@runyard/store";
 import { errorBody } from "./api-error.js";
 import { createApp, refuseHost, SECURITY_HEADERS } from "./app.js";
 import { isAllowedHost, isLoopbackAddress, newToken } from "./auth.js";
+import { loadClientAssets } from "./client-assets.js";
 
 export interface GuiServerOptions {
   runsRoot: string;
@@ -32,6 +33,8 @@ export interface GuiServerOptions {
   binDirectory?: string;
   /** The environment (RUNYARD_HOSTNAME names this host, as for the executor). */
   env?: NodeJS.ProcessEnv;
+  /** The built browser client (Vite's output); apps/gui/dist/client by default. */
+  clientDirectory?: string;
 }
 
 export interface GuiServer {
@@ -83,6 +86,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     host: shortHostname(env),
     extraHosts,
     port: () => port,
+    client: loadClientAssets(options.clientDirectory),
   });
   const listener = getRequestListener(app.fetch);
   const server = createServer((request, response) => {

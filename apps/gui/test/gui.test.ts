@@ -107,7 +107,7 @@ describe.skipIf(!hasChromium)("gui in Chromium", () => {
       const rows = await page.$$eval("#runs tbody tr", (trs) =>
         trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
       );
-      expect(rows.map((cells) => [cells[0], cells[1], cells[2], cells[5]])).toEqual([
+      expect(rows.map((cells) => [cells[1], cells[2], cells[3], cells[6]])).toEqual([
         ["failed", "<img src=x onerror=alert(1)>", runIds.bad, "0/1 (1 failed)"],
         ["success", "nightly-build", runIds.good, "2/2"],
       ]);

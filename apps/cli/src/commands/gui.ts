@@ -6,7 +6,7 @@ import type { CommandRun } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
 import { tildify } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
-import { stepBinDirectory } from "../step-bin.js";
+import { guiClientDirectory, stepBinDirectory } from "../step-bin.js";
 
 /** A port that cannot be listened on, said as a choice the user can change. */
 function explainListenFailure(error: unknown, port: number): unknown {
@@ -44,11 +44,13 @@ export const run: CommandRun = async (values, positionals, context) => {
   let gui: Awaited<ReturnType<typeof startGuiServer>>;
   try {
     const binDirectory = stepBinDirectory();
+    const clientDirectory = guiClientDirectory();
     gui = await startGuiServer({
       runsRoot,
       port,
       env: context.env,
       ...(binDirectory === undefined ? {} : { binDirectory }),
+      ...(clientDirectory === undefined ? {} : { clientDirectory }),
       ...(listen === undefined ? {} : { host: listen, allowNonLoopback: true }),
     });
   } catch (error) {
