@@ -1,3 +1,6 @@
 import { runyardProject } from "@runyard/vitest-config";
 
-export default runyardProject("gui");
+// client/*.test.ts test the browser client's logic (its model, its layout) under Node.
+export default runyardProject("gui", {
+  test: { include: ["src/**/*.test.ts", "test/**/*.test.ts", "client/**/*.test.ts"] },
+});
