@@ -57,6 +57,27 @@ export const RunRowSchema = z.object({
 });
 export type RunRow = z.infer<typeof RunRowSchema>;
 
+/** Integers in a query string: digits only (no sign, no exponent, no hex). */
+const QueryInteger = z
+  .string()
+  .regex(/^\d{1,15}$/, "expected a non-negative integer")
+  .transform(Number);
+
+/** The page refreshes every 2 s: it reads the newest runs only, as `runyard ps` does. */
+export const DEFAULT_RUNS_LIMIT = 200;
+/** The most runs one `GET /api/runs` returns. */
+export const MAX_RUNS_LIMIT = 10_000;
+
+/** `GET /api/runs`: `limit`, the newest how many runs (default 200, at most 10,000). */
+export const RunsQuerySchema = z
+  .object({
+    limit: QueryInteger.pipe(z.number().int().min(1).max(MAX_RUNS_LIMIT)).default(
+      DEFAULT_RUNS_LIMIT,
+    ),
+  })
+  .strict();
+export type RunsQuery = z.infer<typeof RunsQuerySchema>;
+
 export const RunsResponseSchema = z.object({
   runsRoot: z.string(),
   /** This server's host name, as meta.json's startedOn names hosts. */
@@ -102,12 +123,6 @@ export const RunDetailSchema = z.object({
   artifacts: z.array(ArtifactEntrySchema),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
-
-/** Integers in a query string: digits only (no sign, no exponent, no hex). */
-const QueryInteger = z
-  .string()
-  .regex(/^\d{1,15}$/, "expected a non-negative integer")
-  .transform(Number);
 
 /** The most one capture request returns. */
 export const MAX_CAPTURE_RANGE = 4 * 1024 * 1024;

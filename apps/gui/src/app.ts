@@ -2,12 +2,14 @@
 // /api/ behind the access checks (auth.ts). Hono gives typed routing and small middlewares on
 // web-standard Request/Response, with no dependencies of its own; @hono/node-server adapts it
 // to node:http, whose server we keep (its address, its close).
+import { RunViewCache } from "@runyard/store";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, errorBody, statusFor } from "./api-error.js";
+import { RunsQuerySchema } from "./api-schemas.js";
 import { type ExtraHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from "./auth.js";
 import { type ClientAssets, missingClientPage } from "./client-assets.js";
-import type { ApiContext } from "./routes/context.js";
+import { type ApiContext, parse } from "./routes/context.js";
 import { registerLive } from "./routes/live.js";
 import { registerRunActions } from "./routes/run-actions.js";
 import { registerRunDetail } from "./routes/run-detail.js";
@@ -119,7 +121,12 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
 
-  app.get("/api/runs", async (c) => c.json(await runsResponse(options.runsRoot, options.host)));
+  // The page polls the list: ended runs whose files did not change are not read again.
+  const runViews = new RunViewCache();
+  app.get("/api/runs", async (c) => {
+    const { limit } = parse(RunsQuerySchema, c.req.query(), "query");
+    return c.json(await runsResponse(options.runsRoot, options.host, { limit, cache: runViews }));
+  });
   registerRunDetail(app, options);
   registerRunFiles(app, options);
   registerStorage(app, options);

@@ -15,6 +15,7 @@ import {
   RetentionApplyResponseSchema,
   RetentionPlanResponseSchema,
   RunDetailSchema,
+  RunsQuerySchema,
   RunsResponseSchema,
   UsageResponseSchema,
 } from "./api-schemas.js";
@@ -37,6 +38,12 @@ export const GUI_API_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     "GET /api/runs",
     "The runs under the runs root, newest first.",
     RunsResponseSchema,
+  ),
+  source(
+    "runs-query.schema.json",
+    "GET /api/runs (query)",
+    "How many of the newest runs to list.",
+    RunsQuerySchema,
   ),
   source(
     "run-detail.schema.json",

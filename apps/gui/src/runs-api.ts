@@ -1,7 +1,7 @@
 // The runs list: each run reduced to what a list needs. Built from the store's read side, so
 // the GUI shows exactly what `runyard ps` and integrators see.
-import { listRuns, type RunView, workSteps } from "@runyard/store";
-import type { RunRow, RunsResponse } from "./api-schemas.js";
+import { listRuns, type RunView, type RunViewCache, workSteps } from "@runyard/store";
+import { DEFAULT_RUNS_LIMIT, type RunRow, type RunsResponse } from "./api-schemas.js";
 
 export function toRow(view: RunView, host: string): RunRow {
   const steps = workSteps(view.status?.steps ?? []);
@@ -30,11 +30,25 @@ export function toRow(view: RunView, host: string): RunRow {
   };
 }
 
-/** The page refreshes every 2 s: it reads the newest runs only, as `runyard ps` does. */
-export const GUI_RUN_LIMIT = 200;
+export interface RunsResponseOptions {
+  /** The newest how many runs (default DEFAULT_RUNS_LIMIT). */
+  limit?: number;
+  /**
+   * Views of ended runs kept between requests: a poll re-reads only the runs whose files
+   * changed (and the running ones).
+   */
+  cache?: RunViewCache;
+}
 
-export async function runsResponse(runsRoot: string, host: string): Promise<RunsResponse> {
-  const list = await listRuns(runsRoot, { limit: GUI_RUN_LIMIT });
+export async function runsResponse(
+  runsRoot: string,
+  host: string,
+  options: RunsResponseOptions = {},
+): Promise<RunsResponse> {
+  const list = await listRuns(runsRoot, {
+    limit: options.limit ?? DEFAULT_RUNS_LIMIT,
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+  });
   return {
     runsRoot,
     host,

@@ -147,6 +147,12 @@ export {
   type RunLockHolder,
 } from "./run-lock.js";
 export {
+  RUN_VIEW_SETTLE_MS,
+  type RunStamp,
+  RunViewCache,
+  type RunViewCacheOptions,
+} from "./run-view-cache.js";
+export {
   type MeasuredRemoval,
   type MeasuredRun,
   measureRuns,

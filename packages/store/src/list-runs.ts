@@ -13,6 +13,7 @@ import { RunyardError } from "@runyard/schema";
 import { describeSystemError, RunFileError } from "./errors.js";
 import { type ReadRunOptions, type RunView, readRunSync } from "./read-run.js";
 import { scanRunsRoot } from "./run-ids.js";
+import type { RunViewCache } from "./run-view-cache.js";
 
 export interface BrokenRun {
   runId: string;
@@ -47,6 +48,12 @@ export interface ListRunsOptions extends ReadRunOptions {
    * runs are accepted.
    */
   filter?: (view: RunView) => boolean;
+  /**
+   * Views of ended runs kept from an earlier listing of this root, reused while their files
+   * are unchanged (a reader that polls); updated by the listing. One cache serves one runs
+   * root read with the same options.
+   */
+  cache?: RunViewCache;
 }
 
 type ReadResult =
@@ -55,13 +62,22 @@ type ReadResult =
   /** Removed (or moved aside) while it was listed. */
   | { ok: "gone" };
 
-function readOne(root: string, runId: string, options: ReadRunOptions): ReadResult {
+function readOne(
+  root: string,
+  runId: string,
+  options: ReadRunOptions,
+  cache: RunViewCache | undefined,
+): ReadResult {
   const directory = join(root, runId);
   try {
+    const stamp = cache?.stamp(directory);
+    const known = stamp === undefined ? undefined : cache?.recall(stamp);
+    if (known !== undefined) return { ok: true, view: known };
     const view = readRunSync(directory, options);
     // A run removed while it was read (renamed away, then deleted) shows problems that are
     // only the removal's doing: it is gone, not damaged.
     if (view.problems.length > 0 && isGone(directory)) return { ok: "gone" };
+    if (stamp !== undefined) cache?.remember(stamp, view);
     return { ok: true, view };
   } catch (error) {
     if (isGone(directory)) return { ok: "gone" };
@@ -74,11 +90,11 @@ function readOne(root: string, runId: string, options: ReadRunOptions): ReadResu
 }
 
 export async function listRuns(runsRoot: string, options: ListRunsOptions = {}): Promise<RunList> {
-  const { limit = 0, filter, ...readOptions } = options;
+  const { limit = 0, filter, cache, ...readOptions } = options;
   if (!Number.isSafeInteger(limit) || limit < 0)
     throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
   const root = resolve(runsRoot);
-  const { runIds } = await scanRunsRoot(root);
+  const runIds = cache === undefined ? (await scanRunsRoot(root)).runIds : await cache.runIds(root);
   const list: RunList = {
     runs: [],
     broken: [],
@@ -94,13 +110,14 @@ export async function listRuns(runsRoot: string, options: ListRunsOptions = {}):
     if (next > 0 && next % YIELD_EVERY === 0) await setImmediate();
     const runId = runIds[next] as string;
     next += 1;
-    const result = readOne(root, runId, readOptions);
+    const result = readOne(root, runId, readOptions, cache);
     if (result.ok === "gone") list.total -= 1;
     else if (!result.ok) {
       if (filter === undefined) list.broken.push(result.broken);
     } else if (filter === undefined || filter(result.view)) list.runs.push(result.view);
   }
   list.unread = runIds.length - next;
+  cache?.retain(root, runIds);
   return list;
 }
 
