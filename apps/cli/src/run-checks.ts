@@ -3,7 +3,7 @@
 // anything (check-runnable.ts), with the backends the CLI's runs have.
 
 import { resolve } from "node:path";
-import { BackendUnavailableError } from "@runyard/executor";
+import { BackendUnavailableError, DEFAULT_BACKEND_NAMES } from "@runyard/executor";
 import {
   parseWorkflow,
   type ResolvedWorkflow,
@@ -12,11 +12,8 @@ import {
   WorkflowReadError,
 } from "@runyard/schema";
 
-/**
- * The backends `runyard run` has: runWorkflow's default set, which the CLI runs with (the
- * executor does not export the list, so it is named here, in step with runWorkflow).
- */
-export const AVAILABLE_BACKENDS: ReadonlySet<string> = new Set(["local"]);
+/** The backends `runyard run` has: runWorkflow's default set, which the CLI runs with. */
+export const AVAILABLE_BACKENDS: ReadonlySet<string> = new Set(DEFAULT_BACKEND_NAMES);
 
 /** Throws what the executor would refuse `workflow` for: a backend it does not have. */
 export function refuseUnrunnable(workflow: ResolvedWorkflow): void {

@@ -46,7 +46,7 @@ export {
   type ResumeRunOptions,
   resumeRun,
 } from "./resume.js";
-export type { RunResult, RunWorkflowOptions } from "./run-options.js";
+export { DEFAULT_BACKEND_NAMES, type RunResult, type RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";
 export {
   createSpawnerBackend,

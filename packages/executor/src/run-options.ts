@@ -4,6 +4,9 @@ import type { RunEvent } from "@runyard/protocol";
 import type { FinalStatus, LaunchHook, RunMeta, RunStatus } from "@runyard/schema";
 import type { Backend } from "./backend.js";
 
+/** The backends a run has when it is given none (runWorkflow, a launched executor). */
+export const DEFAULT_BACKEND_NAMES: readonly string[] = ["local"];
+
 export interface RunWorkflowOptions {
   /**
    * The workflow file: its directory anchors the steps' relative `cwd`s, its path the

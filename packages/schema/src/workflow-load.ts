@@ -22,7 +22,15 @@ import {
 
 export type WorkflowParseResult =
   | { ok: true; workflow: ResolvedWorkflow }
-  | { ok: false; problems: ValidationProblem[] };
+  | {
+      ok: false;
+      problems: ValidationProblem[];
+      /**
+       * The YAML's value when the text parsed but did not validate: what a front end shows
+       * of an invalid workflow (its steps, its params) as best it can. Never trust it.
+       */
+      document?: unknown;
+    };
 
 export class WorkflowError extends ValidationError {
   constructor(file: string, problems: readonly ValidationProblem[]) {
@@ -84,6 +92,7 @@ export function parseWorkflow(source: Uint8Array | string, file: string): Workfl
     return {
       ok: false,
       problems: [{ path: "", message: topLevel, ...positionOf(yaml, locate(yaml, []).value) }],
+      document: yaml.value,
     };
   }
 
@@ -115,7 +124,7 @@ export function parseWorkflow(source: Uint8Array | string, file: string): Workfl
     ];
     // Stable sort: problems at one spot keep the order the checks found them in.
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
-    return { ok: false, problems };
+    return { ok: false, problems, document: yaml.value };
   }
 
   return {
