@@ -5,6 +5,10 @@
 import { LenientRunMetaSchema, LenientRunStatusSchema } from "@runyard/schema";
 import { RUN_CLASSIFICATIONS } from "@runyard/store";
 import { z } from "zod";
+import { AbsolutePathSchema } from "./inspect-schemas.js";
+
+export * from "./inspect-schemas.js";
+export * from "./settings-schemas.js";
 
 export const ApiErrorBodySchema = z.object({
   error: z.object({
@@ -249,7 +253,7 @@ export type RetentionApplyResponse = z.infer<typeof RetentionApplyResponseSchema
 export const LaunchBodySchema = z
   .object({
     /** Absolute path of the workflow file on this host. */
-    workflowFile: z.string().refine((path) => path.startsWith("/"), "expected an absolute path"),
+    workflowFile: AbsolutePathSchema,
     /** Values for the workflow's params (NAME → value); the executor checks them. */
     params: z.record(z.string(), z.string()).optional(),
     maxParallel: z.number().int().min(1).optional(),

@@ -14,7 +14,9 @@ import { registerLive } from "./routes/live.js";
 import { registerRunActions } from "./routes/run-actions.js";
 import { registerRunDetail } from "./routes/run-detail.js";
 import { registerRunFiles } from "./routes/run-files.js";
+import { registerSettings } from "./routes/settings.js";
 import { registerStorage } from "./routes/storage.js";
+import { registerWorkflowInspect } from "./routes/workflow-inspect.js";
 import { runsResponse } from "./runs-api.js";
 
 export interface AppOptions extends ApiContext {
@@ -131,6 +133,8 @@ export function createApp(options: AppOptions): Hono {
   registerRunFiles(app, options);
   registerStorage(app, options);
   registerRunActions(app, options);
+  registerWorkflowInspect(app);
+  registerSettings(app, options);
   registerLive(app, options, { pollMs: options.livePollMs, pingMs: options.livePingMs });
 
   app.all("*", (c, next) =>

@@ -7,6 +7,8 @@ import {
   ApiErrorBodySchema,
   CancelBodySchema,
   CaptureQuerySchema,
+  GuiSettingsBodySchema,
+  GuiSettingsResponseSchema,
   LaunchBodySchema,
   LaunchResponseSchema,
   LiveLineSchema,
@@ -18,6 +20,8 @@ import {
   RunsQuerySchema,
   RunsResponseSchema,
   UsageResponseSchema,
+  WorkflowInspectBodySchema,
+  WorkflowInspectResponseSchema,
 } from "./api-schemas.js";
 
 const BASE = "https://raw.githubusercontent.com/runyard/runyard/main/apps/gui/schemas";
@@ -110,5 +114,29 @@ export const GUI_API_JSON_SCHEMAS: readonly JsonSchemaSource[] = [
     "GET /api/runs/:id/live (line)",
     "One line of the live NDJSON stream.",
     LiveLineSchema,
+  ),
+  source(
+    "workflow-inspect-body.schema.json",
+    "POST /api/workflows/inspect (body)",
+    "The workflow file to check.",
+    WorkflowInspectBodySchema,
+  ),
+  source(
+    "workflow-inspect-response.schema.json",
+    "POST /api/workflows/inspect (response)",
+    "Whether the workflow is valid, every problem with its line, its steps and params.",
+    WorkflowInspectResponseSchema,
+  ),
+  source(
+    "settings-body.schema.json",
+    "PUT /api/settings (body)",
+    "The GUI's settings; what is left out takes its default.",
+    GuiSettingsBodySchema,
+  ),
+  source(
+    "settings-response.schema.json",
+    "GET /api/settings, PUT /api/settings (response)",
+    "The GUI's settings, the file they are kept in, and why it was not used.",
+    GuiSettingsResponseSchema,
   ),
 ];

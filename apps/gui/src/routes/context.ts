@@ -1,6 +1,7 @@
 // What every API route needs: the runs root, this host's name, the environment, and a few
 // helpers that turn a request's parts into checked values or an ApiError.
 import { type RunView, readRun, resolveRunReference } from "@runyard/store";
+import type { Context } from "hono";
 import type { z } from "zod";
 import { ApiError } from "../api-error.js";
 
@@ -35,4 +36,15 @@ export function parse<Schema extends z.ZodType>(
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? ` ${issue.path.join(".")}` : "";
   throw new ApiError(400, "E_BAD_REQUEST", `bad ${what}${where}: ${issue?.message ?? "invalid"}`);
+}
+
+/** The request's JSON body (an empty body is `{}`), or a 400. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError(400, "E_BAD_REQUEST", "the request body is not JSON");
+  }
 }

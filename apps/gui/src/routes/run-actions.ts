@@ -13,7 +13,7 @@ import {
   removeRun,
   resolveHooks,
 } from "@runyard/store";
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { ApiError, errorBody } from "../api-error.js";
 import {
   type CancelBody,
@@ -24,21 +24,10 @@ import {
   RetentionApplyBodySchema,
   type RetentionApplyResponse,
 } from "../api-schemas.js";
-import { type ApiContext, findRun, parse } from "./context.js";
+import { type ApiContext, findRun, jsonBody, parse } from "./context.js";
 import { retentionPlan } from "./storage.js";
 
 const CLIENT = "runyard-gui/0.1.0";
-
-/** The request's JSON body (an empty body is `{}`), or a 400. */
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ApiError(400, "E_BAD_REQUEST", "the request body is not JSON");
-  }
-}
 
 function removed(run: RemovedRun) {
   return { runId: run.runId, state: run.state, workflowName: run.workflowName, bytes: run.bytes };
