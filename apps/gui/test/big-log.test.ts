@@ -60,11 +60,7 @@ describe.skipIf(!hasChromium)("a 100 MB capture in the browser", () => {
       await page.click(`#runs tbody tr[data-run-id="${runId}"]`);
       await page.click(`.run-view[data-run-id="${runId}"] [data-step-id="flood"]`);
       const log = page.locator(`[data-step-panel="flood"] pre.log-text`);
-      await page.waitForFunction(() =>
-        document
-          .querySelector("[data-step-panel=flood] pre.log-text")
-          ?.textContent?.includes("the-very-last-line"),
-      );
+      await log.filter({ hasText: "the-very-last-line" }).waitFor();
       expect(await page.textContent(`[data-step-panel="flood"] .log-range`)).toMatch(
         /^last 256 KiB of 100 MiB$/,
       );
@@ -77,12 +73,9 @@ describe.skipIf(!hasChromium)("a 100 MB capture in the browser", () => {
         ),
       ).toBe(true);
       await page.getByRole("button", { name: "Show earlier" }).click();
-      await page.waitForFunction(
-        (before) =>
-          (document.querySelector("[data-step-panel=flood] pre.log-text")?.textContent?.length ??
-            0) > before,
-        shown.length,
-      );
+      await expect
+        .poll(() => log.evaluate((element) => element.textContent?.length ?? 0))
+        .toBeGreaterThan(shown.length);
       const earlier = await log.evaluate((element) => element.textContent ?? "");
       expect(earlier.endsWith(shown)).toBe(true);
       expect(earlier.split("\n")[0]).toMatch(/^\d{63}$/);

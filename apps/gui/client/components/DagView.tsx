@@ -1,7 +1,7 @@
 // The workflow's DAG as SVG: one node per step (a foreach step is one node with its
 // instances counted), coloured by status, updated live. Nodes are buttons for the keyboard
 // (Tab, Enter/Space) and carry data-step-id/data-status for tests and benchmarks.
-import { memo, useMemo } from "react";
+import { memo, useId, useMemo } from "react";
 import { type Layout, layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "../layout.js";
 import type { GraphStep, NodeView } from "../run-model.js";
 
@@ -15,6 +15,8 @@ interface Props {
 
 export function DagView({ steps, views, selected, onSelect, label }: Props) {
   const layout: Layout = useMemo(() => layoutGraph(steps), [steps]);
+  // Each SVG its own marker: url(#id) finds the document's first, which may be hidden.
+  const arrow = `arrow-${useId().replace(/[^\w-]/g, "")}`;
   return (
     <div className="dag" data-steps={steps.length}>
       {/* biome-ignore lint/a11y/useSemanticElements: an SVG cannot hold a <fieldset> */}
@@ -28,7 +30,7 @@ export function DagView({ steps, views, selected, onSelect, label }: Props) {
       >
         <defs>
           <marker
-            id="arrow"
+            id={arrow}
             viewBox="0 0 10 10"
             refX="9"
             refY="5"
@@ -45,7 +47,7 @@ export function DagView({ steps, views, selected, onSelect, label }: Props) {
               key={`${edge.from}>${edge.to}`}
               d={edge.path}
               className="edge"
-              markerEnd="url(#arrow)"
+              markerEnd={`url(#${arrow})`}
             />
           ))}
         </g>

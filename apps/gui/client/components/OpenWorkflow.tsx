@@ -2,39 +2,12 @@
 // form for its params, and Run (POST /api/runs, the same launch as `runyard run -d`).
 import { useState } from "react";
 import type { LaunchResponse } from "../../src/api-schemas.js";
+import type { WorkflowInspectResponse } from "../../src/inspect-schemas.js";
 import { api, describeError } from "../api.js";
 import { DagView } from "./DagView.js";
 
-export interface InspectParam {
-  name: string;
-  type: "string" | "number" | "boolean";
-  default: string | number | boolean | null;
-  choices: (string | number)[] | null;
-  description: string | null;
-  required: boolean;
-}
-
-export interface InspectResponse {
-  workflowFile: string;
-  name: string | null;
-  ok: boolean;
-  problems: {
-    message: string;
-    line: number | null;
-    column: number | null;
-    path: string | null;
-    hint?: string;
-  }[];
-  steps: {
-    id: string;
-    name: string;
-    needs: string[];
-    foreach: boolean;
-    if: string | null;
-    backend: string;
-  }[];
-  params: InspectParam[];
-}
+type InspectResponse = WorkflowInspectResponse;
+type InspectParam = InspectResponse["params"][number];
 
 const RECENT_KEY = "runyard-recent-workflows";
 
