@@ -7,10 +7,12 @@ export const guiCommand: Command = {
   name: "gui",
   summary: "Serve the local web GUI (loopback only, token-protected)",
   usage: "runyard gui [options]",
-  help: `Starts a web server on 127.0.0.1 that lists the runs under the runs root, and prints the
-URL to open. The URL carries a random access token: other users of a shared login node can
-reach 127.0.0.1 too, and without the token they get nothing. Stop it with Ctrl-C; the runs
-it shows go on.
+  help: `Starts a web server on 127.0.0.1 and prints the URL to open. The page lists the runs under
+the runs root, offers to reconnect to the ones still running, failed or crashed, shows each
+open run's steps live with their logs, starts workflows, and removes finished runs under its
+cleanup policy (docs/gui.md). The URL carries a random access token: other users of a shared
+login node can reach 127.0.0.1 too, and without the token they get nothing. Stop it with
+Ctrl-C; the runs it shows go on.
 
 From another machine, forward a port over ssh (any local port works) and open the printed URL
 with localhost and that port: ssh -L 9000:localhost:8765 login01, then
