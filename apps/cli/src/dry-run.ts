@@ -162,7 +162,7 @@ export async function printPlan(
   json: boolean,
   context: CommandContext,
 ): Promise<number> {
-  refuseUnrunnable(workflow);
+  refuseUnrunnable(workflow, context.env);
   const values = checkGivenParams(workflow, file, given);
   // The hooks a run would have: a broken config is refused here too, an untrusted one said.
   await hooksForRun(workflow.file, context, false);

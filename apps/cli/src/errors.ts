@@ -61,6 +61,8 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_RERUN_DIRECTORY: EXIT.usage,
   E_STEP_NOT_FOUND: EXIT.notFound,
   E_BACKEND_UNAVAILABLE: EXIT.invalid,
+  E_SLURM_UNAVAILABLE: EXIT.invalid,
+  E_EXPORT_SLURM: EXIT.invalid,
   E_EXPORT_VALUE: EXIT.invalid,
   E_RUN_OPTIONS: EXIT.usage,
   E_ABORTED: EXIT.cancelled,

@@ -3,7 +3,7 @@
 // anything (check-runnable.ts), with the backends the CLI's runs have.
 
 import { resolve } from "node:path";
-import { BackendUnavailableError, DEFAULT_BACKEND_NAMES } from "@runyard/executor";
+import { BackendUnavailableError, DEFAULT_BACKEND_NAMES, slurmProblem } from "@runyard/executor";
 import {
   parseWorkflow,
   type ResolvedWorkflow,
@@ -15,13 +15,18 @@ import {
 /** The backends `runyard run` has: runWorkflow's default set, which the CLI runs with. */
 export const AVAILABLE_BACKENDS: ReadonlySet<string> = new Set(DEFAULT_BACKEND_NAMES);
 
-/** Throws what the executor would refuse `workflow` for: a backend it does not have. */
-export function refuseUnrunnable(workflow: ResolvedWorkflow): void {
+/**
+ * Throws what the executor would refuse `workflow` for: a backend it does not have, or Slurm
+ * steps on a host without Slurm's commands.
+ */
+export function refuseUnrunnable(workflow: ResolvedWorkflow, env: NodeJS.ProcessEnv): void {
   for (const step of workflow.steps) {
     if (!AVAILABLE_BACKENDS.has(step.backend)) {
       throw new BackendUnavailableError(step.id, step.backend, [...AVAILABLE_BACKENDS]);
     }
   }
+  const slurm = slurmProblem(workflow, env);
+  if (slurm !== undefined) throw slurm;
 }
 
 /**

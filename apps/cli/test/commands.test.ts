@@ -228,29 +228,37 @@ describe("ps, logs, validate", () => {
     expect(bad.stderr).toContain("a → b → a");
   });
 
-  it("warns that run will refuse a backend this executor does not have", async () => {
+  it("warns that run will refuse Slurm steps where Slurm's commands are missing", async () => {
     writeFileSync(
       join(scratch.directory, "wf.yaml"),
       "steps:\n  prep: {run: make}\n  x:\n    run: make big\n    backend: slurm\n",
     );
-    const options = { runsDir: scratch.runsDir, cwd: scratch.directory };
+    // No Slurm here: RUNYARD_SLURM_BIN names where its commands would be.
+    const options = {
+      runsDir: scratch.runsDir,
+      cwd: scratch.directory,
+      env: { RUNYARD_SLURM_BIN: join(scratch.directory, "no-slurm") },
+    };
     const validate = await cli(["validate", "wf.yaml"], options);
     expect(validate.code).toBe(0);
     expect(validate.stdout).toBe("ok wf.yaml: wf, 2 steps\n");
     expect(validate.stderr).toBe(
-      'warning: wf.yaml:3:3: steps.x.backend: "slurm" is not available in this executor yet; run will refuse it\n',
+      'warning: wf.yaml:3:3: steps.x.backend: "slurm" needs sbatch, which is not on PATH here; run will refuse it\n',
     );
-    // What the warning foretells.
+    // What the warning foretells, before any step runs.
     const run = await cli(["run", "wf.yaml"], options);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain('backend "slurm"');
+    expect(run.stderr).toContain(
+      'step "x" runs on Slurm (backend: slurm), but sbatch is not on PATH here',
+    );
+    expect(run.stdout).not.toContain("prep");
 
     writeFileSync(
       join(scratch.directory, "wf.yaml"),
       "defaults: {backend: slurm}\nsteps:\n  a: {run: make}\n",
     );
     expect((await cli(["validate", "wf.yaml"], options)).stderr).toBe(
-      'warning: wf.yaml:3:3: steps.a: backend "slurm" (from defaults.backend) is not available in this executor yet; run will refuse it\n',
+      'warning: wf.yaml:3:3: steps.a: backend "slurm" (from defaults.backend) needs sbatch, which is not on PATH here; run will refuse it\n',
     );
   });
 

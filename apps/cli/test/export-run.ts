@@ -57,7 +57,7 @@ export function runScript(
  */
 export async function exportScript(file: string, script: string, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: exportCommand.options, strict: true });
-  writeFileSync(script, await bashScriptFor(file, values, { cwd: REPO }));
+  writeFileSync(script, await bashScriptFor(file, values, { cwd: REPO, env: process.env }));
 }
 
 export interface NodeOutcome {

@@ -19,7 +19,11 @@ describe("runyard validate --json", () => {
     const hello = join(process.cwd(), "examples/hello.yaml");
     const result = await cli(
       ["validate", "--json", hello, "broken.yaml", "missing.yaml", "slurm.yaml"],
-      { runsDir: scratch.runsDir, cwd: scratch.directory },
+      {
+        runsDir: scratch.runsDir,
+        cwd: scratch.directory,
+        env: { RUNYARD_SLURM_BIN: join(scratch.directory, "no-slurm") },
+      },
     );
     expect(result.code).toBe(3);
     expect(result.stderr).toBe("");
@@ -47,7 +51,7 @@ describe("runyard validate --json", () => {
     expect(lines[3]?.warnings).toEqual([
       {
         path: "steps.x.backend",
-        message: '"slurm" is not available in this executor yet; run will refuse it',
+        message: '"slurm" needs sbatch, which is not on PATH here; run will refuse it',
         line: 3,
         column: 3,
       },

@@ -133,7 +133,7 @@ export function createApp(options: AppOptions): Hono {
   registerRunFiles(app, options);
   registerStorage(app, options);
   registerRunActions(app, options);
-  registerWorkflowInspect(app);
+  registerWorkflowInspect(app, options);
   registerSettings(app, options);
   registerLive(app, options, { pollMs: options.livePollMs, pingMs: options.livePingMs });
 

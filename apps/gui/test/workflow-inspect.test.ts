@@ -28,7 +28,11 @@ function file(name: string, text: string): string {
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "runyard-gui-inspect-"));
-  gui = await startGuiServer({ runsRoot: join(scratch, "runs") });
+  // No Slurm for this server: RUNYARD_SLURM_BIN names where its commands would be.
+  gui = await startGuiServer({
+    runsRoot: join(scratch, "runs"),
+    env: { ...process.env, RUNYARD_SLURM_BIN: join(scratch, "no-slurm") },
+  });
 });
 
 afterAll(async () => {
@@ -141,13 +145,18 @@ describe("POST /api/workflows/inspect", () => {
     expect(inspected.problems[0]?.line).toBeGreaterThan(0);
   });
 
-  it("says a step on a backend this executor lacks would be refused, with a hint", async () => {
+  it("says a Slurm step would be refused on a host without Slurm, with a hint", async () => {
     const workflowFile = file("slurm.yaml", "steps:\n  a: { run: 'x', backend: slurm }\n");
     const inspected = WorkflowInspectResponseSchema.parse((await inspect({ workflowFile })).body);
     expect(inspected.ok).toBe(false);
     expect(inspected.name).toBe("slurm");
     expect(inspected.problems).toEqual([
-      expect.objectContaining({ path: "steps.a.backend", line: 2, hint: expect.any(String) }),
+      expect.objectContaining({
+        path: "steps.a.backend",
+        line: 2,
+        message: 'step "a" runs on Slurm (backend: slurm), but sbatch is not on PATH here',
+        hint: expect.stringContaining("RUNYARD_SLURM_BIN"),
+      }),
     ]);
     expect(inspected.steps[0]?.backend).toBe("slurm");
   });

@@ -19,6 +19,19 @@ export class BackendUnavailableError extends RunyardError {
   }
 }
 
+/** A step runs on Slurm, and this host has no Slurm to submit it to. */
+export class SlurmUnavailableError extends RunyardError {
+  constructor(stepId: string, command: string) {
+    super(
+      "E_SLURM_UNAVAILABLE",
+      `step "${stepId}" runs on Slurm (backend: slurm), but ${command} is not on PATH here`,
+      {
+        hint: "run from a login node of a Slurm cluster, load its module (module load slurm) or set RUNYARD_SLURM_BIN to the directory of its commands; remove backend: slurm to run the step here",
+      },
+    );
+  }
+}
+
 /**
  * The params given do not fit the workflow's: unknown names, required ones missing, values
  * not of their param's type or not among its choices. One problem on the line of the file,

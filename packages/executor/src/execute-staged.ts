@@ -28,12 +28,12 @@ import {
 } from "@runyard/store";
 import type { Backend } from "./backend.js";
 import { checkRunnable } from "./check-runnable.js";
+import { defaultBackends } from "./default-backends.js";
 import { RunOptionsError } from "./errors.js";
 import { trackLiveRun } from "./live-runs.js";
 import { startMeta, statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
-import { createStepBackend } from "./spawner-backend.js";
 import { startWatchdog } from "./watchdog.js";
 
 export interface ExecuteStagedOptions {
@@ -167,12 +167,12 @@ export async function loadRunnable(
   const parsed = parseWorkflow(copy.bytes, launch.workflowFile);
   if (!parsed.ok) throw new WorkflowError(launch.workflowPath, parsed.problems);
   const workflow = parsed.workflow;
-  const backends = options.backends ?? {
-    local: createStepBackend({
+  const backends =
+    options.backends ??
+    defaultBackends(workflow, {
       onProblem: (message) =>
         process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`),
-    }),
-  };
+    });
   const params = checkRunnable(
     workflow,
     launch.workflowPath,

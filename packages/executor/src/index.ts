@@ -15,6 +15,7 @@ export {
   ParamsError,
   RunAbortedError,
   RunOptionsError,
+  SlurmUnavailableError,
 } from "./errors.js";
 export { type ExecuteStagedOptions, executeStagedRun } from "./execute-staged.js";
 export {
@@ -48,6 +49,13 @@ export {
 } from "./resume.js";
 export { DEFAULT_BACKEND_NAMES, type RunResult, type RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";
+export {
+  createSlurmBackend,
+  findSlurmCommand,
+  missingSlurmCommand,
+  SLURM_POLL_MS,
+  slurmProblem,
+} from "./slurm-backend.js";
 export {
   createSpawnerBackend,
   createStepBackend,

@@ -5,7 +5,7 @@ import type { FinalStatus, LaunchHook, RunMeta, RunStatus } from "@runyard/schem
 import type { Backend } from "./backend.js";
 
 /** The backends a run has when it is given none (runWorkflow, a launched executor). */
-export const DEFAULT_BACKEND_NAMES: readonly string[] = ["local"];
+export const DEFAULT_BACKEND_NAMES: readonly string[] = ["local", "slurm"];
 
 export interface RunWorkflowOptions {
   /**

@@ -226,10 +226,13 @@ describe("runWorkflow", () => {
     expect(existsSync(runsRoot)).toBe(false);
   });
 
-  it("creates nothing for a step on a backend it does not have", async () => {
-    const { file, runsRoot } = workflowFile("steps:\n  a: {run: echo a, backend: slurm}\n");
-    await expect(runWorkflow({ workflowFile: file, runsRoot })).rejects.toMatchObject({
-      code: "E_BACKEND_UNAVAILABLE",
+  it("creates nothing for a Slurm step on a host without Slurm", async () => {
+    const { file, runsRoot, directory } = workflowFile(
+      "steps:\n  a: {run: echo a, backend: slurm}\n",
+    );
+    const env = { ...process.env, RUNYARD_SLURM_BIN: join(directory, "no-slurm") };
+    await expect(runWorkflow({ workflowFile: file, runsRoot, env })).rejects.toMatchObject({
+      code: "E_SLURM_UNAVAILABLE",
     });
     expect(existsSync(runsRoot)).toBe(false);
   });

@@ -16,11 +16,11 @@ import {
 import { createRunDirectory, diskReserveBytes, runPaths } from "@runyard/store";
 import { abortReason } from "./abort.js";
 import { checkRunnable } from "./check-runnable.js";
+import { defaultBackends } from "./default-backends.js";
 import { RunAbortedError, RunOptionsError } from "./errors.js";
 import { startMeta, statusSteps } from "./run-meta.js";
 import type { RunResult, RunWorkflowOptions } from "./run-options.js";
 import { RunSession } from "./run-session.js";
-import { createStepBackend } from "./spawner-backend.js";
 
 // Any id: every run id has the same length, which is all the socket path check needs.
 const SAMPLE_RUN_ID = "00000000-0000-7000-8000-000000000000";
@@ -50,7 +50,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     options.workflowSource === undefined
       ? await loadWorkflowFile(options.workflowFile)
       : parsedWorkflow(options.workflowSource, options.workflowFile);
-  const backends = options.backends ?? { local: createStepBackend() };
+  const backends =
+    options.backends ?? defaultBackends(workflow, { env: options.env ?? process.env });
   const params = checkRunnable(workflow, options.workflowFile, options.params ?? {}, backends);
   const runsRoot = resolve(options.runsRoot);
   checkSocketPath(runPaths(runDirectory(runsRoot, runId ?? SAMPLE_RUN_ID)).socket);

@@ -10,6 +10,7 @@ import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js"
 import { CaptureFollower } from "./capture-follower.js";
 import type { EventPipeline } from "./event-pipeline.js";
 import { RunFileWriteError } from "./run-outcome.js";
+import type { SlurmStepHandle } from "./slurm-backend.js";
 import { describeStartFailure } from "./start-failure.js";
 import { type TextChunk, Utf8Chunker } from "./utf8-chunker.js";
 
@@ -261,6 +262,19 @@ export function startStep(
       });
     }
   } else exit = Promise.resolve({ exitCode: null, signal: null, error: problem });
+  // A Slurm job is queued, then runs: step-status events say so, with its job id, after the
+  // step-start (so the job id is on disk before the scheduler goes on to other steps).
+  (handle as Partial<SlurmStepHandle> | undefined)?.onStatus?.((status) => {
+    if (recorded) return;
+    emitStart(handle);
+    pipeline.emit({
+      type: "step-status",
+      stepId: step.id,
+      status: status.status,
+      jobId: status.jobId,
+      ...(status.reason === undefined ? {} : { reason: status.reason }),
+    });
+  });
   // A backend that learns the pid later (the spawner) announces the step once it has it.
   const announce =
     handle?.started === undefined

@@ -3,6 +3,7 @@
 // then the script (bash-export/generate.ts) on stdout or in the file -o names.
 import { chmod, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { RunyardError } from "@runyard/schema";
 import { exportBash } from "../bash-export/generate.js";
 import type { CommandContext, CommandRun, CommandValues } from "../command.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
@@ -19,11 +20,19 @@ const USAGE = "runyard export --bash <workflow.yaml> [-p name=value]... [-o <fil
 export async function bashScriptFor(
   file: string,
   values: CommandValues,
-  context: Pick<CommandContext, "cwd">,
+  context: Pick<CommandContext, "cwd" | "env">,
 ): Promise<string> {
   const given = await gatherParams(values, context);
   const workflow = await loadRunWorkflow(file, context.cwd);
-  refuseUnrunnable(workflow);
+  const onSlurm = workflow.steps.find((step) => step.backend === "slurm");
+  if (onSlurm !== undefined) {
+    throw new RunyardError(
+      "E_EXPORT_SLURM",
+      `step "${onSlurm.id}" runs on Slurm (backend: slurm): an exported bash script runs every step here and cannot submit jobs`,
+      { hint: "export a workflow without Slurm steps, or run it with runyard run" },
+    );
+  }
+  refuseUnrunnable(workflow, context.env);
   const params = checkGivenParams(workflow, file, given);
   return exportBash(workflow, { params, version: VERSION });
 }

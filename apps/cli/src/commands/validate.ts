@@ -2,7 +2,9 @@
 // of every file, each with its line and column, and a warning for each thing the format
 // accepts but this version cannot run yet (the slurm backend): the file is valid, but
 // `runyard run` refuses it.
+
 import { resolve } from "node:path";
+import { missingSlurmCommand } from "@runyard/executor";
 import {
   formatPath,
   formatProblem,
@@ -22,31 +24,45 @@ import { safeText } from "../safe-text.js";
 type PositionedProblem = ValidationProblem & { line: number; column: number };
 
 /**
- * Each step whose backend `runyard run` does not have, at the step (the position of its
- * `backend` key is not known here), in file order.
+ * Each step whose backend `runyard run` does not have here — Slurm steps on a host without
+ * Slurm's commands — at the step (the position of its `backend` key is not known here), in
+ * file order.
  */
-function unavailableBackends(workflow: ResolvedWorkflow): PositionedProblem[] {
-  const refusal = "is not available in this executor yet; run will refuse it";
+function unavailableBackends(
+  workflow: ResolvedWorkflow,
+  env: NodeJS.ProcessEnv,
+): PositionedProblem[] {
+  const missing = missingSlurmCommand(env);
+  const refusal = (backend: string) =>
+    backend === "slurm"
+      ? `needs ${missing}, which is not on PATH here; run will refuse it`
+      : "is not available in this executor yet; run will refuse it";
   return workflow.steps
-    .filter((step) => !AVAILABLE_BACKENDS.has(step.backend))
+    .filter(
+      (step) =>
+        !AVAILABLE_BACKENDS.has(step.backend) ||
+        (step.backend === "slurm" && missing !== undefined),
+    )
     .map((step) =>
       step.raw.backend === undefined
         ? {
             path: formatPath(["steps", step.id]),
-            message: `backend "${step.backend}" (from defaults.backend) ${refusal}`,
+            message: `backend "${step.backend}" (from defaults.backend) ${refusal(step.backend)}`,
             ...step.position,
           }
         : {
             path: formatPath(["steps", step.id, "backend"]),
-            message: `"${step.backend}" ${refusal}`,
+            message: `"${step.backend}" ${refusal(step.backend)}`,
             ...step.position,
           },
     );
 }
 
 /** What `runyard run` would refuse in a valid workflow, in the order of the file. */
-function runWouldRefuse(workflow: ResolvedWorkflow): PositionedProblem[] {
-  return [...unavailableBackends(workflow)].sort((a, b) => a.line - b.line || a.column - b.column);
+function runWouldRefuse(workflow: ResolvedWorkflow, env: NodeJS.ProcessEnv): PositionedProblem[] {
+  return [...unavailableBackends(workflow, env)].sort(
+    (a, b) => a.line - b.line || a.column - b.column,
+  );
 }
 
 function problemJson(problem: ValidationProblem): ValidateProblemJson {
@@ -62,10 +78,10 @@ type Checked =
   | { ok: true; workflow: ResolvedWorkflow; warnings: PositionedProblem[] }
   | { ok: false; error: RunyardError };
 
-async function check(file: string, cwd: string): Promise<Checked> {
+async function check(file: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Checked> {
   try {
     const workflow = await loadWorkflowFile(resolve(cwd, file));
-    return { ok: true, workflow, warnings: runWouldRefuse(workflow) };
+    return { ok: true, workflow, warnings: runWouldRefuse(workflow, env) };
   } catch (error) {
     // A file that cannot be read (WorkflowReadError) or is invalid (WorkflowError, one
     // line per problem): either message already names the file.
@@ -122,7 +138,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     throw new UsageError("missing the workflow file", "usage: runyard validate <workflow.yaml>...");
   let invalid = 0;
   for (const file of positionals) {
-    const checked = await check(file, context.cwd);
+    const checked = await check(file, context.cwd, context.env);
     if (values.json === true) context.output.out(`${JSON.stringify(lineJson(file, checked))}\n`);
     else printText(context.output, file, checked);
     if (!checked.ok) invalid += 1;

@@ -2,7 +2,12 @@
 // --dry-run` check it (the same reader and validator, @runyard/schema's readInputFile and
 // parseWorkflow, and the executor's backends), for the page to show before it starts a run:
 // every problem with its line, and the steps and params, as best it can when it is invalid.
-import { BackendUnavailableError, DEFAULT_BACKEND_NAMES } from "@runyard/executor";
+import {
+  BackendUnavailableError,
+  DEFAULT_BACKEND_NAMES,
+  missingSlurmCommand,
+  SlurmUnavailableError,
+} from "@runyard/executor";
 import {
   formatPath,
   inferParamType,
@@ -20,7 +25,7 @@ import {
   type WorkflowInspectResponse,
   type WorkflowProblem,
 } from "../api-schemas.js";
-import { jsonBody, parse } from "./context.js";
+import { type ApiContext, jsonBody, parse } from "./context.js";
 
 type Step = WorkflowInspectResponse["steps"][number];
 type Param = WorkflowInspectResponse["params"][number];
@@ -34,12 +39,26 @@ function problemOf(problem: ValidationProblem): WorkflowProblem {
   };
 }
 
-/** What the executor a launch starts refuses in a valid workflow: a backend it does not have. */
-function unavailableBackends(workflow: ResolvedWorkflow): WorkflowProblem[] {
+/**
+ * What the executor a launch starts refuses in a valid workflow: a backend it does not have,
+ * or Slurm steps on a host without Slurm's commands.
+ */
+function unavailableBackends(
+  workflow: ResolvedWorkflow,
+  env: NodeJS.ProcessEnv,
+): WorkflowProblem[] {
+  const missing = missingSlurmCommand(env);
   return workflow.steps
-    .filter((step) => !DEFAULT_BACKEND_NAMES.includes(step.backend))
+    .filter(
+      (step) =>
+        !DEFAULT_BACKEND_NAMES.includes(step.backend) ||
+        (step.backend === "slurm" && missing !== undefined),
+    )
     .map((step) => {
-      const refusal = new BackendUnavailableError(step.id, step.backend, DEFAULT_BACKEND_NAMES);
+      const refusal =
+        step.backend === "slurm" && missing !== undefined
+          ? new SlurmUnavailableError(step.id, missing)
+          : new BackendUnavailableError(step.id, step.backend, DEFAULT_BACKEND_NAMES);
       const written = step.raw.backend !== undefined;
       return {
         message: refusal.message,
@@ -98,8 +117,12 @@ function paramsOf(params: unknown): Param[] {
   });
 }
 
-function valid(workflowFile: string, workflow: ResolvedWorkflow): WorkflowInspectResponse {
-  const problems = unavailableBackends(workflow);
+function valid(
+  workflowFile: string,
+  workflow: ResolvedWorkflow,
+  env: NodeJS.ProcessEnv,
+): WorkflowInspectResponse {
+  const problems = unavailableBackends(workflow, env);
   return {
     workflowFile,
     name: workflow.name,
@@ -141,7 +164,10 @@ function invalid(
  * named pipe or another file that is not regular (never opened, so never waited on), too
  * large, unreadable (400) — is an ApiError naming it.
  */
-export async function inspectWorkflow(workflowFile: string): Promise<WorkflowInspectResponse> {
+export async function inspectWorkflow(
+  workflowFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkflowInspectResponse> {
   const read = await readInputFile(workflowFile);
   if (!read.ok) {
     const error = new WorkflowReadError(workflowFile, read.reason, { cause: read.cause });
@@ -153,13 +179,13 @@ export async function inspectWorkflow(workflowFile: string): Promise<WorkflowIns
   }
   const result = parseWorkflow(read.bytes, workflowFile);
   return result.ok
-    ? valid(workflowFile, result.workflow)
+    ? valid(workflowFile, result.workflow, env)
     : invalid(workflowFile, result.problems, result.document);
 }
 
-export function registerWorkflowInspect(app: Hono): void {
+export function registerWorkflowInspect(app: Hono, context: Pick<ApiContext, "env">): void {
   app.post("/api/workflows/inspect", async (c) => {
     const body = parse(WorkflowInspectBodySchema, await jsonBody(c), "body");
-    return c.json(await inspectWorkflow(body.workflowFile));
+    return c.json(await inspectWorkflow(body.workflowFile, context.env));
   });
 }

@@ -1,0 +1,408 @@
+// The Slurm backend: each attempt of a step is a batch job. Its job script (written under the
+// run directory, slurm/NNNNNN-<step>.sh) runs the step as a local step runs, `bash -c <run>`,
+// with the step's environment (sbatch exports the environment it is started with), and writes
+// the step's exit code to NNNNNN-<step>.exit beside the captures, which Slurm writes itself
+// (--output/--error): the executor follows them for live output as it does the spawner's.
+//
+// Watching costs one `squeue` call per poll for all of a run's jobs, whatever their number
+// (RUNYARD_SLURM_POLL_MS, default 5 s; doubled up to a minute while Slurm does not answer — a
+// Slurm that is briefly unreachable never fails a step by itself). A job that left the queue is
+// looked up with `scontrol show job`, then `sacct -c`; its exit code comes from its exit file
+// first, the most reliable source (Slurm 22.05 without slurmdbd records 0:0 for cancelled jobs).
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, delimiter, dirname, join } from "node:path";
+import type { ResolvedStep, SlurmOptions } from "@runyard/schema";
+import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
+import { SlurmUnavailableError } from "./errors.js";
+
+/** How often the run's jobs are polled, by default. */
+export const SLURM_POLL_MS = 5000;
+/** The longest wait between polls while Slurm does not answer. */
+const MAX_BACKOFF_MS = 60_000;
+/** A Slurm command that takes longer than this counts as Slurm not answering. */
+const COMMAND_TIMEOUT_MS = 30_000;
+
+/** Slurm job states that end a job, and what they mean for the step. */
+const ENDED: Record<string, string> = {
+  COMPLETED: "",
+  FAILED: "the job failed",
+  TIMEOUT: "the job reached its Slurm time limit (TIMEOUT)",
+  OUT_OF_MEMORY: "the job ran out of memory (OUT_OF_MEMORY)",
+  NODE_FAIL: "the job's node failed (NODE_FAIL)",
+  CANCELLED: "the job was cancelled in Slurm",
+  PREEMPTED: "the job was preempted (PREEMPTED)",
+  BOOT_FAIL: "the job's node failed to boot (BOOT_FAIL)",
+  DEADLINE: "the job missed its deadline (DEADLINE)",
+  REVOKED: "the job was revoked (REVOKED)",
+};
+const QUEUED = new Set(["PENDING", "CONFIGURING", "REQUEUED", "RESIZING", "SUSPENDED"]);
+
+export interface SlurmStatus {
+  status: "pending" | "running";
+  /** For a queued job, why Slurm holds it (Priority, Resources, …). */
+  reason?: string;
+  jobId: string;
+}
+
+export interface SlurmStepHandle extends StepHandle {
+  /** Called when the job is queued or starts running (step-status events). */
+  onStatus(listener: (status: SlurmStatus) => void): void;
+}
+
+export interface SlurmBackendOptions {
+  /** Where the Slurm commands are looked for and what they run with (PATH, SLURM_CONF). */
+  env?: NodeJS.ProcessEnv;
+  pollMs?: number;
+}
+
+/** The Slurm commands the backend runs. */
+export const SLURM_COMMANDS = ["sbatch", "squeue", "scontrol", "sacct", "scancel"] as const;
+
+/**
+ * Where a Slurm command is: in $RUNYARD_SLURM_BIN when it is set (a site whose Slurm is not on
+ * PATH), else the first on PATH; undefined when there is none.
+ */
+export function findSlurmCommand(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const directories = env.RUNYARD_SLURM_BIN
+    ? [env.RUNYARD_SLURM_BIN]
+    : (env.PATH ?? "").split(delimiter);
+  for (const directory of directories) {
+    if (directory && existsSync(join(directory, name))) return join(directory, name);
+  }
+  return undefined;
+}
+
+/** The first Slurm command a run needs that is not here; undefined when Slurm is. */
+export function missingSlurmCommand(env: NodeJS.ProcessEnv): string | undefined {
+  return ["sbatch", "squeue", "scancel"].find(
+    (command) => findSlurmCommand(command, env) === undefined,
+  );
+}
+
+/** Why a workflow's Slurm steps cannot run here (naming the first of them). */
+export function slurmProblem(
+  workflow: { steps: readonly { id: string; backend: string }[] },
+  env: NodeJS.ProcessEnv,
+): SlurmUnavailableError | undefined {
+  const onSlurm = workflow.steps.find((step) => step.backend === "slurm");
+  const missing = onSlurm === undefined ? undefined : missingSlurmCommand(env);
+  return onSlurm === undefined || missing === undefined
+    ? undefined
+    : new SlurmUnavailableError(onSlurm.id, missing);
+}
+
+interface Watch {
+  jobId: string;
+  exitFile: string;
+  lastState?: string;
+  listeners: ((status: SlurmStatus) => void)[];
+  finish(exit: StepExit): void;
+}
+
+/** sbatch's arguments for a step's `slurm:` options, in the order a user would write them. */
+export function sbatchOptions(slurm: SlurmOptions | undefined): string[] {
+  if (slurm === undefined) return [];
+  const args: string[] = [];
+  const add = (flag: string, value: string | number | undefined) => {
+    if (value !== undefined) args.push(`--${flag}=${value}`);
+  };
+  add("partition", slurm.partition);
+  add("account", slurm.account);
+  add("qos", slurm.qos);
+  add("time", slurm.time);
+  add("nodes", slurm.nodes);
+  add("ntasks", slurm.ntasks);
+  add("cpus-per-task", slurm.cpusPerTask);
+  add("mem", slurm.mem);
+  add("gpus", slurm.gpus);
+  add("constraint", slurm.constraint);
+  return [...args, ...(slurm.extraArgs ?? [])];
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The job script: the step as a local step runs, then its exit code into its exit file. */
+export function jobScript(step: ResolvedStep, exitFile: string): string {
+  return [
+    "#!/bin/bash",
+    `# Runyard job script: step ${step.id.replaceAll("\n", " ")}`,
+    `bash -c ${shellQuote(step.run)}`,
+    "code=$?",
+    `printf '%s\\n' "$code" > ${shellQuote(`${exitFile}.tmp`)} && mv -f ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
+    'exit "$code"',
+    "",
+  ].join("\n");
+}
+
+interface CommandResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
+  const commandEnv = options.env ?? process.env;
+  const pollMs = options.pollMs ?? pollInterval(commandEnv);
+  const watches = new Map<string, Watch>();
+  let timer: NodeJS.Timeout | undefined;
+  let backoff = pollMs;
+  let polling = false;
+  /** Slurm calls made, for the benchmark and tests (squeue, scontrol, sacct, sbatch, scancel). */
+  const calls = { count: 0 };
+
+  const run = (command: string, args: string[], env = commandEnv): Promise<CommandResult> =>
+    new Promise((resolve) => {
+      calls.count += 1;
+      execFile(
+        findSlurmCommand(command, commandEnv) ?? command,
+        args,
+        { env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => resolve({ ok: error === null, stdout, stderr }),
+      );
+    });
+
+  const schedule = (delay: number) => {
+    if (timer !== undefined || watches.size === 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void poll();
+    }, delay);
+    timer.unref?.();
+  };
+
+  const readExitFile = (watch: Watch): number | null => {
+    try {
+      const text = readFileSync(watch.exitFile, "utf8").trim();
+      return /^\d+$/.test(text) ? Number(text) : null;
+    } catch {
+      return null;
+    }
+  };
+
+  const ended = (watch: Watch, state: string, exitField: string | undefined) => {
+    watches.delete(watch.jobId);
+    const fromFile = readExitFile(watch);
+    const [codeText, signalText] = (exitField ?? "").split(":");
+    const code =
+      fromFile ?? (codeText !== undefined && /^\d+$/.test(codeText) ? Number(codeText) : null);
+    if (state === "COMPLETED") {
+      watch.finish({ exitCode: code ?? 0, signal: null });
+      return;
+    }
+    const why = ENDED[state] ?? `the job ended ${state}`;
+    if (state === "FAILED" && code !== null && code !== 0) {
+      watch.finish({ exitCode: code, signal: null });
+      return;
+    }
+    const signal = signalText !== undefined && signalText !== "0" ? `signal ${signalText}` : "";
+    watch.finish({ exitCode: null, signal: null, error: signal ? `${why} (${signal})` : why });
+  };
+
+  /** A job no longer in the queue: scontrol, then sacct -c, then its exit file alone. */
+  const lookUp = async (watch: Watch) => {
+    const shown = await run("scontrol", ["show", "job", "-o", watch.jobId]);
+    const state = /\bJobState=([A-Z_]+)/.exec(shown.stdout)?.[1];
+    if (shown.ok && state !== undefined) {
+      if (state in ENDED) ended(watch, state, /\bExitCode=(\d+:\d+)/.exec(shown.stdout)?.[1]);
+      else report(watch, state, /\bReason=(\S+)/.exec(shown.stdout)?.[1]);
+      return;
+    }
+    const accounted = await run("sacct", [
+      "-c",
+      "-j",
+      watch.jobId,
+      "-n",
+      "-P",
+      "-o",
+      "JobID,State,ExitCode",
+    ]);
+    for (const line of accounted.stdout.split("\n")) {
+      const [id, sacctState, exitCode] = line.split("|");
+      if (id === watch.jobId && sacctState) {
+        const bare = sacctState.split(" ")[0] ?? sacctState;
+        if (bare in ENDED) {
+          ended(watch, bare, exitCode);
+          return;
+        }
+      }
+    }
+    const code = readExitFile(watch);
+    if (code !== null) ended(watch, code === 0 ? "COMPLETED" : "FAILED", `${code}:0`);
+    // Otherwise: not known yet; the next poll asks again.
+  };
+
+  const report = (watch: Watch, state: string, reason: string | undefined) => {
+    const key = `${state}:${reason ?? ""}`;
+    if (watch.lastState === key) return;
+    watch.lastState = key;
+    const status: SlurmStatus = QUEUED.has(state)
+      ? {
+          status: "pending",
+          jobId: watch.jobId,
+          ...(reason && reason !== "None" ? { reason } : {}),
+        }
+      : { status: "running", jobId: watch.jobId };
+    for (const listener of watch.listeners) listener(status);
+  };
+
+  const poll = async () => {
+    if (polling || watches.size === 0) return;
+    polling = true;
+    try {
+      const ids = [...watches.keys()];
+      const queue = await run("squeue", [
+        "-h",
+        "--states=all",
+        "-j",
+        ids.join(","),
+        "-o",
+        "%i|%T|%r",
+      ]);
+      if (!queue.ok && !/Invalid job id/i.test(queue.stderr)) {
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        return;
+      }
+      backoff = pollMs;
+      const seen = new Set<string>();
+      for (const line of queue.stdout.split("\n")) {
+        const [id, state, reason] = line.trim().split("|");
+        const watch = id === undefined ? undefined : watches.get(id);
+        if (!watch || state === undefined) continue;
+        seen.add(watch.jobId);
+        if (state in ENDED) ended(watch, state, undefined);
+        else report(watch, state, reason);
+      }
+      for (const id of ids) {
+        const watch = watches.get(id);
+        if (watch && !seen.has(id)) await lookUp(watch);
+      }
+    } finally {
+      polling = false;
+      schedule(backoff);
+    }
+  };
+
+  const backend: Backend & { calls: typeof calls } = {
+    name: "slurm",
+    output: "file",
+    calls,
+    start(step: ResolvedStep, captures: CaptureTarget, env: NodeJS.ProcessEnv): SlurmStepHandle {
+      const runDirectory = dirname(captures.outPath);
+      const stem = basename(captures.outPath).replace(/\.out$/, "");
+      const exitFile = join(runDirectory, `${stem}.exit`);
+      const scriptDirectory = join(runDirectory, "slurm");
+      mkdirSync(scriptDirectory, { recursive: true, mode: 0o700 });
+      const script = join(scriptDirectory, `${stem}.sh`);
+      writeFileSync(script, jobScript(step, exitFile), { mode: 0o700 });
+      const runId = env.RUNYARD_RUN_ID ?? "run";
+
+      let finish!: (exit: StepExit) => void;
+      const exit = new Promise<StepExit>((resolve) => {
+        finish = resolve;
+      });
+      let announce!: () => void;
+      const started = new Promise<void>((resolve) => {
+        announce = resolve;
+      });
+      const listeners: ((status: SlurmStatus) => void)[] = [];
+      let jobId: string | undefined;
+      let stopping: Promise<void> | undefined;
+      let cancelWanted = false;
+      let done = false;
+      void exit.then(() => {
+        done = true;
+      });
+
+      const cancel = (signal?: NodeJS.Signals) => {
+        if (jobId === undefined) return Promise.resolve();
+        const args =
+          signal && signal !== "SIGTERM" && signal !== "SIGKILL"
+            ? [`--signal=${signal.replace(/^SIG/, "")}`, "--full"]
+            : [];
+        return run("scancel", [...args, jobId]).then(() => undefined);
+      };
+
+      void run(
+        "sbatch",
+        [
+          "--parsable",
+          `--job-name=runyard-${runId.slice(-8)}-${step.id}`,
+          `--output=${captures.outPath}`,
+          `--error=${captures.errPath}`,
+          "--open-mode=append",
+          `--chdir=${step.cwd}`,
+          ...sbatchOptions(step.slurm),
+          script,
+        ],
+        { ...commandEnv, ...env, SLURM_CONF: env.SLURM_CONF ?? commandEnv.SLURM_CONF },
+      ).then((result) => {
+        const id = result.stdout.trim().split(";")[0] ?? "";
+        if (!result.ok || !/^\d+$/.test(id)) {
+          const message = (result.stderr || result.stdout).trim().replace(/^sbatch: error: /gm, "");
+          announce();
+          finish({
+            exitCode: null,
+            signal: null,
+            error: `sbatch refused the job: ${message || "no job id"}`,
+          });
+          return;
+        }
+        jobId = id;
+        watches.set(id, { jobId: id, exitFile, listeners, finish });
+        announce();
+        for (const listener of listeners)
+          listener({ status: "pending", jobId: id, reason: "queued" });
+        if (cancelWanted) void cancel();
+        schedule(Math.min(pollMs, 1000));
+      });
+
+      return {
+        exit,
+        started,
+        get jobId() {
+          return jobId;
+        },
+        onStatus(listener) {
+          listeners.push(listener);
+        },
+        kill(signal) {
+          if (done) return;
+          if (jobId === undefined) cancelWanted = true;
+          else void cancel(signal);
+        },
+        stop(graceMs) {
+          if (stopping) return stopping;
+          cancelWanted = true;
+          stopping = (async () => {
+            await cancel();
+            // Slurm signals the job (SIGTERM, SIGKILL after its KillWait); the next polls see it end.
+            const wait = new Promise<void>((resolve) => {
+              const limit = setTimeout(resolve, graceMs + 30_000);
+              limit.unref?.();
+              void exit.then(() => {
+                clearTimeout(limit);
+                resolve();
+              });
+            });
+            schedule(Math.min(pollMs, 500));
+            await wait;
+          })();
+          return stopping;
+        },
+      } as SlurmStepHandle;
+    },
+    close() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+  return backend;
+}
+
+function pollInterval(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.RUNYARD_SLURM_POLL_MS);
+  return Number.isFinite(value) && value >= 100 ? value : SLURM_POLL_MS;
+}

@@ -1,0 +1,46 @@
+// The Slurm cluster the Slurm tests run against: the project's own (tooling/slurm/start-slurm.sh,
+// which .ci/run starts), found by $SLURM_CONF or at its default place. Outside CI a missing
+// cluster skips those tests with the reason printed; in CI (CI=true) it is an error.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const DEFAULT_CONF = "/tmp/runyard-slurm/slurm.conf";
+export const SLURM_CONF = process.env.SLURM_CONF ?? DEFAULT_CONF;
+
+function clusterAnswers(): boolean {
+  if (!existsSync(SLURM_CONF)) return false;
+  try {
+    execFileSync("sinfo", ["-h"], {
+      env: { ...process.env, SLURM_CONF },
+      stdio: "ignore",
+      timeout: 10_000,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const hasSlurm = clusterAnswers();
+if (!hasSlurm) {
+  const message = `no Slurm cluster answers at ${SLURM_CONF}: start one with tooling/slurm/start-slurm.sh (as root)`;
+  if (process.env.CI) throw new Error(message);
+  console.warn(`skipping Slurm tests: ${message}`);
+}
+
+/** The environment of a run against the test cluster: its config, and a quick poll. */
+export function slurmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, SLURM_CONF, RUNYARD_SLURM_POLL_MS: "200", ...extra };
+}
+
+/** What Slurm says of a job: its state and exit code (scontrol, for MinJobAge). */
+export function slurmJob(jobId: string): { state: string; exitCode: string } {
+  const text = execFileSync("scontrol", ["show", "job", "-o", jobId], {
+    env: { ...process.env, SLURM_CONF },
+    encoding: "utf8",
+  });
+  return {
+    state: /JobState=(\S+)/.exec(text)?.[1] ?? "",
+    exitCode: /ExitCode=(\S+)/.exec(text)?.[1] ?? "",
+  };
+}

@@ -1,0 +1,159 @@
+// Steps as real Slurm jobs, against the project's test cluster (tooling/slurm).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runWorkflow } from "../src/index.js";
+import { hasSlurm, slurmEnv, slurmJob } from "./slurm-cluster.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "runyard-slurm-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let count = 0;
+function run(source: string, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) {
+  count += 1;
+  return runWorkflow({
+    workflowFile: join(scratch, `wf${count}.yaml`),
+    workflowSource: source,
+    runsRoot: join(scratch, "runs"),
+    env: options.env ?? slurmEnv(),
+    killGraceMs: 1000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+function statusOf(runDirectory: string) {
+  return JSON.parse(readFileSync(join(runDirectory, "status.json"), "utf8")) as {
+    steps: {
+      nodeId: string;
+      status: string;
+      backend?: string;
+      jobId?: string;
+      exitCode?: number | null;
+      reason?: string;
+    }[];
+  };
+}
+
+describe.skipIf(!hasSlurm)("the Slurm backend", () => {
+  it("runs a mixed local and Slurm workflow: the job's output in its captures, outputs passed on", async () => {
+    const result = await run(`name: mixed
+steps:
+  prepare: { run: 'echo "N=7" >> "$RUNYARD_OUTPUT"; echo local' }
+  compute:
+    needs: prepare
+    backend: slurm
+    slurm: { time: "00:05:00", cpusPerTask: 1 }
+    run: 'echo "on $SLURM_JOB_ID with N=$N"; echo "SQUARE=$((N*N))" >> "$RUNYARD_OUTPUT"; echo oops >&2'
+  report: { needs: compute, run: 'echo "square $SQUARE"' }
+`);
+    expect(result.finalStatus).toBe("success");
+    const compute = statusOf(result.runDirectory).steps.find((step) => step.nodeId === "compute");
+    expect(compute).toMatchObject({ status: "completed", backend: "slurm", exitCode: 0 });
+    expect(compute?.jobId).toMatch(/^\d+$/);
+    const jobId = compute?.jobId ?? "";
+    expect(readFileSync(join(result.runDirectory, "000002-compute.out"), "utf8")).toBe(
+      `on ${jobId} with N=7\n`,
+    );
+    expect(readFileSync(join(result.runDirectory, "000002-compute.err"), "utf8")).toBe("oops\n");
+    expect(readFileSync(join(result.runDirectory, "000003-report.out"), "utf8")).toBe(
+      "square 49\n",
+    );
+    expect(slurmJob(jobId)).toEqual({ state: "COMPLETED", exitCode: "0:0" });
+    // The timeline has the job id: queued, then running, then the end.
+    const events = readFileSync(join(result.runDirectory, "run_summary.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.stepId === "compute");
+    expect(events.map((event) => [event.type, event.status ?? "", event.jobId ?? ""])).toEqual(
+      expect.arrayContaining([
+        ["step-start", "", ""],
+        ["step-status", "pending", jobId],
+        ["step-end", "completed", ""],
+      ]),
+    );
+    expect(events[0].type).toBe("step-start");
+  });
+
+  it("fails a step with its job's exit code, and runs a loop of jobs", async () => {
+    const result = await run(`name: loop
+steps:
+  each:
+    backend: slurm
+    foreach: [1, 2, 3]
+    run: 'test "$RUNYARD_ITEM" != 2 || exit 3'
+`);
+    expect(result.finalStatus).toBe("failed");
+    const steps = statusOf(result.runDirectory).steps;
+    expect(
+      steps
+        .filter((step) => step.nodeId.startsWith("each["))
+        .map((step) => [step.nodeId, step.status, step.exitCode]),
+    ).toEqual([
+      ["each[1]", "completed", 0],
+      ["each[2]", "failed", 3],
+      ["each[3]", "completed", 0],
+    ]);
+    const failed = steps.find((step) => step.nodeId === "each[2]");
+    expect(slurmJob(failed?.jobId ?? "")).toEqual({ state: "FAILED", exitCode: "3:0" });
+  });
+
+  it("cancels a running job in Slurm when the run is cancelled", async () => {
+    const abort = new AbortController();
+    const running = run(
+      `name: cancel
+steps:
+  long: { backend: slurm, run: 'echo started; sleep 300' }
+`,
+      { signal: abort.signal },
+    );
+    // Cancel once the job runs (its first line is in its capture).
+    const runs = join(scratch, "runs");
+    await expect
+      .poll(
+        () => {
+          try {
+            return execOut(runs);
+          } catch {
+            return "";
+          }
+        },
+        { timeout: 30_000 },
+      )
+      .toContain("started");
+    abort.abort();
+    const result = await running;
+    expect(result.finalStatus).toBe("cancelled");
+    const long = statusOf(result.runDirectory).steps[0];
+    expect(long?.status).toBe("cancelled");
+    await expect
+      .poll(() => slurmJob(long?.jobId ?? "").state, { timeout: 30_000 })
+      .toBe("CANCELLED");
+  });
+
+  it("shows sbatch's refusal on the step", async () => {
+    const result = await run(`name: refused
+steps:
+  nowhere: { backend: slurm, slurm: { partition: no-such-partition }, run: 'true' }
+`);
+    expect(result.finalStatus).toBe("failed");
+    expect(statusOf(result.runDirectory).steps[0]?.reason).toMatch(
+      /sbatch refused the job: .*invalid partition/i,
+    );
+  });
+
+  it("refuses a Slurm step before any step runs when sbatch is not on PATH", async () => {
+    await expect(
+      run("name: nosbatch\nsteps:\n  a: { run: 'true' }\n  b: { backend: slurm, run: 'true' }\n", {
+        env: slurmEnv({ PATH: "/nonexistent" }),
+      }),
+    ).rejects.toThrow(/step "b" runs on Slurm \(backend: slurm\), but sbatch is not on PATH here/);
+  });
+});
+
+/** The newest run's long step's stdout, while it runs. */
+function execOut(runs: string): string {
+  const newest = readdirSync(runs).sort().at(-1) ?? "";
+  return readFileSync(join(runs, newest, "000001-long.out"), "utf8");
+}
