@@ -7,6 +7,7 @@ import { cpus, hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { runGuiBench } from "./gui.js";
 import { BenchInterrupted, SAMPLE_INTERVAL_MS } from "./lib/measure.js";
 import { ensurePeers } from "./lib/peers.js";
 import { runWorkload } from "./lib/runner.js";
@@ -21,9 +22,10 @@ round-robin after a warm-up, against each workload's floor; prints tables with t
 of issue 8 and writes JSON to bench/results/. Nothing fails on a timing.
 
 Options:
-  --quick           Fewer rounds, smaller sizes, no 10,000-step run, no 1 GiB write and
-                    no package benchmarks (under 2 minutes on an idle 2-core machine)
-  --only <name>     Run one workload (repeatable): ${WORKLOADS.map((workload) => workload.name).join(", ")}, packages
+  --quick           Fewer rounds, smaller sizes, no 10,000-step run, no 1 GiB write, no
+                    package benchmarks and the GUI bench in 2 repetitions (under 2 minutes on
+                    an idle 2-core machine, plus about one for the GUI)
+  --only <name>     Run one workload (repeatable): ${WORKLOADS.map((workload) => workload.name).join(", ")}, packages, gui
   --rounds <n>      Timed rounds per workload (default 5, 3 with --quick)
   --no-install      Do not apt-get missing peers; skip them
   --no-save         Do not write bench/results/*.json
@@ -52,7 +54,7 @@ function main() {
     console.log(HELP);
     return 0;
   }
-  const names = new Set([...WORKLOADS.map((workload) => workload.name), "packages"]);
+  const names = new Set([...WORKLOADS.map((workload) => workload.name), "packages", "gui"]);
   for (const name of values.only ?? []) {
     if (!names.has(name))
       throw new Error(`--only ${name}: no such workload (${[...names].join(", ")})`);
@@ -72,6 +74,7 @@ function main() {
     install: !values["no-install"],
     save: !values["no-save"],
     packages: only ? only.has("packages") : !quick,
+    gui: only ? only.has("gui") : true,
   });
 }
 
@@ -119,7 +122,7 @@ function printWorkload(title, result, targets) {
     console.log(`  target: ${target.text} — ${target.met ? "met" : "NOT MET"}`);
 }
 
-async function runAll({ quick, chosen, rounds, install, save, packages }) {
+async function runAll({ quick, chosen, rounds, install, save, packages, gui }) {
   const machine = describeMachine();
   const startedAt = new Date();
   console.log(
@@ -193,6 +196,10 @@ async function runAll({ quick, chosen, rounds, install, save, packages }) {
   if (packages) {
     console.log("\npackage benchmarks");
     await runPackageBenches();
+  }
+  if (gui) {
+    console.log("");
+    await runGuiBench({ quick, save });
   }
   return broken ? 1 : 0;
 }

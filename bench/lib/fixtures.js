@@ -40,7 +40,7 @@ export function snakefile(count, script, { chain = false, redirect = false } = {
 }
 
 /** A run id as Runyard makes them (UUIDv7), for time `ms`: they sort by creation time. */
-function runIdAt(ms) {
+export function runIdAt(ms) {
   const hex = ms.toString(16).padStart(12, "0") + randomBytes(10).toString("hex");
   const variant = ((Number.parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
