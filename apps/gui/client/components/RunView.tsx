@@ -31,6 +31,8 @@ export function RunView({ runId, row, active, settings, onClose, onChanged }: Pr
   const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
   const [removed, setRemoved] = useState<Removed | null>(null);
   const watched = useRef<boolean | null>(null);
+  const rowState = useRef(row?.state);
+  rowState.current = row?.state;
 
   // Stream output only for the step being read; the log view polls the rest of the way.
   const outputFor = selected && model.step(selected)?.status === "running" ? selected : null;
@@ -39,13 +41,16 @@ export function RunView({ runId, row, active, settings, onClose, onChanged }: Pr
     return followLive(
       runId,
       {
-        lines: (lines) => {
-          model.apply(lines);
-          // Watched: it was still going when this tab first heard of it.
-          if (watched.current === null && model.lastSeq > 0)
-            watched.current = model.finalStatus === null;
+        lines: (lines) => model.apply(lines),
+        state: (state) => {
+          // Watched: it was still going when this tab connected. The server follows a run's
+          // socket only while it runs here; a run on another host is read from its files.
+          // (Not "no run-end in the first batch": an ended run's timeline of more than one
+          // chunk arrives in several batches, and the policy then removed runs only viewed.)
+          if (watched.current === null && state.kind === "live")
+            watched.current = state.mode === "socket" || rowState.current === "running";
+          model.setLive(state);
         },
-        state: (state) => model.setLive(state),
         nextSeq: () => model.lastSeq + 1,
       },
       { output: outputFor ? [outputFor] : false },
