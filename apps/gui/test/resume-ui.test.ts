@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runWorkflow } from "@runyard/executor";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGuiServer } from "../src/index.js";
@@ -85,6 +86,41 @@ steps:
       expect(await tab.locator('[data-testid="step-attempt"]').textContent()).toBe("2");
       // Opened after it ended: the policy leaves it, though it now succeeded.
       await page.waitForTimeout(500);
+      expect(existsSync(runDirectory)).toBe(true);
+    } finally {
+      await gui.close();
+    }
+  });
+
+  it("leaves alone an ended run it only opened, however many reads its timeline takes", async () => {
+    // 400 loop instances: a timeline of about 1,200 events, which reaches the page in several
+    // reads. The cleanup policy once took such a run for one it had watched, and removed it.
+    const runsRoot = join(scratch, "runs-long");
+    const { runId, runDirectory, finalStatus } = await runWorkflow({
+      workflowFile: join(scratch, "long.yaml"),
+      workflowSource: "name: long\nsteps:\n  each: { foreach: \"1-400\", run: 'true' }\n",
+      runsRoot,
+      maxParallel: 8,
+    });
+    expect(finalStatus).toBe("success");
+    const gui = await startGuiServer({
+      runsRoot,
+      env: { ...process.env, RUNYARD_HOME: join(scratch, "home") },
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const deletes: string[] = [];
+      page.on("request", (request) => {
+        if (request.method() === "DELETE") deletes.push(request.url());
+      });
+      await page.goto(gui.url);
+      await page.click(`#runs tbody tr[data-run-id="${runId}"]`);
+      const tab = page.locator(`.run-view[data-run-id="${runId}"]`);
+      await tab.locator('[data-step-id="each"][data-status="completed"]').waitFor();
+      await tab.locator('[data-testid="live-state"][data-live="ended"]').waitFor();
+      expect(await tab.locator('[data-step-id="each"] .items').textContent()).toBe("400/400 done");
+      expect(await tab.getAttribute("data-state")).toBe("success");
+      expect(deletes).toEqual([]);
       expect(existsSync(runDirectory)).toBe(true);
     } finally {
       await gui.close();
