@@ -2,8 +2,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createIpcClient } from "@runyard/ipc";
 import { afterAll, describe, expect, it } from "vitest";
 import { runWorkflow } from "../src/index.js";
+import { EventLog, started } from "./helpers.js";
 import { hasSlurm, slurmEnv, slurmJob } from "./slurm-cluster.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "runyard-slurm-"));
@@ -129,6 +131,53 @@ steps:
     expect(long?.status).toBe("cancelled");
     await expect
       .poll(() => slurmJob(long?.jobId ?? "").state, { timeout: 30_000 })
+      .toBe("CANCELLED");
+  });
+
+  it("sends a Slurm step's output live to an IPC client, as the job writes it", async () => {
+    const log = new EventLog();
+    const workflow = join(scratch, "live.yaml");
+    const running = runWorkflow({
+      workflowFile: workflow,
+      workflowSource: `name: live
+steps:
+  talk: { backend: slurm, run: 'for i in 1 2 3; do echo "line $i"; sleep 0.4; done' }
+`,
+      runsRoot: join(scratch, "runs"),
+      env: slurmEnv(),
+      onEvent: log.onEvent,
+    });
+    const start = await log.next(started("talk"));
+    const client = await createIpcClient(join(scratch, "runs", start.runId, "ipc.sock"), {
+      client: "test",
+    });
+    client.subscribe({ fromSeq: 1, output: ["talk"] });
+    const output: string[] = [];
+    for await (const message of client) {
+      if (message.type === "output") output.push(message.event.data);
+    }
+    const result = await running;
+    expect(result.finalStatus).toBe("success");
+    // At least the lines written after the client subscribed came live; all are in the capture.
+    expect(output.join("")).toMatch(/line 3\n$/);
+    expect(readFileSync(join(result.runDirectory, "000001-talk.out"), "utf8")).toBe(
+      "line 1\nline 2\nline 3\n",
+    );
+  });
+
+  it("cancels the job when the step's own timeout runs out", async () => {
+    const result = await run(`name: timeout
+steps:
+  slow: { backend: slurm, timeout: 2s, run: 'sleep 120' }
+`);
+    expect(result.finalStatus).toBe("failed");
+    const slow = statusOf(result.runDirectory).steps[0];
+    expect(slow).toMatchObject({
+      status: "failed",
+      reason: "timeout: the step ran longer than 2s",
+    });
+    await expect
+      .poll(() => slurmJob(slow?.jobId ?? "").state, { timeout: 30_000 })
       .toBe("CANCELLED");
   });
 
