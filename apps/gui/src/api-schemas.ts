@@ -323,8 +323,9 @@ export const LiveLineSchema = z.discriminatedUnion("type", [
   /** Something the client should show: an executor's error, a damaged timeline line. */
   z.object({ type: z.literal("problem"), code: z.string(), message: z.string() }),
   /**
-   * Last line. `finalStatus` when the run ended, null when the stream ends for another reason
-   * (`reason`: the server is closing, the timeline is damaged…): reconnect with fromSeq.
+   * Last line. `finalStatus` when the run ended (also when its timeline is damaged: `reason`
+   * says so), null when the stream ends for another reason (`reason`: the server is closing,
+   * a running run's timeline is damaged…): reconnect with fromSeq.
    */
   z.object({
     type: z.literal("end"),

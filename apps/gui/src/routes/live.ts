@@ -61,7 +61,10 @@ async function* followFiles(
       if (line.type === "event") lastSeq = line.event.seq;
       yield line;
       if (line.type === "problem") {
-        yield { type: "end", finalStatus: null, lastSeq, reason: "the run's timeline is damaged" };
+        // An ended run's damage is for good: its status ends the channel, or a client would
+        // reconnect, and read the same damage, for as long as its tab stays open.
+        const finalStatus = ended ? (view.meta.finalStatus ?? view.classification) : null;
+        yield { type: "end", finalStatus, lastSeq, reason: "the run's timeline is damaged" };
         return;
       }
     }
