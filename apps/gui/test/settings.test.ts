@@ -3,11 +3,13 @@
 // answered with the defaults and what is wrong with it.
 import {
   chmodSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -117,5 +119,24 @@ describe("/api/settings", () => {
       problems: [],
     });
     expect(statSync(file()).mode & 0o777).toBe(0o600);
+  });
+
+  it("replaces a gui.json that links elsewhere, leaving its target alone", async () => {
+    mkdirSync(home, { recursive: true });
+    const outside = join(scratch, "outside.json");
+    writeFileSync(outside, "{}");
+    symlinkSync(outside, file());
+    expect((await call("PUT", {})).status).toBe(200);
+    expect(lstatSync(file()).isFile()).toBe(true);
+    expect(readFileSync(outside, "utf8")).toBe("{}");
+  });
+
+  it("refuses to save over a gui.json that is a directory, saying so", async () => {
+    mkdirSync(file(), { recursive: true });
+    const { status, body } = await call("PUT", {});
+    expect(status).toBe(409);
+    expect(body).toMatchObject({ error: { code: "E_SETTINGS_FILE" } });
+    expect(JSON.stringify(body)).toContain(`${file()} is a directory`);
+    expect(statSync(file()).isDirectory()).toBe(true);
   });
 });

@@ -2,11 +2,12 @@
 // config.yaml and trusted.json: 0600 in a 0700 directory, replaced atomically (the store's
 // writeJsonAtomic), so a reader never sees half a file. A gui.json that cannot be used is
 // never fatal: the defaults apply, and the response says what is wrong with which file.
-import { mkdir } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { check, DIRECTORY_MODE, formatProblem, readInputFile, runyardHome } from "@runyard/schema";
 import { writeJsonAtomic } from "@runyard/store";
 import type { Hono } from "hono";
+import { ApiError } from "../api-error.js";
 import {
   DEFAULT_GUI_SETTINGS,
   type GuiSettings,
@@ -58,6 +59,12 @@ export async function writeSettings(
   const file = settingsPath(env);
   // $RUNYARD_HOME may not exist yet (runs kept elsewhere): Runyard's own, so 0700.
   await mkdir(dirname(file), { recursive: true, mode: DIRECTORY_MODE });
+  // Any other file there is replaced (a link too, never followed); a directory cannot be.
+  if ((await lstat(file).catch(() => undefined))?.isDirectory()) {
+    throw new ApiError(409, "E_SETTINGS_FILE", `cannot save the settings: ${file} is a directory`, {
+      hint: `remove that directory, then save again`,
+    });
+  }
   await writeJsonAtomic(file, settings);
   return { settings, file, problems: [] };
 }
