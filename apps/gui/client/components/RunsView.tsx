@@ -254,7 +254,7 @@ function RunRowView({
         </span>
       </td>
       <td className="workflow">
-        {run.workflowName}
+        <span className="name">{run.workflowName}</span>
         {run.otherHost ? <span className="mark other-host"> another host</span> : null}
       </td>
       <td className="id mono">{run.runId}</td>
