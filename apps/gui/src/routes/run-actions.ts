@@ -46,15 +46,18 @@ function ignoredHooks(project: ProjectConfigState): string[] {
 }
 
 /** A run whose socket cannot be reached from here is refused, with what to do instead. */
-function refuseElsewhere(view: RunView, context: ApiContext): void {
+function refuseElsewhere(view: RunView, context: ApiContext, action: "cancel" | "resume"): void {
   if (view.meta.startedOn === context.host) return;
+  const host = view.meta.startedOn;
+  const short = view.runId.slice(-8);
+  // A cancel can reach another host's executor over ssh; a resume starts one, there.
+  const instead =
+    action === "cancel" ? `runyard cancel --ssh ${short}` : `runyard resume ${short} on ${host}`;
   throw new ApiError(
     409,
     "E_RUN_ELSEWHERE",
-    `run ${view.runId} runs on ${view.meta.startedOn}; its executor answers only there`,
-    {
-      hint: `run runyard gui on ${view.meta.startedOn}, or: runyard cancel --ssh ${view.runId.slice(-8)}`,
-    },
+    `run ${view.runId} ${action === "cancel" ? "runs" : "ran"} on ${host}; its executor answers only there`,
+    { hint: `run runyard gui on ${host}, or: ${instead}` },
   );
 }
 
@@ -66,7 +69,7 @@ async function cancel(view: RunView, body: CancelBody, context: ApiContext): Pro
       `run ${view.runId} is not running: ${view.classification}`,
     );
   }
-  refuseElsewhere(view, context);
+  refuseElsewhere(view, context, "cancel");
   let client: Awaited<ReturnType<typeof connectRun>>;
   try {
     client = await connectRun(view.directory, {
@@ -147,7 +150,7 @@ export function registerRunActions(app: Hono, context: ApiContext): void {
         `run ${view.runId} is running; there is nothing to resume`,
       );
     }
-    refuseElsewhere(view, context);
+    refuseElsewhere(view, context, "resume");
     const resumed = await resumeRun({
       directory: view.directory,
       env: context.env,
