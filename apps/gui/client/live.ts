@@ -84,7 +84,10 @@ export function followLive(
         if (abort.signal.aborted) return;
         reason = error instanceof TypeError ? "the GUI server does not answer" : String(error);
       }
-      const inMs = Math.min(MAX_RETRY_MS, 500 * 2 ** Math.min(attempt, 4));
+      // Backing off, with jitter: the tabs of a restarted server do not come back in lockstep.
+      const inMs = Math.round(
+        Math.min(MAX_RETRY_MS, 500 * 2 ** Math.min(attempt, 4)) * (0.75 + Math.random() * 0.5),
+      );
       handlers.state({ kind: "retrying", reason, inMs });
       await new Promise((resolve) => setTimeout(resolve, inMs));
     }
