@@ -27,6 +27,11 @@ export interface StepExit {
   signal: NodeJS.Signals | null;
   /** Set when the step could not be started or its process could not be followed. */
   error?: string;
+  /**
+   * Set when the step was cancelled from outside Runyard (a Slurm job someone scancelled): why.
+   * The step ends cancelled, not failed.
+   */
+  cancelled?: string;
 }
 
 export interface StepHandle {

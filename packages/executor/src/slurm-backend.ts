@@ -30,7 +30,7 @@ const ENDED: Record<string, string> = {
   TIMEOUT: "the job reached its Slurm time limit (TIMEOUT)",
   OUT_OF_MEMORY: "the job ran out of memory (OUT_OF_MEMORY)",
   NODE_FAIL: "the job's node failed (NODE_FAIL)",
-  CANCELLED: "the job was cancelled in Slurm",
+  CANCELLED: "the job was cancelled in Slurm, outside Runyard",
   PREEMPTED: "the job was preempted (PREEMPTED)",
   BOOT_FAIL: "the job's node failed to boot (BOOT_FAIL)",
   DEADLINE: "the job missed its deadline (DEADLINE)",
@@ -193,6 +193,11 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
       return;
     }
     const why = ENDED[state] ?? `the job ended ${state}`;
+    if (state === "CANCELLED") {
+      // Runyard's own cancels are the step runner's to word; this one came from outside.
+      watch.finish({ exitCode: null, signal: null, cancelled: `${why} (scancel ${watch.jobId})` });
+      return;
+    }
     if (state === "FAILED" && code !== null && code !== 0) {
       watch.finish({ exitCode: code, signal: null });
       return;

@@ -347,7 +347,7 @@ export function startStep(
     const status: StepOutcome =
       failReason !== undefined
         ? "failed"
-        : cancelReason !== undefined
+        : cancelReason !== undefined || result.cancelled !== undefined
           ? "cancelled"
           : result.exitCode === 0 && !result.error
             ? "completed"
@@ -355,6 +355,7 @@ export function startStep(
     const reason =
       failReason ??
       cancelReason ??
+      result.cancelled ??
       (status === "completed" ? "exited with code 0" : describeExit(result));
     end(status, result, dropped > 0 ? `${reason}; ${dropped} bytes of output not kept` : reason);
     return status;

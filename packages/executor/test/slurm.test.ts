@@ -1,4 +1,5 @@
 // Steps as real Slurm jobs, against the project's test cluster (tooling/slurm).
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,6 +180,45 @@ steps:
     await expect
       .poll(() => slurmJob(slow?.jobId ?? "").state, { timeout: 30_000 })
       .toBe("CANCELLED");
+  });
+
+  it("ends a step cancelled when its job is scancelled outside Runyard", async () => {
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: join(scratch, "outside.yaml"),
+      workflowSource:
+        "name: outside\nsteps:\n  long: { backend: slurm, run: 'sleep 300' }\n  after: { needs: long, run: 'true' }\n",
+      runsRoot: join(scratch, "runs"),
+      env: slurmEnv(),
+      onEvent: log.onEvent,
+    });
+    const queued = await log.next(
+      (event) =>
+        event.type === "step-status" && event.stepId === "long" && event.jobId !== undefined,
+    );
+    const jobId = queued.type === "step-status" ? (queued.jobId ?? "") : "";
+    execFileSync("scancel", [jobId], { env: slurmEnv() });
+    const result = await running;
+    expect(result.finalStatus).toBe("cancelled");
+    const [long, after] = statusOf(result.runDirectory).steps;
+    expect(long).toMatchObject({
+      status: "cancelled",
+      reason: `the job was cancelled in Slurm, outside Runyard (scancel ${jobId})`,
+    });
+    expect(after?.status).toBe("skipped");
+  });
+
+  // Slurm's smallest limit is a minute, and it fires up to a minute late: this test is slow.
+  it("fails a step whose job reaches its Slurm time limit", { timeout: 240_000 }, async () => {
+    const result = await run(`name: limit
+steps:
+  slow: { backend: slurm, slurm: { time: "00:01:00" }, run: 'sleep 600' }
+`);
+    expect(result.finalStatus).toBe("failed");
+    const slow = statusOf(result.runDirectory).steps[0];
+    expect(slow?.status).toBe("failed");
+    expect(slow?.reason).toMatch(/the job reached its Slurm time limit \(TIMEOUT\)/);
+    expect(slurmJob(slow?.jobId ?? "").state).toBe("TIMEOUT");
   });
 
   it("shows sbatch's refusal on the step", async () => {
