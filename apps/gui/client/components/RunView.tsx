@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { z } from "zod";
 import type { RemoveResponseSchema, RunDetail, RunRow } from "../../src/api-schemas.js";
-import { api, describeError, formatBytes, runPath } from "../api.js";
+import { ApiFailure, api, describeError, formatBytes, runPath } from "../api.js";
 import { followLive } from "../live.js";
 import { nodeViews, RunModel } from "../run-model.js";
 import type { GuiSettings } from "../settings.js";
@@ -20,6 +20,23 @@ interface Props {
   settings: GuiSettings;
   onClose(): void;
   onChanged(): void;
+}
+
+/**
+ * Removes a run that has just ended. Its executor records the end before it exits, and the
+ * server will not remove a run whose executor is still alive (E_RUN_RUNNING): wait for the
+ * exit, a few seconds at most.
+ */
+async function removeOnceExited(runId: string): Promise<Removed> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await api<Removed>(runPath(runId), { method: "DELETE" });
+    } catch (error) {
+      if (!(error instanceof ApiFailure && error.code === "E_RUN_RUNNING") || attempt >= 40)
+        throw error;
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 250));
+    }
+  }
 }
 
 export function RunView({ runId, row, active, settings, onClose, onChanged }: Props) {
@@ -79,7 +96,7 @@ export function RunView({ runId, row, active, settings, onClose, onChanged }: Pr
       (finalStatus === "cancelled" && settings.cleanup.removeCancelled);
     if (!remove) return;
     watched.current = false;
-    void api<Removed>(runPath(runId), { method: "DELETE" })
+    void removeOnceExited(runId)
       .then((result) => {
         setRemoved(result);
         setNotice({
