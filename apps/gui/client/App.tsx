@@ -42,6 +42,7 @@ export function App() {
   const [settingsFile, setSettingsFile] = useState<string | null>(null);
   const [theme, nextTheme] = useTheme();
   const askedAtStart = useRef(false);
+  const names = useRef(new Map<string, string>());
 
   const refresh = useCallback(async () => {
     try {
@@ -123,11 +124,13 @@ export function App() {
   }, [tabs]);
 
   const rows = new Map((runs?.runs ?? []).map((run) => [run.runId, run]));
+  // A tab keeps its run's name once the run has left the list (removed by the cleanup policy).
+  for (const [runId, run] of rows) names.current.set(runId, run.workflowName);
   const tabList: { id: Tab; label: string; state?: string | undefined }[] = [
     { id: "runs", label: "Runs" },
     ...tabs.map((runId) => ({
       id: runId,
-      label: rows.get(runId)?.workflowName ?? runId.slice(0, 8),
+      label: names.current.get(runId) ?? runId.slice(0, 8),
       state: rows.get(runId)?.state,
     })),
     { id: "open", label: "Open workflow" },
