@@ -151,6 +151,7 @@ export function App() {
               tabIndex={active === tab.id ? 0 : -1}
               className={`tab${active === tab.id ? " active" : ""}`}
               data-tab={tab.id}
+              title={tab.label}
               onClick={() => setActive(tab.id)}
               onKeyDown={(event) => {
                 const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
@@ -163,7 +164,7 @@ export function App() {
               }}
             >
               {tab.state ? <span className={`dot ${tab.state}`} /> : null}
-              {tab.label}
+              <span className="tab-label">{tab.label}</span>
             </button>
           ))}
         </div>
