@@ -73,6 +73,14 @@ export async function openGui(page: Page, gui: GuiServer): Promise<void> {
   await page.waitForSelector("body[data-loaded=true]");
 }
 
+/** Types a workflow's path in the Open workflow tab, presses Enter and waits for the check. */
+export async function inspectWorkflow(page: Page, workflowFile: string): Promise<void> {
+  await page.click("button[data-tab=open]");
+  await page.fill("#workflow-path", workflowFile);
+  await page.press("#workflow-path", "Enter");
+  await page.waitForSelector(".open-workflow [data-testid=validation]");
+}
+
 export function runView(runId: string): string {
   return `.run-view[data-run-id="${runId}"]`;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { hasChromium } from "../browser.js";
 import {
   gateScript,
+  inspectWorkflow,
   node,
   openGate,
   openGui,
@@ -77,10 +78,7 @@ describe.skipIf(!hasChromium)("opening a workflow", () => {
     const gui = await e2e.startGui(scratch);
     const page = await e2e.newPage();
     await openGui(page, gui);
-    await page.click("button[data-tab=open]");
-    await page.fill("#workflow-path", workflow);
-    await page.press("#workflow-path", "Enter");
-    await page.waitForSelector("ul.problems li[data-line]");
+    await inspectWorkflow(page, workflow);
     const problems = await page.$$eval("ul.problems li", (items) =>
       items.map((item) => [item.getAttribute("data-line"), item.textContent]),
     );
