@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)("keyboard and layout", () => {
       const widths: Record<string, number> = {};
       const measure = async (screen: string) => {
         widths[screen] = await scrollWidth(page);
-        if (colorScheme === "dark") await screenshot(page, `dark-${screen}`);
+        await screenshot(page, `${colorScheme}-${screen}`);
       };
 
       await page.waitForSelector("dialog.reconnect[open]");
