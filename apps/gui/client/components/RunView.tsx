@@ -25,15 +25,20 @@ interface Props {
 /**
  * Removes a run that has just ended. Its executor records the end before it exits, and the
  * server will not remove a run whose executor is still alive (E_RUN_RUNNING): wait for the
- * exit, a few seconds at most.
+ * exit, a few seconds at most. Null when the run is gone already: another page watching it
+ * applied the same policy first.
  */
-async function removeOnceExited(runId: string): Promise<Removed> {
+async function removeOnceExited(runId: string): Promise<Removed | null> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await api<Removed>(runPath(runId), { method: "DELETE" });
     } catch (error) {
-      if (!(error instanceof ApiFailure && error.code === "E_RUN_RUNNING") || attempt >= 40)
-        throw error;
+      const code = error instanceof ApiFailure ? error.code : "";
+      if (code === "E_RUN_NOT_FOUND") return null;
+      // E_RUN_RUNNING: the executor has not exited yet. The others: another page is removing
+      // the run this moment, and the files the server reads first are gone.
+      const wait = ["E_RUN_RUNNING", "E_RUN_STATE_UNKNOWN", "E_RUN_FILE_MISSING", "E_RUN_META"];
+      if (!wait.includes(code) || attempt >= 40) throw error;
       await new Promise((resolvePromise) => setTimeout(resolvePromise, 250));
     }
   }
@@ -98,9 +103,9 @@ export function RunView({ runId, row, active, settings, onClose, onChanged }: Pr
     watched.current = false;
     void removeOnceExited(runId)
       .then((result) => {
-        setRemoved(result);
+        setRemoved(result ?? { runId, state: finalStatus, workflowName: null, bytes: 0 });
         setNotice({
-          text: `The run ended ${finalStatus} and was removed under the cleanup policy, freeing ${formatBytes(result.bytes)}. What it showed stays here until you close the tab.`,
+          text: `The run ended ${finalStatus} and was removed under the cleanup policy${result ? `, freeing ${formatBytes(result.bytes)}` : " (by another page that watched it)"}. What it showed stays here until you close the tab.`,
         });
         onChanged();
       })
