@@ -59,7 +59,6 @@ describe.skipIf(!hasChromium)("reconnecting", () => {
     const again = await e2e.startGui(scratch, { port: gui.port, token: gui.token });
     await page.waitForSelector(`${live}[data-live=live]`);
     expect(await page.getAttribute(node(run.runId, "wait"), "data-status")).toBe("running");
-    await page.context().close();
 
     // A new page (a new browser tab: no token kept) on the new server.
     const fresh = await e2e.newPage();
@@ -81,7 +80,15 @@ describe.skipIf(!hasChromium)("reconnecting", () => {
     expect(await fresh.getAttribute(`#tab-${run.runId}`, "aria-selected")).toBe("true");
     await fresh.waitForSelector(node(run.runId, "wait", "running"));
     openGate(gate);
-    await fresh.waitForSelector(node(run.runId, "next", "completed"));
+    // Both pages watched the run to its end: one removes it under the cleanup policy, and
+    // neither reports an error.
+    for (const watcher of [page, fresh]) {
+      await watcher.waitForSelector(node(run.runId, "next", "completed"));
+      await watcher.waitForSelector(
+        `${runView(run.runId)} [data-testid=run-state]:text-is("removed")`,
+      );
+      expect(await watcher.textContent(`${runView(run.runId)} [role=status]`)).toMatch(/removed/);
+    }
   });
 
   it("marks a crashed run and one of another host; the link icon reopens the dialog", async () => {
