@@ -1,7 +1,7 @@
 // The live channel on real runs: relayed from ipc.sock with output, resumed from a seq after a
 // reconnect, read from the files for a run of another host or one that ended; closing it or
 // the server stops no run.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchRun, runWorkflow } from "@runyard/executor";
@@ -212,7 +212,15 @@ describe("GET /api/runs/:id/live", () => {
 
   it("a browser that leaves lets go of the executor's socket", async () => {
     const run = await launchGated("leave");
-    const descriptors = () => readdirSync(`/proc/${run.pid}/fd`).length;
+    // The executor's sockets only: its files (status.json, the heartbeat) come and go.
+    const descriptors = () =>
+      readdirSync(`/proc/${run.pid}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${run.pid}/fd/${fd}`).startsWith("socket:");
+        } catch {
+          return false;
+        }
+      }).length;
     const open = async (signal?: AbortSignal) => {
       const lines = liveLines(await live(gui, run.runId, "", signal));
       await readUntil(lines, (line) => line.type === "welcome");
