@@ -14,6 +14,7 @@ import { runWorkload } from "./lib/runner.js";
 import { formatMiB, formatRatio, formatTime, renderTable } from "./lib/stats.js";
 import { WORKLOADS } from "./lib/workloads.js";
 import { runPackageBenches } from "./package-benches.js";
+import { runSlurmBench } from "./slurm.js";
 
 const HELP = `Usage: pnpm bench [options]    (or: node bench/run-all.js [options])
 
@@ -23,9 +24,10 @@ of issue 8 and writes JSON to bench/results/. Nothing fails on a timing.
 
 Options:
   --quick           Fewer rounds, smaller sizes, no 10,000-step run, no 1 GiB write, no
-                    package benchmarks and the GUI bench in 2 repetitions (under 2 minutes on
-                    an idle 2-core machine, plus about one for the GUI)
-  --only <name>     Run one workload (repeatable): ${WORKLOADS.map((workload) => workload.name).join(", ")}, packages, gui
+                    package benchmarks, the GUI bench in 2 repetitions and the Slurm bench
+                    with 20 jobs (under 2 minutes on an idle 2-core machine, plus about one
+                    each for the GUI and Slurm)
+  --only <name>     Run one workload (repeatable): ${WORKLOADS.map((workload) => workload.name).join(", ")}, packages, gui, slurm
   --rounds <n>      Timed rounds per workload (default 5, 3 with --quick)
   --no-install      Do not apt-get missing peers; skip them
   --no-save         Do not write bench/results/*.json
@@ -54,7 +56,12 @@ function main() {
     console.log(HELP);
     return 0;
   }
-  const names = new Set([...WORKLOADS.map((workload) => workload.name), "packages", "gui"]);
+  const names = new Set([
+    ...WORKLOADS.map((workload) => workload.name),
+    "packages",
+    "gui",
+    "slurm",
+  ]);
   for (const name of values.only ?? []) {
     if (!names.has(name))
       throw new Error(`--only ${name}: no such workload (${[...names].join(", ")})`);
@@ -75,6 +82,7 @@ function main() {
     save: !values["no-save"],
     packages: only ? only.has("packages") : !quick,
     gui: only ? only.has("gui") : true,
+    slurm: only ? only.has("slurm") : true,
   });
 }
 
@@ -122,7 +130,7 @@ function printWorkload(title, result, targets) {
     console.log(`  target: ${target.text} — ${target.met ? "met" : "NOT MET"}`);
 }
 
-async function runAll({ quick, chosen, rounds, install, save, packages, gui }) {
+async function runAll({ quick, chosen, rounds, install, save, packages, gui, slurm }) {
   const machine = describeMachine();
   const startedAt = new Date();
   console.log(
@@ -200,6 +208,10 @@ async function runAll({ quick, chosen, rounds, install, save, packages, gui }) {
   if (gui) {
     console.log("");
     await runGuiBench({ quick, save });
+  }
+  if (slurm) {
+    console.log("");
+    await runSlurmBench({ quick, save });
   }
   return broken ? 1 : 0;
 }
