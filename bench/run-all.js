@@ -26,7 +26,7 @@ Options:
   --quick           Fewer rounds, smaller sizes, no 10,000-step run, no 1 GiB write, no
                     package benchmarks, the GUI bench in 2 repetitions and the Slurm bench
                     with 20 jobs (under 2 minutes on an idle 2-core machine, plus about one
-                    each for the GUI and Slurm)
+                    for the GUI and one and a half for Slurm)
   --only <name>     Run one workload (repeatable): ${WORKLOADS.map((workload) => workload.name).join(", ")}, packages, gui, slurm
   --rounds <n>      Timed rounds per workload (default 5, 3 with --quick)
   --no-install      Do not apt-get missing peers; skip them
