@@ -3,7 +3,8 @@
 import type { ResolvedWorkflow } from "@runyard/schema";
 import type { Backend } from "./backend.js";
 import type { LocalBackendOptions } from "./local-backend.js";
-import { createSlurmBackend, slurmProblem } from "./slurm-backend.js";
+import { createSlurmBackend } from "./slurm-backend.js";
+import { slurmProblem } from "./slurm-job.js";
 import { createStepBackend } from "./spawner-backend.js";
 
 export function defaultBackends(

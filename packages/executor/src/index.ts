@@ -49,13 +49,13 @@ export {
 } from "./resume.js";
 export { DEFAULT_BACKEND_NAMES, type RunResult, type RunWorkflowOptions } from "./run-options.js";
 export { runWorkflow } from "./run-workflow.js";
+export { createSlurmBackend, SLURM_POLL_MS } from "./slurm-backend.js";
 export {
-  createSlurmBackend,
   findSlurmCommand,
   missingSlurmCommand,
-  SLURM_POLL_MS,
+  SLURM_COMMANDS,
   slurmProblem,
-} from "./slurm-backend.js";
+} from "./slurm-job.js";
 export {
   createSpawnerBackend,
   createStepBackend,

@@ -10,11 +10,11 @@
 // looked up with `scontrol show job`, then `sacct -c`; its exit code comes from its exit file
 // first, the most reliable source (Slurm 22.05 without slurmdbd records 0:0 for cancelled jobs).
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, delimiter, dirname, join } from "node:path";
-import type { ResolvedStep, SlurmOptions } from "@runyard/schema";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { ResolvedStep } from "@runyard/schema";
 import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
-import { SlurmUnavailableError } from "./errors.js";
+import { findSlurmCommand, jobScript, sbatchOptions } from "./slurm-job.js";
 
 /** How often the run's jobs are polled, by default. */
 export const SLURM_POLL_MS = 5000;
@@ -56,85 +56,12 @@ export interface SlurmBackendOptions {
   pollMs?: number;
 }
 
-/** The Slurm commands the backend runs. */
-export const SLURM_COMMANDS = ["sbatch", "squeue", "scontrol", "sacct", "scancel"] as const;
-
-/**
- * Where a Slurm command is: in $RUNYARD_SLURM_BIN when it is set (a site whose Slurm is not on
- * PATH), else the first on PATH; undefined when there is none.
- */
-export function findSlurmCommand(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const directories = env.RUNYARD_SLURM_BIN
-    ? [env.RUNYARD_SLURM_BIN]
-    : (env.PATH ?? "").split(delimiter);
-  for (const directory of directories) {
-    if (directory && existsSync(join(directory, name))) return join(directory, name);
-  }
-  return undefined;
-}
-
-/** The first Slurm command a run needs that is not here; undefined when Slurm is. */
-export function missingSlurmCommand(env: NodeJS.ProcessEnv): string | undefined {
-  return ["sbatch", "squeue", "scancel"].find(
-    (command) => findSlurmCommand(command, env) === undefined,
-  );
-}
-
-/** Why a workflow's Slurm steps cannot run here (naming the first of them). */
-export function slurmProblem(
-  workflow: { steps: readonly { id: string; backend: string }[] },
-  env: NodeJS.ProcessEnv,
-): SlurmUnavailableError | undefined {
-  const onSlurm = workflow.steps.find((step) => step.backend === "slurm");
-  const missing = onSlurm === undefined ? undefined : missingSlurmCommand(env);
-  return onSlurm === undefined || missing === undefined
-    ? undefined
-    : new SlurmUnavailableError(onSlurm.id, missing);
-}
-
 interface Watch {
   jobId: string;
   exitFile: string;
   lastState?: string;
   listeners: ((status: SlurmStatus) => void)[];
   finish(exit: StepExit): void;
-}
-
-/** sbatch's arguments for a step's `slurm:` options, in the order a user would write them. */
-export function sbatchOptions(slurm: SlurmOptions | undefined): string[] {
-  if (slurm === undefined) return [];
-  const args: string[] = [];
-  const add = (flag: string, value: string | number | undefined) => {
-    if (value !== undefined) args.push(`--${flag}=${value}`);
-  };
-  add("partition", slurm.partition);
-  add("account", slurm.account);
-  add("qos", slurm.qos);
-  add("time", slurm.time);
-  add("nodes", slurm.nodes);
-  add("ntasks", slurm.ntasks);
-  add("cpus-per-task", slurm.cpusPerTask);
-  add("mem", slurm.mem);
-  add("gpus", slurm.gpus);
-  add("constraint", slurm.constraint);
-  return [...args, ...(slurm.extraArgs ?? [])];
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The job script: the step as a local step runs, then its exit code into its exit file. */
-export function jobScript(step: ResolvedStep, exitFile: string): string {
-  return [
-    "#!/bin/bash",
-    `# Runyard job script: step ${step.id.replaceAll("\n", " ")}`,
-    `bash -c ${shellQuote(step.run)}`,
-    "code=$?",
-    `printf '%s\\n' "$code" > ${shellQuote(`${exitFile}.tmp`)} && mv -f ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
-    'exit "$code"',
-    "",
-  ].join("\n");
 }
 
 interface CommandResult {

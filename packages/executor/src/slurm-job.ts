@@ -1,0 +1,80 @@
+// What a Slurm step needs besides watching its job: where Slurm's commands are (and, when
+// they are not, the refusal that names the step), and the job itself — its sbatch options and
+// the job script that runs the step and writes its exit code.
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import type { ResolvedStep, SlurmOptions } from "@runyard/schema";
+import { SlurmUnavailableError } from "./errors.js";
+
+/** The Slurm commands the backend runs. */
+export const SLURM_COMMANDS = ["sbatch", "squeue", "scontrol", "sacct", "scancel"] as const;
+/** Those a run cannot do without (scontrol and sacct only look up jobs that left the queue). */
+const REQUIRED = ["sbatch", "squeue", "scancel"] as const;
+
+/**
+ * Where a Slurm command is: in $RUNYARD_SLURM_BIN when it is set (a site whose Slurm is not on
+ * PATH), else the first on PATH; undefined when there is none.
+ */
+export function findSlurmCommand(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const directories = env.RUNYARD_SLURM_BIN
+    ? [env.RUNYARD_SLURM_BIN]
+    : (env.PATH ?? "").split(delimiter);
+  for (const directory of directories) {
+    if (directory && existsSync(join(directory, name))) return join(directory, name);
+  }
+  return undefined;
+}
+
+/** The first Slurm command a run needs that is not here; undefined when Slurm is. */
+export function missingSlurmCommand(env: NodeJS.ProcessEnv): string | undefined {
+  return REQUIRED.find((command) => findSlurmCommand(command, env) === undefined);
+}
+
+/** Why a workflow's Slurm steps cannot run here (naming the first of them). */
+export function slurmProblem(
+  workflow: { steps: readonly { id: string; backend: string }[] },
+  env: NodeJS.ProcessEnv,
+): SlurmUnavailableError | undefined {
+  const onSlurm = workflow.steps.find((step) => step.backend === "slurm");
+  const missing = onSlurm === undefined ? undefined : missingSlurmCommand(env);
+  return onSlurm === undefined || missing === undefined
+    ? undefined
+    : new SlurmUnavailableError(onSlurm.id, missing);
+}
+
+/** sbatch's arguments for a step's `slurm:` options, in the order a user would write them. */
+export function sbatchOptions(slurm: SlurmOptions | undefined): string[] {
+  if (slurm === undefined) return [];
+  const args: string[] = [];
+  const add = (flag: string, value: string | number | undefined) => {
+    if (value !== undefined) args.push(`--${flag}=${value}`);
+  };
+  add("partition", slurm.partition);
+  add("account", slurm.account);
+  add("qos", slurm.qos);
+  add("time", slurm.time);
+  add("nodes", slurm.nodes);
+  add("ntasks", slurm.ntasks);
+  add("cpus-per-task", slurm.cpusPerTask);
+  add("mem", slurm.mem);
+  add("gpus", slurm.gpus);
+  add("constraint", slurm.constraint);
+  return [...args, ...(slurm.extraArgs ?? [])];
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The job script: the step as a local step runs, then its exit code into its exit file. */
+export function jobScript(step: ResolvedStep, exitFile: string): string {
+  return [
+    "#!/bin/bash",
+    `# Runyard job script: step ${step.id.replaceAll("\n", " ")}`,
+    `bash -c ${shellQuote(step.run)}`,
+    "code=$?",
+    `printf '%s\\n' "$code" > ${shellQuote(`${exitFile}.tmp`)} && mv -f ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
+    'exit "$code"',
+    "",
+  ].join("\n");
+}
