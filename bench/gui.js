@@ -6,7 +6,7 @@
 // (what the page shows: same rows, 9,800 fewer directories). Runs by `run-all.js` (`--only
 // gui`; a smaller variant with --quick) or alone: `node bench/gui.js [--quick] [--no-save]`.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, hostname, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -27,6 +27,7 @@ import {
   timeDagRender,
   timeRunsPage,
 } from "./lib/gui-page.js";
+import { describeMachine, loadAverage } from "./lib/machine.js";
 import { roundOrder } from "./lib/stats.js";
 
 const CLI = fileURLToPath(new URL("../apps/cli/dist/bundle/runyard.js", import.meta.url));
@@ -175,13 +176,8 @@ export async function runGuiBench({ quick = false, save = true } = {}) {
   }
   const reps = quick ? 2 : 7;
   const started = new Date();
-  const machine = {
-    host: hostname(),
-    cpus: cpus().length,
-    node: process.version,
-    nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS),
-    loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
-  };
+  const machine = describeMachine();
+
   console.log(
     `gui: Chromium (headless) against runyard gui, ${reps} interleaved repetitions after a warm-up, a fresh page each; ${machine.cpus} CPUs, node ${machine.node}` +
       `${machine.nodeExtraCaCerts ? ", NODE_EXTRA_CA_CERTS set (every Node start — the server, each runyard run — pays ~60 ms for it; no timed interval holds a Node start)" : ""}; load average ${machine.loadAverageAtStart.join(" ")}`,
@@ -344,7 +340,7 @@ export async function runGuiBench({ quick = false, save = true } = {}) {
     await browser.close();
     rmSync(scratch, { recursive: true, force: true });
   }
-  report.machine.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
+  report.machine.loadAverageAtEnd = loadAverage();
   printReport(report);
   if (save) {
     mkdirSync(RESULTS, { recursive: true });

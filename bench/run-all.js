@@ -3,11 +3,12 @@
 // the peers from Debian on the workloads of issue 8 (docs/performance.md), then, in a full
 // run, the package benchmarks. Exits 0 whatever the timings; 1 only when the bench broke.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, hostname, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runGuiBench } from "./gui.js";
+import { describeMachine, loadAverage } from "./lib/machine.js";
 import { BenchInterrupted, SAMPLE_INTERVAL_MS } from "./lib/measure.js";
 import { ensurePeers } from "./lib/peers.js";
 import { runWorkload } from "./lib/runner.js";
@@ -84,18 +85,6 @@ function main() {
     gui: only ? only.has("gui") : true,
     slurm: only ? only.has("slurm") : true,
   });
-}
-
-function describeMachine() {
-  const cpu = cpus();
-  return {
-    host: hostname(),
-    cpus: cpu.length,
-    cpuModel: cpu[0]?.model ?? "unknown",
-    node: process.version,
-    nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS),
-    loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
-  };
 }
 
 function printWorkload(title, result, targets) {
@@ -194,7 +183,7 @@ async function runAll({ quick, chosen, rounds, install, save, packages, gui, slu
       quick,
       rounds,
       sampleIntervalMs: SAMPLE_INTERVAL_MS,
-      machine: { ...machine, loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))) },
+      machine: { ...machine, loadAverageAtEnd: loadAverage() },
       peers,
       workloads,
     };

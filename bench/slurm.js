@@ -6,11 +6,12 @@
 // count. Runs by `run-all.js` (`--only slurm`; a smaller variant with --quick) or alone:
 // `node bench/slurm.js [--quick] [--no-save] [--rounds N]`.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, hostname, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { describeMachine, loadAverage } from "./lib/machine.js";
 import {
   BASELINE_SCRIPT,
   cancelLeftovers,
@@ -207,13 +208,8 @@ export async function runSlurmBench({ quick = false, save = true, rounds } = {})
   const repetitions = rounds ?? (quick ? 1 : 3);
   const windowMs = quick ? 30_000 : 60_000;
   const started = new Date();
-  const machine = {
-    host: hostname(),
-    cpus: cpus().length,
-    node: process.version,
-    nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS),
-    loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
-  };
+  const machine = describeMachine();
+
   console.log(
     `slurm: ${count} Slurm steps of \`true\` through the CLI bundle (runyard run -q -j ${count}: the CLI and the detached executor, two Node starts) against a bash loop (sbatch --parsable --wrap true, then squeue until none is left), ${repetitions} interleaved round(s) per poll interval; ${machine.cpus} CPUs, node ${machine.node}` +
       `${machine.nodeExtraCaCerts ? ", NODE_EXTRA_CA_CERTS set (each of Runyard's two Node starts pays ~60 ms for it)" : ""}; load average ${machine.loadAverageAtStart.join(" ")}; SLURM_CONF=${env.SLURM_CONF}`,
@@ -276,7 +272,7 @@ export async function runSlurmBench({ quick = false, save = true, rounds } = {})
     process.off("SIGTERM", interrupted);
     cleanUp();
   }
-  report.machine.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
+  report.machine.loadAverageAtEnd = loadAverage();
   const met = printReport(report);
   if (save) {
     mkdirSync(RESULTS, { recursive: true });

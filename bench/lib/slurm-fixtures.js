@@ -5,8 +5,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { SLURM_COMMANDS } from "@runyard/executor";
 
-export const SLURM_COMMANDS = ["sbatch", "squeue", "scontrol", "sacct", "scancel"];
+export { SLURM_COMMANDS };
+
 const TEST_CLUSTER_CONF = "/tmp/runyard-slurm/slurm.conf";
 
 /** The environment the bench's Slurm commands run with: SLURM_CONF of the test cluster if unset. */
