@@ -33,6 +33,8 @@ interface Window {
 export function LogView({ model, stepId, stream, attempt, running }: Props) {
   const pre = useRef<HTMLPreElement>(null);
   const win = useRef<Window>({ start: 0, end: 0, size: 0, seq: null });
+  /** Characters in the <pre>. */
+  const shown = useRef(0);
   const decoder = useRef(new TextDecoder());
   const [info, setInfo] = useState<Window & { loaded: boolean }>({
     start: 0,
@@ -53,11 +55,16 @@ export function LogView({ model, stepId, stream, attempt, running }: Props) {
     const element = pre.current;
     if (!element || text === "") return;
     element.append(document.createTextNode(text));
-    // Keep the page light: drop whole text nodes from the top once it holds too much.
-    let total = element.textContent?.length ?? 0;
-    while (total > KEEP_CHARS && element.firstChild && element.firstChild !== element.lastChild) {
+    // Keep the page light: drop whole text nodes from the top once it holds too much. The
+    // count is kept, not read: textContent would join megabytes on every append.
+    shown.current += text.length;
+    while (
+      shown.current > KEEP_CHARS &&
+      element.firstChild &&
+      element.firstChild !== element.lastChild
+    ) {
       const dropped = element.firstChild.textContent ?? "";
-      total -= dropped.length;
+      shown.current -= dropped.length;
       win.current.start += new TextEncoder().encode(dropped).length;
       element.firstChild.remove();
     }
@@ -102,6 +109,7 @@ export function LogView({ model, stepId, stream, attempt, running }: Props) {
     const element = pre.current;
     if (!element) return;
     element.replaceChildren();
+    shown.current = 0;
     win.current = { start: 0, end: 0, size: 0, seq: null };
     decoder.current = new TextDecoder();
     setInfo({ start: 0, end: 0, size: 0, seq: null, loaded: false });
@@ -187,6 +195,7 @@ export function LogView({ model, stepId, stream, attempt, running }: Props) {
       }
       const height = element.scrollHeight;
       element.prepend(document.createTextNode(text));
+      shown.current += text.length;
       element.scrollTop += element.scrollHeight - height;
       win.current.start = start;
       setFollow(false);
