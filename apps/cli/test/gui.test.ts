@@ -24,6 +24,13 @@ describe("runyard gui", () => {
       response.resume();
       await once(response, "end");
       expect(response.statusCode).toBe(200);
+      // The page is the built browser client the bundle carries (dist/gui-client/).
+      const page = await fetch(new URL("/", url));
+      const html = await page.text();
+      expect(html).toContain('<div id="app">');
+      expect(html).not.toContain("not built");
+      const script = /src="\.(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? "";
+      expect((await fetch(new URL(script, url))).status).toBe(200);
       const started = Date.now();
       child.kill("SIGINT");
       const result = await done;
