@@ -71,6 +71,23 @@ export interface Backend {
   /** Starts the step; a throw means it could not be started (recorded as the step failing). */
   start(step: ResolvedStep, captures: CaptureTarget, env: NodeJS.ProcessEnv): StepHandle;
   /**
+   * Watches again an attempt this backend started for an executor that is gone — a Slurm job
+   * that outlived it (runyard resume): the handle `start` would give, without starting
+   * anything. A job that has ended meanwhile is read for how it ended. Absent: the backend's
+   * steps do not outlive their executor.
+   */
+  adopt?(step: ResolvedStep, jobId: string, captures: CaptureTarget): StepHandle;
+  /**
+   * A resume found what an executor that is gone left: cancels the jobs `jobIds` and any other
+   * job of run `runId` the backend knows by its name, but those in `keep` (adopted). Resolves
+   * with the ids it cancelled; never rejects.
+   */
+  cancelLeftovers?(
+    runId: string,
+    jobIds: readonly string[],
+    keep: ReadonlySet<string>,
+  ): Promise<string[]>;
+  /**
    * The run will start steps soon: start what the backend needs for them (the step spawner),
    * so that its start-up overlaps the run's own instead of delaying the first step.
    */

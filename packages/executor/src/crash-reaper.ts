@@ -13,7 +13,9 @@
 //   step the executor had just forked when it died — before its step-start reached the
 //   timeline — and processes that left the step's session (setsid) while it ran.
 // Processes of steps that ended (a step-end with that capture number) are left alone, as an
-// orderly run leaves them: a step may start a server on purpose.
+// orderly run leaves them: a step may start a server on purpose. So are the processes of Slurm
+// steps (RUNYARD_BACKEND=slurm in their environment), which a single-node cluster runs on this
+// very host: a Slurm job outlives its executor on purpose, and `runyard resume` adopts it.
 //
 // It runs in a fresh process while the machine may be busy (that is often why the executor
 // died), and must be done within 2 s: so it imports nothing but node: modules and this
@@ -32,6 +34,7 @@ import { readTimeline, type Timeline } from "./reaper-timeline.js";
 export const REAPER_NAMES = {
   runId: "RUNYARD_RUN_ID",
   stepSeq: "RUNYARD_STEP_SEQ",
+  backend: "RUNYARD_BACKEND",
   summary: "run_summary.jsonl",
   meta: "meta.json",
 } as const;
@@ -56,7 +59,9 @@ function sameUser(pid: number): boolean {
  * RUNYARD_RUN_ID and RUNYARD_STEP_SEQ from a process's initial environment, if it has them and
  * is this user's: another user's process is none of this run's, whatever its environment says.
  */
-function stepMarker(pid: number): { runId: string; captureSeq: number } | undefined {
+function stepMarker(
+  pid: number,
+): { runId: string; captureSeq: number; slurm: boolean } | undefined {
   let text: string;
   try {
     // environ holds what the process was started with: what a step's processes inherit.
@@ -66,15 +71,17 @@ function stepMarker(pid: number): { runId: string; captureSeq: number } | undefi
   }
   let runId: string | undefined;
   let captureSeq: number | undefined;
+  let slurm = false;
   for (const entry of text.split("\0")) {
     if (entry.startsWith(`${REAPER_NAMES.runId}=`))
       runId = entry.slice(REAPER_NAMES.runId.length + 1);
     else if (entry.startsWith(`${REAPER_NAMES.stepSeq}=`))
       captureSeq = Number(entry.slice(REAPER_NAMES.stepSeq.length + 1));
+    else if (entry === `${REAPER_NAMES.backend}=slurm`) slurm = true;
   }
   if (runId === undefined || captureSeq === undefined || !Number.isSafeInteger(captureSeq))
     return undefined;
-  return sameUser(pid) ? { runId, captureSeq } : undefined;
+  return sameUser(pid) ? { runId, captureSeq, slurm } : undefined;
 }
 
 /**
@@ -131,7 +138,8 @@ function scan(timeline: Timeline, runId: string, exclude: ReadonlySet<number>): 
       continue;
     }
     const marker = stepMarker(entry.pid);
-    if (marker?.runId === runId && !timeline.ended.has(marker.captureSeq))
+    // A Slurm job's processes are Slurm's to stop (scancel), and the job goes on: see above.
+    if (marker?.runId === runId && !marker.slurm && !timeline.ended.has(marker.captureSeq))
       strays.push({ ...entry, stepId: timeline.started.get(marker.captureSeq) });
   }
   return strays;

@@ -52,8 +52,10 @@ export { runWorkflow } from "./run-workflow.js";
 export { createSlurmBackend, SLURM_POLL_MS } from "./slurm-backend.js";
 export {
   findSlurmCommand,
+  LIVE_JOB_STATES,
   missingSlurmCommand,
   SLURM_COMMANDS,
+  slurmJobStates,
   slurmProblem,
 } from "./slurm-job.js";
 export {

@@ -12,6 +12,16 @@ import type { RunStatus, StepState } from "@runyard/schema";
 import { applyEvent, createInitialStatus, type StatusStep, streamSummary } from "@runyard/store";
 import { ResumeError } from "./errors.js";
 
+/** An unended attempt whose Slurm job a resumed executor watches again. */
+export interface AdoptedAttempt {
+  stepId: string;
+  captureSeq: number;
+  attempt: number;
+  jobId: string;
+  /** When the attempt started (its step-start), for its duration and its timeout. */
+  startedAt: string;
+}
+
 /** How the run stood when it was resumed. */
 export type ResumedFrom = "failed" | "cancelled" | "crashed";
 
@@ -25,8 +35,16 @@ export interface ResumeState {
   previous: ResumedFrom;
   /** 1 for the run's first resume, 2 for the next… */
   resume: number;
-  /** Attempts started and never ended (the executor crashed), by capture number. */
-  lost: { stepId: string; captureSeq: number }[];
+  /**
+   * Attempts started and never ended (the executor crashed), by capture number, with the
+   * Slurm job of those that were jobs: a job that may still run, to be cancelled.
+   */
+  lost: { stepId: string; captureSeq: number; jobId?: string }[];
+  /**
+   * Attempts started as Slurm jobs and never ended whose steps go on as they were (every need
+   * completed and runs not again): their jobs are watched again, not submitted again.
+   */
+  adopted: AdoptedAttempt[];
   /** Steps and loop instances that completed: they do not run again. */
   completed: Set<string>;
   /** The last attempt number of each step that ran. */
@@ -88,6 +106,9 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
   });
   const running = new Map<number, string>();
   const attempts = new Map<string, number>();
+  /** Each step's latest attempt (capture number), and the Slurm job and start of attempts. */
+  const latest = new Map<string, number>();
+  const jobs = new Map<number, { jobId?: string; attempt: number; startedAt: string }>();
   let lastSeq = 0;
   let captureSeq = 0;
   let torn: { line: number; bytes: number } | undefined;
@@ -129,8 +150,17 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
       case "step-start":
         running.set(event.captureSeq, event.stepId);
         attempts.set(event.stepId, event.attempt);
+        latest.set(event.stepId, event.captureSeq);
+        if (event.backend === "slurm")
+          jobs.set(event.captureSeq, { attempt: event.attempt, startedAt: event.ts });
         captureSeq = Math.max(captureSeq, event.captureSeq);
         break;
+      case "step-status": {
+        const captureSeq = latest.get(event.stepId);
+        const job = captureSeq === undefined ? undefined : jobs.get(captureSeq);
+        if (job !== undefined && event.jobId !== undefined) job.jobId = event.jobId;
+        break;
+      }
       case "step-end":
         if (event.captureSeq !== undefined) running.delete(event.captureSeq);
         break;
@@ -156,8 +186,28 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
   const completed = new Set(
     status.steps.filter((step) => step.status === "completed").map((step) => step.nodeId),
   );
+  // Before the rerun steps leave `completed`: an attempt is adopted only if its step goes on as
+  // it stood, which its needs (a loop instance: its loop's) running again would change.
+  const lostAttempts: ResumeState["lost"] = [...running].map(([seq, stepId]) => {
+    const jobId = jobs.get(seq)?.jobId;
+    return jobId === undefined ? { stepId, captureSeq: seq } : { stepId, captureSeq: seq, jobId };
+  });
   const rerun = runAgain(input.steps, completed);
   const loops = recordedLoops(status.steps);
+  const goesOn = stepsGoingOn(input.steps, status.steps, completed, new Set(rerun));
+  const adopted: AdoptedAttempt[] = [];
+  for (const lost of lostAttempts) {
+    const job = jobs.get(lost.captureSeq);
+    if (lost.jobId === undefined || job === undefined || !goesOn(lost.stepId)) continue;
+    adopted.push({
+      stepId: lost.stepId,
+      captureSeq: lost.captureSeq,
+      attempt: job.attempt,
+      jobId: lost.jobId,
+      startedAt: job.startedAt,
+    });
+  }
+  const adoptedSeqs = new Set(adopted.map((attempt) => attempt.captureSeq));
   for (const id of rerun) {
     completed.delete(id);
     // A loop that runs again from its start: its items are read again, its instances anew.
@@ -172,7 +222,8 @@ export async function replayRun(input: ReplayInput): Promise<ResumeState> {
     captureSeq: Math.max(captureSeq, highestCapture(input.directory)),
     previous,
     resume: resumes + 1,
-    lost: [...running].map(([seq, stepId]) => ({ stepId, captureSeq: seq })),
+    lost: lostAttempts.filter((lost) => !adoptedSeqs.has(lost.captureSeq)),
+    adopted,
     completed,
     attempts,
     loops,
@@ -213,6 +264,29 @@ function runAgain(
     }
   }
   return steps.filter((step) => rerun.has(step.nodeId)).map((step) => step.nodeId);
+}
+
+/**
+ * Whether an unended attempt of `stepId` may go on as it stood: every need of the step (of its
+ * loop, for a loop instance) completed and does not run again, and neither the step nor its
+ * loop runs again.
+ */
+function stepsGoingOn(
+  steps: readonly { nodeId: string; needs: readonly string[] }[],
+  states: readonly StepState[],
+  completed: ReadonlySet<string>,
+  rerun: ReadonlySet<string>,
+): (stepId: string) => boolean {
+  const byId = new Map(steps.map((step) => [step.nodeId, step]));
+  const loopOf = new Map(
+    states.filter((state) => state.loop !== undefined).map((state) => [state.nodeId, state.loop]),
+  );
+  return (stepId) => {
+    const owner = loopOf.get(stepId) ?? stepId;
+    const step = byId.get(owner);
+    if (step === undefined || rerun.has(owner) || rerun.has(stepId)) return false;
+    return step.needs.every((need) => completed.has(need) && !rerun.has(need));
+  };
 }
 
 /** Cuts `bytes` off the end of the file: the torn last line. */

@@ -186,6 +186,28 @@ async function prepare(
       startedAt: meta.startedAt,
     });
     const { previous } = state;
+    // Slurm jobs outlive their executor. Those of steps that go on are adopted (watched
+    // again); the others — the lost attempts' jobs, and a job whose id never reached the
+    // timeline (sbatch answered as the executor died), found by its name — are cancelled, as
+    // a crashed executor's local processes are stopped above: a step must not run twice.
+    const slurm = backends.slurm;
+    if (previous === "crashed" && slurm?.cancelLeftovers !== undefined) {
+      const cancelled = await slurm.cancelLeftovers(
+        meta.runId,
+        state.lost.flatMap((lost) => (lost.jobId === undefined ? [] : [lost.jobId])),
+        new Set(state.adopted.map((adopted) => adopted.jobId)),
+      );
+      if (cancelled.length > 0)
+        log.write(
+          "warn",
+          `resume: cancelled Slurm job(s) ${cancelled.join(", ")} the crashed executor left, whose steps run again`,
+        );
+    }
+    if (state.adopted.length > 0)
+      log.write(
+        "info",
+        `resume: adopting Slurm job(s) ${state.adopted.map((adopted) => `${adopted.jobId} (${adopted.stepId})`).join(", ")}`,
+      );
     for (const backend of Object.values(backends)) backend.warm?.();
     const resumedMeta: RunMeta = {
       ...meta,

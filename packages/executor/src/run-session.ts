@@ -37,7 +37,7 @@ import { HookRunner, retriesLookup } from "./hook-runner.js";
 import { ipcHandlers } from "./ipc-handlers.js";
 import { trackLiveRun } from "./live-runs.js";
 import { loopItems } from "./loop-items.js";
-import type { ResumeState } from "./resume-state.js";
+import type { AdoptedAttempt, ResumeState } from "./resume-state.js";
 import { startWithRetries } from "./retrying-step.js";
 import { statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
@@ -122,6 +122,8 @@ export class RunSession {
   readonly #outputs: RunOutputs;
   /** A foreach step's instance ids, by the step's id, for its outputs at its end. */
   readonly #instances = new Map<string, string[]>();
+  /** After a resume, the Slurm jobs to take over and not yet taken, by step id. */
+  readonly #adoptions = new Map<string, AdoptedAttempt>();
 
   constructor(options: RunSessionOptions) {
     this.#options = options;
@@ -134,6 +136,7 @@ export class RunSession {
       this.#status = resume.status;
       this.#captureSeq = resume.captureSeq;
       for (const [stepId, outputs] of resume.outputs) this.#outputs.restore(stepId, outputs);
+      for (const adopted of resume.adopted) this.#adoptions.set(adopted.stepId, adopted);
     } else {
       this.#status = createInitialStatus({
         runId: created.runId,
@@ -235,7 +238,9 @@ export class RunSession {
         expand: (step) => this.#expand(pipeline, step),
         endLoop: (step, status, reason) => this.#endLoop(pipeline, step, status, reason),
       },
-      resume === undefined ? {} : { completed: resume.completed },
+      resume === undefined
+        ? {}
+        : { completed: resume.completed, adopted: new Set(this.#adoptions.keys()) },
     );
     this.#scheduler = scheduler;
 
@@ -287,6 +292,15 @@ export class RunSession {
         host: this.#meta.startedOn,
         resume: resume.resume,
         ...(resume.lost.length === 0 ? {} : { lost: resume.lost }),
+        ...(resume.adopted.length === 0
+          ? {}
+          : {
+              adopted: resume.adopted.map(({ stepId, captureSeq, jobId }) => ({
+                stepId,
+                captureSeq,
+                jobId,
+              })),
+            }),
         ...(resume.rerun.length === 0 ? {} : { rerun: resume.rerun }),
       });
       if (resume.cutBytes > 0)
@@ -311,6 +325,8 @@ export class RunSession {
     const states = await scheduler.run();
     signal?.removeEventListener("abort", onAbort);
     this.#ended = true;
+    // Jobs to take over whose steps never started (the run was cancelled first): cancelled.
+    await this.#cancelUntaken(pipeline);
     // Every step has ended: a backend's helpers (the step spawner) can go.
     for (const backend of Object.values(this.#options.backends)) backend.close?.();
 
@@ -627,16 +643,45 @@ export class RunSession {
     this.#settle(pipeline, step, status, reason, durationMs, outputs);
   }
 
-  /** Starts a step: its first attempt, and the ones its `retries` allow (retrying-step.ts). */
+  /**
+   * Starts a step: its first attempt, and the ones its `retries` allow (retrying-step.ts). A
+   * step whose Slurm job outlived the executor before a resume takes the job over as that
+   * attempt, with all of its retries after it.
+   */
   #startStep(pipeline: EventPipeline, step: ResolvedStep): RunningStep {
-    const start = (attempt: number) => this.#startAttempt(pipeline, step, attempt);
+    const adoption = this.#adoptions.get(step.id);
+    this.#adoptions.delete(step.id);
+    const start = (attempt: number) =>
+      adoption !== undefined && attempt === adoption.attempt
+        ? startStep(this.#stepContext(pipeline), step, adoption.captureSeq, attempt, adoption)
+        : this.#startAttempt(pipeline, step, attempt);
     const settle = (status: "cancelled" | "failed", reason: string) =>
       this.#settle(pipeline, step, status, reason);
     // After a resume, attempts are numbered on from the step's last one.
-    const firstAttempt = (this.#options.resume?.attempts.get(step.id) ?? 0) + 1;
+    const firstAttempt =
+      adoption?.attempt ?? (this.#options.resume?.attempts.get(step.id) ?? 0) + 1;
     return step.retries > 0
       ? startWithRetries(step, { start, pipeline, settle, firstAttempt })
       : start(firstAttempt);
+  }
+
+  /** Cancels the jobs of #adoptions (steps that never started), and says so. */
+  async #cancelUntaken(pipeline: EventPipeline): Promise<void> {
+    const untaken = [...this.#adoptions.values()];
+    this.#adoptions.clear();
+    const backend = this.#options.backends.slurm;
+    if (untaken.length === 0 || backend?.cancelLeftovers === undefined) return;
+    const cancelled = await backend.cancelLeftovers(
+      this.#options.created.runId,
+      untaken.map((attempt) => attempt.jobId),
+      new Set(),
+    );
+    if (cancelled.length > 0)
+      pipeline.emit({
+        type: "log",
+        level: "warn",
+        message: `cancelled Slurm job(s) ${cancelled.join(", ")}: their steps did not run on after the resume`,
+      });
   }
 
   /**

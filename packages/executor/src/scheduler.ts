@@ -120,14 +120,22 @@ export class Scheduler {
 
   /** Steps (and loop instances) that completed before a resume: never run again. */
   readonly #completed: ReadonlySet<string>;
+  /**
+   * Steps (and loop instances) whose Slurm job outlived the executor before a resume: started
+   * (adopted) first, whatever maxParallel — their jobs run already.
+   */
+  readonly #adopted: ReadonlySet<string>;
+  /** Positions of the loop instances started as adopted, outside their loop's releases. */
+  readonly #adoptedInstances = new Set<number>();
 
   constructor(
     steps: readonly ResolvedStep[],
     maxParallel: number,
     hooks: SchedulerHooks,
-    options: { completed?: ReadonlySet<string> } = {},
+    options: { completed?: ReadonlySet<string>; adopted?: ReadonlySet<string> } = {},
   ) {
     this.#completed = options.completed ?? new Set();
+    this.#adopted = options.adopted ?? new Set();
     this.#steps = [...steps];
     this.#maxParallel = maxParallel;
     this.#hooks = hooks;
@@ -153,6 +161,7 @@ export class Scheduler {
 
   /** Runs the DAG; resolves with every step's final state. */
   run(): Promise<ReadonlyMap<string, SchedulerState>> {
+    this.#startAdopted(0, this.#steps.length);
     this.#pump();
     return this.#done;
   }
@@ -411,7 +420,23 @@ export class Scheduler {
         if (id !== undefined && this.#completed.has(id)) this.#setState(at, "completed");
       }
     if (instances.length === 0) this.#endLoop(loop);
-    else this.#release(loop);
+    else {
+      // Adopted instances run already: they take no place among those the loop releases.
+      this.#startAdopted(first, loop.end);
+      this.#release(loop);
+    }
+  }
+
+  /** Starts the adopted steps among positions [from, to) that are due (see #adopted). */
+  #startAdopted(from: number, to: number): void {
+    if (this.#adopted.size === 0 || this.#cancelReason !== undefined) return;
+    for (let position = from; position < to; position++) {
+      const step = this.#steps[position];
+      if (step === undefined || !this.#adopted.has(step.id) || !this.#isPending(position)) continue;
+      if (this.#waiting[position] !== 0 || step.foreach !== undefined) continue;
+      if (this.#loopOf.has(position)) this.#adoptedInstances.add(position);
+      this.#start(position, step);
+    }
   }
 
   /** Moves a loop's next instances into the ready queue, up to its limit. */
@@ -426,7 +451,7 @@ export class Scheduler {
 
   /** An instance has ended: the next one may go, and the last ends its loop. */
   #instanceEnded(loop: Loop, position: number, state: SchedulerState): void {
-    if (position < loop.next) loop.released -= 1;
+    if (position < loop.next && !this.#adoptedInstances.has(position)) loop.released -= 1;
     loop.remaining -= 1;
     if (state === "failed") loop.failed.push(this.#steps[position]?.id ?? "");
     else if (state === "cancelled") loop.cancelled += 1;

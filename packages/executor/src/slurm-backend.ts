@@ -9,8 +9,9 @@
 // Slurm that is briefly unreachable never fails a step by itself). A job that left the queue is
 // looked up with `scontrol show job`, then `sacct -c`; its exit code comes from its exit file
 // first, the most reliable source (Slurm 22.05 without slurmdbd records 0:0 for cancelled jobs).
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { ResolvedStep } from "@runyard/schema";
 import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
@@ -217,51 +218,117 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
     }
   };
 
+  /**
+   * The handle of an attempt whose job `submitted` gives (or why sbatch refused it): a job just
+   * submitted is announced queued and first polled within a second; an adopted one (a resume)
+   * is polled at once, and its state reported as Slurm gives it.
+   */
+  const track = (
+    exitFile: string,
+    submitted: Promise<string | { error: string }>,
+    how: "submitted" | "adopted",
+  ): SlurmStepHandle => {
+    let finish!: (exit: StepExit) => void;
+    const exit = new Promise<StepExit>((resolve) => {
+      finish = resolve;
+    });
+    let announce!: () => void;
+    const started = new Promise<void>((resolve) => {
+      announce = resolve;
+    });
+    const listeners: ((status: SlurmStatus) => void)[] = [];
+    let jobId: string | undefined;
+    let stopping: Promise<void> | undefined;
+    let cancelWanted = false;
+    let done = false;
+    void exit.then(() => {
+      done = true;
+    });
+
+    const cancel = (signal?: NodeJS.Signals) => {
+      if (jobId === undefined) return Promise.resolve();
+      const args =
+        signal && signal !== "SIGTERM" && signal !== "SIGKILL"
+          ? [`--signal=${signal.replace(/^SIG/, "")}`, "--full"]
+          : [];
+      return run("scancel", [...args, jobId]).then(() => undefined);
+    };
+
+    void submitted.then((id) => {
+      if (typeof id !== "string") {
+        announce();
+        finish({ exitCode: null, signal: null, error: id.error });
+        return;
+      }
+      jobId = id;
+      watches.set(id, { jobId: id, exitFile, listeners, finish });
+      announce();
+      if (how === "submitted")
+        for (const listener of listeners)
+          listener({ status: "pending", jobId: id, reason: "queued" });
+      if (cancelWanted) void cancel();
+      schedule(how === "adopted" ? 0 : Math.min(pollMs, 1000));
+    });
+
+    return {
+      exit,
+      started,
+      get jobId() {
+        return jobId;
+      },
+      onStatus(listener) {
+        listeners.push(listener);
+      },
+      kill(signal) {
+        if (done) return;
+        if (jobId === undefined) cancelWanted = true;
+        else if (signal === "SIGKILL") {
+          // Killing at once is for a process about to exit: scancel before it does.
+          calls.count += 1;
+          spawnSync(findSlurmCommand("scancel", commandEnv) ?? "scancel", [jobId], {
+            env: commandEnv,
+            timeout: 5000,
+            stdio: "ignore",
+          });
+        } else void cancel(signal);
+      },
+      stop(graceMs) {
+        if (stopping) return stopping;
+        cancelWanted = true;
+        stopping = (async () => {
+          await cancel();
+          // Slurm signals the job (SIGTERM, SIGKILL after its KillWait); the next polls see it end.
+          const wait = new Promise<void>((resolve) => {
+            const limit = setTimeout(resolve, graceMs + 30_000);
+            limit.unref?.();
+            void exit.then(() => {
+              clearTimeout(limit);
+              resolve();
+            });
+          });
+          schedule(Math.min(pollMs, 500));
+          await wait;
+        })();
+        return stopping;
+      },
+    } as SlurmStepHandle;
+  };
+
   const backend: Backend & { calls: typeof calls } = {
     name: "slurm",
     output: "file",
     calls,
     start(step: ResolvedStep, captures: CaptureTarget, env: NodeJS.ProcessEnv): SlurmStepHandle {
-      const runDirectory = dirname(captures.outPath);
-      const stem = basename(captures.outPath).replace(/\.out$/, "");
-      const exitFile = join(runDirectory, `${stem}.exit`);
+      const { exitFile, stem, runDirectory } = attemptFiles(captures);
       const scriptDirectory = join(runDirectory, "slurm");
       mkdirSync(scriptDirectory, { recursive: true, mode: 0o700 });
       const script = join(scriptDirectory, `${stem}.sh`);
       writeFileSync(script, jobScript(step, exitFile), { mode: 0o700 });
-      const runId = env.RUNYARD_RUN_ID ?? "run";
-
-      let finish!: (exit: StepExit) => void;
-      const exit = new Promise<StepExit>((resolve) => {
-        finish = resolve;
-      });
-      let announce!: () => void;
-      const started = new Promise<void>((resolve) => {
-        announce = resolve;
-      });
-      const listeners: ((status: SlurmStatus) => void)[] = [];
-      let jobId: string | undefined;
-      let stopping: Promise<void> | undefined;
-      let cancelWanted = false;
-      let done = false;
-      void exit.then(() => {
-        done = true;
-      });
-
-      const cancel = (signal?: NodeJS.Signals) => {
-        if (jobId === undefined) return Promise.resolve();
-        const args =
-          signal && signal !== "SIGTERM" && signal !== "SIGKILL"
-            ? [`--signal=${signal.replace(/^SIG/, "")}`, "--full"]
-            : [];
-        return run("scancel", [...args, jobId]).then(() => undefined);
-      };
-
-      void run(
+      const submitted = run(
         "sbatch",
         [
           "--parsable",
-          `--job-name=runyard-${runId.slice(-8)}-${step.id}`,
+          `--job-name=${jobName(env.RUNYARD_RUN_ID ?? "run", step.id)}`,
           `--output=${captures.outPath}`,
           `--error=${captures.errPath}`,
           "--open-mode=append",
@@ -272,59 +339,26 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
         { ...commandEnv, ...env, SLURM_CONF: env.SLURM_CONF ?? commandEnv.SLURM_CONF },
       ).then((result) => {
         const id = result.stdout.trim().split(";")[0] ?? "";
-        if (!result.ok || !/^\d+$/.test(id)) {
-          const message = (result.stderr || result.stdout).trim().replace(/^sbatch: error: /gm, "");
-          announce();
-          finish({
-            exitCode: null,
-            signal: null,
-            error: `sbatch refused the job: ${message || "no job id"}`,
-          });
-          return;
-        }
-        jobId = id;
-        watches.set(id, { jobId: id, exitFile, listeners, finish });
-        announce();
-        for (const listener of listeners)
-          listener({ status: "pending", jobId: id, reason: "queued" });
-        if (cancelWanted) void cancel();
-        schedule(Math.min(pollMs, 1000));
+        if (result.ok && /^\d+$/.test(id)) return id;
+        const message = (result.stderr || result.stdout).trim().replace(/^sbatch: error: /gm, "");
+        return { error: `sbatch refused the job: ${message || "no job id"}` };
       });
-
-      return {
-        exit,
-        started,
-        get jobId() {
-          return jobId;
-        },
-        onStatus(listener) {
-          listeners.push(listener);
-        },
-        kill(signal) {
-          if (done) return;
-          if (jobId === undefined) cancelWanted = true;
-          else void cancel(signal);
-        },
-        stop(graceMs) {
-          if (stopping) return stopping;
-          cancelWanted = true;
-          stopping = (async () => {
-            await cancel();
-            // Slurm signals the job (SIGTERM, SIGKILL after its KillWait); the next polls see it end.
-            const wait = new Promise<void>((resolve) => {
-              const limit = setTimeout(resolve, graceMs + 30_000);
-              limit.unref?.();
-              void exit.then(() => {
-                clearTimeout(limit);
-                resolve();
-              });
-            });
-            schedule(Math.min(pollMs, 500));
-            await wait;
-          })();
-          return stopping;
-        },
-      } as SlurmStepHandle;
+      return track(exitFile, submitted, "submitted");
+    },
+    adopt(_step: ResolvedStep, jobId: string, captures: CaptureTarget): SlurmStepHandle {
+      return track(attemptFiles(captures).exitFile, Promise.resolve(jobId), "adopted");
+    },
+    async cancelLeftovers(runId, jobIds, keep) {
+      const prefix = jobName(runId, "");
+      const listed = await run("squeue", ["-h", "-u", userName(), "-o", "%i|%j"]);
+      const named = listed.stdout
+        .split("\n")
+        .map((line) => line.trim().split("|"))
+        .filter(([id, name]) => id !== undefined && /^\d+$/.test(id) && name?.startsWith(prefix))
+        .map(([id]) => id as string);
+      const cancel = [...new Set([...jobIds, ...named])].filter((id) => !keep.has(id));
+      if (cancel.length > 0) await run("scancel", cancel);
+      return cancel;
     },
     close() {
       if (timer !== undefined) clearTimeout(timer);
@@ -332,6 +366,26 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
     },
   };
   return backend;
+}
+
+/** The job name of a step's attempts: `runyard-<the run id's last 8>-<step>`. */
+export function jobName(runId: string, stepId: string): string {
+  return `runyard-${runId.slice(-8)}-${stepId}`;
+}
+
+/** The attempt's files beside its captures: NNNNNN-<step>.exit, and the stem they share. */
+function attemptFiles(captures: CaptureTarget) {
+  const runDirectory = dirname(captures.outPath);
+  const stem = basename(captures.outPath).replace(/\.out$/, "");
+  return { runDirectory, stem, exitFile: join(runDirectory, `${stem}.exit`) };
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? "");
+  }
 }
 
 function pollInterval(env: NodeJS.ProcessEnv): number {

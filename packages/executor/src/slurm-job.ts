@@ -1,6 +1,7 @@
 // What a Slurm step needs besides watching its job: where Slurm's commands are (and, when
 // they are not, the refusal that names the step), and the job itself — its sbatch options and
 // the job script that runs the step and writes its exit code.
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { ResolvedStep, SlurmOptions } from "@runyard/schema";
@@ -77,4 +78,54 @@ export function jobScript(step: ResolvedStep, exitFile: string): string {
     'exit "$code"',
     "",
   ].join("\n");
+}
+
+/** Job states in which a job is still queued or running: it goes on without an executor. */
+export const LIVE_JOB_STATES: ReadonlySet<string> = new Set([
+  "PENDING",
+  "CONFIGURING",
+  "RUNNING",
+  "COMPLETING",
+  "REQUEUED",
+  "RESIZING",
+  "SUSPENDED",
+  "STOPPED",
+  "SIGNALING",
+]);
+
+/**
+ * What Slurm says of `jobIds` now, in one `squeue` call: each job's state (PENDING, RUNNING,
+ * COMPLETED, …; "ENDED" for a job Slurm no longer shows), or why Slurm could not be asked. For `ps` and
+ * `show` of a crashed run, whose Slurm jobs may outlive it.
+ */
+export function slurmJobStates(
+  jobIds: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ states: Map<string, string> } | { error: string }> {
+  const ids = [...new Set(jobIds)].filter((id) => /^\d+$/.test(id));
+  if (ids.length === 0) return Promise.resolve({ states: new Map() });
+  const squeue = findSlurmCommand("squeue", env);
+  if (squeue === undefined)
+    return Promise.resolve({ error: "squeue is not on PATH here (or in $RUNYARD_SLURM_BIN)" });
+  return new Promise((resolve) => {
+    execFile(
+      squeue,
+      ["-h", "--states=all", "-j", ids.join(","), "-o", "%i|%T"],
+      { env, timeout: 10_000, maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        // Every id unknown to Slurm (ended and forgotten) is an error for squeue: they ended.
+        if (error && !/Invalid job id/i.test(stderr)) {
+          const why = stderr.trim().split("\n").at(-1) || error.message;
+          resolve({ error: `squeue failed: ${why}` });
+          return;
+        }
+        const states = new Map(ids.map((id) => [id, "ENDED"]));
+        for (const line of stdout.split("\n")) {
+          const [id, state] = line.trim().split("|");
+          if (id !== undefined && state && states.has(id)) states.set(id, state);
+        }
+        resolve({ states });
+      },
+    );
+  });
 }

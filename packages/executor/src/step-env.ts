@@ -73,6 +73,7 @@ export function stepEnvironment(input: StepEnvironmentInput): NodeJS.ProcessEnv 
     [ENV.stepId]: input.step.id,
     [ENV.stepSeq]: String(input.captureSeq),
     [ENV.attempt]: String(input.attempt),
+    [ENV.backend]: input.step.backend,
     ...(input.outputFile === undefined ? {} : { [ENV.output]: input.outputFile }),
     ...(item === undefined
       ? {}

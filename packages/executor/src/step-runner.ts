@@ -144,6 +144,27 @@ function openCaptures(
   }
 }
 
+/** An adopted attempt's captures, which its job goes on writing. */
+function reopenCaptures(runDirectory: string, seq: number, stepId: string): CaptureWriter {
+  try {
+    return CaptureWriter.reopen(runDirectory, seq, stepId);
+  } catch (error) {
+    throw new CaptureOpenError(error);
+  }
+}
+
+/** The backend's adopt, or why it has none. */
+function adoptOn(
+  backend: Backend,
+  step: ResolvedStep,
+  jobId: string,
+  captures: CaptureTarget,
+): StepHandle {
+  if (backend.adopt === undefined)
+    throw new Error(`the ${backend.name} backend cannot take over job ${jobId}`);
+  return backend.adopt(step, jobId, captures);
+}
+
 /** For a backend that writes the captures itself: follows them (see capture-follower.ts). */
 function followCaptures(
   captures: CaptureWriter,
@@ -155,21 +176,34 @@ function followCaptures(
   return new CaptureFollower(captures.release(), wants, emit);
 }
 
-/** Starts the attempt; throws (CaptureOpenError) only if its captures cannot be created. */
+/**
+ * An attempt a crashed executor started as a Slurm job that outlived it: a resumed executor
+ * watches the job again (Backend.adopt) instead of starting the attempt. Its step-start is in
+ * the timeline already, and its captures on disk.
+ */
+export interface AdoptedJob {
+  jobId: string;
+  /** When the attempt started (its step-start's ts): its duration and timeout count from it. */
+  startedAt: string;
+}
+
+/**
+ * Starts the attempt — or, with `adopted`, takes over its job; throws (CaptureOpenError) only if
+ * its captures cannot be created (opened).
+ */
 export function startStep(
   context: StepRunnerContext,
   step: ResolvedStep,
   captureSeq: number,
   attempt: number,
+  adopted?: AdoptedJob,
 ): RunningStep {
   const { pipeline } = context;
   const backend = context.backendFor(step);
-  const captures = openCaptures(
-    context.runDirectory,
-    captureSeq,
-    step.id,
-    backend.output === "file",
-  );
+  const captures =
+    adopted === undefined
+      ? openCaptures(context.runDirectory, captureSeq, step.id, backend.output === "file")
+      : reopenCaptures(context.runDirectory, captureSeq, step.id);
   const emitText = (stream: CaptureStream, text: TextChunk) =>
     pipeline.emitOutput({ type: "step-output", stepId: step.id, captureSeq, stream, ...text });
   const follower =
@@ -180,13 +214,19 @@ export function startStep(
           emitText,
         )
       : undefined;
-  const startedAt = performance.now();
+  // An adopted attempt started before this executor did: its duration counts from then.
+  const startedAt =
+    adopted === undefined
+      ? performance.now()
+      : performance.now() - Math.max(0, Date.now() - Date.parse(adopted.startedAt) || 0);
   // step-start goes out as soon as the backend knows the step's process ids (in the same turn
   // as the spawn, or when the step spawner reports the pid), before any of its output is
   // emitted: the timeline is written synchronously, and the crash watchdog (watchdog.ts) finds
   // the step's processes by them should the executor die the next moment (a step forked just
   // before that is the spawner's to stop).
-  let announced = false;
+  // An adopted attempt's step-start is in the timeline already.
+  let announced = adopted !== undefined;
+  if (announced) follower?.follow();
   const emitStart = (started: StepHandle | undefined) => {
     if (announced) return;
     announced = true;
@@ -249,10 +289,14 @@ export function startStep(
   let exit: Promise<StepExit>;
   // Every way of not running is this attempt failing, with its (empty) captures and a
   // step-start before its step-end: a missing cwd, or a backend that cannot start the process.
-  const problem = workingDirectoryProblem(step.cwd);
+  // (An adopted job runs already, wherever its directory is.)
+  const problem = adopted === undefined ? workingDirectoryProblem(step.cwd) : undefined;
   if (problem === undefined) {
     try {
-      handle = backend.start(step, target, context.environment(step, captureSeq, attempt));
+      handle =
+        adopted === undefined
+          ? backend.start(step, target, context.environment(step, captureSeq, attempt))
+          : adoptOn(backend, step, adopted.jobId, target);
       exit = handle.exit;
     } catch (error) {
       exit = Promise.resolve({
@@ -288,7 +332,8 @@ export function startStep(
   if (timeout !== undefined && handle !== undefined) {
     void announce.then(() => {
       if (recorded) return;
-      disarm = after(timeout * 1000, () =>
+      const ran = performance.now() - startedAt;
+      disarm = after(Math.max(0, timeout * 1000 - ran), () =>
         fail(`timeout: the step ran longer than ${formatDurationSeconds(timeout)}`),
       );
     });

@@ -45,6 +45,7 @@ describe("the crash watchdog", () => {
     expect(REAPER_NAMES).toEqual({
       runId: ENV.runId,
       stepSeq: ENV.stepSeq,
+      backend: ENV.backend,
       summary: RUN_FILES.summary,
       meta: RUN_FILES.meta,
     });

@@ -44,3 +44,16 @@ export function slurmJob(jobId: string): { state: string; exitCode: string } {
     exitCode: /ExitCode=(\S+)/.exec(text)?.[1] ?? "",
   };
 }
+
+/** The ids of every job Slurm knows (queued, running or ended) whose name starts with `prefix`. */
+export function slurmJobsNamed(prefix: string): string[] {
+  const text = execFileSync("scontrol", ["show", "job", "-o"], {
+    env: { ...process.env, SLURM_CONF },
+    encoding: "utf8",
+  });
+  return text
+    .split("\n")
+    .filter((line) => /\bJobName=(\S+)/.exec(line)?.[1]?.startsWith(prefix))
+    .map((line) => /^JobId=(\d+)/.exec(line)?.[1] ?? "")
+    .sort((a, b) => Number(a) - Number(b));
+}

@@ -1,13 +1,14 @@
 // Steps as real Slurm jobs, against the project's test cluster (tooling/slurm).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIpcClient } from "@runyard/ipc";
-import { afterAll, describe, expect, it } from "vitest";
-import { runWorkflow } from "../src/index.js";
-import { EventLog, started } from "./helpers.js";
-import { hasSlurm, slurmEnv, slurmJob } from "./slurm-cluster.js";
+import { readRun } from "@runyard/store";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { launchRun, resumeRun, runWorkflow } from "../src/index.js";
+import { EventLog, started, workflowFile } from "./helpers.js";
+import { hasSlurm, slurmEnv, slurmJob, slurmJobsNamed } from "./slurm-cluster.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "runyard-slurm-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -38,6 +39,45 @@ function statusOf(runDirectory: string) {
   };
 }
 
+/** Launches `yaml` detached against the cluster, with $MARKS a directory its steps read. */
+async function launchAgainstSlurm(yaml: string, maxParallel?: number) {
+  const { file, runsRoot, directory: marks } = workflowFile(yaml);
+  const launched = await launchRun({
+    workflowFile: file,
+    runsRoot,
+    env: slurmEnv({ MARKS: marks }),
+    ...(maxParallel === undefined ? {} : { maxParallel }),
+  });
+  return { launched, marks, directory: launched.directory };
+}
+
+/** Waits for `read` to return, polling (it throws while what it waits for has not happened). */
+const waitFor = <T>(read: () => T | Promise<T>, timeout = 60_000) =>
+  vi.waitFor(read, { timeout, interval: 100 });
+
+/** SIGKILLs the run's executor and waits until readers call the run crashed. */
+async function crash(launched: { pid: number; directory: string }) {
+  process.kill(launched.pid, "SIGKILL");
+  await waitFor(
+    async () => expect((await readRun(launched.directory)).classification).toBe("crashed"),
+    15_000,
+  );
+}
+
+/** meta.json once the run has ended. */
+const endedMeta = (directory: string) =>
+  waitFor(() => {
+    const meta = JSON.parse(readFileSync(join(directory, "meta.json"), "utf8"));
+    if (meta.finalStatus === null) throw new Error("still running");
+    return meta;
+  });
+
+const timelineOf = (directory: string) =>
+  readFileSync(join(directory, "run_summary.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+
 describe.skipIf(!hasSlurm)("the Slurm backend", () => {
   it("runs a mixed local and Slurm workflow: the job's output in its captures, outputs passed on", async () => {
     const result = await run(`name: mixed
@@ -64,11 +104,7 @@ steps:
     );
     expect(slurmJob(jobId)).toEqual({ state: "COMPLETED", exitCode: "0:0" });
     // The timeline has the job id: queued, then running, then the end.
-    const events = readFileSync(join(result.runDirectory, "run_summary.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line))
-      .filter((event) => event.stepId === "compute");
+    const events = timelineOf(result.runDirectory).filter((event) => event.stepId === "compute");
     expect(events.map((event) => [event.type, event.status ?? "", event.jobId ?? ""])).toEqual(
       expect.arrayContaining([
         ["step-start", "", ""],
@@ -229,6 +265,158 @@ steps:
     expect(result.finalStatus).toBe("failed");
     expect(statusOf(result.runDirectory).steps[0]?.reason).toMatch(
       /sbatch refused the job: .*invalid partition/i,
+    );
+  });
+
+  it("adopts the jobs of a crashed executor on resume: watched again, not submitted again", {
+    timeout: 120_000,
+  }, async () => {
+    // When the executor dies, "quick" and "long" run and "queued" is held in the queue;
+    // "quick" ends while no executor watches, "long" runs on until told, "queued" runs once
+    // released after the resume.
+    const { launched, marks, directory } = await launchAgainstSlurm(
+      `name: adopt
+steps:
+  prepare: { run: echo local }
+  quick:
+    needs: prepare
+    backend: slurm
+    run: 'until [ -f "$MARKS/quick-go" ]; do sleep 0.2; done; echo quick; echo "Q=1" >> "$RUNYARD_OUTPUT"'
+  long:
+    needs: prepare
+    backend: slurm
+    run: 'echo "long $SLURM_JOB_ID"; until [ -f "$MARKS/go" ]; do sleep 0.2; done; echo "L=2" >> "$RUNYARD_OUTPUT"'
+  queued:
+    needs: prepare
+    backend: slurm
+    slurm: { extraArgs: [--hold] }
+    run: 'echo queued ran'
+  after: { needs: [quick, long, queued], run: 'echo "after $Q $L"' }
+`,
+      4,
+    );
+    const jobsOf = (steps: ReturnType<typeof statusOf>["steps"]) =>
+      Object.fromEntries(steps.filter((step) => step.jobId).map((s) => [s.nodeId, s.jobId]));
+    // Every job submitted, two of them running.
+    const before = await waitFor(() => {
+      const steps = statusOf(directory).steps;
+      const jobs = jobsOf(steps);
+      if (Object.keys(jobs).length < 3) throw new Error("not submitted yet");
+      const running = steps.filter((step) => step.status === "running").map((s) => s.nodeId);
+      if (!running.includes("quick") || !running.includes("long"))
+        throw new Error("not running yet");
+      return jobs;
+    });
+    await crash(launched);
+    // The crash watchdog has run by now; the jobs go on. "quick" ends with nobody watching.
+    writeFileSync(join(marks, "quick-go"), "");
+    await expect
+      .poll(() => slurmJob(before.quick ?? "").state, { timeout: 30_000 })
+      .toBe("COMPLETED");
+    const name = `runyard-${launched.runId.slice(-8)}-`;
+    expect(slurmJobsNamed(name)).toEqual(
+      Object.values(before).sort((a, b) => Number(a) - Number(b)),
+    );
+
+    await resumeRun({ directory });
+    // The long job is still the one that runs, taken over; then it is let go, and the held
+    // one released.
+    await expect.poll(() => slurmJob(before.long ?? "").state, { timeout: 30_000 }).toBe("RUNNING");
+    expect(slurmJob(before.queued ?? "").state).toBe("PENDING");
+    writeFileSync(join(marks, "go"), "");
+    execFileSync("scontrol", ["release", before.queued ?? ""], { env: slurmEnv() });
+    const meta = await endedMeta(directory);
+    expect(meta.finalStatus).toBe("success");
+    expect(meta.resumes[0].previous).toBe("crashed");
+    // No job was submitted again: the same three, each step with its job and its one attempt.
+    expect(slurmJobsNamed(name)).toEqual(
+      Object.values(before).sort((a, b) => Number(a) - Number(b)),
+    );
+    const steps = statusOf(directory).steps;
+    expect(jobsOf(steps)).toEqual(before);
+    for (const id of ["quick", "long", "queued"])
+      expect(steps.find((step) => step.nodeId === id)).toMatchObject({
+        status: "completed",
+        exitCode: 0,
+        attempt: 1,
+      });
+    expect(
+      readdirSync(directory)
+        .filter((entry) => entry.endsWith(".out"))
+        .sort(),
+    ).toEqual([
+      "000001-prepare.out",
+      "000002-quick.out",
+      "000003-long.out",
+      "000004-queued.out",
+      "000005-after.out",
+    ]);
+    expect(readFileSync(join(directory, "000003-long.out"), "utf8")).toBe(`long ${before.long}\n`);
+    // The outputs of adopted jobs reach the steps after them.
+    expect(readFileSync(join(directory, "000005-after.out"), "utf8")).toBe("after 1 2\n");
+    const events = timelineOf(directory);
+    const resume = events.find((event) => event.type === "run-resume");
+    expect(resume.lost).toBeUndefined();
+    expect([...resume.adopted].sort((a, b) => a.captureSeq - b.captureSeq)).toEqual([
+      { stepId: "quick", captureSeq: 2, jobId: before.quick },
+      { stepId: "long", captureSeq: 3, jobId: before.long },
+      { stepId: "queued", captureSeq: 4, jobId: before.queued },
+    ]);
+    // One step-start per attempt: an adopted one has no second.
+    expect(
+      events
+        .filter((event) => event.type === "step-start")
+        .map((event) => event.stepId)
+        .sort(),
+    ).toEqual(["after", "long", "prepare", "queued", "quick"]);
+    expect((await readRun(directory, { timeline: "full" })).timeline?.state).toBe("intact");
+  });
+
+  it("cancels on resume the jobs of steps that run again, and the run's jobs it has no id of", {
+    timeout: 120_000,
+  }, async () => {
+    // "report" runs whatever "check" did (if: always); "check" failed and runs again on resume,
+    // so the job "report" had running must not go on: it is cancelled, and "report" runs anew.
+    const { launched, marks, directory } = await launchAgainstSlurm(`name: lost
+steps:
+  check: { run: 'test -f "$MARKS/fixed"' }
+  report:
+    needs: check
+    if: always
+    backend: slurm
+    run: 'if [ -f "$MARKS/fixed" ]; then echo second; else echo first; sleep 300; fi'
+`);
+    const first = await waitFor(() => {
+      const report = statusOf(directory).steps.find((step) => step.nodeId === "report");
+      if (report?.status !== "running" || !report.jobId) throw new Error("not running yet");
+      return report.jobId;
+    });
+    await crash(launched);
+    // A job of the run whose id never reached the timeline (sbatch answered as the executor
+    // died): found by its name.
+    const name = `runyard-${launched.runId.slice(-8)}-`;
+    const ghost = execFileSync(
+      "sbatch",
+      ["--parsable", `--job-name=${name}report`, "--output=/dev/null", "--wrap", "sleep 300"],
+      { env: slurmEnv(), encoding: "utf8" },
+    ).trim();
+    writeFileSync(join(marks, "fixed"), "");
+
+    await resumeRun({ directory });
+    expect((await endedMeta(directory)).finalStatus).toBe("success");
+    await expect.poll(() => slurmJob(first).state, { timeout: 30_000 }).toBe("CANCELLED");
+    await expect.poll(() => slurmJob(ghost).state, { timeout: 30_000 }).toBe("CANCELLED");
+    const report = statusOf(directory).steps.find((step) => step.nodeId === "report");
+    expect(report).toMatchObject({ status: "completed", attempt: 2 });
+    expect(report?.jobId).not.toBe(first);
+    expect(readFileSync(join(directory, "000004-report.out"), "utf8")).toBe("second\n");
+    const resume = timelineOf(directory).find((event) => event.type === "run-resume");
+    expect(resume.lost).toEqual([{ stepId: "report", captureSeq: 2, jobId: first }]);
+    expect(resume.adopted).toBeUndefined();
+    expect(readFileSync(join(directory, "executor.log"), "utf8")).toMatch(
+      new RegExp(
+        `cancelled Slurm job\\(s\\) (${first}, ${ghost}|${ghost}, ${first}) the crashed executor left`,
+      ),
     );
   });
 

@@ -62,10 +62,31 @@ export const RunResumeEventSchema = eventSchema("run-resume", {
   host: z.string().describe("Short hostname of that executor"),
   resume: z.number().int().positive().describe("1 for the run's first resume, 2 for the next…"),
   lost: z
-    .array(z.object({ stepId: StepIdField, captureSeq: z.number().int().positive() }))
+    .array(
+      z.object({
+        stepId: StepIdField,
+        captureSeq: z.number().int().positive(),
+        jobId: z
+          .string()
+          .optional()
+          .describe("The attempt's Slurm job, cancelled: its step runs again"),
+      }),
+    )
     .optional()
     .describe(
-      "Attempts the previous executor started and never ended (it crashed): their processes were stopped, and they count as ended",
+      "Attempts the previous executor started and never ended (it crashed): their processes were stopped (their Slurm jobs cancelled), and they count as ended",
+    ),
+  adopted: z
+    .array(
+      z.object({
+        stepId: StepIdField,
+        captureSeq: z.number().int().positive(),
+        jobId: z.string().describe("The attempt's Slurm job"),
+      }),
+    )
+    .optional()
+    .describe(
+      "Attempts the previous executor started as Slurm jobs that outlived it (it crashed): this executor watches the jobs again instead of submitting new ones; the steps keep their attempt, captures and state, and their step-end comes when the job ends",
     ),
   rerun: z
     .array(StepIdField)
@@ -74,7 +95,7 @@ export const RunResumeEventSchema = eventSchema("run-resume", {
       "Steps that completed and run again all the same: an `if: failure` or `if: always` step whose need runs again, and what completed downstream of one; pending again, a foreach step without its instances",
     ),
 }).describe(
-  "A new executor takes the run over (runyard resume): it follows the last run-end, or the last whole line of a crashed run. Every step that had not completed is pending again; completed ones keep their status and outputs",
+  "A new executor takes the run over (runyard resume): it follows the last run-end, or the last whole line of a crashed run. Every step that had not completed is pending again, but for the adopted Slurm jobs' steps; completed ones keep their status and outputs",
 );
 
 export const StepStartEventSchema = eventSchema("step-start", {

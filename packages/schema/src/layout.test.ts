@@ -215,6 +215,7 @@ describe("environment variables", () => {
       stepId: "RUNYARD_STEP_ID",
       stepSeq: "RUNYARD_STEP_SEQ",
       attempt: "RUNYARD_STEP_ATTEMPT",
+      backend: "RUNYARD_BACKEND",
       output: "RUNYARD_OUTPUT",
       item: "RUNYARD_ITEM",
       itemIndex: "RUNYARD_ITEM_INDEX",

@@ -50,6 +50,11 @@ export const ENV = {
   stepId: "RUNYARD_STEP_ID",
   stepSeq: "RUNYARD_STEP_SEQ",
   attempt: "RUNYARD_STEP_ATTEMPT",
+  /**
+   * Where the step runs: `local` or `slurm`. A crash watchdog leaves the processes of a Slurm
+   * step alone (the job goes on; a resume adopts it).
+   */
+  backend: "RUNYARD_BACKEND",
   /** The file a step writes its outputs to, `KEY=value` lines (see step-outputs.ts). */
   output: "RUNYARD_OUTPUT",
   item: "RUNYARD_ITEM",

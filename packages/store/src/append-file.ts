@@ -30,20 +30,28 @@ export class NotARegularFileError extends Error {
 }
 
 /**
+ * Opens `path` to read, creating it (empty, 0600) if needed, never through a link and never blocking on a named pipe in its place; throws
+ * NotARegularFileError for anything but a regular file.
+ */
+export function openRegularForReading(path: string): number {
+  return openRegular(path, constants.O_RDONLY);
+}
+
+/**
  * Opens `path` for appending, creating it 0600 if needed, never through a link (a step knows
  * the run directory and could put one there) and never blocking on a named pipe in its place;
  * throws NotARegularFileError for anything but a regular file.
  */
 export function openRegularForAppend(path: string): number {
+  return openRegular(path, constants.O_WRONLY | constants.O_APPEND);
+}
+
+function openRegular(path: string, access: number): number {
   let fd: number;
   try {
     fd = openSync(
       path,
-      constants.O_WRONLY |
-        constants.O_APPEND |
-        constants.O_CREAT |
-        constants.O_NOFOLLOW |
-        constants.O_NONBLOCK,
+      access | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
       FILE_MODE,
     );
   } catch (error) {

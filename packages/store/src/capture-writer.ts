@@ -7,7 +7,7 @@
 // memory growing in the executor. Captures are not fsynced: they are bulk data the kernel
 // writes back within seconds, and fsyncing every chunk would make output-heavy steps crawl.
 import { closeSync, writeSync } from "node:fs";
-import { openForAppend } from "./append-file.js";
+import { openForAppend, openRegularForReading } from "./append-file.js";
 import { capturePaths } from "./paths.js";
 
 export type CaptureStream = "stdout" | "stderr";
@@ -55,6 +55,24 @@ export class CaptureWriter {
     let stderr: number;
     try {
       stderr = openForAppend(paths.err, flags);
+    } catch (error) {
+      closeSync(stdout);
+      throw error;
+    }
+    return new CaptureWriter(seq, stepId, paths, { stdout, stderr });
+  }
+
+  /**
+   * The captures of an attempt that someone else writes and that was started before — a Slurm
+   * job a resumed executor adopts — opened to be read (release): never through a link, never
+   * blocking on a named pipe, a regular file or nothing; one that is missing is created empty.
+   */
+  static reopen(runDirectory: string, seq: number, stepId: string): CaptureWriter {
+    const paths = capturePaths(runDirectory, seq, stepId);
+    const stdout = openRegularForReading(paths.out);
+    let stderr: number;
+    try {
+      stderr = openRegularForReading(paths.err);
     } catch (error) {
       closeSync(stdout);
       throw error;

@@ -51,6 +51,8 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       else step.pid = event.pid;
       if (event.pgid === undefined) delete step.pgid;
       else step.pgid = event.pgid;
+      // A Slurm attempt's job id follows in a step-status; an earlier attempt's is not this one's.
+      delete step.jobId;
       delete step.endedAt;
       delete step.exitCode;
       delete step.signal;
@@ -97,7 +99,9 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
       const step = findStep(status, event.stepId);
       if (!step) return false;
       step.status = event.status;
+      // The reason is the new status's: a job that left "queued" for running has none.
       if (event.reason !== undefined) step.reason = event.reason;
+      else delete step.reason;
       if (event.jobId !== undefined) step.jobId = event.jobId;
       return true;
     }
@@ -127,8 +131,12 @@ export function applyEvent(status: RunStatus, event: RunEvent): boolean {
             delete step.outputs;
           }
       }
+      // An adopted Slurm job's step goes on as it stood: its job still runs, or is about to
+      // be found ended.
+      const adopted = new Set((event.adopted ?? []).map((attempt) => attempt.stepId));
       for (const step of status.steps) {
         if (step.status === "completed" && !again.has(step.nodeId)) continue;
+        if (adopted.has(step.nodeId)) continue;
         step.status = "pending";
         delete step.startedAt;
         delete step.endedAt;
