@@ -76,8 +76,12 @@ export class ProgressPrinter {
           event.lost === undefined || event.lost.length === 0
             ? ""
             : `; lost with the executor: ${event.lost.map((attempt) => safeText(attempt.stepId)).join(", ")}`;
+        const adopted =
+          event.adopted === undefined || event.adopted.length === 0
+            ? ""
+            : `; Slurm jobs taken over: ${event.adopted.map((attempt) => `${safeText(attempt.stepId)} (${safeText(attempt.jobId)})`).join(", ")}`;
         output.err(
-          `${paint(output, "bold", "runyard")} resumed run ${event.runId}${safeText(where)} ${paint(output, "dim", `(it was ${event.previous}; completed steps are kept${lost})`)}\n`,
+          `${paint(output, "bold", "runyard")} resumed run ${event.runId}${safeText(where)} ${paint(output, "dim", `(it was ${event.previous}; completed steps are kept${lost}${adopted})`)}\n`,
         );
         return;
       }

@@ -1,13 +1,15 @@
 // The fields of a run that every `--json` gives (see json/run.ts), built from the store's view.
 import type { RunView } from "@runyard/store";
 import { lastSignOfLife, runDurationMs, runReason } from "./describe-run.js";
-import type { RunJson, TimelineJson } from "./json/run.js";
+import type { RunJson, SlurmJobJson, TimelineJson } from "./json/run.js";
 
 export interface RunJsonContext {
   /** This host's short name, to tell runs started elsewhere. */
   host: string;
   now: number;
   shortId: (runId: string) => string;
+  /** The Slurm jobs crashed runs left, by run id (slurm-jobs.ts). */
+  slurmJobs?: ReadonlyMap<string, SlurmJobJson[]>;
 }
 
 export function runJson(view: RunView, context: RunJsonContext): RunJson {
@@ -28,6 +30,7 @@ export function runJson(view: RunView, context: RunJsonContext): RunJson {
     directory: view.directory,
     problems: view.problems,
     timeline: timelineJson(view),
+    slurmJobs: context.slurmJobs?.get(view.runId) ?? [],
   };
 }
 

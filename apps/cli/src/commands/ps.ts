@@ -19,6 +19,7 @@ import { ago, formatDuration, type Output, paint, tildify } from "../output.js";
 import { type RunJsonContext, runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
+import { jobsGoingOn, slurmJobsLeft } from "../slurm-jobs.js";
 import { headerRow, renderTable, type TableRow } from "../table.js";
 
 /** Marks a run started on another host, in the HOST column. */
@@ -75,7 +76,11 @@ function printTable(output: Output, runs: RunView[], context: RunJsonContext): v
   for (const view of runs) {
     const elsewhere = view.meta.startedOn !== context.host;
     const damaged = view.timeline?.state === "damaged";
-    const why = shortRunReason(view);
+    const jobs = jobsGoingOn(context.slurmJobs?.get(view.runId) ?? []);
+    const reason = shortRunReason(view);
+    // A crashed run whose Slurm jobs go on: that first, it is what to act on (resume adopts them).
+    const live = jobs.length === 1 ? "1 Slurm job live" : `${jobs.length} Slurm jobs live`;
+    const why = jobs.length === 0 ? reason : reason === "" ? live : `${live}; ${reason}`;
     rows.push({
       cells: [
         context.shortId(view.runId),
@@ -154,10 +159,12 @@ export const run: CommandRun = async (values, positionals, context) => {
     readEnd: true,
     ...(states === undefined ? {} : { filter: (view) => states.has(view.classification) }),
   });
+  const jobs = await slurmJobsLeft(list.runs, context.env);
   const jsonContext: RunJsonContext = {
     host,
     now: Date.now(),
     shortId: shortRunIds(list.runIds),
+    slurmJobs: jobs.byRun,
   };
   if (values.json === true) {
     for (const entry of newestFirst(list.runs, list.broken)) {
@@ -181,5 +188,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     output.err(paint(output, "dim", `${note}\n`));
   }
   printWarnings(output, list.runs, list.broken);
+  if (jobs.problem !== undefined)
+    output.err(`${paint(output, "yellow", "warning:")} ${safeText(jobs.problem)}\n`);
   return EXIT.ok;
 };

@@ -19,6 +19,7 @@ import { ago, formatBytes, formatDuration, type Output, paint, tildify } from ".
 import { runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
+import { jobsGoingOn, jobsWords, slurmJobsLeft } from "../slurm-jobs.js";
 import { headerRow, renderTable, type TableRow } from "../table.js";
 
 function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): ShowStepJson[] {
@@ -102,6 +103,8 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   );
   const state = paint(output, STATE_STYLE[json.state] ?? "bold", json.state);
   lines.push(`${label("state")}${state}: ${safeText(json.reason)}`);
+  const jobs = jobsWords(json.slurmJobs);
+  if (jobs !== "") lines.push(`${label("jobs")}${paint(output, "yellow", safeText(jobs))}`);
   const { damage } = json.timeline;
   if (damage !== null) {
     const words = `run_summary.jsonl is damaged ${damageWords(damage)}`;
@@ -148,6 +151,13 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   const failed = json.steps.find((step) => step.status === "failed" && step.captures.length > 0);
   const hint = failed === undefined ? "" : ` ${failed.id}`;
   output.err(paint(output, "dim", `output: runyard logs ${json.shortId}${hint}\n`));
+  const going = jobsGoingOn(json.slurmJobs);
+  if (going.length > 0) {
+    const ids = going.map((job) => job.jobId).join(" ");
+    output.err(
+      `${paint(output, "dim", "hint:")} Slurm jobs outlive their executor: runyard resume ${json.shortId} takes them over (watched again, not submitted again); scancel ${ids} stops them\n`,
+    );
+  }
   if (damage !== null) {
     output.err(
       `${paint(output, "dim", "hint:")} something other than the executor wrote to run_summary.jsonl (a step can: it knows the path). Believe meta.json, status.json and the captures over the timeline; a run-end after the damage was not taken. Keep the directory to find what wrote it; run the workflow again for a record you can trust.\n`,
@@ -171,10 +181,15 @@ export const run: CommandRun = async (values, positionals, context) => {
     listRunIds(runsRoot),
   ]);
   const now = Date.now();
+  const jobs = await slurmJobsLeft([view], context.env);
   // Entries named like a capture that are not read (a link, a pipe) are the run's problems too.
-  const problems = [...view.problems, ...refused.map((entry) => entry.error.message)];
+  const problems = [
+    ...view.problems,
+    ...refused.map((entry) => entry.error.message),
+    ...(jobs.problem === undefined ? [] : [jobs.problem]),
+  ];
   const json: ShowJson = {
-    ...runJson(view, { host, now, shortId: shortRunIds(runIds) }),
+    ...runJson(view, { host, now, shortId: shortRunIds(runIds), slurmJobs: jobs.byRun }),
     problems,
     workflowId: view.meta.workflowId,
     pid: view.meta.executor?.pid ?? view.meta.pid,

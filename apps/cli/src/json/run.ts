@@ -36,6 +36,20 @@ export const TimelineJsonSchema = z
   .describe("The integrity of the run's timeline, run_summary.jsonl");
 export type TimelineJson = z.infer<typeof TimelineJsonSchema>;
 
+/** A crashed run's Slurm job, and its state in Slurm now. */
+export const SlurmJobJsonSchema = z
+  .strictObject({
+    stepId: z.string(),
+    jobId: z.string(),
+    state: z
+      .string()
+      .describe(
+        "Slurm's state now: PENDING, RUNNING… (live), COMPLETED, FAILED… (ended while no executor watched), ENDED (Slurm no longer shows it), UNKNOWN (Slurm could not be asked)",
+      ),
+  })
+  .describe("A Slurm job of a crashed run");
+export type SlurmJobJson = z.infer<typeof SlurmJobJsonSchema>;
+
 export const RunJsonShape = {
   runId: UuidSchema.describe("The run id"),
   shortId: z
@@ -71,6 +85,11 @@ export const RunJsonShape = {
     .array(z.string())
     .describe("What is wrong with the run directory (a broken status.json), each naming its file"),
   timeline: TimelineJsonSchema,
+  slurmJobs: z
+    .array(SlurmJobJsonSchema)
+    .describe(
+      "For a crashed run: the Slurm jobs its steps had queued or running when the executor died, and what Slurm says of them now. Jobs outlive their executor; runyard resume adopts those still live. [] for any other run",
+    ),
 };
 
 export type RunJson = z.infer<z.ZodObject<typeof RunJsonShape>>;

@@ -1,0 +1,72 @@
+// A crashed run's Slurm jobs: the executor is gone, but its jobs may not be — they outlive it
+// on purpose, and `runyard resume` adopts them. `ps` and `show` ask Slurm about them in one
+// `squeue` call for every run they list, and only for crashed runs whose steps had jobs queued
+// or running (status.json has their ids): listing runs costs nothing more otherwise.
+import { LIVE_JOB_STATES, slurmJobStates } from "@runyard/executor";
+import type { RunView } from "@runyard/store";
+import type { SlurmJobJson } from "./json/run.js";
+
+/** The jobs of a crashed run's unended Slurm steps, as status.json last had them. */
+function jobsOf(view: RunView): { stepId: string; jobId: string }[] {
+  if (view.classification !== "crashed" || view.status === null) return [];
+  return view.status.steps.flatMap((step) =>
+    step.backend === "slurm" &&
+    step.jobId !== undefined &&
+    (step.status === "running" || step.status === "pending")
+      ? [{ stepId: step.nodeId, jobId: step.jobId }]
+      : [],
+  );
+}
+
+export interface LeftJobs {
+  /** By run id: each crashed run's jobs with Slurm's state now; runs without any are absent. */
+  byRun: Map<string, SlurmJobJson[]>;
+  /** Why Slurm could not be asked (their state is UNKNOWN then). */
+  problem?: string;
+}
+
+/** The Slurm jobs crashed runs among `views` left, and what Slurm says of them now. */
+export async function slurmJobsLeft(
+  views: readonly RunView[],
+  env: NodeJS.ProcessEnv,
+): Promise<LeftJobs> {
+  const wanted = views
+    .map((view) => ({ runId: view.runId, jobs: jobsOf(view) }))
+    .filter((entry) => entry.jobs.length > 0);
+  if (wanted.length === 0) return { byRun: new Map() };
+  const answer = await slurmJobStates(
+    wanted.flatMap((entry) => entry.jobs.map((job) => job.jobId)),
+    env,
+  );
+  const stateOf = (jobId: string) =>
+    "states" in answer ? (answer.states.get(jobId) ?? "UNKNOWN") : "UNKNOWN";
+  return {
+    byRun: new Map(
+      wanted.map((entry) => [
+        entry.runId,
+        entry.jobs.map((job) => ({ ...job, state: stateOf(job.jobId) })),
+      ]),
+    ),
+    ...("error" in answer
+      ? { problem: `cannot ask Slurm about crashed runs' jobs: ${answer.error}` }
+      : {}),
+  };
+}
+
+/** Those of `jobs` that may still be queued or running (or that Slurm could not be asked about). */
+export function jobsGoingOn(jobs: readonly SlurmJobJson[]): SlurmJobJson[] {
+  return jobs.filter((job) => LIVE_JOB_STATES.has(job.state) || job.state === "UNKNOWN");
+}
+
+/** "2 Slurm jobs still run: 2691 (long, RUNNING), 2692 (queued, PENDING)"; "" for none. */
+export function jobsWords(jobs: readonly SlurmJobJson[]): string {
+  const going = jobsGoingOn(jobs);
+  if (going.length === 0) return "";
+  const known = going.every((job) => job.state !== "UNKNOWN");
+  const count = going.length === 1 ? "1 Slurm job" : `${going.length} Slurm jobs`;
+  const verb = known ? (going.length === 1 ? "still runs" : "still run") : "may still run";
+  const list = going
+    .map((job) => `${job.jobId} (${job.stepId}${job.state === "UNKNOWN" ? "" : `, ${job.state}`})`)
+    .join(", ");
+  return `${count} ${verb}: ${list}`;
+}

@@ -1,0 +1,97 @@
+// A crashed run whose Slurm jobs go on, as a user meets it: `ps` and `show` say the jobs still
+// run (and `show` how to take them over or stop them), and `runyard resume` adopts them — the
+// run ends with the same jobs, none submitted again. Against the project's test cluster.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import {
+  hasSlurm,
+  SLURM_CONF,
+  slurmJobsNamed,
+} from "../../../packages/executor/test/slurm-cluster.js";
+import { RunStartedJsonSchema } from "../src/index.js";
+import { cli, useScratch } from "./cli.js";
+
+const scratch = useScratch();
+const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+
+describe.skipIf(!hasSlurm)("a crashed run's Slurm jobs", () => {
+  it("are shown as live by ps and show, and adopted by runyard resume", {
+    timeout: 120_000,
+  }, async () => {
+    const gate = join(scratch.directory, "go");
+    const file = join(scratch.directory, "sim.yaml");
+    writeFileSync(
+      file,
+      `name: sim
+steps:
+  mesh: { run: echo meshed }
+  solve:
+    needs: mesh
+    backend: slurm
+    run: 'echo "solving on $SLURM_JOB_ID"; until [ -f "${gate}" ]; do sleep 0.2; done; echo solved'
+  report: { needs: solve, run: echo reported }
+`,
+    );
+    const env = { SLURM_CONF, RUNYARD_SLURM_POLL_MS: "200" };
+    const options = { runsDir: scratch.runsDir, env };
+    const started = await cli(["run", "-d", file, "--json"], options);
+    expect(started.code, started.stderr).toBe(0);
+    const { runId, runDirectory, pid } = RunStartedJsonSchema.parse(JSON.parse(started.stdout));
+    const jobId = await vi.waitFor(
+      () => {
+        const solve = readJson(join(runDirectory, "status.json")).steps[1];
+        if (solve.status !== "running" || !solve.jobId) throw new Error("not running yet");
+        return solve.jobId as string;
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    process.kill(pid, "SIGKILL");
+    const short = runId.slice(-8);
+
+    const ps = await vi.waitFor(
+      async () => {
+        const result = await cli(["ps"], options);
+        expect(result.stdout).toMatch(new RegExp(`${short} +sim +crashed .*1 Slurm job live`));
+        return result;
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    expect(ps.code).toBe(0);
+    const psJson = JSON.parse((await cli(["ps", "--json"], options)).stdout);
+    expect(psJson.slurmJobs).toEqual([{ stepId: "solve", jobId, state: "RUNNING" }]);
+
+    const show = await cli(["show", short], options);
+    expect(show.stdout).toMatch(
+      new RegExp(`^jobs +1 Slurm job still runs: ${jobId} \\(solve, RUNNING\\)$`, "m"),
+    );
+    expect(show.stderr).toContain(
+      `runyard resume ${short} takes them over (watched again, not submitted again); scancel ${jobId} stops them`,
+    );
+
+    // Resume follows the run; the job is let go once it has been adopted.
+    const resuming = cli(["resume", short], options);
+    await vi.waitFor(
+      () => {
+        const log = readFileSync(join(runDirectory, "executor.log"), "utf8");
+        if (!log.includes(`adopting Slurm job(s) ${jobId} (solve)`)) throw new Error("not yet");
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    writeFileSync(gate, "");
+    const resumed = await resuming;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(
+      `(it was crashed; completed steps are kept; Slurm jobs taken over: solve (${jobId}))`,
+    );
+    expect(resumed.stderr).toMatch(/^success in /m);
+    expect(readFileSync(join(runDirectory, "000002-solve.out"), "utf8")).toBe(
+      `solving on ${jobId}\nsolved\n`,
+    );
+    expect(slurmJobsNamed(`runyard-${short}-`)).toEqual([jobId]);
+    const after = JSON.parse((await cli(["show", short, "--json"], options)).stdout);
+    expect(after.state).toBe("success");
+    expect(after.slurmJobs).toEqual([]);
+    expect(after.steps[1]).toMatchObject({ id: "solve", status: "completed", attempt: 1 });
+  });
+});
