@@ -38,7 +38,17 @@ const CALLS_TARGET = 2;
 async function timeRunyard({ env, workflowFile, runsRoot, count, pollMs, jobs }) {
   const ran = await timed(
     process.execPath,
-    [CLI, "run", "-q", "--json", workflowFile, "--runs-dir", runsRoot, "-j", String(count)],
+    [
+      CLI,
+      "run",
+      "-q",
+      "--json",
+      workflowFile,
+      "--runs-dir",
+      runsRoot,
+      "--max-slurm-jobs",
+      String(count),
+    ],
     { env: { ...env, RUNYARD_SLURM_POLL_MS: String(pollMs) }, timeoutMs: 600_000 },
   );
   const result = JSON.parse(ran.stdout || "{}");
@@ -127,7 +137,7 @@ async function callsWhileQueued({ env, scratch, variants, windowMs, jobs, log })
           workflowFile,
           "--runs-dir",
           runsRoot,
-          "-j",
+          "--max-slurm-jobs",
           String(variant.count),
         ],
         { env: runEnv, timeoutMs: 60_000 },
@@ -211,7 +221,7 @@ export async function runSlurmBench({ quick = false, save = true, rounds } = {})
   const machine = describeMachine();
 
   console.log(
-    `slurm: ${count} Slurm steps of \`true\` through the CLI bundle (runyard run -q -j ${count}: the CLI and the detached executor, two Node starts) against a bash loop (sbatch --parsable --wrap true, then squeue until none is left), ${repetitions} interleaved round(s) per poll interval; ${machine.cpus} CPUs, node ${machine.node}` +
+    `slurm: ${count} Slurm steps of \`true\` through the CLI bundle (runyard run -q --max-slurm-jobs ${count}: the CLI and the detached executor, two Node starts) against a bash loop (sbatch --parsable --wrap true, then squeue until none is left), ${repetitions} interleaved round(s) per poll interval; ${machine.cpus} CPUs, node ${machine.node}` +
       `${machine.nodeExtraCaCerts ? ", NODE_EXTRA_CA_CERTS set (each of Runyard's two Node starts pays ~60 ms for it)" : ""}; load average ${machine.loadAverageAtStart.join(" ")}; SLURM_CONF=${env.SLURM_CONF}`,
   );
   const log = (line) => console.log(line);

@@ -94,6 +94,17 @@ export function maxParallelOption(values: CommandValues): number | undefined {
   return maxParallel;
 }
 
+/** --max-slurm-jobs's value, checked; undefined when not given. */
+export function maxSlurmJobsOption(values: CommandValues): number | undefined {
+  const given = values["max-slurm-jobs"];
+  if (typeof given !== "string") return undefined;
+  const limit = Number(given);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError(`--max-slurm-jobs expects a whole number of at least 1, got "${given}"`);
+  }
+  return limit;
+}
+
 /** Whether --dry-run was asked for; refuses it with --detach. */
 export function dryRunOption(values: CommandValues): boolean {
   if (values["dry-run"] !== true) return false;
@@ -114,6 +125,7 @@ export interface RunRequest {
   /** Param values, unchecked: the executor checks them and fills in defaults. */
   params: Record<string, string>;
   maxParallel: number | undefined;
+  maxSlurmJobs?: number | undefined;
 }
 
 /**
@@ -155,6 +167,7 @@ export async function startRun(
         ? { holdStartMs: 5000 }
         : {}),
       ...(request.maxParallel === undefined ? {} : { maxParallel: request.maxParallel }),
+      ...(request.maxSlurmJobs === undefined ? {} : { maxSlurmJobs: request.maxSlurmJobs }),
       ...(binDirectory === undefined ? {} : { binDirectory }),
       ...(hooks.hooks.length === 0 ? {} : hooks),
       ...(context.prestarted === undefined ? {} : { prestarted: context.prestarted }),

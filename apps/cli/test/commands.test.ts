@@ -28,7 +28,23 @@ describe("help and usage", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage: runyard run <workflow.yaml> [options]");
     expect(result.stdout).toContain("--max-parallel");
+    expect(result.stdout).toContain("--max-slurm-jobs <n>");
     expect(result.stdout).toContain("Examples:");
+  });
+
+  it("refuses a --max-slurm-jobs that is not a whole number of at least 1, starting nothing", async () => {
+    for (const command of [
+      ["run", "examples/hello.yaml"],
+      ["resume", "latest"],
+    ]) {
+      const result = await cli([...command, "--max-slurm-jobs", "0"], {
+        runsDir: scratch.runsDir,
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        '--max-slurm-jobs expects a whole number of at least 1, got "0"',
+      );
+    }
   });
 
   it("exits 2 with a hint on an unknown command or flag", async () => {

@@ -34,6 +34,7 @@ import { trackLiveRun } from "./live-runs.js";
 import { startMeta, statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
+import { SLURM_MAX_JOBS } from "./slurm-job.js";
 import { startWatchdog } from "./watchdog.js";
 
 export interface ExecuteStagedOptions {
@@ -235,6 +236,7 @@ async function prepare(
     created,
     backends,
     maxParallel: launch.maxParallel,
+    maxSlurmJobs: launch.maxSlurmJobs ?? SLURM_MAX_JOBS,
     killGraceMs: launch.killGraceMs,
     holdStartMs: launch.holdStartMs,
     binDirectory: launch.binDirectory,

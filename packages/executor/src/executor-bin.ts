@@ -31,6 +31,7 @@ interface Arguments {
   /** The front end made the runs root for this run: an abandoned launch removes it if empty. */
   madeRoot: boolean;
   maxParallel?: number;
+  maxSlurmJobs?: number;
   binDirectory?: string;
   holdStartMs?: number;
 }
@@ -43,13 +44,17 @@ function usageError(message: string): never {
 function parseArguments(argv: readonly string[]): Arguments {
   const parsed: Arguments = { staging: undefined, resume: undefined, madeRoot: false };
   for (const arg of argv) {
-    const number = /^--(ready-fd|launch-fd|max-parallel|hold-start-ms)=(\d+)$/.exec(arg);
+    const number = /^--(ready-fd|launch-fd|max-parallel|max-slurm-jobs|hold-start-ms)=(\d+)$/.exec(
+      arg,
+    );
     const text = /^--(resume|bin-directory)=(.+)$/.exec(arg);
     if (arg === "--made-root") parsed.madeRoot = true;
     else if (number?.[1] === "ready-fd") parsed.readyFd = Number(number[2]);
     else if (number?.[1] === "launch-fd") parsed.launchFd = Number(number[2]);
     else if (number?.[1] === "max-parallel" && Number(number[2]) > 0)
       parsed.maxParallel = Number(number[2]);
+    else if (number?.[1] === "max-slurm-jobs" && Number(number[2]) > 0)
+      parsed.maxSlurmJobs = Number(number[2]);
     else if (number?.[1] === "hold-start-ms") parsed.holdStartMs = Number(number[2]);
     else if (text?.[1] === "resume") parsed.resume = text[2] as string;
     else if (text?.[1] === "bin-directory") parsed.binDirectory = text[2] as string;
@@ -139,6 +144,7 @@ try {
           signal: controller.signal,
           onStarted,
           ...(args.maxParallel === undefined ? {} : { maxParallel: args.maxParallel }),
+          ...(args.maxSlurmJobs === undefined ? {} : { maxSlurmJobs: args.maxSlurmJobs }),
           ...(args.binDirectory === undefined ? {} : { binDirectory: args.binDirectory }),
           ...(args.holdStartMs === undefined ? {} : { holdStartMs: args.holdStartMs }),
         });

@@ -51,10 +51,12 @@ export { DEFAULT_BACKEND_NAMES, type RunResult, type RunWorkflowOptions } from "
 export { runWorkflow } from "./run-workflow.js";
 export { createSlurmBackend, SLURM_POLL_MS } from "./slurm-backend.js";
 export {
+  checkMaxSlurmJobs,
   findSlurmCommand,
   LIVE_JOB_STATES,
   missingSlurmCommand,
   SLURM_COMMANDS,
+  SLURM_MAX_JOBS,
   slurmJobStates,
   slurmProblem,
 } from "./slurm-job.js";

@@ -19,6 +19,7 @@ import {
 import { fillStagingDirectory, runPaths, shortHostname } from "@runyard/store";
 import { RunOptionsError } from "./errors.js";
 import { ExecutorStartError, type PrestartedExecutor, prestartExecutor } from "./prestart.js";
+import { checkMaxSlurmJobs } from "./slurm-job.js";
 import type { StartReport } from "./start-report.js";
 import { executorVersion } from "./version.js";
 
@@ -46,6 +47,8 @@ export interface LaunchRunOptions {
   /** The working directory the run was started from (default process.cwd()). */
   cwd?: string;
   maxParallel?: number;
+  /** Slurm jobs queued or running at once (default 100). */
+  maxSlurmJobs?: number;
   killGraceMs?: number;
   runId?: string;
   /** Who launches, for launch.json (default runyard-executor/<version>). */
@@ -140,6 +143,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
     if (!Number.isSafeInteger(maxParallel) || maxParallel < 1) {
       throw new RunOptionsError(`maxParallel must be a positive integer, not ${maxParallel}`);
     }
+    const maxSlurmJobs = checkMaxSlurmJobs(options.maxSlurmJobs);
     const killGraceMs = options.killGraceMs ?? 5000;
     if (!Number.isSafeInteger(killGraceMs) || killGraceMs < 0) {
       throw new RunOptionsError(`killGraceMs must be a whole number >= 0, not ${killGraceMs}`);
@@ -177,6 +181,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<LaunchedRun>
       env: stringEnvironment(env),
       params: Object.entries(options.params ?? {}),
       maxParallel,
+      ...(options.maxSlurmJobs === undefined ? {} : { maxSlurmJobs }),
       killGraceMs,
       ...(options.holdStartMs ? { holdStartMs: options.holdStartMs } : {}),
       ...(options.binDirectory === undefined ? {} : { binDirectory: options.binDirectory }),

@@ -43,11 +43,14 @@ import {
 import { replayRun } from "./resume-state.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
+import { checkMaxSlurmJobs, SLURM_MAX_JOBS } from "./slurm-job.js";
 import type { StartReport } from "./start-report.js";
 
 export interface ExecuteResumeOptions extends ExecuteStagedOptions {
   /** Steps running at once, instead of the run's own (launch.json). */
   maxParallel?: number;
+  /** Slurm jobs queued or running at once, instead of the run's own (launch.json). */
+  maxSlurmJobs?: number;
   /** The front end's `runyard` directory, for the steps' PATH, instead of the run's own. */
   binDirectory?: string;
   /** Hold the first step for the front end to subscribe, as launch.json's holdStartMs. */
@@ -245,6 +248,7 @@ async function prepare(
       created,
       backends,
       maxParallel: options.maxParallel ?? launch.maxParallel,
+      maxSlurmJobs: options.maxSlurmJobs ?? launch.maxSlurmJobs ?? SLURM_MAX_JOBS,
       killGraceMs: launch.killGraceMs,
       holdStartMs: options.holdStartMs,
       binDirectory: options.binDirectory ?? launch.binDirectory,
@@ -273,6 +277,7 @@ export interface ResumeRunOptions {
   /** The environment the executor's own is taken from (default process.env). */
   env?: NodeJS.ProcessEnv;
   maxParallel?: number;
+  maxSlurmJobs?: number;
   binDirectory?: string;
   /** The front end subscribes at once: hold the first step up to this long for it. */
   holdStartMs?: number;
@@ -305,6 +310,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<ResumedRun> 
     `--resume=${directory}`,
     "--ready-fd=3",
     ...(options.maxParallel === undefined ? [] : [`--max-parallel=${options.maxParallel}`]),
+    ...(options.maxSlurmJobs === undefined
+      ? []
+      : [`--max-slurm-jobs=${checkMaxSlurmJobs(options.maxSlurmJobs)}`]),
     ...(options.binDirectory === undefined ? [] : [`--bin-directory=${options.binDirectory}`]),
     ...(options.holdStartMs === undefined ? [] : [`--hold-start-ms=${options.holdStartMs}`]),
   ];

@@ -30,8 +30,10 @@ export interface RunWorkflowOptions {
    * process that must exit without waiting, see killAllNow.
    */
   signal?: AbortSignal;
-  /** Steps running at once (default os.availableParallelism()). */
+  /** Steps running at once on this host (default os.availableParallelism()). */
   maxParallel?: number;
+  /** Slurm jobs queued or running at once (default SLURM_MAX_JOBS, 100). */
+  maxSlurmJobs?: number;
   /** Run id to use (a lowercase UUID); a new UUIDv7 by default. */
   runId?: string;
   /**

@@ -52,6 +52,8 @@ export interface RunSessionOptions {
   created: CreatedRunDirectory;
   backends: Readonly<Record<string, Backend>>;
   maxParallel: number;
+  /** Slurm jobs queued or running at once (their steps do not count in maxParallel). */
+  maxSlurmJobs?: number | undefined;
   killGraceMs: number;
   env: NodeJS.ProcessEnv;
   /** The value of every workflow param, given or defaulted. */
@@ -93,6 +95,7 @@ import {
   STOP_MARKER,
   storageError,
 } from "./run-outcome.js";
+import { SLURM_MAX_JOBS } from "./slurm-job.js";
 
 /** About how long a step-expand line may grow before the rest go in another. */
 const EXPAND_EVENT_BYTES = 256 * 1024;
@@ -238,9 +241,12 @@ export class RunSession {
         expand: (step) => this.#expand(pipeline, step),
         endLoop: (step, status, reason) => this.#endLoop(pipeline, step, status, reason),
       },
-      resume === undefined
-        ? {}
-        : { completed: resume.completed, adopted: new Set(this.#adoptions.keys()) },
+      {
+        limits: { slurm: this.#options.maxSlurmJobs ?? SLURM_MAX_JOBS },
+        ...(resume === undefined
+          ? {}
+          : { completed: resume.completed, adopted: new Set(this.#adoptions.keys()) }),
+      },
     );
     this.#scheduler = scheduler;
 

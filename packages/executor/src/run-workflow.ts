@@ -21,6 +21,7 @@ import { RunAbortedError, RunOptionsError } from "./errors.js";
 import { startMeta, statusSteps } from "./run-meta.js";
 import type { RunResult, RunWorkflowOptions } from "./run-options.js";
 import { RunSession } from "./run-session.js";
+import { checkMaxSlurmJobs } from "./slurm-job.js";
 
 // Any id: every run id has the same length, which is all the socket path check needs.
 const SAMPLE_RUN_ID = "00000000-0000-7000-8000-000000000000";
@@ -37,6 +38,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
   if (!Number.isSafeInteger(maxParallel) || maxParallel < 1) {
     throw new RunOptionsError(`maxParallel must be a positive integer, not ${maxParallel}`);
   }
+  const maxSlurmJobs = checkMaxSlurmJobs(options.maxSlurmJobs);
   const killGraceMs = options.killGraceMs ?? 5000;
   if (!(killGraceMs >= 0))
     throw new RunOptionsError(`killGraceMs must be >= 0, not ${killGraceMs}`);
@@ -70,6 +72,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunResul
     created,
     backends,
     maxParallel,
+    maxSlurmJobs,
     killGraceMs,
     env: options.env ?? process.env,
     params,

@@ -12,35 +12,44 @@ function loop(id: string, items: string[], needs: string[] = [], parallel?: numb
 }
 
 /** Steps that end when the test says so; records what the scheduler did. */
-function harness(steps: ResolvedStep[], maxParallel: number) {
+function harness(
+  steps: ResolvedStep[],
+  maxParallel: number,
+  options: ConstructorParameters<typeof Scheduler>[3] = {},
+) {
   const trace: string[] = [];
   const finish = new Map<string, (outcome: StepOutcome) => void>();
-  const scheduler = new Scheduler(steps, maxParallel, {
-    start(next): RunningStep {
-      trace.push(`start ${next.id}`);
-      let end!: (outcome: StepOutcome) => void;
-      const done = new Promise<StepOutcome>((resolve) => {
-        end = resolve;
-      });
-      finish.set(next.id, end);
-      return {
-        done,
-        cancel: (reason) => end(reason === "" ? "failed" : "cancelled"),
-        abandon: (reason) => trace.push(`abandoned ${next.id} (${reason})`),
-      };
+  const scheduler = new Scheduler(
+    steps,
+    maxParallel,
+    {
+      start(next): RunningStep {
+        trace.push(`start ${next.id}`);
+        let end!: (outcome: StepOutcome) => void;
+        const done = new Promise<StepOutcome>((resolve) => {
+          end = resolve;
+        });
+        finish.set(next.id, end);
+        return {
+          done,
+          cancel: (reason) => end(reason === "" ? "failed" : "cancelled"),
+          abandon: (reason) => trace.push(`abandoned ${next.id} (${reason})`),
+        };
+      },
+      settle(next, status, reason) {
+        trace.push(`${status} ${next.id} (${reason})`);
+      },
+      expand(next) {
+        if (next.foreach?.kind !== "items") throw new Error("cannot read its foreach file");
+        trace.push(`expand ${next.id}`);
+        return expandLoop(next, next.foreach.items);
+      },
+      endLoop(next, status, reason) {
+        trace.push(`${status} ${next.id} (${reason})`);
+      },
     },
-    settle(next, status, reason) {
-      trace.push(`${status} ${next.id} (${reason})`);
-    },
-    expand(next) {
-      if (next.foreach?.kind !== "items") throw new Error("cannot read its foreach file");
-      trace.push(`expand ${next.id}`);
-      return expandLoop(next, next.foreach.items);
-    },
-    endLoop(next, status, reason) {
-      trace.push(`${status} ${next.id} (${reason})`);
-    },
-  });
+    options,
+  );
   const end = async (id: string, outcome: StepOutcome) => {
     finish.get(id)?.(outcome);
     await Promise.resolve();
@@ -49,7 +58,65 @@ function harness(steps: ResolvedStep[], maxParallel: number) {
   return { scheduler, trace, end };
 }
 
+/** A step run as a Slurm job. */
+const onSlurm = (next: ResolvedStep): ResolvedStep => ({ ...next, backend: "slurm" });
+
 describe("Scheduler", () => {
+  it("runs Slurm steps up to their own limit, beside maxParallel steps here", async () => {
+    const { scheduler, trace, end } = harness(
+      [
+        step("l1"),
+        step("l2"),
+        onSlurm(step("s1")),
+        onSlurm(step("s2")),
+        onSlurm(step("s3")),
+        step("l3", ["s1"]),
+      ],
+      1,
+      { limits: { slurm: 2 } },
+    );
+    const done = scheduler.run();
+    // l2 waits for a place here; the Slurm steps do not wait behind it.
+    expect(trace).toEqual(["start l1", "start s1", "start s2"]);
+    await end("s1", "completed");
+    expect(trace.slice(3)).toEqual(["start s3"]);
+    await end("l1", "completed");
+    expect(trace.slice(4)).toEqual(["start l2"]);
+    for (const id of ["l2", "s2", "s3"]) await end(id, "completed");
+    expect(trace.slice(5)).toEqual(["start l3"]);
+    await end("l3", "completed");
+    expect(new Set((await done).values())).toEqual(new Set(["completed"]));
+  });
+
+  it("runs a foreach of Slurm steps up to the Slurm limit, not maxParallel", async () => {
+    const { scheduler, trace, end } = harness([onSlurm(loop("each", ["a", "b", "c", "d"]))], 1, {
+      limits: { slurm: 3 },
+    });
+    const done = scheduler.run();
+    expect(trace).toEqual(["expand each", "start each[a]", "start each[b]", "start each[c]"]);
+    await end("each[b]", "completed");
+    expect(trace.at(-1)).toBe("start each[d]");
+    for (const id of ["each[a]", "each[c]", "each[d]"]) await end(id, "completed");
+    expect((await done).get("each")).toBe("completed");
+  });
+
+  it("starts the steps it adopts after a resume first, whatever their lane's limit", async () => {
+    const { scheduler, trace, end } = harness(
+      [step("first"), onSlurm(step("fresh")), onSlurm(step("old1")), onSlurm(step("old2"))],
+      1,
+      { limits: { slurm: 1 }, adopted: new Set(["old1", "old2"]) },
+    );
+    const done = scheduler.run();
+    // Both jobs run already: they are taken over at once, and the fresh one waits for a place.
+    expect(trace).toEqual(["start old1", "start old2", "start first"]);
+    await end("old1", "completed");
+    expect(trace.length).toBe(3);
+    await end("old2", "completed");
+    expect(trace.at(-1)).toBe("start fresh");
+    for (const id of ["first", "fresh"]) await end(id, "completed");
+    await done;
+  });
+
   it("starts ready steps in workflow order up to maxParallel", async () => {
     const { scheduler, trace, end } = harness(
       [step("a"), step("b"), step("c", ["a", "b"]), step("d")],

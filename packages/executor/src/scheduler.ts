@@ -1,5 +1,6 @@
 // Walks the DAG: starts every step whose condition holds once its needs have ended, in
-// workflow order, up to maxParallel at once — `success` (the default): every need completed,
+// workflow order, up to maxParallel at once (Slurm steps, which do not run here, up to a limit
+// of their own: see Lane) — `success` (the default): every need completed,
 // so a step whose need failed, was skipped or was cancelled is skipped; `failure`: a need
 // failed; `always`: whatever they did. On cancel, pending steps are cancelled and running
 // ones are told to stop. Resolves when every step has reached a terminal state. It decides;
@@ -55,6 +56,20 @@ interface Loop {
   ended: boolean;
 }
 
+/**
+ * The steps that share one bound on how many run at once: those of a backend with a limit of
+ * its own (Slurm: jobs queued or running on the cluster), or all the others (maxParallel:
+ * steps running on this host). Each lane has its own ready queue, so a step of one never
+ * waits behind a step of a full other.
+ */
+interface Lane {
+  readonly limit: number;
+  /** Its steps running now (taken over after a resume included). */
+  busy: number;
+  /** Its pending steps whose needs all completed, waiting for a free place. */
+  readonly ready: IndexHeap;
+}
+
 /** "2 of 10 items failed: mesh[b], mesh[c]"; the three first failed ids at most. */
 function loopEnding(loop: Loop): { status: LoopEnd; reason: string } {
   const count = loop.end - loop.first;
@@ -86,7 +101,10 @@ function notStarted(runReason: string): string {
 export class Scheduler {
   /** The workflow's steps, then the instances of foreach steps as they are expanded. */
   readonly #steps: ResolvedStep[];
-  readonly #maxParallel: number;
+  /** The lane of every backend without a limit of its own (maxParallel). */
+  readonly #here: Lane;
+  /** The lanes of backends with limits of their own, by backend name. */
+  readonly #lanes = new Map<string, Lane>();
   readonly #hooks: SchedulerHooks;
   readonly #states = new Map<string, SchedulerState>();
   /** Position of each step in the workflow, by id. */
@@ -96,8 +114,6 @@ export class Scheduler {
   /** For each step, how many of its needs have not ended yet. */
   readonly #waiting: number[] = [];
   #pending: number;
-  /** Pending steps whose needs all completed, waiting for a free slot. */
-  readonly #ready = new IndexHeap();
   /** Pending steps with a need that ended without completing: this pass, and the next. */
   #blocked = new IndexHeap();
   #blockedNextPass = new IndexHeap();
@@ -122,7 +138,7 @@ export class Scheduler {
   readonly #completed: ReadonlySet<string>;
   /**
    * Steps (and loop instances) whose Slurm job outlived the executor before a resume: started
-   * (adopted) first, whatever maxParallel — their jobs run already.
+   * (adopted) first, whatever their lane's limit — their jobs run already.
    */
   readonly #adopted: ReadonlySet<string>;
   /** Positions of the loop instances started as adopted, outside their loop's releases. */
@@ -132,12 +148,19 @@ export class Scheduler {
     steps: readonly ResolvedStep[],
     maxParallel: number,
     hooks: SchedulerHooks,
-    options: { completed?: ReadonlySet<string>; adopted?: ReadonlySet<string> } = {},
+    options: {
+      completed?: ReadonlySet<string>;
+      adopted?: ReadonlySet<string>;
+      /** Backends whose steps run up to a limit of their own, not maxParallel: { slurm: 100 }. */
+      limits?: Readonly<Record<string, number>>;
+    } = {},
   ) {
     this.#completed = options.completed ?? new Set();
     this.#adopted = options.adopted ?? new Set();
     this.#steps = [...steps];
-    this.#maxParallel = maxParallel;
+    this.#here = { limit: maxParallel, busy: 0, ready: new IndexHeap() };
+    for (const [backend, limit] of Object.entries(options.limits ?? {}))
+      this.#lanes.set(backend, { limit, busy: 0, ready: new IndexHeap() });
     this.#hooks = hooks;
     this.#pending = steps.length;
     for (const [position, step] of steps.entries()) {
@@ -149,7 +172,7 @@ export class Scheduler {
       this.#waiting.push(step.needs.length);
       for (const need of step.needs)
         this.#dependents[this.#positions.get(need) ?? -1]?.push(position);
-      if (step.needs.length === 0) this.#ready.push(position);
+      if (step.needs.length === 0) this.#laneOf(step).ready.push(position);
     }
     // A resumed run: what completed before counts as completed now, for its dependents too.
     for (const [position, step] of steps.entries())
@@ -319,12 +342,26 @@ export class Scheduler {
       return undefined;
     }
     const blocked = this.#peekPending(this.#blocked);
-    const ready =
-      this.#running.size < this.#maxParallel ? this.#peekPending(this.#ready) : undefined;
-    if (ready === undefined || (blocked !== undefined && blocked < ready)) {
+    // The first ready step, in workflow order, of a lane with a free place.
+    let ready: number | undefined;
+    let from: Lane | undefined;
+    for (const lane of [this.#here, ...this.#lanes.values()]) {
+      if (lane.busy >= lane.limit) continue;
+      const position = this.#peekPending(lane.ready);
+      if (position !== undefined && (ready === undefined || position < ready)) {
+        ready = position;
+        from = lane;
+      }
+    }
+    if (ready === undefined || from === undefined || (blocked !== undefined && blocked < ready)) {
       return this.#blocked.pop();
     }
-    return this.#ready.pop();
+    return from.ready.pop();
+  }
+
+  /** The lane `step` runs in. */
+  #laneOf(step: ResolvedStep): Lane {
+    return this.#lanes.get(step.backend) ?? this.#here;
   }
 
   /** The queue's first step still pending (the others were settled meanwhile, and go). */
@@ -371,9 +408,10 @@ export class Scheduler {
       this.#hooks.settle(step, "skipped", "if: failure, and none of its needs failed");
       return;
     }
+    const lane = this.#laneOf(step);
     if (step.foreach !== undefined) this.#expand(position, step);
-    else if (this.#running.size < this.#maxParallel) this.#start(position, step);
-    else this.#ready.push(position);
+    else if (lane.busy < lane.limit) this.#start(position, step);
+    else lane.ready.push(position);
   }
 
   /**
@@ -445,7 +483,7 @@ export class Scheduler {
       const position = loop.next++;
       if (!this.#isPending(position)) continue;
       loop.released += 1;
-      this.#ready.push(position);
+      this.#laneOf(this.#steps[position] as ResolvedStep).ready.push(position);
     }
   }
 
@@ -488,7 +526,8 @@ export class Scheduler {
         // Decided once every need has ended: run (it may have to wait for a slot) or skip.
         if (waiting === 0) this.#queueVisit(dependent);
       } else if (state !== "completed") this.#queueVisit(dependent);
-      else if (waiting === 0) this.#ready.push(dependent);
+      else if (waiting === 0)
+        this.#laneOf(this.#steps[dependent] as ResolvedStep).ready.push(dependent);
     }
   }
 
@@ -509,6 +548,7 @@ export class Scheduler {
     }
     this.#setState(position, "running");
     this.#running.set(step.id, running);
+    this.#laneOf(step).busy += 1;
     void running.done.then(
       (outcome) => this.#settled(position, step, outcome),
       (error: unknown) => {
@@ -521,6 +561,7 @@ export class Scheduler {
   #settled(position: number, step: ResolvedStep, outcome: SchedulerState): void {
     this.#running.delete(step.id);
     this.#stopping.delete(step.id);
+    this.#laneOf(step).busy -= 1;
     this.#setState(position, outcome);
     this.#pump();
   }

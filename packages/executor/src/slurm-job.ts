@@ -5,7 +5,22 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { ResolvedStep, SlurmOptions } from "@runyard/schema";
-import { SlurmUnavailableError } from "./errors.js";
+import { RunOptionsError, SlurmUnavailableError } from "./errors.js";
+
+/**
+ * How many Slurm jobs a run has queued or running at once, by default (as Nextflow's
+ * queueSize): its Slurm steps do not count in maxParallel, which bounds what runs on the
+ * login node.
+ */
+export const SLURM_MAX_JOBS = 100;
+
+/** `maxSlurmJobs` as given, checked; SLURM_MAX_JOBS when not given. */
+export function checkMaxSlurmJobs(value: number | undefined): number {
+  const limit = value ?? SLURM_MAX_JOBS;
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RunOptionsError(`maxSlurmJobs must be a positive integer, not ${limit}`);
+  return limit;
+}
 
 /** The Slurm commands the backend runs. */
 export const SLURM_COMMANDS = ["sbatch", "squeue", "scontrol", "sacct", "scancel"] as const;

@@ -115,6 +115,40 @@ steps:
     expect(events[0].type).toBe("step-start");
   });
 
+  it("keeps up to maxSlurmJobs jobs queued, whatever maxParallel (which bounds the steps here)", async () => {
+    const gate = join(scratch, "jobs-gate");
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: join(scratch, "wide.yaml"),
+      workflowSource: `name: wide
+steps:
+  each:
+    backend: slurm
+    foreach: [1, 2, 3, 4]
+    run: 'until [ -f "${gate}" ]; do sleep 0.2; done'
+`,
+      runsRoot: join(scratch, "runs"),
+      env: slurmEnv(),
+      maxParallel: 1,
+      maxSlurmJobs: 3,
+      onEvent: log.onEvent,
+    });
+    const submitted = () =>
+      new Set(
+        log.events.flatMap((event) =>
+          event.type === "step-status" && event.jobId !== undefined ? [event.stepId] : [],
+        ),
+      );
+    await vi.waitFor(() => expect(submitted().size).toBe(3), { timeout: 30_000, interval: 50 });
+    // The fourth waits for one of the three to end, however long.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect([...submitted()].sort()).toEqual(["each[1]", "each[2]", "each[3]"]);
+    writeFileSync(gate, "");
+    const result = await running;
+    expect(result.finalStatus).toBe("success");
+    expect(submitted().size).toBe(4);
+  });
+
   it("fails a step with its job's exit code, and runs a loop of jobs", async () => {
     const result = await run(`name: loop
 steps:

@@ -32,7 +32,12 @@ export const LaunchRecordSchema = z
       .describe(
         "Param values given by the user, as [NAME, value] pairs in the order given; the executor checks them and fills in defaults",
       ),
-    maxParallel: z.int().positive().describe("Steps running at once"),
+    maxParallel: z.int().positive().describe("Steps running at once on this host"),
+    maxSlurmJobs: z
+      .int()
+      .positive()
+      .optional()
+      .describe("Slurm jobs queued or running at once (absent: 100)"),
     killGraceMs: z.int().nonnegative().describe("Time between SIGTERM and SIGKILL on cancel"),
     holdStartMs: z
       .int()

@@ -38,7 +38,9 @@ Options:
                        made here (default: as for 'runyard run')
   -o, --output         Also print each step's output, prefixed with the step id
   -j, --max-parallel <n>
-                       Run at most n steps at once (default: the number of CPUs)
+                       Run at most n steps at once here (default: the number of CPUs)
+      --max-slurm-jobs <n>
+                       Have at most n Slurm jobs queued or running at once (default 100)
   -q, --quiet          Print nothing but errors
       --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
       --json           Print the new run's id, directory and final status as JSON, as

@@ -29,7 +29,8 @@ Options:
   -o, --output               Also print each step's output
   -q, --quiet                Print nothing but errors
       --events               Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
-  -j, --max-parallel <n>     Steps running at once (default: as the run had)
+  -j, --max-parallel <n>     Steps running at once here (default: as the run had)
+      --max-slurm-jobs <n>   Slurm jobs queued or running at once (default: as the run had)
       --json                 Print the outcome as JSON on stdout (as 'runyard run --json')
       --runs-dir <dir>       Where run directories are (default as for 'runyard run')
 
@@ -47,6 +48,7 @@ Examples:
     quiet: { type: "boolean", short: "q" },
     events: { type: "boolean" },
     "max-parallel": { type: "string", short: "j" },
+    "max-slurm-jobs": { type: "string" },
     json: { type: "boolean" },
     "runs-dir": { type: "string" },
   },

@@ -35,7 +35,10 @@ Options:
                        the terminal falls behind, some is left out (and said so): the
                        run never waits for it, and runyard logs has all of it
   -j, --max-parallel <n>
-                       Run at most n steps at once (default: the number of CPUs)
+                       Run at most n steps at once here (default: the number of CPUs)
+      --max-slurm-jobs <n>
+                       Have at most n Slurm jobs queued or running at once (default 100);
+                       Slurm steps do not count in --max-parallel
   -q, --quiet          Print nothing but errors
       --events         Also print every event on stderr as a __RUNYARD_EVENT__ JSON line
                        (step-output ones are left out while stderr's reader is behind)
@@ -73,6 +76,7 @@ Examples:
     "dry-run": { type: "boolean" },
     output: { type: "boolean", short: "o" },
     "max-parallel": { type: "string", short: "j" },
+    "max-slurm-jobs": { type: "string" },
     quiet: { type: "boolean", short: "q" },
     events: { type: "boolean" },
     json: { type: "boolean" },

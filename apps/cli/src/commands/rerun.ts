@@ -8,13 +8,14 @@ import type { CommandRun } from "../command.js";
 import { UsageError } from "../errors.js";
 import { checkGivenParams, gatherParams, overEarlierRun } from "../run-params.js";
 import { runArgument } from "../runs-root.js";
-import { dryRunOption, maxParallelOption, startRun } from "../start-run.js";
+import { dryRunOption, maxParallelOption, maxSlurmJobsOption, startRun } from "../start-run.js";
 
 /** `runyard rerun`, once its flags are parsed (its help and flags: command-table/rerun.ts). */
 export const run: CommandRun = async (values, positionals, context) => {
   const [reference, ...extra] = positionals;
   const earlier = await runArgument(reference, extra, context.command.usage, values, context);
   const maxParallel = maxParallelOption(values);
+  const maxSlurmJobs = maxSlurmJobsOption(values);
   const directoryFlag = values["workflow-dir"];
   if (typeof directoryFlag === "string" && directoryFlag.trim() === "") {
     throw new UsageError("--workflow-dir needs a directory, got an empty value");
@@ -42,5 +43,6 @@ export const run: CommandRun = async (values, positionals, context) => {
     rerunOf: source.rerunOf,
     params: given.values,
     maxParallel,
+    maxSlurmJobs,
   });
 };

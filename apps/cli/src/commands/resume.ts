@@ -10,7 +10,7 @@ import type { RunEndedJson, RunStartedJson } from "../json/run-command.js";
 import { paint, tildify } from "../output.js";
 import { runArgument } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
-import { maxParallelOption } from "../start-run.js";
+import { maxParallelOption, maxSlurmJobsOption } from "../start-run.js";
 import { stepBinDirectory } from "../step-bin.js";
 import { abortSignalName, cancelRun } from "../stop-run.js";
 import { exitForOutcome, interruptReason, watchRun } from "../watch-run.js";
@@ -19,6 +19,7 @@ import { exitForOutcome, interruptReason, watchRun } from "../watch-run.js";
 export const run: CommandRun = async (values, positionals, context) => {
   const [reference, ...extra] = positionals;
   const maxParallel = maxParallelOption(values);
+  const maxSlurmJobs = maxSlurmJobsOption(values);
   const { directory, runId, runsRoot } = await runArgument(
     reference,
     extra,
@@ -33,6 +34,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     directory,
     env: context.env,
     ...(maxParallel === undefined ? {} : { maxParallel }),
+    ...(maxSlurmJobs === undefined ? {} : { maxSlurmJobs }),
     ...(binDirectory === undefined ? {} : { binDirectory }),
     // As runyard run: a view that shows output holds the first step until it subscribes.
     ...(watching && (values.output === true || values.events === true)

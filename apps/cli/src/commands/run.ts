@@ -8,7 +8,7 @@ import type { CommandRun } from "../command.js";
 import { refuseExtraArguments, UsageError } from "../errors.js";
 import { loadRunWorkflow } from "../run-checks.js";
 import { checkGivenParams, gatherParams } from "../run-params.js";
-import { dryRunOption, maxParallelOption, startRun } from "../start-run.js";
+import { dryRunOption, maxParallelOption, maxSlurmJobsOption, startRun } from "../start-run.js";
 
 /** `runyard run`, once its flags are parsed (its help and flags: command-table/run.ts). */
 export const run: CommandRun = async (values, positionals, context) => {
@@ -26,6 +26,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     throw new RunyardError("E_WORKFLOW_NOT_FILE", `not a file: ${file} (${kind})`, { hint });
   }
   const maxParallel = maxParallelOption(values);
+  const maxSlurmJobs = maxSlurmJobsOption(values);
   const given = await gatherParams(values, context);
   if (dryRunOption(values)) {
     return (await import("../dry-run.js")).dryRun(file, given, values.json === true, context);
@@ -35,5 +36,10 @@ export const run: CommandRun = async (values, positionals, context) => {
   if (given.file !== undefined) {
     checkGivenParams(await loadRunWorkflow(file, context.cwd), file, given);
   }
-  return startRun(values, context, { workflowFile: file, params: given.values, maxParallel });
+  return startRun(values, context, {
+    workflowFile: file,
+    params: given.values,
+    maxParallel,
+    maxSlurmJobs,
+  });
 };
