@@ -80,13 +80,14 @@ export interface Backend {
   /**
    * A resume found what an executor that is gone left: cancels the jobs `jobIds` and any other
    * job of run `runId` the backend knows by its name, but those in `keep` (adopted). Resolves
-   * with the ids it cancelled; never rejects.
+   * with the ids it cancelled, and why it could not when it could not (Slurm did not answer);
+   * never rejects.
    */
   cancelLeftovers?(
     runId: string,
     jobIds: readonly string[],
     keep: ReadonlySet<string>,
-  ): Promise<string[]>;
+  ): Promise<{ cancelled: string[]; problem?: string }>;
   /**
    * The run will start steps soon: start what the backend needs for them (the step spawner),
    * so that its start-up overlaps the run's own instead of delaying the first step.

@@ -195,11 +195,22 @@ async function prepare(
     // a crashed executor's local processes are stopped above: a step must not run twice.
     const slurm = backends.slurm;
     if (previous === "crashed" && slurm?.cancelLeftovers !== undefined) {
-      const cancelled = await slurm.cancelLeftovers(
+      const lostJobs = state.lost.flatMap((lost) => (lost.jobId === undefined ? [] : [lost.jobId]));
+      const { cancelled, problem } = await slurm.cancelLeftovers(
         meta.runId,
-        state.lost.flatMap((lost) => (lost.jobId === undefined ? [] : [lost.jobId])),
+        lostJobs,
         new Set(state.adopted.map((adopted) => adopted.jobId)),
       );
+      // A lost job that may still run would run beside its step's new attempt: refused.
+      if (lostJobs.length > 0 && cancelled.length === 0 && problem !== undefined)
+        throw new ResumeError(
+          `cannot cancel Slurm job(s) ${lostJobs.join(", ")} of steps that run again: ${problem}`,
+          {
+            hint: `try again once Slurm answers, or scancel ${lostJobs.join(" ")} first`,
+          },
+        );
+      if (problem !== undefined)
+        log.write("warn", `resume: looking for jobs the crashed executor left: ${problem}`);
       if (cancelled.length > 0)
         log.write(
           "warn",

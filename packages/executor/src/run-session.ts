@@ -677,7 +677,7 @@ export class RunSession {
     this.#adoptions.clear();
     const backend = this.#options.backends.slurm;
     if (untaken.length === 0 || backend?.cancelLeftovers === undefined) return;
-    const cancelled = await backend.cancelLeftovers(
+    const { cancelled, problem } = await backend.cancelLeftovers(
       this.#options.created.runId,
       untaken.map((attempt) => attempt.jobId),
       new Set(),
@@ -687,6 +687,12 @@ export class RunSession {
         type: "log",
         level: "warn",
         message: `cancelled Slurm job(s) ${cancelled.join(", ")}: their steps did not run on after the resume`,
+      });
+    if (problem !== undefined)
+      pipeline.emit({
+        type: "log",
+        level: "warn",
+        message: `could not cancel the Slurm jobs of steps that did not run on after the resume (${untaken.map((attempt) => attempt.jobId).join(", ")}): ${problem}`,
       });
   }
 

@@ -351,14 +351,21 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
     async cancelLeftovers(runId, jobIds, keep) {
       const prefix = jobName(runId, "");
       const listed = await run("squeue", ["-h", "-u", userName(), "-o", "%i|%j"]);
+      const why = (result: CommandResult) =>
+        (result.stderr || result.stdout).trim().split("\n").at(-1) ?? "";
       const named = listed.stdout
         .split("\n")
         .map((line) => line.trim().split("|"))
         .filter(([id, name]) => id !== undefined && /^\d+$/.test(id) && name?.startsWith(prefix))
         .map(([id]) => id as string);
       const cancel = [...new Set([...jobIds, ...named])].filter((id) => !keep.has(id));
-      if (cancel.length > 0) await run("scancel", cancel);
-      return cancel;
+      const problem = listed.ok ? undefined : `squeue failed: ${why(listed)}`;
+      if (cancel.length === 0) return { cancelled: [], ...(problem ? { problem } : {}) };
+      // scancel of a job that ended meanwhile fails for that id alone: the others are cancelled.
+      const cancelled = await run("scancel", cancel);
+      if (cancelled.ok || /Invalid job id|already completing|completed/i.test(cancelled.stderr))
+        return { cancelled: cancel, ...(problem ? { problem } : {}) };
+      return { cancelled: [], problem: `scancel ${cancel.join(" ")} failed: ${why(cancelled)}` };
     },
     close() {
       if (timer !== undefined) clearTimeout(timer);
