@@ -75,6 +75,7 @@ const EXIT_BY_CODE: Record<string, number> = {
   E_CANCEL_REFUSED: EXIT.failed,
   E_RESUME: EXIT.failed,
   E_RUN_RUNNING: EXIT.failed,
+  E_RUN_JOBS_LIVE: EXIT.failed,
   E_RUN_LOCKED: EXIT.failed,
   // The commands a step runs (runyard log, send, receive, artifact save).
   E_NOT_IN_STEP: EXIT.usage,

@@ -1,12 +1,14 @@
 // A crashed run whose Slurm jobs go on, as a user meets it: `ps` and `show` say the jobs still
-// run (and `show` how to take them over or stop them), and `runyard resume` adopts them — the
-// run ends with the same jobs, none submitted again. Against the project's test cluster.
+// run (and `show` how to take them over or stop them), `rm` leaves the run to them unless
+// --force (which cancels them), and `runyard resume` adopts them — the run ends with the same
+// jobs, none submitted again. Against the project's test cluster.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import {
   hasSlurm,
   SLURM_CONF,
+  slurmJob,
   slurmJobsNamed,
 } from "../../../packages/executor/test/slurm-cluster.js";
 import { RunStartedJsonSchema } from "../src/index.js";
@@ -69,6 +71,14 @@ steps:
       `runyard resume ${short} takes them over (watched again, not submitted again); scancel ${jobId} stops them`,
     );
 
+    // rm does not remove the directory from under a job that writes into it.
+    const rm = await cli(["rm", short], options);
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toContain(
+      `error: run ${runId} crashed, but 1 Slurm job still runs: ${jobId} (solve, RUNNING): they write into its directory`,
+    );
+    expect(rm.stderr).toContain("--force cancels them and removes the run");
+
     // Resume follows the run; the job is let go once it has been adopted.
     const resuming = cli(["resume", short], options);
     await vi.waitFor(
@@ -93,5 +103,34 @@ steps:
     expect(after.state).toBe("success");
     expect(after.slurmJobs).toEqual([]);
     expect(after.steps[1]).toMatchObject({ id: "solve", status: "completed", attempt: 1 });
+  });
+
+  it("are cancelled by rm --force before the run is removed", { timeout: 120_000 }, async () => {
+    const file = join(scratch.directory, "long.yaml");
+    writeFileSync(file, "name: long\nsteps:\n  solve: { backend: slurm, run: 'sleep 300' }\n");
+    const options = { runsDir: scratch.runsDir, env: { SLURM_CONF, RUNYARD_SLURM_POLL_MS: "200" } };
+    const started = await cli(["run", "-d", file, "--json"], options);
+    const { runId, runDirectory, pid } = RunStartedJsonSchema.parse(JSON.parse(started.stdout));
+    const jobId = await vi.waitFor(
+      () => {
+        const solve = readJson(join(runDirectory, "status.json")).steps[0];
+        if (solve.status !== "running" || !solve.jobId) throw new Error("not running yet");
+        return solve.jobId as string;
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    process.kill(pid, "SIGKILL");
+    await vi.waitFor(
+      async () => expect((await cli(["ps", "--json"], options)).stdout).toContain('"crashed"'),
+      { timeout: 15_000, interval: 200 },
+    );
+    const rm = await cli(["rm", "--force", runId.slice(-8)], options);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stderr).toContain(`cancelling Slurm job(s) ${jobId} of run ${runId.slice(-8)}`);
+    expect(rm.stdout).toMatch(/^removed /);
+    await vi.waitFor(() => expect(slurmJob(jobId).state).toBe("CANCELLED"), {
+      timeout: 30_000,
+      interval: 200,
+    });
   });
 });

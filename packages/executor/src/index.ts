@@ -57,6 +57,7 @@ export {
   missingSlurmCommand,
   SLURM_COMMANDS,
   SLURM_MAX_JOBS,
+  scancelJobs,
   slurmJobStates,
   slurmProblem,
 } from "./slurm-job.js";

@@ -144,3 +144,23 @@ export function slurmJobStates(
     );
   });
 }
+
+/** Cancels `jobIds` (one `scancel`); resolves with why it could not, or undefined. */
+export function scancelJobs(
+  jobIds: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const ids = [...new Set(jobIds)].filter((id) => /^\d+$/.test(id));
+  if (ids.length === 0) return Promise.resolve(undefined);
+  const scancel = findSlurmCommand("scancel", env);
+  if (scancel === undefined)
+    return Promise.resolve("scancel is not on PATH here (or in $RUNYARD_SLURM_BIN)");
+  return new Promise((resolve) => {
+    execFile(scancel, ids, { env, timeout: 30_000 }, (error, _stdout, stderr) => {
+      // A job that ended meanwhile is no failure: it is gone either way.
+      if (error && !/Invalid job id|already completing|completed/i.test(stderr))
+        resolve(`scancel failed: ${stderr.trim().split("\n").at(-1) || error.message}`);
+      else resolve(undefined);
+    });
+  });
+}

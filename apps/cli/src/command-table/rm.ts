@@ -14,12 +14,15 @@ export const rmCommand: Command = {
 unique prefix or suffix of one (its last 8 characters, as gc and du show), or 'latest'. Every
 <run> is resolved before anything is removed. A run that is still running is refused; with
 --force it is cancelled first (as Ctrl-C in its terminal would), and removed once its run
-directory says it has ended. The directory is renamed aside (.removing-<id>-…) before it is
+directory says it has ended. So is a crashed run whose Slurm jobs still run (they write into
+its directory; 'runyard resume' takes them over); --force cancels them first. The directory
+is renamed aside (.removing-<id>-…) before it is
 deleted, so a removal cut short never leaves half a run behind; 'runyard gc' finishes it.
 Symbolic links inside a run are removed as links: what they point to is never touched.
 
 Options:
-  -f, --force          Cancel a running run first, and wait for it to end; also remove a run
+  -f, --force          Cancel a running run first, and wait for it to end; scancel a crashed
+                       run's live Slurm jobs first; also remove a run
                        whose state cannot be told from here (started on another host without
                        a heartbeat, or an unreadable meta.json)
       --wait <time>    How long --force waits for a cancelled run to end (default ${DEFAULT_WAIT})

@@ -3,6 +3,7 @@
 // any is removed, so a typo removes nothing; then each is removed on its own, and one that
 // cannot be is reported while the others go.
 import { join } from "node:path";
+import { scancelJobs } from "@runyard/executor";
 import { DURATION_PATTERN, durationSeconds, RunyardError } from "@runyard/schema";
 import { type RemovedRun, readRun, removeRun, resolveRunReference } from "@runyard/store";
 import type { CommandContext, CommandRun } from "../command.js";
@@ -12,6 +13,7 @@ import type { RmResultJson } from "../json/retention.js";
 import { formatBytes, paint } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
+import { jobsGoingOn, jobsWords, slurmJobsLeft } from "../slurm-jobs.js";
 import { stopRun } from "../stop-run.js";
 import { shortRunId } from "../table.js";
 
@@ -55,6 +57,33 @@ async function removeOne(
       ssh,
     });
     cancelled = true;
+  }
+  // A crashed run's Slurm jobs may go on, writing into the directory: not removed under them.
+  if (view?.classification === "crashed") {
+    const jobs = jobsGoingOn((await slurmJobsLeft([view], context.env)).byRun.get(runId) ?? []);
+    const ids = jobs.map((job) => job.jobId);
+    if (jobs.length > 0 && !force)
+      throw new RunyardError(
+        "E_RUN_JOBS_LIVE",
+        `run ${runId} crashed, but ${jobsWords(jobs)}: they write into its directory`,
+        {
+          hint: `runyard resume ${shortRunId(runId)} takes them over; scancel ${ids.join(" ")} stops them; --force cancels them and removes the run`,
+        },
+      );
+    if (jobs.length > 0) {
+      context.output.err(
+        `cancelling Slurm job(s) ${ids.join(", ")} of run ${shortRunId(runId)}…\n`,
+      );
+      const problem = await scancelJobs(ids, context.env);
+      if (problem !== undefined)
+        throw new RunyardError(
+          "E_RUN_JOBS_LIVE",
+          `cannot cancel Slurm job(s) ${ids.join(", ")}: ${problem}`,
+          {
+            hint: `scancel ${ids.join(" ")}, then runyard rm ${shortRunId(runId)} again`,
+          },
+        );
+    }
   }
   // A run stopped just now has ended: it is removed as any ended run, never forced. --force
   // still removes a run whose state cannot be told (another host, an unreadable meta.json).
