@@ -17,6 +17,19 @@ import { cli, useScratch } from "./cli.js";
 const scratch = useScratch();
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
+/** The job id of step `stepId` once status.json says its job runs. */
+const runningJob = (runDirectory: string, stepId: string) =>
+  vi.waitFor(
+    () => {
+      const step = readJson(join(runDirectory, "status.json")).steps.find(
+        (entry: { nodeId: string }) => entry.nodeId === stepId,
+      );
+      if (step?.status !== "running" || !step.jobId) throw new Error("not running yet");
+      return step.jobId as string;
+    },
+    { timeout: 60_000, interval: 100 },
+  );
+
 describe.skipIf(!hasSlurm)("a crashed run's Slurm jobs", () => {
   it("are shown as live by ps and show, and adopted by runyard resume", {
     timeout: 120_000,
@@ -40,14 +53,7 @@ steps:
     const started = await cli(["run", "-d", file, "--json"], options);
     expect(started.code, started.stderr).toBe(0);
     const { runId, runDirectory, pid } = RunStartedJsonSchema.parse(JSON.parse(started.stdout));
-    const jobId = await vi.waitFor(
-      () => {
-        const solve = readJson(join(runDirectory, "status.json")).steps[1];
-        if (solve.status !== "running" || !solve.jobId) throw new Error("not running yet");
-        return solve.jobId as string;
-      },
-      { timeout: 60_000, interval: 100 },
-    );
+    const jobId = await runningJob(runDirectory, "solve");
     process.kill(pid, "SIGKILL");
     const short = runId.slice(-8);
 
@@ -111,14 +117,7 @@ steps:
     const options = { runsDir: scratch.runsDir, env: { SLURM_CONF, RUNYARD_SLURM_POLL_MS: "200" } };
     const started = await cli(["run", "-d", file, "--json"], options);
     const { runId, runDirectory, pid } = RunStartedJsonSchema.parse(JSON.parse(started.stdout));
-    const jobId = await vi.waitFor(
-      () => {
-        const solve = readJson(join(runDirectory, "status.json")).steps[0];
-        if (solve.status !== "running" || !solve.jobId) throw new Error("not running yet");
-        return solve.jobId as string;
-      },
-      { timeout: 60_000, interval: 100 },
-    );
+    const jobId = await runningJob(runDirectory, "solve");
     process.kill(pid, "SIGKILL");
     await vi.waitFor(
       async () => expect((await cli(["ps", "--json"], options)).stdout).toContain('"crashed"'),
