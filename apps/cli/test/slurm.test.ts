@@ -12,7 +12,7 @@ import {
   slurmJobsNamed,
 } from "../../../packages/executor/test/slurm-cluster.js";
 import { RunStartedJsonSchema } from "../src/index.js";
-import { cli, useScratch } from "./cli.js";
+import { cli, REPO, useScratch } from "./cli.js";
 
 const scratch = useScratch();
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
@@ -29,6 +29,26 @@ const runningJob = (runDirectory: string, stepId: string) =>
     },
     { timeout: 60_000, interval: 100 },
   );
+
+describe.skipIf(!hasSlurm)("examples/slurm.yaml", () => {
+  it("runs its jobs between the steps here, and show names each job", {
+    timeout: 120_000,
+  }, async () => {
+    const options = { runsDir: scratch.runsDir, env: { SLURM_CONF, RUNYARD_SLURM_POLL_MS: "200" } };
+    const result = await cli(["run", join(REPO, "examples/slurm.yaml")], options);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^success in [^\n]*: 5 completed$/m);
+    const show = JSON.parse((await cli(["show", "latest", "--json"], options)).stdout);
+    const jobs = show.steps.filter((step: { id: string }) => step.id.startsWith("simulate["));
+    expect(jobs.map((step: { status: string }) => step.status)).toEqual([
+      "completed",
+      "completed",
+      "completed",
+    ]);
+    const logs = await cli(["logs", "latest", "simulate[mid]"], options);
+    expect(logs.stdout).toMatch(/^case mid: job \d+ on \S+, 40 steps$/m);
+  });
+});
 
 describe.skipIf(!hasSlurm)("a crashed run's Slurm jobs", () => {
   it("are shown as live by ps and show, and adopted by runyard resume", {
