@@ -1,12 +1,12 @@
 // Steps as real Slurm jobs, against the project's test cluster (tooling/slurm).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIpcClient } from "@runyard/ipc";
 import { readRun } from "@runyard/store";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { launchRun, resumeRun, runWorkflow } from "../src/index.js";
+import { launchRun, resumeRun, runWorkflow, SLURM_COMMANDS } from "../src/index.js";
 import { EventLog, started, workflowFile } from "./helpers.js";
 import { hasSlurm, slurmEnv, slurmJob, slurmJobsNamed } from "./slurm-cluster.js";
 
@@ -147,6 +147,66 @@ steps:
     const result = await running;
     expect(result.finalStatus).toBe("success");
     expect(submitted().size).toBe(4);
+  });
+
+  it("retries a failed job as a new job, and waits out a Slurm that does not answer", {
+    timeout: 120_000,
+  }, async () => {
+    // Slurm's commands through wrappers that fail, as an unreachable controller makes them,
+    // while a file named "down" exists.
+    const bin = join(scratch, "flaky-slurm");
+    mkdirSync(bin, { recursive: true });
+    for (const command of SLURM_COMMANDS) {
+      const real = execFileSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).trim();
+      writeFileSync(
+        join(bin, command),
+        `#!/bin/sh\nif [ -e "${bin}/down" ]; then echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi\nexec ${real} "$@"\n`,
+        { mode: 0o755 },
+      );
+    }
+    const gate = join(scratch, "retry-gate");
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: join(scratch, "retry.yaml"),
+      workflowSource: `name: retry
+steps:
+  flaky:
+    backend: slurm
+    retries: 1
+    run: 'if [ "$RUNYARD_STEP_ATTEMPT" = 1 ]; then exit 3; fi; until [ -f "${gate}" ]; do sleep 0.2; done; echo second'
+`,
+      runsRoot: join(scratch, "runs"),
+      env: slurmEnv({ RUNYARD_SLURM_BIN: bin }),
+      onEvent: log.onEvent,
+    });
+    await log.next(
+      (event) =>
+        event.type === "step-status" && event.status === "running" && event.stepId === "flaky",
+    );
+    await vi.waitFor(
+      () => expect(log.events.filter((event) => event.type === "step-start")).toHaveLength(2),
+      { timeout: 30_000, interval: 50 },
+    );
+    // Slurm stops answering, and the job ends meanwhile: the step waits, it does not fail.
+    writeFileSync(join(bin, "down"), "");
+    writeFileSync(gate, "");
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(log.events.filter((event) => event.type === "step-end")).toHaveLength(1);
+    rmSync(join(bin, "down"));
+    const result = await running;
+    expect(result.finalStatus).toBe("success");
+    const jobs = log.events.flatMap((event) =>
+      event.type === "step-status" && event.jobId !== undefined ? [event.jobId] : [],
+    );
+    const [first, second] = [...new Set(jobs)];
+    expect(slurmJob(first ?? "")).toEqual({ state: "FAILED", exitCode: "3:0" });
+    expect(slurmJob(second ?? "").state).toBe("COMPLETED");
+    expect(statusOf(result.runDirectory).steps[0]).toMatchObject({
+      status: "completed",
+      attempt: 2,
+      jobId: second,
+    });
+    expect(readFileSync(join(result.runDirectory, "000002-flaky.out"), "utf8")).toBe("second\n");
   });
 
   it("fails a step with its job's exit code, and runs a loop of jobs", async () => {
