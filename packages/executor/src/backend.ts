@@ -78,6 +78,11 @@ export interface Backend {
    */
   adopt?(step: ResolvedStep, jobId: string, captures: CaptureTarget): StepHandle;
   /**
+   * Cancels jobs this backend started (Slurm's): resolves with those cancelled, or why they
+   * could not be (Slurm did not answer); never rejects.
+   */
+  cancelJobs?(jobIds: readonly string[]): Promise<{ cancelled: string[]; problem?: string }>;
+  /**
    * A resume found what an executor that is gone left: cancels the jobs `jobIds` and any other
    * job of run `runId` the backend knows by its name, but those in `keep` (adopted). Resolves
    * with the ids it cancelled, and why it could not when it could not (Slurm did not answer);

@@ -657,9 +657,19 @@ export class RunSession {
   #startStep(pipeline: EventPipeline, step: ResolvedStep): RunningStep {
     const adoption = this.#adoptions.get(step.id);
     this.#adoptions.delete(step.id);
+    const adopt = (taken: AdoptedAttempt) => {
+      try {
+        return startStep(this.#stepContext(pipeline), step, taken.captureSeq, taken.attempt, taken);
+      } catch (error) {
+        // Its captures cannot be read (replaced by a link?): the step fails, its job must not
+        // run on unwatched.
+        void this.#cancelJobs(pipeline, [taken.jobId], "its step could not take it over");
+        throw error;
+      }
+    };
     const start = (attempt: number) =>
       adoption !== undefined && attempt === adoption.attempt
-        ? startStep(this.#stepContext(pipeline), step, adoption.captureSeq, attempt, adoption)
+        ? adopt(adoption)
         : this.#startAttempt(pipeline, step, attempt);
     const settle = (status: "cancelled" | "failed", reason: string) =>
       this.#settle(pipeline, step, status, reason);
@@ -673,27 +683,20 @@ export class RunSession {
 
   /** Cancels the jobs of #adoptions (steps that never started), and says so. */
   async #cancelUntaken(pipeline: EventPipeline): Promise<void> {
-    const untaken = [...this.#adoptions.values()];
+    const untaken = [...this.#adoptions.values()].map((attempt) => attempt.jobId);
     this.#adoptions.clear();
+    await this.#cancelJobs(pipeline, untaken, "their steps did not run on after the resume");
+  }
+
+  /** Cancels Slurm jobs this run adopted and will not watch, saying so in `log` events. */
+  async #cancelJobs(pipeline: EventPipeline, jobIds: string[], why: string): Promise<void> {
     const backend = this.#options.backends.slurm;
-    if (untaken.length === 0 || backend?.cancelLeftovers === undefined) return;
-    const { cancelled, problem } = await backend.cancelLeftovers(
-      this.#options.created.runId,
-      untaken.map((attempt) => attempt.jobId),
-      new Set(),
-    );
-    if (cancelled.length > 0)
-      pipeline.emit({
-        type: "log",
-        level: "warn",
-        message: `cancelled Slurm job(s) ${cancelled.join(", ")}: their steps did not run on after the resume`,
-      });
+    if (jobIds.length === 0 || backend?.cancelJobs === undefined) return;
+    const { cancelled, problem } = await backend.cancelJobs(jobIds);
+    const say = (message: string) => pipeline.emit({ type: "log", level: "warn", message });
+    if (cancelled.length > 0) say(`cancelled Slurm job(s) ${cancelled.join(", ")}: ${why}`);
     if (problem !== undefined)
-      pipeline.emit({
-        type: "log",
-        level: "warn",
-        message: `could not cancel the Slurm jobs of steps that did not run on after the resume (${untaken.map((attempt) => attempt.jobId).join(", ")}): ${problem}`,
-      });
+      say(`could not cancel Slurm job(s) ${jobIds.join(", ")} (${why}): ${problem}`);
   }
 
   /**

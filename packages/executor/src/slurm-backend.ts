@@ -15,7 +15,7 @@ import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { ResolvedStep } from "@runyard/schema";
 import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
-import { findSlurmCommand, jobScript, sbatchOptions } from "./slurm-job.js";
+import { findSlurmCommand, jobScript, sbatchOptions, scancelJobs } from "./slurm-job.js";
 
 /** How often the run's jobs are polled, by default. */
 export const SLURM_POLL_MS = 5000;
@@ -348,24 +348,27 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
     adopt(_step: ResolvedStep, jobId: string, captures: CaptureTarget): SlurmStepHandle {
       return track(attemptFiles(captures).exitFile, Promise.resolve(jobId), "adopted");
     },
+    async cancelJobs(jobIds) {
+      if (jobIds.length === 0) return { cancelled: [] };
+      calls.count += 1;
+      const problem = await scancelJobs(jobIds, commandEnv);
+      return problem === undefined ? { cancelled: [...jobIds] } : { cancelled: [], problem };
+    },
     async cancelLeftovers(runId, jobIds, keep) {
       const prefix = jobName(runId, "");
       const listed = await run("squeue", ["-h", "-u", userName(), "-o", "%i|%j"]);
-      const why = (result: CommandResult) =>
-        (result.stderr || result.stdout).trim().split("\n").at(-1) ?? "";
       const named = listed.stdout
         .split("\n")
         .map((line) => line.trim().split("|"))
         .filter(([id, name]) => id !== undefined && /^\d+$/.test(id) && name?.startsWith(prefix))
         .map(([id]) => id as string);
       const cancel = [...new Set([...jobIds, ...named])].filter((id) => !keep.has(id));
-      const problem = listed.ok ? undefined : `squeue failed: ${why(listed)}`;
-      if (cancel.length === 0) return { cancelled: [], ...(problem ? { problem } : {}) };
-      // scancel of a job that ended meanwhile fails for that id alone: the others are cancelled.
-      const cancelled = await run("scancel", cancel);
-      if (cancelled.ok || /Invalid job id|already completing|completed/i.test(cancelled.stderr))
-        return { cancelled: cancel, ...(problem ? { problem } : {}) };
-      return { cancelled: [], problem: `scancel ${cancel.join(" ")} failed: ${why(cancelled)}` };
+      const searched = listed.ok
+        ? undefined
+        : `squeue failed: ${(listed.stderr || listed.stdout).trim().split("\n").at(-1) ?? ""}`;
+      const { cancelled, problem } = (await backend.cancelJobs?.(cancel)) ?? { cancelled: [] };
+      const trouble = problem ?? searched;
+      return trouble === undefined ? { cancelled } : { cancelled, problem: trouble };
     },
     close() {
       if (timer !== undefined) clearTimeout(timer);
