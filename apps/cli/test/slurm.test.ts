@@ -131,7 +131,8 @@ steps:
     expect(after.steps[1]).toMatchObject({ id: "solve", status: "completed", attempt: 1 });
   });
 
-  it("are cancelled by rm --force before the run is removed", { timeout: 120_000 }, async () => {
+  /** A detached run of a long Slurm step whose executor was killed while the job runs. */
+  async function crashedWithJob() {
     const file = join(scratch.directory, "long.yaml");
     writeFileSync(file, "name: long\nsteps:\n  solve: { backend: slurm, run: 'sleep 300' }\n");
     const options = { runsDir: scratch.runsDir, env: { SLURM_CONF, RUNYARD_SLURM_POLL_MS: "200" } };
@@ -143,13 +144,36 @@ steps:
       async () => expect((await cli(["ps", "--json"], options)).stdout).toContain('"crashed"'),
       { timeout: 15_000, interval: 200 },
     );
-    const rm = await cli(["rm", "--force", runId.slice(-8)], options);
-    expect(rm.code, rm.stderr).toBe(0);
-    expect(rm.stderr).toContain(`cancelling Slurm job(s) ${jobId} of run ${runId.slice(-8)}`);
-    expect(rm.stdout).toMatch(/^removed /);
-    await vi.waitFor(() => expect(slurmJob(jobId).state).toBe("CANCELLED"), {
+    return { options, short: runId.slice(-8), jobId };
+  }
+
+  const cancelledInSlurm = (jobId: string) =>
+    vi.waitFor(() => expect(slurmJob(jobId).state).toBe("CANCELLED"), {
       timeout: 30_000,
       interval: 200,
     });
+
+  it("are cancelled by rm --force before the run is removed", { timeout: 120_000 }, async () => {
+    const { options, short, jobId } = await crashedWithJob();
+    const rm = await cli(["rm", "--force", short], options);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stderr).toContain(`cancelling Slurm job(s) ${jobId} of run ${short}`);
+    expect(rm.stdout).toMatch(/^removed /);
+    await cancelledInSlurm(jobId);
+  });
+
+  it("are cancelled by runyard cancel, and the run stays crashed", {
+    timeout: 120_000,
+  }, async () => {
+    const { options, short, jobId } = await crashedWithJob();
+    const cancel = await cli(["cancel", short], options);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stderr).toContain(
+      `cancelled Slurm job(s) ${jobId} (solve) of run ${short}, which went on after its executor died; the run stays crashed`,
+    );
+    await cancelledInSlurm(jobId);
+    const show = JSON.parse((await cli(["show", short, "--json"], options)).stdout);
+    expect(show.state).toBe("crashed");
+    expect(show.slurmJobs).toEqual([{ stepId: "solve", jobId, state: "CANCELLED" }]);
   });
 });

@@ -12,6 +12,8 @@ export const cancelCommand: Command = {
 starts, and every running step gets SIGTERM, then SIGKILL after the grace period (5 s). With
 a STEP, only that step is cancelled; the steps that need it are skipped. The executor answers
 at once, and this command says whether the cancel was taken; the run then ends on its own.
+A crashed run has no executor to ask: its Slurm jobs that went on without it (runyard ps
+says so) are cancelled with scancel, and the run stays crashed.
 
 RUN is a run id, its last characters (as 'runyard ps' shows them) or 'latest'.
 

@@ -1,12 +1,15 @@
 // `runyard cancel RUN [STEP]`: asks a run's executor to cancel the run (or one step), from any
 // terminal — the answer says whether it was taken. --force kills at once; --wait waits for the
 // run to end and exits with its status.
+import { scancelJobs } from "@runyard/executor";
+import { RunyardError } from "@runyard/schema";
 import { readRun } from "@runyard/store";
 import type { CommandRun } from "../command.js";
 import { EXIT } from "../errors.js";
 import { paint } from "../output.js";
 import { runArgument } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
+import { jobsGoingOn, slurmJobsLeft } from "../slurm-jobs.js";
 import { cancelRun, waitForEnd } from "../stop-run.js";
 import { shortRunId } from "../table.js";
 
@@ -21,6 +24,30 @@ export const run: CommandRun = async (values, positionals, context) => {
     context,
   );
   const view = await readRun(directory);
+  const { output } = context;
+  // A crashed run has no executor to ask, but its Slurm jobs may go on without it: cancelled
+  // here (the run stays crashed; `runyard resume` would run those steps again).
+  if (view.classification === "crashed") {
+    const left = (await slurmJobsLeft([view], context.env)).byRun.get(runId) ?? [];
+    const jobs = jobsGoingOn(left).filter((job) => stepId === undefined || job.stepId === stepId);
+    if (jobs.length > 0) {
+      const ids = jobs.map((job) => job.jobId);
+      const problem = await scancelJobs(ids, context.env);
+      if (problem !== undefined)
+        throw new RunyardError(
+          "E_CANCEL_FAILED",
+          `cannot cancel Slurm job(s) ${ids.join(", ")}: ${problem}`,
+          {
+            hint: `scancel ${ids.join(" ")}`,
+          },
+        );
+      const list = jobs.map((job) => `${job.jobId} (${safeText(job.stepId)})`).join(", ");
+      output.err(
+        `${paint(output, "yellow", "cancelled")} Slurm job(s) ${list} of run ${shortRunId(runId)}, which went on after its executor died; the run stays crashed\n`,
+      );
+      return EXIT.ok;
+    }
+  }
   const force = values.force === true;
   await cancelRun(view, {
     reason:
@@ -32,7 +59,6 @@ export const run: CommandRun = async (values, positionals, context) => {
     ssh: values.ssh === true,
     env: context.env,
   });
-  const { output } = context;
   const what =
     stepId === undefined
       ? `run ${shortRunId(runId)}`
