@@ -253,6 +253,26 @@ describe("Scheduler", () => {
       expect((await done).get("l")).toBe("completed");
     });
 
+    it("after a resume, counts adopted instances in the loop's parallel limit, and goes on after them", async () => {
+      // l[a] completed before the crash; l[b] and l[c] are Slurm jobs that outlived it.
+      const { scheduler, trace, end } = harness(
+        [loop("l", ["a", "b", "c", "d", "e"], [], 2), step("after", ["l"])],
+        4,
+        { completed: new Set(["l[a]"]), adopted: new Set(["l[b]", "l[c]"]) },
+      );
+      const done = scheduler.run();
+      expect(trace).toEqual(["expand l", "start l[b]", "start l[c]"]);
+      await end("l[b]", "completed");
+      expect(trace.at(-1)).toBe("start l[d]");
+      await end("l[c]", "completed");
+      expect(trace.at(-1)).toBe("start l[e]");
+      await end("l[d]", "completed");
+      await end("l[e]", "completed");
+      expect(trace.slice(-2)).toEqual(["completed l (all 5 items completed)", "start after"]);
+      await end("after", "completed");
+      expect((await done).get("l")).toBe("completed");
+    });
+
     it("fails the loop when an instance fails, after every instance has ended", async () => {
       const { scheduler, trace, end } = harness([loop("l", ["a", "b"]), step("after", ["l"])], 4);
       const done = scheduler.run();

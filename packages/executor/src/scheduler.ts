@@ -141,7 +141,10 @@ export class Scheduler {
    * (adopted) first, whatever their lane's limit — their jobs run already.
    */
   readonly #adopted: ReadonlySet<string>;
-  /** Positions of the loop instances started as adopted, outside their loop's releases. */
+  /**
+   * Positions of the loop instances started as adopted: each took a place of its loop's
+   * `parallel` when it started, not when #release passed it.
+   */
   readonly #adoptedInstances = new Set<number>();
 
   constructor(
@@ -451,6 +454,10 @@ export class Scheduler {
       this.#loopOf.set(at, loop);
     }
     this.#pending += instances.length;
+    // Adopted instances run already: they start first, and count among the instances the loop
+    // has running (its `parallel`), before the completed ones are counted (whose ends release
+    // the next instances).
+    this.#startAdopted(first, loop.end);
     // After a resume, the instances that completed before do not run again.
     if (this.#completed.size > 0)
       for (let at = first; at < loop.end; at++) {
@@ -458,11 +465,7 @@ export class Scheduler {
         if (id !== undefined && this.#completed.has(id)) this.#setState(at, "completed");
       }
     if (instances.length === 0) this.#endLoop(loop);
-    else {
-      // Adopted instances run already: they take no place among those the loop releases.
-      this.#startAdopted(first, loop.end);
-      this.#release(loop);
-    }
+    else this.#release(loop);
   }
 
   /** Starts the adopted steps among positions [from, to) that are due (see #adopted). */
@@ -472,7 +475,12 @@ export class Scheduler {
       const step = this.#steps[position];
       if (step === undefined || !this.#adopted.has(step.id) || !this.#isPending(position)) continue;
       if (this.#waiting[position] !== 0 || step.foreach !== undefined) continue;
-      if (this.#loopOf.has(position)) this.#adoptedInstances.add(position);
+      const loop = this.#loopOf.get(position);
+      if (loop !== undefined) {
+        // Running already, it takes a place of its loop's own (#release passes it over).
+        this.#adoptedInstances.add(position);
+        loop.released += 1;
+      }
       this.#start(position, step);
     }
   }
@@ -489,7 +497,7 @@ export class Scheduler {
 
   /** An instance has ended: the next one may go, and the last ends its loop. */
   #instanceEnded(loop: Loop, position: number, state: SchedulerState): void {
-    if (position < loop.next && !this.#adoptedInstances.has(position)) loop.released -= 1;
+    if (position < loop.next || this.#adoptedInstances.has(position)) loop.released -= 1;
     loop.remaining -= 1;
     if (state === "failed") loop.failed.push(this.#steps[position]?.id ?? "");
     else if (state === "cancelled") loop.cancelled += 1;
