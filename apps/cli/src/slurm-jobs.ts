@@ -6,12 +6,17 @@ import { LIVE_JOB_STATES, slurmJobStates } from "@runyard/executor";
 import type { RunView } from "@runyard/store";
 import type { SlurmJobJson } from "./json/run.js";
 
-/** The jobs of a crashed run's unended Slurm steps, as status.json last had them. */
+/**
+ * The jobs of a crashed run's unended Slurm attempts, as status.json last had them. A step
+ * pending again between two attempts (retries) keeps the job of the one that ended (endedAt):
+ * that job is not left running.
+ */
 function jobsOf(view: RunView): { stepId: string; jobId: string }[] {
   if (view.classification !== "crashed" || view.status === null) return [];
   return view.status.steps.flatMap((step) =>
     step.backend === "slurm" &&
     step.jobId !== undefined &&
+    step.endedAt === undefined &&
     (step.status === "running" || step.status === "pending")
       ? [{ stepId: step.nodeId, jobId: step.jobId }]
       : [],
