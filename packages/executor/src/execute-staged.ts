@@ -35,6 +35,7 @@ import { startMeta, statusSteps } from "./run-meta.js";
 import type { RunResult } from "./run-options.js";
 import { RunSession } from "./run-session.js";
 import { SLURM_MAX_JOBS } from "./slurm-job.js";
+import { withoutStepVariables } from "./step-env.js";
 import { startWatchdog } from "./watchdog.js";
 
 export interface ExecuteStagedOptions {
@@ -171,6 +172,11 @@ export async function loadRunnable(
   const backends =
     options.backends ??
     defaultBackends(workflow, {
+      // Slurm's commands (squeue, scancel… and sbatch, which gets the steps' environment on
+      // top) run with the environment the run was launched with, as its steps do: a resume
+      // from another shell (another SLURM_CONF, a PATH without Slurm) watches the jobs the
+      // run submitted on the cluster it submitted them to.
+      env: withoutStepVariables(launch.env),
       onProblem: (message) =>
         process.stderr.write(`runyard-executor[${process.pid}]: ${message}\n`),
     });

@@ -466,6 +466,39 @@ steps:
     expect((await readRun(directory, { timeline: "full" })).timeline?.state).toBe("intact");
   });
 
+  it("watches adopted jobs with the run's own environment, whatever the resume's shell has", {
+    timeout: 120_000,
+  }, async () => {
+    // The run was launched with the cluster's SLURM_CONF; runyard resume is typed in a shell
+    // without it. The adopted job and the next step's are the run's cluster's, as its steps'
+    // sbatch is: asked about there, not waited for forever on a cluster that does not answer.
+    const { launched, marks, directory } = await launchAgainstSlurm(`name: otherenv
+steps:
+  long:
+    backend: slurm
+    run: 'until [ -f "$MARKS/go" ]; do sleep 0.2; done; echo long'
+  next: { needs: long, backend: slurm, run: 'echo next' }
+`);
+    const jobId = await waitFor(() => {
+      const long = statusOf(directory).steps.find((step) => step.nodeId === "long");
+      if (long?.status !== "running" || !long.jobId) throw new Error("not running yet");
+      return long.jobId;
+    });
+    await crash(launched);
+    await resumeRun({
+      directory,
+      env: { ...process.env, SLURM_CONF: join(scratch, "no-such-slurm.conf") },
+    });
+    writeFileSync(join(marks, "go"), "");
+    const meta = await endedMeta(directory);
+    expect(meta.finalStatus).toBe("success");
+    expect(statusOf(directory).steps.find((step) => step.nodeId === "long")).toMatchObject({
+      status: "completed",
+      jobId,
+    });
+    expect(readFileSync(join(directory, "000002-next.out"), "utf8")).toBe("next\n");
+  });
+
   it("cancels on resume the jobs of steps that run again, and the run's jobs it has no id of", {
     timeout: 120_000,
   }, async () => {
