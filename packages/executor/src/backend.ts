@@ -83,16 +83,16 @@ export interface Backend {
    */
   cancelJobs?(jobIds: readonly string[]): Promise<{ cancelled: string[]; problem?: string }>;
   /**
-   * A resume found what an executor that is gone left: cancels the jobs `jobIds` and any other
-   * job of run `runId` the backend knows by its name, but those in `keep` (adopted). Resolves
-   * with the ids it cancelled, and why it could not when it could not (Slurm did not answer);
-   * never rejects.
+   * A resume found what an executor that is gone left: cancels those of the jobs `jobIds` that
+   * are still queued or running and any other such job of run `runId` the backend knows by its
+   * name, but those in `keep` (adopted). Resolves with the ids it cancelled, and with `error`
+   * when it could not look for them or cancel them (one may still run); never rejects.
    */
   cancelLeftovers?(
     runId: string,
     jobIds: readonly string[],
     keep: ReadonlySet<string>,
-  ): Promise<{ cancelled: string[]; problem?: string }>;
+  ): Promise<{ cancelled: string[]; error?: string }>;
   /**
    * The run will start steps soon: start what the backend needs for them (the step spawner),
    * so that its start-up overlaps the run's own instead of delaying the first step.

@@ -195,22 +195,17 @@ async function prepare(
     // a crashed executor's local processes are stopped above: a step must not run twice.
     const slurm = backends.slurm;
     if (previous === "crashed" && slurm?.cancelLeftovers !== undefined) {
-      const lostJobs = state.lost.flatMap((lost) => (lost.jobId === undefined ? [] : [lost.jobId]));
-      const { cancelled, problem } = await slurm.cancelLeftovers(
+      const { cancelled, error } = await slurm.cancelLeftovers(
         meta.runId,
-        lostJobs,
+        state.lost.flatMap((lost) => (lost.jobId === undefined ? [] : [lost.jobId])),
         new Set(state.adopted.map((adopted) => adopted.jobId)),
       );
-      // A lost job that may still run would run beside its step's new attempt: refused.
-      if (lostJobs.length > 0 && cancelled.length === 0 && problem !== undefined)
+      // Nothing is changed yet: a step whose old job may run on must not be started again.
+      if (error !== undefined)
         throw new ResumeError(
-          `cannot cancel Slurm job(s) ${lostJobs.join(", ")} of steps that run again: ${problem}`,
-          {
-            hint: `try again once Slurm answers, or scancel ${lostJobs.join(" ")} first`,
-          },
+          `cannot resume run ${meta.runId}: the Slurm jobs the crashed executor left cannot be found and cancelled (${error})${cancelled.length > 0 ? `; cancelled ${cancelled.join(", ")}` : ""}`,
+          { hint: "a step would run twice at once; try again once Slurm answers" },
         );
-      if (problem !== undefined)
-        log.write("warn", `resume: looking for jobs the crashed executor left: ${problem}`);
       if (cancelled.length > 0)
         log.write(
           "warn",

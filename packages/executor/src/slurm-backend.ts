@@ -356,19 +356,31 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
     },
     async cancelLeftovers(runId, jobIds, keep) {
       const prefix = jobName(runId, "");
-      const listed = await run("squeue", ["-h", "-u", userName(), "-o", "%i|%j"]);
-      const named = listed.stdout
-        .split("\n")
-        .map((line) => line.trim().split("|"))
-        .filter(([id, name]) => id !== undefined && /^\d+$/.test(id) && name?.startsWith(prefix))
-        .map(([id]) => id as string);
-      const cancel = [...new Set([...jobIds, ...named])].filter((id) => !keep.has(id));
-      const searched = listed.ok
-        ? undefined
-        : `squeue failed: ${(listed.stderr || listed.stdout).trim().split("\n").at(-1) ?? ""}`;
-      const { cancelled, problem } = (await backend.cancelJobs?.(cancel)) ?? { cancelled: [] };
-      const trouble = problem ?? searched;
-      return trouble === undefined ? { cancelled } : { cancelled, problem: trouble };
+      const wanted = new Set(jobIds);
+      // Every job of the user's still queued or running: those asked for, and the run's own by
+      // their name. Slurm that cannot be asked is an error: a job may run on unseen.
+      const user = userName();
+      const listed = await run("squeue", ["-h", "-u", user, "-o", "%i|%j|%T"]);
+      if (!listed.ok) return { cancelled: [], error: `squeue failed: ${lastLine(listed)}` };
+      const live = queueLines(listed.stdout);
+      const cancel = [...live]
+        .filter(([id, { name }]) => (wanted.has(id) || name.startsWith(prefix)) && !keep.has(id))
+        .map(([id]) => id);
+      if (cancel.length === 0) return { cancelled: [] };
+      const cancelled = await run("scancel", cancel);
+      if (cancelled.ok) return { cancelled: cancel };
+      // A job that ended meanwhile is an error for scancel; one still running is the problem.
+      const again = await run("squeue", ["-h", "-u", user, "-o", "%i|%j|%T"]);
+      const still = again.ok ? queueLines(again.stdout) : live;
+      const running = cancel.filter((id) => {
+        const state = still.get(id)?.state;
+        return state !== undefined && state !== "COMPLETING" && state !== "CANCELLED";
+      });
+      if (running.length === 0) return { cancelled: cancel };
+      return {
+        cancelled: cancel.filter((id) => !running.includes(id)),
+        error: `scancel ${running.join(" ")} failed: ${lastLine(cancelled)}`,
+      };
     },
     close() {
       if (timer !== undefined) clearTimeout(timer);
@@ -388,6 +400,22 @@ function attemptFiles(captures: CaptureTarget) {
   const runDirectory = dirname(captures.outPath);
   const stem = basename(captures.outPath).replace(/\.out$/, "");
   return { runDirectory, stem, exitFile: join(runDirectory, `${stem}.exit`) };
+}
+
+/** `squeue -o %i|%j|%T` lines: each job's name and state, by id. */
+function queueLines(stdout: string): Map<string, { name: string; state: string }> {
+  const jobs = new Map<string, { name: string; state: string }>();
+  for (const line of stdout.split("\n")) {
+    const [id, name, state] = line.trim().split("|");
+    if (id !== undefined && /^\d+$/.test(id))
+      jobs.set(id, { name: name ?? "", state: state ?? "" });
+  }
+  return jobs;
+}
+
+/** A failed command's last word on why. */
+function lastLine(result: CommandResult): string {
+  return (result.stderr || result.stdout).trim().split("\n").at(-1) || "no answer";
 }
 
 function userName(): string {

@@ -547,6 +547,71 @@ steps:
     );
   });
 
+  it("refuses to resume while the jobs the crashed executor left cannot be looked for", {
+    timeout: 120_000,
+  }, async () => {
+    // Slurm's commands through wrappers that fail ("Slurm down") while $MARKS/down exists.
+    const {
+      file,
+      runsRoot,
+      directory: marks,
+    } = workflowFile(`name: down
+steps:
+  wait: { run: 'until [ -f "$MARKS/go" ]; do sleep 0.2; done' }
+  solve: { needs: wait, backend: slurm, run: 'echo solved' }
+`);
+    const bin = join(marks, "bin");
+    mkdirSync(bin);
+    for (const command of ["sbatch", "squeue", "scancel", "scontrol", "sacct"]) {
+      const real = execFileSync("bash", ["-c", `command -v ${command}`], { encoding: "utf8" });
+      writeFileSync(
+        join(bin, command),
+        `#!/bin/bash\nif [ -e "${marks}/down" ]; then echo "${command}: error: Unable to contact slurm controller" >&2; exit 1; fi\nexec ${real.trim()} "$@"\n`,
+        { mode: 0o755 },
+      );
+    }
+    const launched = await launchRun({
+      workflowFile: file,
+      runsRoot,
+      env: slurmEnv({ MARKS: marks, RUNYARD_SLURM_BIN: bin }),
+    });
+    const { directory } = launched;
+    await waitFor(() => {
+      const wait = statusOf(directory).steps.find((step) => step.nodeId === "wait");
+      if (wait?.status !== "running") throw new Error("not running yet");
+    });
+    await crash(launched);
+    // A job of the run whose id never reached the timeline (sbatch answered as it died).
+    const ghost = execFileSync(
+      "sbatch",
+      [
+        "--parsable",
+        `--job-name=runyard-${launched.runId.slice(-8)}-solve`,
+        "--output=/dev/null",
+        "--wrap",
+        "sleep 300",
+      ],
+      { env: slurmEnv(), encoding: "utf8" },
+    ).trim();
+    const lines = timelineOf(directory).length;
+    writeFileSync(join(marks, "down"), "");
+    writeFileSync(join(marks, "go"), "");
+
+    await expect(resumeRun({ directory })).rejects.toThrow(
+      /the Slurm jobs the crashed executor left cannot be found and cancelled \(squeue failed: .*Unable to contact slurm controller\)/,
+    );
+    // Nothing changed: the job goes on, the run is still the crashed one.
+    expect(slurmJob(ghost).state).toMatch(/PENDING|RUNNING/);
+    expect(timelineOf(directory)).toHaveLength(lines);
+    expect((await readRun(directory)).classification).toBe("crashed");
+
+    // Once Slurm answers, the resume cancels the job, and the step runs once.
+    rmSync(join(marks, "down"));
+    await resumeRun({ directory });
+    expect((await endedMeta(directory)).finalStatus).toBe("success");
+    await expect.poll(() => slurmJob(ghost).state, { timeout: 30_000 }).toBe("CANCELLED");
+  });
+
   it("refuses a Slurm step before any step runs when sbatch is not on PATH", async () => {
     await expect(
       run("name: nosbatch\nsteps:\n  a: { run: 'true' }\n  b: { backend: slurm, run: 'true' }\n", {
