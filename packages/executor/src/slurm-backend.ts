@@ -245,6 +245,13 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
       done = true;
     });
 
+    /** Ends the attempt without Slurm's word on the job: it is no longer watched. */
+    const giveUp = (error: string | undefined, signal: NodeJS.Signals | null = null) => {
+      if (done) return;
+      if (jobId !== undefined) watches.delete(jobId);
+      finish({ exitCode: null, signal, ...(error === undefined ? {} : { error }) });
+    };
+
     const cancel = (signal?: NodeJS.Signals) => {
       if (jobId === undefined) return Promise.resolve();
       const args =
@@ -283,13 +290,20 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
         if (done) return;
         if (jobId === undefined) cancelWanted = true;
         else if (signal === "SIGKILL") {
-          // Killing at once is for a process about to exit: scancel before it does.
+          // Killing at once is for a process about to exit: scancel before it does, and the
+          // attempt has ended — whether Slurm confirms it or (not answering) never does.
           calls.count += 1;
-          spawnSync(findSlurmCommand("scancel", commandEnv) ?? "scancel", [jobId], {
+          const scancel = spawnSync(findSlurmCommand("scancel", commandEnv) ?? "scancel", [jobId], {
             env: commandEnv,
             timeout: 5000,
             stdio: "ignore",
           });
+          giveUp(
+            scancel.status === 0
+              ? undefined
+              : `scancel ${jobId} failed: Slurm may still run the job`,
+            "SIGKILL",
+          );
         } else void cancel(signal);
       },
       stop(graceMs) {
@@ -298,8 +312,18 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
         stopping = (async () => {
           await cancel();
           // Slurm signals the job (SIGTERM, SIGKILL after its KillWait); the next polls see it end.
+          // A Slurm that does not confirm it within six polls after the grace period (30 s at
+          // the default interval) is not waited for: the step ends, saying the job may run on.
           const wait = new Promise<void>((resolve) => {
-            const limit = setTimeout(resolve, graceMs + 30_000);
+            const limit = setTimeout(
+              () => {
+                giveUp(
+                  `Slurm did not confirm that job ${jobId} ended: it may still run (scancel ${jobId})`,
+                );
+                resolve();
+              },
+              graceMs + Math.max(6 * pollMs, 1000),
+            );
             limit.unref?.();
             void exit.then(() => {
               clearTimeout(limit);

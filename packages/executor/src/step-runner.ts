@@ -397,10 +397,14 @@ export function startStep(
           : result.exitCode === 0 && !result.error
             ? "completed"
             : "failed";
+    // A stopped step's backend may add what it could not do (a Slurm job it could not confirm
+    // ended).
+    const stoppedNote =
+      (failReason !== undefined || cancelReason !== undefined) && result.error
+        ? `; ${result.error}`
+        : "";
     const reason =
-      failReason ??
-      cancelReason ??
-      result.cancelled ??
+      (failReason ?? cancelReason ?? result.cancelled)?.concat(stoppedNote) ??
       (status === "completed" ? "exited with code 0" : describeExit(result));
     end(status, result, dropped > 0 ? `${reason}; ${dropped} bytes of output not kept` : reason);
     return status;

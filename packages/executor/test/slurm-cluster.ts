@@ -2,7 +2,9 @@
 // which .ci/run starts), found by $SLURM_CONF or at its default place. Outside CI a missing
 // cluster skips those tests with the reason printed; in CI (CI=true) it is an error.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SLURM_COMMANDS } from "../src/index.js";
 
 const DEFAULT_CONF = "/tmp/runyard-slurm/slurm.conf";
 export const SLURM_CONF = process.env.SLURM_CONF ?? DEFAULT_CONF;
@@ -56,4 +58,22 @@ export function slurmJobsNamed(prefix: string): string[] {
     .filter((line) => /\bJobName=(\S+)/.exec(line)?.[1]?.startsWith(prefix))
     .map((line) => /^JobId=(\d+)/.exec(line)?.[1] ?? "")
     .sort((a, b) => Number(a) - Number(b));
+}
+
+/**
+ * A directory for RUNYARD_SLURM_BIN whose Slurm commands are the real ones, but fail as an
+ * unreachable controller makes them while `down` (a file path) exists: Slurm "down" at will,
+ * for this run alone.
+ */
+export function flakySlurmBin(directory: string, down: string): string {
+  mkdirSync(directory, { recursive: true });
+  for (const command of SLURM_COMMANDS) {
+    const real = execFileSync("bash", ["-c", `command -v ${command}`], { encoding: "utf8" }).trim();
+    writeFileSync(
+      join(directory, command),
+      `#!/bin/bash\nif [ -e "${down}" ]; then echo "${command}: error: Unable to contact slurm controller" >&2; exit 1; fi\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
+  return directory;
 }

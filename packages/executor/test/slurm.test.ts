@@ -1,14 +1,14 @@
 // Steps as real Slurm jobs, against the project's test cluster (tooling/slurm).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIpcClient } from "@runyard/ipc";
 import { readRun } from "@runyard/store";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { launchRun, resumeRun, runWorkflow, SLURM_COMMANDS } from "../src/index.js";
+import { launchRun, resumeRun, runWorkflow } from "../src/index.js";
 import { EventLog, started, workflowFile } from "./helpers.js";
-import { hasSlurm, slurmEnv, slurmJob, slurmJobsNamed } from "./slurm-cluster.js";
+import { flakySlurmBin, hasSlurm, slurmEnv, slurmJob, slurmJobsNamed } from "./slurm-cluster.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "runyard-slurm-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -154,16 +154,7 @@ steps:
   }, async () => {
     // Slurm's commands through wrappers that fail, as an unreachable controller makes them,
     // while a file named "down" exists.
-    const bin = join(scratch, "flaky-slurm");
-    mkdirSync(bin, { recursive: true });
-    for (const command of SLURM_COMMANDS) {
-      const real = execFileSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).trim();
-      writeFileSync(
-        join(bin, command),
-        `#!/bin/sh\nif [ -e "${bin}/down" ]; then echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi\nexec ${real} "$@"\n`,
-        { mode: 0o755 },
-      );
-    }
+    const bin = flakySlurmBin(join(scratch, "flaky-slurm"), join(scratch, "flaky-slurm/down"));
     const gate = join(scratch, "retry-gate");
     const log = new EventLog();
     const running = runWorkflow({
@@ -207,6 +198,41 @@ steps:
       jobId: second,
     });
     expect(readFileSync(join(result.runDirectory, "000002-flaky.out"), "utf8")).toBe("second\n");
+  });
+
+  it("ends a cancelled step when Slurm does not confirm its job ended, saying it may run on", {
+    timeout: 60_000,
+  }, async () => {
+    const bin = flakySlurmBin(join(scratch, "mute-slurm"), join(scratch, "mute-slurm/down"));
+    const abort = new AbortController();
+    const log = new EventLog();
+    const running = runWorkflow({
+      workflowFile: join(scratch, "mute.yaml"),
+      workflowSource: "name: mute\nsteps:\n  long: { backend: slurm, run: 'sleep 300' }\n",
+      runsRoot: join(scratch, "runs"),
+      env: slurmEnv({ RUNYARD_SLURM_BIN: bin }),
+      killGraceMs: 500,
+      signal: abort.signal,
+      onEvent: log.onEvent,
+    });
+    const queued = await log.next(
+      (event) => event.type === "step-status" && event.status === "running",
+    );
+    const jobId = queued.type === "step-status" ? (queued.jobId ?? "") : "";
+    writeFileSync(join(bin, "down"), "");
+    abort.abort();
+    // scancel fails and no poll answers: the run still ends, within the grace and six polls.
+    const result = await running;
+    rmSync(join(bin, "down"));
+    expect(result.finalStatus).toBe("cancelled");
+    expect(statusOf(result.runDirectory).steps[0]?.reason).toMatch(
+      new RegExp(
+        `; Slurm did not confirm that job ${jobId} ended: it may still run \\(scancel ${jobId}\\)$`,
+      ),
+    );
+    // It did run on: Runyard said so rightly. (The test's own cleanup.)
+    expect(slurmJob(jobId).state).toBe("RUNNING");
+    execFileSync("scancel", [jobId], { env: slurmEnv() });
   });
 
   it("fails a step with its job's exit code, and runs a loop of jobs", async () => {
@@ -560,16 +586,7 @@ steps:
   wait: { run: 'until [ -f "$MARKS/go" ]; do sleep 0.2; done' }
   solve: { needs: wait, backend: slurm, run: 'echo solved' }
 `);
-    const bin = join(marks, "bin");
-    mkdirSync(bin);
-    for (const command of ["sbatch", "squeue", "scancel", "scontrol", "sacct"]) {
-      const real = execFileSync("bash", ["-c", `command -v ${command}`], { encoding: "utf8" });
-      writeFileSync(
-        join(bin, command),
-        `#!/bin/bash\nif [ -e "${marks}/down" ]; then echo "${command}: error: Unable to contact slurm controller" >&2; exit 1; fi\nexec ${real.trim()} "$@"\n`,
-        { mode: 0o755 },
-      );
-    }
+    const bin = flakySlurmBin(join(marks, "bin"), join(marks, "down"));
     const launched = await launchRun({
       workflowFile: file,
       runsRoot,
