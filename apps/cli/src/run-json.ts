@@ -10,6 +10,8 @@ export interface RunJsonContext {
   shortId: (runId: string) => string;
   /** The Slurm jobs crashed runs left, by run id (slurm-jobs.ts). */
   slurmJobs?: ReadonlyMap<string, SlurmJobJson[]>;
+  /** Those of them that may still be queued or running (for the words, not the JSON). */
+  slurmJobsGoing?: ReadonlyMap<string, SlurmJobJson[]>;
 }
 
 export function runJson(view: RunView, context: RunJsonContext): RunJson {

@@ -24,6 +24,8 @@ describe("the Slurm jobs a crashed run left", () => {
       { stepId: "solve", jobId: "2719", state: "UNKNOWN" },
     ]);
     expect(left.problem).toMatch(/squeue is not on PATH/);
+    // Not known to have ended: it may still run.
+    expect(left.going.get("01a23c2e-d8e9-7443-8361-3ad788be26b5")).toHaveLength(1);
   });
 
   it("leave out the job of an attempt that ended, the step waiting for its retry", async () => {
@@ -46,6 +48,6 @@ describe("the Slurm jobs a crashed run left", () => {
       ],
       env,
     );
-    expect(left).toEqual({ byRun: new Map() });
+    expect(left).toEqual({ byRun: new Map(), going: new Map() });
   });
 });

@@ -9,7 +9,7 @@ import { EXIT } from "../errors.js";
 import { paint } from "../output.js";
 import { runArgument } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
-import { jobsGoingOn, slurmJobsLeft } from "../slurm-jobs.js";
+import { slurmJobsLeft } from "../slurm-jobs.js";
 import { cancelRun, waitForEnd } from "../stop-run.js";
 import { shortRunId } from "../table.js";
 
@@ -28,8 +28,8 @@ export const run: CommandRun = async (values, positionals, context) => {
   // A crashed run has no executor to ask, but its Slurm jobs may go on without it: cancelled
   // here (the run stays crashed; `runyard resume` would run those steps again).
   if (view.classification === "crashed") {
-    const left = (await slurmJobsLeft([view], context.env)).byRun.get(runId) ?? [];
-    const jobs = jobsGoingOn(left).filter((job) => stepId === undefined || job.stepId === stepId);
+    const left = (await slurmJobsLeft([view], context.env)).going.get(runId) ?? [];
+    const jobs = left.filter((job) => stepId === undefined || job.stepId === stepId);
     if (jobs.length > 0) {
       const ids = jobs.map((job) => job.jobId);
       const problem = await scancelJobs(ids, context.env);

@@ -19,7 +19,7 @@ import { ago, formatDuration, type Output, paint, tildify } from "../output.js";
 import { type RunJsonContext, runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
-import { jobsGoingOn, slurmJobsLeft } from "../slurm-jobs.js";
+import { slurmJobsLeft } from "../slurm-jobs.js";
 import { headerRow, renderTable, type TableRow } from "../table.js";
 
 /** Marks a run started on another host, in the HOST column. */
@@ -76,7 +76,7 @@ function printTable(output: Output, runs: RunView[], context: RunJsonContext): v
   for (const view of runs) {
     const elsewhere = view.meta.startedOn !== context.host;
     const damaged = view.timeline?.state === "damaged";
-    const jobs = jobsGoingOn(context.slurmJobs?.get(view.runId) ?? []);
+    const jobs = context.slurmJobsGoing?.get(view.runId) ?? [];
     const reason = shortRunReason(view);
     // A crashed run whose Slurm jobs go on: that first, it is what to act on (resume adopts them).
     const live = jobs.length === 1 ? "1 Slurm job live" : `${jobs.length} Slurm jobs live`;
@@ -165,6 +165,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     now: Date.now(),
     shortId: shortRunIds(list.runIds),
     slurmJobs: jobs.byRun,
+    slurmJobsGoing: jobs.going,
   };
   if (values.json === true) {
     for (const entry of newestFirst(list.runs, list.broken)) {

@@ -13,7 +13,7 @@ import type { RmResultJson } from "../json/retention.js";
 import { formatBytes, paint } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
-import { jobsGoingOn, jobsWords, slurmJobsLeft } from "../slurm-jobs.js";
+import { jobsWords, slurmJobsLeft } from "../slurm-jobs.js";
 import { stopRun } from "../stop-run.js";
 import { shortRunId } from "../table.js";
 
@@ -60,7 +60,7 @@ async function removeOne(
   }
   // A crashed run's Slurm jobs may go on, writing into the directory: not removed under them.
   if (view?.classification === "crashed") {
-    const jobs = jobsGoingOn((await slurmJobsLeft([view], context.env)).byRun.get(runId) ?? []);
+    const jobs = (await slurmJobsLeft([view], context.env)).going.get(runId) ?? [];
     const ids = jobs.map((job) => job.jobId);
     if (jobs.length > 0 && !force)
       throw new RunyardError(

@@ -14,12 +14,13 @@ import {
 import type { CommandRun } from "../command.js";
 import { damageWords, runClockEnd, STATE_STYLE, stepDurationMs } from "../describe-run.js";
 import { EXIT, refuseExtraArguments, UsageError } from "../errors.js";
+import type { SlurmJobJson } from "../json/run.js";
 import type { ShowJson, ShowStepJson } from "../json/show.js";
 import { ago, formatBytes, formatDuration, type Output, paint, tildify } from "../output.js";
 import { runJson } from "../run-json.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
-import { jobsGoingOn, jobsWords, slurmJobsLeft } from "../slurm-jobs.js";
+import { jobsWords, slurmJobsLeft } from "../slurm-jobs.js";
 import { headerRow, renderTable, type TableRow } from "../table.js";
 
 function stepsJson(view: RunView, captures: CaptureFile[], clockEnd: number): ShowStepJson[] {
@@ -94,7 +95,13 @@ function stepTable(output: Output, steps: ShowStepJson[]): string {
   return renderTable(output, rows);
 }
 
-function printShow(output: Output, json: ShowJson, host: string, now: number): void {
+function printShow(
+  output: Output,
+  json: ShowJson,
+  going: readonly SlurmJobJson[],
+  host: string,
+  now: number,
+): void {
   const label = (name: string) => paint(output, "dim", name.padEnd(10));
   const lines: string[] = [];
   lines.push(`${label("run")}${json.runId}  ${paint(output, "dim", `(${json.shortId})`)}`);
@@ -103,7 +110,7 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   );
   const state = paint(output, STATE_STYLE[json.state] ?? "bold", json.state);
   lines.push(`${label("state")}${state}: ${safeText(json.reason)}`);
-  const jobs = jobsWords(json.slurmJobs);
+  const jobs = jobsWords(going);
   if (jobs !== "") lines.push(`${label("jobs")}${paint(output, "yellow", safeText(jobs))}`);
   const { damage } = json.timeline;
   if (damage !== null) {
@@ -151,7 +158,6 @@ function printShow(output: Output, json: ShowJson, host: string, now: number): v
   const failed = json.steps.find((step) => step.status === "failed" && step.captures.length > 0);
   const hint = failed === undefined ? "" : ` ${failed.id}`;
   output.err(paint(output, "dim", `output: runyard logs ${json.shortId}${hint}\n`));
-  const going = jobsGoingOn(json.slurmJobs);
   if (going.length > 0) {
     const ids = going.map((job) => job.jobId).join(" ");
     output.err(
@@ -207,7 +213,7 @@ export const run: CommandRun = async (values, positionals, context) => {
     output.out(`${JSON.stringify(json)}\n`);
     return EXIT.ok;
   }
-  printShow(output, json, host, now);
+  printShow(output, json, jobs.going.get(view.runId) ?? [], host, now);
   const warning = paint(output, "yellow", "warning:");
   for (const problem of problems) output.err(`${warning} ${safeText(problem)}\n`);
   return EXIT.ok;
