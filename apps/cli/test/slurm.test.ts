@@ -162,6 +162,23 @@ steps:
     await cancelledInSlurm(jobId);
   });
 
+  it("keep their run from runyard gc until they end", { timeout: 120_000 }, async () => {
+    const { options, short, jobId } = await crashedWithJob();
+    const config = join(scratch.directory, "config.yaml");
+    writeFileSync(config, "retention:\n  crashed: delete\n");
+    const gc = { ...options, env: { ...options.env, RUNYARD_CONFIG: config } };
+    const kept = await cli(["gc"], gc);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain("nothing to remove");
+    expect(kept.stderr).toContain(
+      `kept crashed run ${short}: 1 Slurm job still runs: ${jobId} (solve, RUNNING): kept while they write into it`,
+    );
+    expect((await cli(["cancel", short], options)).code).toBe(0);
+    await cancelledInSlurm(jobId);
+    const removed = await cli(["gc"], gc);
+    expect(removed.stdout).toMatch(new RegExp(`removed 1 run:[\\s\\S]*${short}`));
+  });
+
   it("are cancelled by runyard cancel, and the run stays crashed", {
     timeout: 120_000,
   }, async () => {

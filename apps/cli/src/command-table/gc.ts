@@ -11,7 +11,8 @@ export const gcCommand: Command = {
   help: `Applies the retention policy to the runs root: each ended run is kept, removed, or removed
 once it ended longer ago than a duration, by how it ended; then, if the runs still take more
 than maxTotalSize, the runs that ended longest ago go too. Running runs, runs whose state
-cannot be told from here (started on another host) and unreadable runs are never removed.
+cannot be told from here (started on another host) and unreadable runs are never removed,
+nor a crashed run whose Slurm jobs still run (they write into its directory).
 Prints each run removed (id, workflow, state, when it ended, size, why) and the space freed.
 Removals an earlier rm or gc did not finish (.removing-… directories) are finished, and
 launches abandoned an hour or more ago (.launch-… directories no executor committed) removed.

@@ -8,7 +8,9 @@ import {
   type MeasuredRemoval,
   planRetention,
   type RetentionDecision,
+  type RetentionPlan,
   type RetentionResult,
+  readRun,
 } from "@runyard/store";
 import type { CommandRun } from "../command.js";
 import { STATE_STYLE } from "../describe-run.js";
@@ -17,6 +19,7 @@ import type { GcResultJson } from "../json/retention.js";
 import { ago, formatBytes, type Output, paint, tildify } from "../output.js";
 import { runsRootFor } from "../runs-root.js";
 import { safeText } from "../safe-text.js";
+import { jobsWords, slurmJobsLeft } from "../slurm-jobs.js";
 import { countOf, headerRow, renderTable, shortRunId, type TableRow } from "../table.js";
 
 function policyLine(policy: RetentionPolicy): string {
@@ -56,12 +59,63 @@ function printRemovals(output: Output, decisions: readonly RetentionDecision[], 
   output.out(`${renderTable(output, rows, { alignRight: [4] })}\n`);
 }
 
+/**
+ * The plan, with the crashed runs whose Slurm jobs still run kept: the jobs write into their
+ * directories, and `runyard resume` may take them over. Slurm is asked only when the plan
+ * would remove a crashed run.
+ */
+async function keepRunsWithLiveJobs(
+  plan: RetentionPlan,
+  env: NodeJS.ProcessEnv,
+): Promise<{ plan: RetentionPlan; held: RetentionDecision[]; problem?: string }> {
+  const crashed = plan.remove.filter((decision) => decision.state === "crashed");
+  if (crashed.length === 0) return { plan, held: [] };
+  const views = await Promise.all(
+    crashed.map((decision) =>
+      readRun(decision.directory, { timeline: "none" }).catch(() => undefined),
+    ),
+  );
+  const left = await slurmJobsLeft(
+    views.filter((view) => view !== undefined),
+    env,
+  );
+  const held = plan.remove.filter((decision) => (left.going.get(decision.runId) ?? []).length > 0);
+  const problem = left.problem === undefined ? {} : { problem: left.problem };
+  if (held.length === 0) return { plan, held: [], ...problem };
+  const ids = new Set(held.map((decision) => decision.runId));
+  const bytes = held.reduce((sum, decision) => sum + decision.bytes, 0);
+  const kept = held.map((decision) => ({
+    ...decision,
+    reason: `${jobsWords(left.going.get(decision.runId) ?? [])}: kept while they write into it`,
+  }));
+  return {
+    held: kept,
+    plan: {
+      ...plan,
+      remove: plan.remove.filter((decision) => !ids.has(decision.runId)),
+      keep: [...kept, ...plan.keep].sort((a, b) =>
+        a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0,
+      ),
+      totals: {
+        ...plan.totals,
+        freedBytes: plan.totals.freedBytes - bytes,
+        keptRuns: plan.totals.keptRuns + held.length,
+        keptBytes: plan.totals.keptBytes + bytes,
+      },
+    },
+    ...problem,
+  };
+}
+
 /** `runyard gc`, once its flags are parsed (its help and flags: command-table/gc.ts). */
 export const run: CommandRun = async (values, positionals, context) => {
   refuseExtraArguments(positionals, "runyard gc [options]");
   const runsRoot = await runsRootFor(values, context);
   const { policy, configFile } = await findRetentionPolicy({ env: context.env });
-  const plan = await planRetention(runsRoot, policy);
+  const { plan, held, problem } = await keepRunsWithLiveJobs(
+    await planRetention(runsRoot, policy),
+    context.env,
+  );
   const dryRun = values["dry-run"] === true;
   const result: RetentionResult = dryRun
     ? { removed: [], finishedRemovals: [], failed: [], freedBytes: plan.totals.freedBytes }
@@ -154,6 +208,13 @@ export const run: CommandRun = async (values, positionals, context) => {
     if (failure.error.hint)
       output.err(`${paint(output, "dim", "hint:")} ${safeText(failure.error.hint)}\n`);
   }
+  if (problem !== undefined)
+    output.err(`${paint(output, "yellow", "warning:")} ${safeText(problem)}\n`);
+  if (values.json !== true)
+    for (const decision of held)
+      output.err(
+        `${paint(output, "yellow", "kept")} crashed run ${shortRunId(decision.runId)}: ${safeText(decision.reason)}\n`,
+      );
   const [first] = result.failed;
   return first === undefined ? EXIT.ok : exitStatusFor(first.error);
 };
