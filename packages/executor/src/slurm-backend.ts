@@ -11,11 +11,19 @@
 // first, the most reliable source (Slurm 22.05 without slurmdbd records 0:0 for cancelled jobs).
 import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import type { ResolvedStep } from "@runyard/schema";
 import type { Backend, CaptureTarget, StepExit, StepHandle } from "./backend.js";
-import { findSlurmCommand, jobScript, sbatchOptions, scancelJobs } from "./slurm-job.js";
+import {
+  attemptFiles,
+  findSlurmCommand,
+  jobName,
+  jobScript,
+  queueLines,
+  sbatchOptions,
+  scancelJobs,
+  userName,
+} from "./slurm-job.js";
 
 /** How often the run's jobs are polled, by default. */
 export const SLURM_POLL_MS = 5000;
@@ -414,40 +422,9 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): Backend {
   return backend;
 }
 
-/** The job name of a step's attempts: `runyard-<the run id's last 8>-<step>`. */
-export function jobName(runId: string, stepId: string): string {
-  return `runyard-${runId.slice(-8)}-${stepId}`;
-}
-
-/** The attempt's files beside its captures: NNNNNN-<step>.exit, and the stem they share. */
-function attemptFiles(captures: CaptureTarget) {
-  const runDirectory = dirname(captures.outPath);
-  const stem = basename(captures.outPath).replace(/\.out$/, "");
-  return { runDirectory, stem, exitFile: join(runDirectory, `${stem}.exit`) };
-}
-
-/** `squeue -o %i|%j|%T` lines: each job's name and state, by id. */
-function queueLines(stdout: string): Map<string, { name: string; state: string }> {
-  const jobs = new Map<string, { name: string; state: string }>();
-  for (const line of stdout.split("\n")) {
-    const [id, name, state] = line.trim().split("|");
-    if (id !== undefined && /^\d+$/.test(id))
-      jobs.set(id, { name: name ?? "", state: state ?? "" });
-  }
-  return jobs;
-}
-
 /** A failed command's last word on why. */
 function lastLine(result: CommandResult): string {
   return (result.stderr || result.stdout).trim().split("\n").at(-1) || "no answer";
-}
-
-function userName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? "");
-  }
 }
 
 function pollInterval(env: NodeJS.ProcessEnv): number {

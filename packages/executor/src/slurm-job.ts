@@ -1,10 +1,13 @@
 // What a Slurm step needs besides watching its job: where Slurm's commands are (and, when
-// they are not, the refusal that names the step), and the job itself — its sbatch options and
-// the job script that runs the step and writes its exit code.
+// they are not, the refusal that names the step), and the job itself — its name, its files,
+// its sbatch options and the job script that runs the step and writes its exit code — and the
+// one-off questions asked of Slurm outside a run (ps, show, rm, cancel).
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { userInfo } from "node:os";
+import { basename, delimiter, dirname, join } from "node:path";
 import type { ResolvedStep, SlurmOptions } from "@runyard/schema";
+import type { CaptureTarget } from "./backend.js";
 import { RunOptionsError, SlurmUnavailableError } from "./errors.js";
 
 /**
@@ -20,6 +23,38 @@ export function checkMaxSlurmJobs(value: number | undefined): number {
   if (!Number.isSafeInteger(limit) || limit < 1)
     throw new RunOptionsError(`maxSlurmJobs must be a positive integer, not ${limit}`);
   return limit;
+}
+
+/** The job name of a step's attempts: `runyard-<the run id's last 8>-<step>`. */
+export function jobName(runId: string, stepId: string): string {
+  return `runyard-${runId.slice(-8)}-${stepId}`;
+}
+
+/** The attempt's files beside its captures: NNNNNN-<step>.exit, and the stem they share. */
+export function attemptFiles(captures: CaptureTarget) {
+  const runDirectory = dirname(captures.outPath);
+  const stem = basename(captures.outPath).replace(/\.out$/, "");
+  return { runDirectory, stem, exitFile: join(runDirectory, `${stem}.exit`) };
+}
+
+/** `squeue -o %i|%j|%T` lines: each job's name and state, by id. */
+export function queueLines(stdout: string): Map<string, { name: string; state: string }> {
+  const jobs = new Map<string, { name: string; state: string }>();
+  for (const line of stdout.split("\n")) {
+    const [id, name, state] = line.trim().split("|");
+    if (id !== undefined && /^\d+$/.test(id))
+      jobs.set(id, { name: name ?? "", state: state ?? "" });
+  }
+  return jobs;
+}
+
+/** Who owns the jobs (squeue -u). */
+export function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? "");
+  }
 }
 
 /** The Slurm commands the backend runs. */
